@@ -1,0 +1,49 @@
+"""kpiscore: exact, explained KPI scoring from YAML schemes.
+
+The package is a pure library (no click, no rich). The public entry points are
+re-exported lazily so that ``import kpiscore`` stays cheap::
+
+    from kpiscore import load_scheme, evaluate_file
+    scheme = load_scheme("schemes/tech-support-manager.yaml")
+    report = evaluate_file(scheme, "actuals.xlsx")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CompiledScheme",
+    "Report",
+    "__version__",
+    "compile_scheme",
+    "evaluate_file",
+    "load_scheme",
+    "validate_path",
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kpiscore.api import evaluate_file, validate_path
+    from kpiscore.engine import CompiledScheme, compile_scheme
+    from kpiscore.loader import load_scheme
+    from kpiscore.results import Report
+
+_LAZY = {
+    "evaluate_file": "kpiscore.api",
+    "validate_path": "kpiscore.api",
+    "CompiledScheme": "kpiscore.engine",
+    "compile_scheme": "kpiscore.engine",
+    "load_scheme": "kpiscore.loader",
+    "Report": "kpiscore.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kpiscore' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,3 @@
+from kpiscore.cli import main
+
+main()

@@ -1,0 +1,174 @@
+"""The command line: parse arguments, call the core, render. Nothing else lives here.
+
+Heavy modules (pydantic, openpyxl, rich) are imported inside the commands
+so that ``kpiscore --help`` starts instantly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from kpiscore import __version__
+from kpiscore.exitcodes import ExitCode
+
+COLOR_CHOICE = click.Choice(["auto", "always", "never"])
+
+
+def _fail(message: str, code: ExitCode) -> NoReturn:
+    click.echo(f"kpiscore: error: {message}", err=True)
+    sys.exit(int(code))
+
+
+def use_color(choice: str, stream: Any) -> bool:
+    """``--color auto`` colours a terminal unless NO_COLOR is set (https://no-color.org)."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def color_option(f: Any) -> Any:
+    return click.option("--color", type=COLOR_CHOICE, default="auto", show_default=True,
+                        help="Colour the output: auto (on a terminal, unless NO_COLOR is "
+                        "set), always or never.")(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="kpiscore")
+def cli() -> None:
+    """Score employees' KPIs from a YAML scheme and an actuals spreadsheet.
+
+    \b
+    Exit codes: 0 ok · 1 findings (invalid scheme, rows that could not be
+    scored) · 2 usage error or unreadable input.
+    """
+
+
+@cli.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.argument("actuals", type=click.Path(dir_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
+              default=None, help="Output format. Default: table on a terminal, json otherwise.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the results to FILE (atomically) instead of standard output.")
+@click.option("--sheet", help="Worksheet to read (default: the first visible one).")
+@click.option("--encoding", help="Encoding of a CSV file (default UTF-8; e.g. gbk).")
+@color_option
+def evaluate(scheme: str, actuals: str, fmt: str | None, output: str | None,
+             sheet: str | None, encoding: str | None, color: str) -> None:
+    """Score every row of ACTUALS (.xlsx or .csv) with SCHEME (.yaml).
+
+    Every input row appears in the output, scored or with its errors. Errors
+    are also listed on standard error as sheet!cell: message; the exit code
+    is 1 when any row could not be scored.
+    """
+    from kpiscore.api import evaluate_file
+    from kpiscore.errors import InputUnreadable, SchemeInvalid
+    from kpiscore.loader import load_scheme
+
+    if fmt is None:
+        fmt = "table" if output is None and sys.stdout.isatty() else "json"
+    if output is not None and fmt == "table":
+        _fail("--format table is for the terminal; use json, jsonl or csv with --output",
+              ExitCode.USAGE)
+    try:
+        loaded = load_scheme(scheme)
+    except SchemeInvalid as exc:
+        for f in exc.findings:
+            click.echo(str(f), err=True)
+        sys.exit(int(ExitCode.FINDINGS))
+    except InputUnreadable as exc:
+        _fail(str(exc), ExitCode.USAGE)
+    try:
+        report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet)
+    except InputUnreadable as exc:
+        _fail(str(exc), ExitCode.USAGE)
+
+    if fmt == "table":
+        from kpiscore.render import print_table
+
+        print_table(report, color=use_color(color, sys.stdout))
+    else:
+        from kpiscore.writers import WRITERS, atomic_output
+
+        if output is None:
+            WRITERS[fmt](report, sys.stdout)
+        else:
+            try:
+                with atomic_output(output, inputs=(scheme, actuals)) as fh:
+                    WRITERS[fmt](report, fh)
+            except (OSError, ValueError) as exc:
+                _fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
+    failed = [r for r in report.results if r.status == "error"]
+    for r in failed:
+        who = r.id or f"row {r.row}"
+        for e in r.errors:
+            click.echo(f"{e.where}: {e.message} [{who}]", err=True)
+    if failed:
+        click.echo(f"kpiscore: {len(failed)} of {len(report.results)} rows could not be "
+                   "scored", err=True)
+        sys.exit(int(ExitCode.FINDINGS))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "github"]),
+              default="text", show_default=True,
+              help="text: file:line:col lines; json: a report; github: workflow annotations.")
+@click.option("--strict", is_flag=True, help="Treat warnings as failures (exit 1).")
+@color_option
+def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None:
+    """Check scheme files (and folders of them) for mistakes.
+
+    Each problem is reported as file:line:col: severity: message (code).
+    Exit 0 when every scheme is valid, 1 when any has an error (or a warning
+    with --strict), 2 when a path cannot be read.
+    """
+    from kpiscore.api import validate_path
+    from kpiscore.errors import InputUnreadable
+
+    try:
+        files, findings = validate_path(list(paths))
+    except InputUnreadable as exc:
+        _fail(str(exc), ExitCode.USAGE)
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity == "warning"]
+    failed = bool(errors) or (strict and bool(warnings))
+    if fmt == "json":
+        from kpiscore.writers import dumps
+
+        click.echo(dumps({"files": files, "valid": not failed, "errors": len(errors),
+                          "warnings": len(warnings),
+                          "findings": [f.to_dict() for f in findings]}))
+    elif fmt == "github":
+        for f in findings:
+            level = "error" if f.severity == "error" or strict else "warning"
+            msg = f.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            click.echo(f"::{level} file={f.path},line={f.line},col={f.column},"
+                       f"title=kpiscore {f.code}::{msg}")
+    else:
+        colour = use_color(color, sys.stderr)
+        for f in findings:
+            text = str(f)
+            if colour:
+                tint = "red" if f.severity == "error" else "yellow"
+                text = click.style(text, fg=tint)
+            click.echo(text, err=True)
+        if not files:
+            click.echo("kpiscore: no scheme files (*.yaml, *.yml) found", err=True)
+        else:
+            state = "invalid" if failed else "valid"
+            click.echo(f"{len(files)} scheme file(s) checked: {len(errors)} error(s), "
+                       f"{len(warnings)} warning(s), {state}", err=True)
+    sys.exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
+
+
+def main() -> None:
+    cli(prog_name="kpiscore")

@@ -1,0 +1,59 @@
+"""Diagnostics a user can act on, and the exceptions that carry them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a scheme file, located as ``file:line:col``."""
+
+    path: str
+    line: int
+    column: int
+    severity: Severity
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:{self.column}"
+        return f"{where}: {self.severity}: {self.message} ({self.code})"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+class KpiscoreError(Exception):
+    """Base of every error kpiscore reports to a user (never a traceback)."""
+
+
+class SchemeInvalid(KpiscoreError):
+    """A scheme failed to load or validate; ``findings`` says where and why."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__("\n".join(str(f) for f in findings))
+
+
+class InputUnreadable(KpiscoreError):
+    """An input file cannot be read at all (missing, wrong format, bad encoding)."""
+
+
+class CellError(KpiscoreError):
+    """A value in the actuals cannot be used; ``where`` is ``sheet!cell``."""
+
+    def __init__(self, where: str, message: str) -> None:
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}")

@@ -1,0 +1,79 @@
+"""Exact decimal helpers: parsing numbers as people write them, rounding half up."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+
+
+def normalise_text(text: str) -> str:
+    """Fold full-width characters (``９５％`` → ``95%``) and trim white space."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def parse_number(text: str) -> tuple[Decimal, bool] | None:
+    """Read ``95``, ``95%``, ``95 %``, ``９５``, ``1,234``, ``-0.5``.
+
+    Returns ``(value, had_percent_sign)`` or ``None`` when the text is not a
+    number. A percent sign is only noted, not applied: kpiscore keeps
+    percentages in percent points (``95%`` is the number 95).
+    """
+    s = normalise_text(text)
+    percent = False
+    if s.endswith("%"):
+        percent = True
+        s = s[:-1].rstrip()
+    if _GROUPED.fullmatch(s):
+        s = s.replace(",", "")
+    if not _NUMBER.fullmatch(s):
+        return None
+    try:
+        value = Decimal(s)
+    except InvalidOperation:  # pragma: no cover - the regex already guards this
+        return None
+    if not value.is_finite():
+        return None
+    if value == 0:
+        value = ZERO  # no negative zero in results
+    return value, percent
+
+
+def to_decimal(value: object) -> Decimal:
+    """Exact conversion of a Python number; floats go through their shortest repr."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    raise TypeError(f"not a number: {value!r}")
+
+
+def quantum(precision: int) -> Decimal:
+    return Decimal(1).scaleb(-precision)
+
+
+def round_half_up(value: Decimal, precision: int) -> Decimal:
+    """四舍五入 to ``precision`` decimals, never a negative zero."""
+    rounded = value.quantize(quantum(precision), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)
+    return rounded
+
+
+def plain(value: Decimal) -> str:
+    """A Decimal as people write it: no exponent, no trailing zeros (``7.84``, ``100``)."""
+    if value == value.to_integral_value():
+        return str(value.quantize(ONE))
+    text = format(value.normalize(), "f")
+    return text

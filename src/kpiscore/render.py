@@ -1,0 +1,55 @@
+"""Terminal rendering with rich (imported only for ``--format table``)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from kpiscore.numbers import round_half_up
+from kpiscore.results import Report
+
+
+def print_table(report: Report, *, color: bool) -> None:
+    console = Console(no_color=not color, highlight=False, soft_wrap=False)
+    p = report.precision
+    table = Table(title=f"{report.scheme_title} ({report.scheme_id})", title_justify="left")
+    table.add_column("row", justify="right", style="dim")
+    table.add_column("id", no_wrap=True)
+    table.add_column("name")
+    table.add_column("department")
+    if report.results and report.results[0].dimensions and len(report.results[0].dimensions) > 1:
+        dims = report.results[0].dimensions
+    else:
+        dims = []
+    for d in dims:
+        table.add_column(d.title, justify="right", no_wrap=True)
+    table.add_column("total", justify="right", style="bold", no_wrap=True)
+    if report.has_grades:
+        table.add_column("grade", no_wrap=True)
+    if report.has_pay:
+        table.add_column("pay", justify="right")
+    table.add_column("status", no_wrap=True)
+    for r in report.results:
+        row = [str(r.row), r.id or "", r.name or "", r.department or ""]
+        for d in r.dimensions if dims else []:
+            row.append("" if d.contribution is None else str(round_half_up(d.contribution, p)))
+        row.append("" if r.total is None else str(round_half_up(r.total, p)))
+        if report.has_grades:
+            row.append(r.grade or "")
+        if report.has_pay:
+            row.append("" if r.pay is None else str(round_half_up(r.pay, report.pay_precision)))
+        if r.status == "ok":
+            row.append("veto" if r.vetoes else "ok")
+        else:
+            row.append(f"[red]error[/red] ({len(r.errors)})")
+        table.add_row(*row)
+    console.print(table)
+    s = report.summary
+    stats = f"{s.rows} rows: {s.ok} scored, {s.error} with errors"
+    if s.mean is not None:
+        stats += (f"; mean {round_half_up(s.mean, p)}, min {round_half_up(s.min, p)}"  # type: ignore[arg-type]
+                  f", max {round_half_up(s.max, p)}")  # type: ignore[arg-type]
+    console.print(stats)
+    for r in report.results:
+        for v in r.vetoes:
+            console.print(f"veto for {r.id}: {v.reason} ({v.outcome})")

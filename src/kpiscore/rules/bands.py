@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import pairwise
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kpiscore.rules.base import Check, Rule, Spec
+from kpiscore.types import Number
+
+
+class Band(BaseModel):
+    """One step: the points for actuals within its bounds (any bound may be left out)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at_least: Number | None = None  # ≥
+    above: Number | None = None  # >
+    at_most: Number | None = None  # ≤
+    below: Number | None = None  # <
+    points: Number
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Interval:
+    index: int  # position in the scheme's list
+    lo: Decimal | None
+    lo_incl: bool
+    hi: Decimal | None
+    hi_incl: bool
+    points: Decimal
+
+    def contains(self, x: Decimal) -> bool:
+        if self.lo is not None and (x < self.lo or (x == self.lo and not self.lo_incl)):
+            return False
+        return not (self.hi is not None and (x > self.hi or (x == self.hi and not self.hi_incl)))
+
+    def describe(self) -> str:
+        parts = []
+        if self.lo is not None:
+            parts.append(f"{'≥' if self.lo_incl else '>'} {_n(self.lo)}")
+        if self.hi is not None:
+            parts.append(f"{'≤' if self.hi_incl else '<'} {_n(self.hi)}")
+        return " and ".join(parts) or "any value"
+
+
+def _n(value: Decimal) -> str:
+    from kpiscore.numbers import plain
+
+    return plain(value)
+
+
+class Bands(Rule):
+    """Step bands (大于99%得25分;低于99%得20分;低于95%得10分;低于90%得0分).
+
+    Each band gives its points to actuals within its bounds, written with
+    ``at_least`` (≥), ``above`` (>), ``at_most`` (≤) and ``below`` (<). The
+    common shorthand gives only ``at_least`` for ``better: higher`` (or only
+    ``at_most`` for ``better: lower``): each band then runs up to the next one,
+    and a band with no bound catches the rest. An actual outside every band
+    earns the indicator's floor. Full marks default to the highest band.
+    ``validate`` reports bands that overlap, leave gaps, or whose points do
+    not rise in the direction of ``better``.
+
+    Example (统一服务行为模式执行率, full marks 25)::
+
+        rule:
+          kind: bands
+          bands:
+            - {at_least: 99, points: 25}
+            - {at_least: 95, points: 20}
+            - {at_least: 90, points: 10}
+            - {points: 0}
+        # 99.2 → 25, 97 → 20, 95 → 20, 92 → 10, 89.9 → 0
+
+    Example (客户回访率: 100 → 10, [90, 100) → 5, below 90 → 0)::
+
+        rule:
+          kind: bands
+          bands:
+            - {at_least: 100, points: 10}
+            - {at_least: 90, below: 100, points: 5}
+            - {below: 90, points: 0}
+    """
+
+    kind: Literal["bands"]
+    bands: list[Band] = Field(min_length=1)
+
+    def default_full_marks(self) -> Decimal | None:
+        return max(b.points for b in self.bands)
+
+    @cached_property
+    def intervals(self) -> list[Interval]:
+        """Bands as intervals sorted from the lowest actual up, shorthand resolved."""
+        raw = [Interval(i, b.at_least if b.at_least is not None else b.above,
+                        b.at_least is not None,
+                        b.at_most if b.at_most is not None else b.below,
+                        b.at_most is not None, b.points)
+               for i, b in enumerate(self.bands)]
+        lower_only = all(iv.hi is None for iv in raw)
+        upper_only = all(iv.lo is None for iv in raw)
+        if lower_only and not upper_only:
+            # ≥99, ≥95, ≥90, rest: each band runs up to the next higher bound
+            bounded = sorted((iv for iv in raw if iv.lo is not None), key=lambda iv: iv.lo)  # type: ignore[arg-type,return-value]
+            out: list[Interval] = []
+            rest = [iv for iv in raw if iv.lo is None]
+            for iv in rest:
+                first = bounded[0]
+                out.append(Interval(iv.index, None, False, first.lo, not first.lo_incl,
+                                    iv.points))
+            for k, iv in enumerate(bounded):
+                nxt = bounded[k + 1] if k + 1 < len(bounded) else None
+                out.append(Interval(iv.index, iv.lo, iv.lo_incl,
+                                    nxt.lo if nxt else None,
+                                    (not nxt.lo_incl) if nxt else False, iv.points))
+            return out
+        if upper_only and not lower_only:
+            bounded = sorted((iv for iv in raw if iv.hi is not None), key=lambda iv: iv.hi)  # type: ignore[arg-type,return-value]
+            out = []
+            for k, iv in enumerate(bounded):
+                prev = bounded[k - 1] if k > 0 else None
+                out.append(Interval(iv.index, prev.hi if prev else None,
+                                    (not prev.hi_incl) if prev else False,
+                                    iv.hi, iv.hi_incl, iv.points))
+            for iv in (iv for iv in raw if iv.hi is None):
+                last = bounded[-1]
+                out.append(Interval(iv.index, last.hi, not last.hi_incl, None, False, iv.points))
+            return out
+
+        def key(iv: Interval) -> tuple[int, Decimal, int]:
+            if iv.lo is None:
+                return (0, Decimal(0), 0)
+            return (1, iv.lo, 0 if iv.lo_incl else 1)
+
+        return sorted(raw, key=key)
+
+    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+        for iv in self.intervals:
+            if iv.contains(actual):
+                points = spec.clamp(iv.points)
+                return points, f"{spec.num(actual)} is {iv.describe()} → {spec.num(points)}"
+        points = spec.floor_or_zero()
+        return points, f"{spec.num(actual)} is outside every band → {spec.num(points)}"
+
+    def checks(self, spec: Spec) -> Iterator[Check]:
+        ivs = self.intervals
+        for a, b in pairwise(ivs):
+            where = ("rule", "bands", b.index)
+            if a.hi is None or (b.lo is not None and a.hi > b.lo) or b.lo is None or \
+                    (a.hi == b.lo and a.hi_incl and b.lo_incl):
+                yield Check(where, "error", "bands-overlap",
+                            f"band {b.index + 1} ({b.describe()}) overlaps band {a.index + 1} "
+                            f"({a.describe()}): an actual would match both")
+            elif a.hi < b.lo or (a.hi == b.lo and not a.hi_incl and not b.lo_incl):
+                yield Check(where, "error", "bands-gap",
+                            f"bands {a.index + 1} ({a.describe()}) and {b.index + 1} "
+                            f"({b.describe()}) leave a gap: {_n(a.hi)} to {_n(b.lo)} "
+                            "matches no band")
+        for a, b in pairwise(ivs):
+            falls = b.points < a.points if spec.better == "higher" else b.points > a.points
+            if falls:
+                direction = "higher" if spec.better == "higher" else "lower"
+                yield Check(("rule", "bands", b.index), "error", "not-monotone",
+                            f"band {b.index + 1} ({b.describe()}, {_n(b.points)} points) earns "
+                            f"less than band {a.index + 1} ({a.describe()}, {_n(a.points)} "
+                            f"points) although {direction} is better")
+        for iv in ivs:
+            if iv.points > spec.full:
+                yield Check(("rule", "bands", iv.index, "points"), "error", "above-full-marks",
+                            f"band {iv.index + 1} gives {_n(iv.points)} points, more than "
+                            f"the indicator's full marks {_n(spec.full)}")
+
+    def best(self, spec: Spec) -> Decimal:
+        reachable = [iv.points for iv in self.intervals
+                     if (spec.highest is None or iv.lo is None or iv.lo < spec.highest
+                         or (iv.lo == spec.highest and iv.lo_incl))
+                     and (spec.lowest is None or iv.hi is None or iv.hi > spec.lowest
+                          or (iv.hi == spec.lowest and iv.hi_incl))]
+        return min(spec.full, max(reachable, default=spec.full))

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from kpiscore.numbers import ZERO
+from kpiscore.rules.base import Rule, Spec
+
+
+class Direct(Rule):
+    """Direct points (由销售经理评分 · 主观考核 0–5分).
+
+    The actual *is* the points: a rating a supervisor gives, between the
+    floor and full marks. A rating outside that range is an error naming the
+    cell, never silently clipped.
+
+    Example (cooperation with sales, rated by the sales manager, full marks 10)::
+
+        full_marks: 10
+        rule: {kind: direct}
+        # 8 → 8; 12 → error "12 is above the largest valid value 10"
+    """
+
+    kind: Literal["direct"]
+
+    needs_target = False
+
+    def default_range(self, spec: Spec) -> tuple[Decimal | None, Decimal | None]:
+        return (spec.floor if spec.floor is not None else ZERO, spec.full)
+
+    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+        points = spec.clamp(actual)
+        return points, f"rated {spec.num(actual)} → {spec.num(points)}"

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kpiscore.numbers import normalise_text, plain
+from kpiscore.rules.base import Check, Rule, Spec
+from kpiscore.types import Number
+
+
+class Level(BaseModel):
+    """One answer: its number (``4`` / ``4级``), letter (``D``), label (``不太满意``), points."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    level: int | None = None
+    code: str | None = Field(default=None, max_length=8)
+    label: str | None = None
+    points: Number
+
+    def name(self) -> str:
+        parts = [f"{self.level}级" if self.level is not None else "", self.code or "",
+                 self.label or ""]
+        return "".join(parts) or plain(self.points)
+
+
+_LEVEL = re.compile(r"^(\d+)\s*(?:级|級|level)?$", re.IGNORECASE)
+_CODE = re.compile(r"^([A-Za-z])(?:\s*[.:、)]?\s*(.*))?$")
+
+
+class UnknownLevel(ValueError):
+    pass
+
+
+class Levels(Rule):
+    """Levels and ratings (1级10分 … 5级40分 · A非常满意(5分) … E不满意(1分)).
+
+    A categorical answer maps to points. Each level may have a number
+    (``level: 4``, recognised from ``4`` or ``4级``), a letter (``code: D``,
+    recognised from ``D`` or ``d``), and a label (``label: 不太满意``,
+    recognised alone or after its letter: ``D不太满意``). A letter with the
+    wrong label (``D非常满意``) or anything unknown is an error naming the
+    cell. Full marks default to the highest level's points.
+
+    Example (客服主管 behaviour item 以客户为中心, full marks 40)::
+
+        rule:
+          kind: levels
+          levels:
+            - {level: 1, points: 10}
+            - {level: 2, points: 15}
+            - {level: 3, points: 20}
+            - {level: 4, points: 30}
+            - {level: 5, points: 40}
+        # "4" → 30, "4级" → 30, "5级" → 40
+
+    Example (survey answer A–E worth 5/4/3/2/1)::
+
+        rule:
+          kind: levels
+          levels:
+            - {code: A, label: 非常满意, points: 5}
+            - {code: B, label: 满意, points: 4}
+            - {code: C, label: 一般, points: 3}
+            - {code: D, label: 不太满意, points: 2}
+            - {code: E, label: 不满意, points: 1}
+        # "D" → 2, "D不太满意" → 2, "不太满意" → 2
+    """
+
+    kind: Literal["levels"]
+    levels: list[Level] = Field(min_length=1)
+
+    numeric = False
+    needs_target = False
+
+    def default_full_marks(self) -> Decimal | None:
+        return max(lv.points for lv in self.levels)
+
+    @cached_property
+    def _index(self) -> tuple[dict[int, Level], dict[str, Level], dict[str, Level]]:
+        by_number = {lv.level: lv for lv in self.levels if lv.level is not None}
+        by_code = {normalise_text(lv.code).upper(): lv for lv in self.levels if lv.code}
+        by_label = {normalise_text(lv.label): lv for lv in self.levels if lv.label}
+        return by_number, by_code, by_label
+
+    def known(self) -> str:
+        return ", ".join(lv.name() for lv in self.levels)
+
+    def lookup(self, answer: str) -> Level:
+        """The level an answer names; raises :class:`UnknownLevel` otherwise."""
+        by_number, by_code, by_label = self._index
+        text = normalise_text(answer)
+        if text.endswith(".0") and text[:-2].isdigit():  # a number cell read as 4.0
+            text = text[:-2]
+        if text in by_label:
+            return by_label[text]
+        m = _LEVEL.match(text)
+        if m and int(m.group(1)) in by_number:
+            return by_number[int(m.group(1))]
+        m = _CODE.match(text)
+        if m and m.group(1).upper() in by_code:
+            level = by_code[m.group(1).upper()]
+            rest = (m.group(2) or "").strip()
+            if not rest or (level.label and normalise_text(level.label) == rest):
+                return level
+            raise UnknownLevel(f"{answer!r}: the letter {m.group(1)} is "
+                               f"{level.name()}, but the text says {rest!r}")
+        raise UnknownLevel(f"{answer!r} is not a known level (known: {self.known()})")
+
+    def score_answer(self, answer: str, spec: Spec) -> tuple[Decimal, str]:
+        level = self.lookup(answer)
+        points = spec.clamp(level.points)
+        return points, f"{answer.strip()} = {level.name()} → {spec.num(points)}"
+
+    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+        return self.score_answer(plain(actual), spec)
+
+    def checks(self, spec: Spec) -> Iterator[Check]:
+        seen: dict[str, int] = {}
+        for i, lv in enumerate(self.levels):
+            for key in (f"level {lv.level}" if lv.level is not None else None,
+                        f"code {lv.code.upper()}" if lv.code else None,
+                        f"label {lv.label}" if lv.label else None):
+                if key is None:
+                    continue
+                if key in seen:
+                    yield Check(("rule", "levels", i), "error", "duplicate-level",
+                                f"{key} is given twice (levels {seen[key] + 1} and {i + 1})")
+                seen[key] = i
+            if lv.level is None and not lv.code and not lv.label:
+                yield Check(("rule", "levels", i), "error", "bad-parameter",
+                            "a level needs a level number, a code or a label")
+            if lv.points > spec.full:
+                yield Check(("rule", "levels", i, "points"), "error", "above-full-marks",
+                            f"{lv.name()} gives {plain(lv.points)} points, more than the full "
+                            f"marks {plain(spec.full)}")

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from kpiscore.rules.base import Rule, Spec
+from kpiscore.types import Number
+
+
+class PassFail(Rule):
+    """Pass/fail (客户信息反馈应在1小时内,超过1小时0分;没有超过10分).
+
+    Meeting the target (at least it for ``better: higher``, at most it for
+    ``better: lower``) earns full marks; anything else earns ``fail_points``
+    (default: the indicator's floor, 0).
+
+    Example (feedback within 1 hour, full marks 10)::
+
+        unit: h
+        better: lower
+        target: 1
+        full_marks: 10
+        rule: {kind: pass_fail}
+        # 0.5 → 10, 1 → 10, 1.5 → 0
+    """
+
+    kind: Literal["pass_fail"]
+    fail_points: Number | None = None
+
+    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+        assert spec.target is not None
+        ok = actual >= spec.target if spec.better == "higher" else actual <= spec.target
+        sign = ("≥" if ok else "<") if spec.better == "higher" else ("≤" if ok else ">")
+        if ok:
+            return spec.full, f"{spec.num(actual)} {sign} target {spec.num(spec.target)}: pass " \
+                              f"→ {spec.num(spec.full)}"
+        points = spec.floor_or_zero() if self.fail_points is None else spec.clamp(self.fail_points)
+        return points, f"{spec.num(actual)} {sign} target {spec.num(spec.target)}: fail " \
+                       f"→ {spec.num(points)}"

@@ -1,0 +1,70 @@
+"""Turn one spreadsheet cell into the number (or label) a person meant, or refuse it."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from decimal import Decimal
+
+from kpiscore.numbers import HUNDRED, ZERO, normalise_text, parse_number, to_decimal
+
+#: Excel's error values, as openpyxl and CSV exports show them.
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!"})
+
+
+class BadValue(ValueError):
+    """The cell cannot be read as a number; the message says why."""
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and normalise_text(value) == "")
+
+
+def read_number(value: object, percent_format: bool = False) -> Decimal:
+    """A cell's value as an exact number.
+
+    ``95``, ``"95"``, ``"95%"``, ``"95 %"``, ``"９５"`` and ``"1,234"`` are read as
+    typed; a numeric cell formatted as a percentage (0.95 shown as 95%) is read
+    as 95 because kpiscore keeps percentages in percent points. Dates,
+    booleans, Excel errors and text are refused with a reason.
+    """
+    if isinstance(value, bool):
+        raise BadValue(f"{'TRUE' if value else 'FALSE'} is a yes/no value, not a number")
+    if isinstance(value, (int, float, Decimal)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise BadValue(f"{value} is not a finite number")
+        number = to_decimal(value)
+        if not number.is_finite():
+            raise BadValue(f"{value} is not a finite number")
+        if percent_format:
+            number = number * HUNDRED
+        return ZERO if number == 0 else number
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        raise BadValue(f"a date or time ({value}) where a number belongs")
+    if isinstance(value, _dt.timedelta):
+        raise BadValue(f"a duration ({value}) where a number belongs")
+    if isinstance(value, str):
+        text = normalise_text(value)
+        if text.upper() in EXCEL_ERRORS:
+            raise BadValue(f"the cell holds the spreadsheet error {text}")
+        parsed = parse_number(text)
+        if parsed is None:
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            raise BadValue(f"{shown!r} is not a number")
+        return parsed[0]
+    raise BadValue(f"{type(value).__name__} value {value!r} is not a number")
+
+
+def read_text(value: object) -> str:
+    """A cell as text for labels (levels): numbers as written, no trailing ``.0``."""
+    if isinstance(value, bool):
+        raise BadValue(f"{'TRUE' if value else 'FALSE'} is a yes/no value, not a level")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        raise BadValue(f"a date or time ({value}) where a level belongs")
+    text = normalise_text(str(value))
+    if text.upper() in EXCEL_ERRORS:
+        raise BadValue(f"the cell holds the spreadsheet error {text}")
+    return text

@@ -1,0 +1,188 @@
+"""Load YAML into plain data while keeping every node's ``line:col``.
+
+PyYAML silently keeps the last of two duplicate keys and happily constructs
+arbitrary Python objects from tags; a scheme loader must do neither. We only
+*compose* the node graph (no construction), then build plain data ourselves:
+duplicate keys and unknown tags become findings, floats become exact
+``Decimal``, and alias expansion is bounded so "billion laughs" cannot blow up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+from kpiscore.errors import Finding
+
+Path = tuple[str | int, ...]
+
+#: Upper bounds that keep a hostile scheme from exhausting memory or stack.
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+try:  # the C loader composes several times faster; marks are the same
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - pure-Python PyYAML build
+    _Loader = yaml.SafeLoader
+
+_BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+@dataclass
+class Located:
+    """Plain data plus where each part of it came from."""
+
+    data: Any
+    path: str
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: Path, *, key: bool = False) -> tuple[int, int]:
+        """Best ``(line, col)`` for a location, walking up to the nearest known node."""
+        probe = tuple(loc)
+        while True:
+            if key and probe in self.keys:
+                return self.keys[probe]
+            if probe in self.values:
+                return self.values[probe]
+            if not probe:
+                return (1, 1)
+            probe = probe[:-1]
+
+    def finding(self, loc: Path, code: str, message: str, *, severity: str = "error",
+                key: bool = False) -> Finding:
+        line, col = self.where(loc, key=key)
+        return Finding(self.path, line, col, severity, code, message)  # type: ignore[arg-type]
+
+
+class YamlProblems(Exception):
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__("\n".join(map(str, findings)))
+
+
+def _pos(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, located: Located) -> None:
+        self.located = located
+        self.findings: list[Finding] = []
+        self.count = 0
+
+    def fail(self, node: yaml.Node, code: str, message: str) -> None:
+        line, col = _pos(node.start_mark)
+        self.findings.append(Finding(self.located.path, line, col, "error", code, message))
+
+    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(node, f"the YAML expands to more than {MAX_NODES} nodes "
+                                "(aliases are expanded); split or simplify the scheme")
+        if depth > MAX_DEPTH:
+            raise _TooBig(node, f"the YAML is nested deeper than {MAX_DEPTH} levels")
+        self.located.values[path] = _pos(node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            if node.tag not in ("tag:yaml.org,2002:map",):
+                self.fail(node, "yaml-tag", f"tag {node.tag!r} is not allowed in a scheme")
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.fail(key_node, "yaml-merge", "merge keys (<<) are not supported; "
+                              "write the fields out")
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.fail(key_node, "yaml-key", "a mapping key must be a plain value")
+                    continue
+                key = str(key_node.value)
+                if key in out:
+                    first = self.located.keys.get(path + (key,), (0, 0))
+                    self.fail(key_node, "duplicate-key",
+                              f"duplicate key {key!r} (first defined at line {first[0]}); "
+                              "YAML would silently keep only the last one")
+                    continue
+                self.located.keys[path + (key,)] = _pos(key_node.start_mark)
+                out[key] = self.build(value_node, path + (key,), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                self.fail(node, "yaml-tag", f"tag {node.tag!r} is not allowed in a scheme")
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        tag, text = node.tag, node.value
+        if tag == "tag:yaml.org,2002:str":
+            return text
+        if tag == "tag:yaml.org,2002:int":
+            cleaned = text.replace("_", "")
+            try:
+                return int(cleaned, 0) if cleaned.lower().startswith(("0x", "0o", "0b")) \
+                    else int(cleaned)
+            except ValueError:
+                return text
+        if tag == "tag:yaml.org,2002:float":
+            try:
+                value = Decimal(text.replace("_", ""))
+            except ArithmeticError:
+                value = None
+            if value is None or not value.is_finite():
+                self.fail(node, "yaml-number", f"{text!r} is not a finite number")
+                return text
+            return value
+        if tag == "tag:yaml.org,2002:bool":
+            return _BOOL.get(text.lower(), text)
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
+            return text
+        self.fail(node, "yaml-tag", f"tag {tag!r} is not allowed in a scheme")
+        return None
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        self.node = node
+        super().__init__(message)
+
+
+def load_yaml(text: str, path: str) -> Located:
+    """Parse ``text`` (the contents of ``path``) into :class:`Located` data.
+
+    Raises :class:`YamlProblems` with ``file:line:col`` findings for syntax
+    errors, duplicate keys, unsafe tags and expansion bombs.
+    """
+    located = Located(data=None, path=path)
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _pos(mark) if mark is not None else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "\t" in problem or "found character '\\t'" in problem:
+            problem += " (YAML forbids tabs for indentation; use spaces)"
+        raise YamlProblems([Finding(path, line, col, "error", "yaml-syntax", problem)]) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblems([Finding(path, 1, 1, "error", "yaml-syntax", str(exc))]) from None
+    except RecursionError:
+        raise YamlProblems([Finding(path, 1, 1, "error", "yaml-depth",
+                                    "the YAML is nested too deeply")]) from None
+    if root is None:
+        raise YamlProblems([Finding(path, 1, 1, "error", "empty", "the file is empty")])
+    builder = _Builder(located)
+    try:
+        located.data = builder.build(root, (), 0)
+    except _TooBig as exc:
+        line, col = _pos(exc.node.start_mark)
+        raise YamlProblems([Finding(path, line, col, "error", "yaml-limit", str(exc))]) from None
+    if builder.findings:
+        raise YamlProblems(builder.findings)
+    return located
