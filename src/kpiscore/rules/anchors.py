@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import pairwise
 from decimal import Decimal
+from itertools import pairwise
 from typing import Literal
 
 from kpiscore.numbers import HUNDRED
