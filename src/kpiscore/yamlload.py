@@ -167,8 +167,9 @@ def load_yaml(text: str, path: str) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line, col = _pos(mark) if mark is not None else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        if "\t" in problem or "found character '\\t'" in problem:
-            problem += " (YAML forbids tabs for indentation; use spaces)"
+        index = getattr(mark, "index", None)
+        if "\t" in problem or (index is not None and text[index:index + 1] == "\t"):
+            problem += " (a tab: YAML allows only spaces for indentation)"
         raise YamlProblems([Finding(path, line, col, "error", "yaml-syntax", problem)]) from None
     except yaml.YAMLError as exc:
         raise YamlProblems([Finding(path, 1, 1, "error", "yaml-syntax", str(exc))]) from None

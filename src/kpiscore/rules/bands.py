@@ -91,6 +91,8 @@ class Bands(Rule):
     kind: Literal["bands"]
     bands: list[Band] = Field(min_length=1)
 
+    needs_target = False
+
     def default_full_marks(self) -> Decimal | None:
         return max(b.points for b in self.bands)
 
