@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from kpiscore.numbers import plain, round_half_up
+from kpiscore.numbers import round_half_up
 
 #: Version of the JSON contract; bumped only for incompatible changes.
 FORMAT_VERSION = 1
@@ -127,7 +127,7 @@ def _short(value: Decimal | str | None, precision: int) -> Decimal | str | None:
     """Inputs (actuals, targets, weights) rounded but without padding zeros."""
     if value is None or isinstance(value, str):
         return value
-    return Decimal(plain(round_half_up(value, precision)))
+    return round_half_up(value, precision).normalize()
 
 
 def group_dict(g: GroupResult, precision: int) -> dict[str, Any]:

@@ -14,50 +14,73 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from json.encoder import py_encode_basestring
 from typing import IO, Any
 
 from kpiscore.results import Report, person_dict
 
+try:  # the C version when the interpreter has it
+    from json.encoder import c_encode_basestring as _c_string  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    _c_string = None
+_string = _c_string or py_encode_basestring
+
 
 def dumps(value: Any, indent: int | None = 2) -> str:
-    """JSON text with Decimals written digit for digit."""
-    return "".join(_encode(value, indent, 0))
+    """JSON text with Decimals written digit for digit.
+
+    ``indent=None`` gives one compact line (JSONL). Written by hand because the
+    standard encoder can only write Decimals through a binary float.
+    """
+    parts: list[str] = []
+    _encode(value, parts, indent, 0)
+    return "".join(parts)
 
 
-def _encode(value: Any, indent: int | None, level: int) -> Iterator[str]:
-    if isinstance(value, Decimal):
-        yield format(value, "f")
+def _encode(value: Any, parts: list[str], indent: int | None, level: int) -> None:
+    kind = type(value)
+    if kind is str:
+        parts.append(_string(value))
+    elif kind is Decimal:
+        parts.append(format(value, "f"))
+    elif value is None:
+        parts.append("null")
+    elif kind is bool:
+        parts.append("true" if value else "false")
+    elif kind is int:
+        parts.append(str(value))
     elif isinstance(value, dict):
         if not value:
-            yield "{}"
+            parts.append("{}")
             return
-        pad, sep = _pads(indent, level)
-        yield "{"
+        pad, close, colon = _pads(indent, level)
+        parts.append("{")
         first = True
         for key, item in value.items():
-            yield ("" if first else ",") + pad
+            parts.append(pad if first else "," + pad)
             first = False
-            yield json.dumps(str(key), ensure_ascii=False) + ": "
-            yield from _encode(item, indent, level + 1)
-        yield sep + "}"
+            parts.append(_string(str(key)))
+            parts.append(colon)
+            _encode(item, parts, indent, level + 1)
+        parts.append(close + "}")
     elif isinstance(value, (list, tuple)):
         if not value:
-            yield "[]"
+            parts.append("[]")
             return
-        pad, sep = _pads(indent, level)
-        yield "["
+        pad, close, _ = _pads(indent, level)
+        parts.append("[")
         for i, item in enumerate(value):
-            yield ("" if i == 0 else ",") + pad
-            yield from _encode(item, indent, level + 1)
-        yield sep + "]"
+            parts.append(pad if i == 0 else "," + pad)
+            _encode(item, parts, indent, level + 1)
+        parts.append(close + "]")
     else:
-        yield json.dumps(value, ensure_ascii=False)
+        parts.append(json.dumps(value, ensure_ascii=False))
 
 
-def _pads(indent: int | None, level: int) -> tuple[str, str]:
+def _pads(indent: int | None, level: int) -> tuple[str, str, str]:
     if indent is None:
-        return "", ""
-    return "\n" + " " * (indent * (level + 1)), "\n" + " " * (indent * level)
+        return "", "", ":"
+    return "\n" + " " * (indent * (level + 1)), "\n" + " " * (indent * level), ": "
 
 
 def write_json(report: Report, out: IO[str]) -> None:
