@@ -91,7 +91,8 @@ def make_report(loaded: LoadedScheme, actuals: str | os.PathLike[str],
         pay_precision=s.pay.precision if s.pay else s.precision,
         has_sections=loaded.compiled.has_sections, has_grades=bool(s.grades),
         has_pay=s.pay is not None, source=os.path.basename(os.fspath(actuals)),
-        results=results, summary=summarise(results))
+        results=results, summary=summarise(results),
+        indicator_ids=[ci.id for ci in loaded.compiled.indicators])
 
 
 def scheme_files(paths: list[str]) -> list[str]:

@@ -55,7 +55,8 @@ def cli() -> None:
 @click.argument("scheme", type=click.Path(dir_okay=False))
 @click.argument("actuals", type=click.Path(dir_okay=False))
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
-              default=None, help="Output format. Default: table on a terminal, json otherwise.")
+              default=None, help="Output format. Default: from the -o file's suffix (.csv, "
+              ".jsonl, else json); table on a terminal; json when piped.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the results to FILE (atomically) instead of standard output.")
 @click.option("--sheet", help="Worksheet to read (default: the first visible one).")
@@ -73,11 +74,22 @@ def evaluate(scheme: str, actuals: str, fmt: str | None, output: str | None,
     from kpiscore.errors import InputUnreadable, SchemeInvalid
     from kpiscore.loader import load_scheme
 
+    if fmt is None and output is not None:
+        # -o results.csv / results.jsonl pick their format from the name
+        fmt = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(
+            os.path.splitext(output)[1].lower(), "json")
     if fmt is None:
-        fmt = "table" if output is None and sys.stdout.isatty() else "json"
+        fmt = "table" if sys.stdout.isatty() else "json"
     if output is not None and fmt == "table":
         _fail("--format table is for the terminal; use json, jsonl or csv with --output",
               ExitCode.USAGE)
+    if output is not None:
+        from kpiscore.writers import refuse_input
+
+        try:
+            refuse_input(output, (scheme, actuals))
+        except ValueError as exc:
+            _fail(str(exc), ExitCode.USAGE)
     try:
         loaded = load_scheme(scheme)
     except SchemeInvalid as exc:
@@ -86,37 +98,60 @@ def evaluate(scheme: str, actuals: str, fmt: str | None, output: str | None,
         sys.exit(int(ExitCode.FINDINGS))
     except InputUnreadable as exc:
         _fail(str(exc), ExitCode.USAGE)
+    failed: list[Any] = []
+    count = 0
+
+    def note(results: Any) -> Any:
+        """Pass results through, reporting error rows on stderr as they go by."""
+        nonlocal count
+        for r in results:
+            count += 1
+            if r.status == "error":
+                failed.append(r)
+                who = r.id or f"row {r.row}"
+                for e in r.errors:
+                    click.echo(f"{e.where}: {e.message} [{who}]", err=True)
+            yield r
+
     try:
-        report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet)
+        if fmt in ("jsonl", "csv"):
+            from kpiscore.api import iter_results, make_report
+            from kpiscore.writers import STREAMING
+
+            meta = make_report(loaded, actuals, [])
+            stream = note(iter_results(loaded, actuals, encoding=encoding, sheet=sheet))
+            _write(output, (scheme, actuals), lambda fh: STREAMING[fmt](meta, fh, stream))
+        else:
+            report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet)
+            for _ in note(report.results):
+                pass
+            if fmt == "table":
+                from kpiscore.render import print_table
+
+                print_table(report, color=use_color(color, sys.stdout))
+            else:
+                from kpiscore.writers import write_json
+
+                _write(output, (scheme, actuals), lambda fh: write_json(report, fh))
     except InputUnreadable as exc:
         _fail(str(exc), ExitCode.USAGE)
-
-    if fmt == "table":
-        from kpiscore.render import print_table
-
-        print_table(report, color=use_color(color, sys.stdout))
-    else:
-        from kpiscore.writers import WRITERS, atomic_output
-
-        if output is None:
-            WRITERS[fmt](report, sys.stdout)
-        else:
-            try:
-                with atomic_output(output, inputs=(scheme, actuals)) as fh:
-                    WRITERS[fmt](report, fh)
-            except (OSError, ValueError) as exc:
-                _fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
-    failed = [r for r in report.results if r.status == "error"]
-    for r in failed:
-        who = r.id or f"row {r.row}"
-        for e in r.errors:
-            click.echo(f"{e.where}: {e.message} [{who}]", err=True)
     if failed:
-        click.echo(f"kpiscore: {len(failed)} of {len(report.results)} rows could not be "
-                   "scored", err=True)
+        click.echo(f"kpiscore: {len(failed)} of {count} rows could not be scored", err=True)
         sys.exit(int(ExitCode.FINDINGS))
 
 
+def _write(output: str | None, inputs: tuple[str, ...], write: Any) -> None:
+    """Write to stdout, or atomically to ``output`` (never over an input file)."""
+    if output is None:
+        write(sys.stdout)
+        return
+    from kpiscore.writers import atomic_output
+
+    try:
+        with atomic_output(output, inputs=inputs) as fh:
+            write(fh)
+    except (OSError, ValueError) as exc:
+        _fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "github"]),

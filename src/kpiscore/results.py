@@ -107,6 +107,7 @@ class Report:
     source: str
     results: list[PersonResult]
     summary: Summary
+    indicator_ids: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -11,13 +11,13 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from json.encoder import py_encode_basestring
 from typing import IO, Any
 
-from kpiscore.results import Report, person_dict
+from kpiscore.results import PersonResult, Report, person_dict
 
 try:  # the C version when the interpreter has it
     from json.encoder import c_encode_basestring as _c_string  # type: ignore[attr-defined]
@@ -92,8 +92,10 @@ def jsonl_line(report_scheme: str, person: dict[str, Any]) -> str:
     return dumps({"scheme": report_scheme, **person}, indent=None) + "\n"
 
 
-def write_jsonl(report: Report, out: IO[str]) -> None:
-    for r in report.results:
+def write_jsonl(report: Report, out: IO[str],
+                results: Iterable[PersonResult] | None = None) -> None:
+    """One line per person; ``results`` (default: the report's) may be a lazy stream."""
+    for r in report.results if results is None else results:
         out.write(jsonl_line(report.scheme_id, person_dict(r, report.precision,
                                                            report.pay_precision,
                                                            report.has_sections)))
@@ -126,16 +128,17 @@ def csv_header(report: Report) -> list[str]:
     if report.has_pay:
         head.append("pay")
     head.append("veto")
-    if report.results:
-        head += [f"{i.id}" for i in report.results[0].indicators]
+    head += report.indicator_ids
     head.append("errors")
     return head
 
 
-def write_csv(report: Report, out: IO[str]) -> None:
+def write_csv(report: Report, out: IO[str],
+              results: Iterable[PersonResult] | None = None) -> None:
+    """One row per person; ``results`` (default: the report's) may be a lazy stream."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(csv_header(report))
-    for r in report.results:
+    for r in report.results if results is None else results:
         d = person_dict(r, report.precision, report.pay_precision)
         row: list[Any] = [d["row"], d["id"], d["name"], d["department"], d["status"],
                           d["total"]]
@@ -150,12 +153,22 @@ def write_csv(report: Report, out: IO[str]) -> None:
 
 
 WRITERS = {"json": write_json, "jsonl": write_jsonl, "csv": write_csv}
+#: Formats written row by row as people are scored (memory does not grow with rows).
+STREAMING = {"jsonl": write_jsonl, "csv": write_csv}
 
 
 def render(report: Report, fmt: str) -> str:
     buf = io.StringIO()
     WRITERS[fmt](report, buf)
     return buf.getvalue()
+
+
+def refuse_input(path: str, inputs: tuple[str, ...]) -> None:
+    """Raise ValueError if ``path`` is one of the input files."""
+    target = os.path.abspath(path)
+    for inp in inputs:
+        if os.path.exists(inp) and os.path.exists(target) and os.path.samefile(inp, target):
+            raise ValueError(f"refusing to write over the input file {inp}")
 
 
 @contextmanager
@@ -165,12 +178,13 @@ def atomic_output(path: str, inputs: tuple[str, ...] = ()) -> Iterator[IO[str]]:
     An interrupted run leaves no partial file; an input file is never overwritten.
     """
     target = os.path.abspath(path)
-    for inp in inputs:
-        if os.path.exists(inp) and os.path.exists(target) and os.path.samefile(inp, target):
-            raise ValueError(f"refusing to write over the input file {inp}")
+    refuse_input(path, inputs)
     folder = os.path.dirname(target) or "."
     fd, tmp = tempfile.mkstemp(prefix=".kpiscore-", suffix=".tmp", dir=folder)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
             fh.flush()
