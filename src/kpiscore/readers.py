@@ -146,6 +146,11 @@ def open_actuals(path: str | os.PathLike[str], *, encoding: str | None = None,
     if ext == ".xls":
         raise InputUnreadable(f"{name}: old .xls workbooks are not supported; save it as .xlsx")
     if not zipfile.is_zipfile(name):
+        with open(name, "rb") as fh:
+            magic = fh.read(8)
+        if magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # an OLE compound file
+            raise InputUnreadable(f"{name}: an encrypted (password-protected) or old .xls "
+                                  "workbook; remove the password and save it as .xlsx")
         raise InputUnreadable(f"{name}: not an .xlsx workbook (it is not a zip file); "
                               "use .xlsx or .csv")
     import openpyxl  # heavy: only when a workbook is actually read
