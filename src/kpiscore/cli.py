@@ -98,7 +98,10 @@ def evaluate(scheme: str, actuals: str, fmt: str | None, output: str | None,
         sys.exit(int(ExitCode.FINDINGS))
     except InputUnreadable as exc:
         _fail(str(exc), ExitCode.USAGE)
+    for warning in loaded.warnings:
+        click.echo(str(warning), err=True)
     failed: list[Any] = []
+    said: set[tuple[str, str]] = set()
     count = 0
 
     def note(results: Any) -> Any:
@@ -110,6 +113,9 @@ def evaluate(scheme: str, actuals: str, fmt: str | None, output: str | None,
                 failed.append(r)
                 who = r.id or f"row {r.row}"
                 for e in r.errors:
+                    if (e.where, e.message) in said:
+                        continue  # a missing column: said once, not once per row
+                    said.add((e.where, e.message))
                     click.echo(f"{e.where}: {e.message} [{who}]", err=True)
             yield r
 
@@ -185,9 +191,8 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None
     elif fmt == "github":
         for f in findings:
             level = "error" if f.severity == "error" or strict else "warning"
-            msg = f.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            click.echo(f"::{level} file={f.path},line={f.line},col={f.column},"
-                       f"title=kpiscore {f.code}::{msg}")
+            click.echo(f"::{level} file={_gh_property(f.path)},line={f.line},col={f.column},"
+                       f"title={_gh_property('kpiscore ' + f.code)}::{_gh_data(f.message)}")
     else:
         colour = use_color(color, sys.stderr)
         for f in findings:
@@ -195,7 +200,7 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None
             if colour:
                 tint = "red" if f.severity == "error" else "yellow"
                 text = click.style(text, fg=tint)
-            click.echo(text, err=True)
+            click.echo(text, err=True, color=colour)
         if not files:
             click.echo("kpiscore: no scheme files (*.yaml, *.yml) found", err=True)
         else:
@@ -203,6 +208,16 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None
             click.echo(f"{len(files)} scheme file(s) checked: {len(errors)} error(s), "
                        f"{len(warnings)} warning(s), {state}", err=True)
     sys.exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
+
+
+def _gh_data(text: str) -> str:
+    """Escape a GitHub workflow command's message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    """Escape a GitHub workflow command's property value (also ',' and ':')."""
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def main() -> None:

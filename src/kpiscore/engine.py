@@ -9,10 +9,12 @@ operations per indicator.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from kpiscore import expr
@@ -48,11 +50,15 @@ class CompiledIndicator:
     path: Path
     rule: Rule
     spec: Spec
-    weight: Decimal  # percent of the total
+    weight: Decimal  # percent of the total (for display)
     local_weight: Decimal  # percent within its section
     section_weight: Decimal
     dimension: str
     formula: expr.Node | None = None
+    #: contribution = points × factor / CompiledScheme.denominator; integers chosen at
+    #: compile time so that one division per sum keeps equal splits (100/3) exact
+    factor: Decimal = ZERO
+    weight_share: tuple[Decimal, int] = (ZERO, 1)  # weight = share[0] / share[1]
 
     @property
     def id(self) -> str:
@@ -102,7 +108,7 @@ def header_variants(text: object) -> set[str]:
     out = {header_key(raw)}
     for part in re.split(r"[\n/|]", raw):
         out.add(header_key(part))
-    m = re.match(r"^(.*?)\s*[(\[]([^()\[\]]*)[)\]]\s*$", raw)
+    m = re.match(r"^(.*?)\s*[(\[【]([^()\[\]【】]*)[)\]】]\s*$", raw)
     if m:
         out.add(header_key(m.group(1)))
         out.add(header_key(m.group(2)))
@@ -125,6 +131,7 @@ class CompiledScheme:
         self.scheme_vetoes: list[tuple[Any, expr.Node | None]] = []
         self.pay_formula: expr.Node | None = None
         self.findings: list[Finding] = []
+        self.denominator = Decimal(1)
 
     # -- scoring -------------------------------------------------------------
 
@@ -234,7 +241,7 @@ class CompiledScheme:
                         f"zero for {result.id or 'this person'} ({exc.divisor} is 0); set "
                         "if_divide_by_zero to give it a value", ci.id))
 
-        total = ZERO
+        numerator = ZERO  # the total × denominator, summed exactly
         scored = True
         contrib: list[Decimal | None] = []
         for ci in self.indicators:
@@ -260,20 +267,25 @@ class CompiledScheme:
                     explanation = "unknown level"
             c: Decimal | None = None
             if points is not None:
-                c = points / spec.full * ci.weight * self.scheme.scale / HUNDRED
-                total += c
+                share = points * ci.factor
+                numerator += share
+                c = share / self.denominator
                 explanation += self._weighting(ci, points, c)
-            contrib.append(c)
+                contrib.append(share)
+            else:
+                contrib.append(None)
             result.indicators.append(IndicatorResult(
                 ci.id, ind.label, ci.dimension, actual, ind.target, points, spec.full, ci.weight,
                 c, explanation))
 
         for group, out in ((self.dimensions, result.dimensions), (self.sections, result.sections)):
             for g in group:
-                parts = [contrib[i] for i in g.members]
                 value: Decimal | None = ZERO
-                for part in parts:
+                for i in g.members:
+                    part = contrib[i]
                     value = None if part is None or value is None else value + part
+                if value is not None:
+                    value = value / self.denominator
                 out.append(GroupResult(g.id, g.title, g.weight, value, g.section))
 
         self._vetoes(result, values, ci_values=values, row_number=row_number)
@@ -282,6 +294,7 @@ class CompiledScheme:
             if not errors:
                 errors.append(RowError(f"row {row_number}", "some indicators have no actual"))
             return result
+        total = numerator / self.denominator
         if any(v.outcome == "zero" for v in result.vetoes):
             total = ZERO
         result.total = total
@@ -388,6 +401,7 @@ class _Compiler:
                                               indicators=s.indicators or [])]
             base = ("dimensions",) if s.dimensions else ()
             self.section(None, None, HUNDRED, dims, base, implicit=s.dimensions is None)
+        self.factors()
         self.ids()
         self.fields()
         self.formulas()
@@ -435,7 +449,7 @@ class _Compiler:
                               f"dimension {dim.title or dim.id!r} has weight "
                               f"{plain(dim.weight)} but its indicators' weights add up to "
                               f"{plain(total)}")
-                weights = [w for w in known]
+                weights = [(w, 1) for w in known]
             else:
                 rest = dim.weight - sum(known, ZERO)
                 if rest < 0:
@@ -444,8 +458,7 @@ class _Compiler:
                               f"{plain(dim.weight)} but its weighted indicators already take "
                               f"{plain(sum(known, ZERO))}")
                     rest = ZERO
-                share = rest / missing
-                weights = [w if w is not None else share for w in given]
+                weights = [(w, 1) if w is not None else (rest, missing) for w in given]
             dweight = dim.weight
         else:
             if 0 < missing < len(given):
@@ -454,8 +467,8 @@ class _Compiler:
                           "do not; give every one a weight, or give the dimension a weight "
                           "to share", key=True)
             # a points card: an item worth 20 points weighs 20
-            weights = [w if w is not None else f for w, f in zip(given, full, strict=True)]
-            dweight = sum(weights, ZERO)
+            weights = [(w if w is not None else f, 1) for w, f in zip(given, full, strict=True)]
+            dweight = sum((w for w, _ in weights), ZERO)
         members = []
         for j, (ind, w) in enumerate(zip(inds, weights, strict=True)):
             members.append(len(self.out.indicators))
@@ -470,8 +483,9 @@ class _Compiler:
         default = ind.the_rule.default_full_marks()
         return default if default is not None else HUNDRED
 
-    def indicator(self, ind: Indicator, path: Path, weight: Decimal, sweight: Decimal,
-                  dim: str) -> None:
+    def indicator(self, ind: Indicator, path: Path, share: tuple[Decimal, int],
+                  sweight: Decimal, dim: str) -> None:
+        weight = share[0] / share[1]
         rule = ind.the_rule
         full = self.full_marks(ind)
         floor: Decimal | None = None if ind.floor in (None, "none") else ind.floor  # type: ignore[assignment]
@@ -498,10 +512,15 @@ class _Compiler:
             self.find(path, "missing-target",
                       f"indicator {ind.label!r} uses the {rule.kind} rule, which needs a target",  # type: ignore[attr-defined]
                       key=True)
-        elif rule.divides_by_target and ind.target == 0:
-            self.find(path + ("target",), "zero-target",
-                      f"a target of 0 makes the {rule.kind} rule's ratio meaningless "  # type: ignore[attr-defined]
-                      "(it divides by the target)")
+        elif rule.divides_by_target and ind.target is not None and ind.target <= 0:
+            if ind.target == 0:
+                self.find(path + ("target",), "zero-target",
+                          f"a target of 0 makes the {rule.kind} rule's ratio meaningless "  # type: ignore[attr-defined]
+                          "(it divides by the target)")
+            else:
+                self.find(path + ("target",), "negative-target",
+                          f"the {rule.kind} rule divides by the target, which must be "  # type: ignore[attr-defined]
+                          f"positive, not {plain(ind.target)}")
         else:
             for check in rule.checks(spec):
                 if check.severity == "warning" and check.code in ind.allow:
@@ -516,6 +535,10 @@ class _Compiler:
                               f"reached: the best valid actual earns {plain(best)} (add "
                               "'unreachable-full-marks' to allow if the card means it)",
                               "warning", key=ind.full_marks is None)
+        if ind.better == "lower" and rule.kind in ("levels", "direct"):  # type: ignore[attr-defined]
+            self.find(path, "bad-parameter",
+                      f"better: lower does not apply to the {rule.kind} rule: its points are "  # type: ignore[attr-defined]
+                      "the rating's own (remove better:)", key=True)
         if (ind.better == "higher" and rule.numeric and not isinstance(rule, Levels)
                 and rule.kind != "direct"  # type: ignore[attr-defined]
                 and _LOWER_IS_BETTER.search(f"{ind.id} {ind.title or ''}")
@@ -526,7 +549,25 @@ class _Compiler:
                       "score rises with the actual; set better: lower (or add "
                       "'higher-is-better' to allow)", "warning", key=True)
         self.out.indicators.append(CompiledIndicator(
-            ind, path, rule, spec, weight * sweight / HUNDRED, weight, sweight, dim))
+            ind, path, rule, spec, weight * sweight / HUNDRED, weight, sweight, dim,
+            weight_share=share))
+
+    def factors(self) -> None:
+        """Contribution = points × weight × section weight × scale / (full × 100 × 100),
+        with the weight itself a share (dimension weight / n). Put every indicator over
+        one integer denominator so sums divide once and stay exact."""
+        ratios = []
+        for ci in self.out.indicators:
+            num, div = ci.weight_share
+            ratio = Fraction(num) * Fraction(ci.section_weight) * Fraction(self.scheme.scale) \
+                / (Fraction(ci.spec.full) * div * 10000)
+            ratios.append(ratio)
+        denominator = 1
+        for r in ratios:
+            denominator = math.lcm(denominator, r.denominator)
+        self.out.denominator = Decimal(denominator)
+        for ci, r in zip(self.out.indicators, ratios, strict=True):
+            ci.factor = Decimal(r.numerator * (denominator // r.denominator))
 
     def ids(self) -> None:
         seen: dict[str, Path] = {}
@@ -579,7 +620,7 @@ class _Compiler:
         try:
             return expr.parse(text)
         except expr.FormulaError as exc:
-            line, col = self.located.where(path) if self.located else (0, 0)
+            line, col = self.located.text_start(path) if self.located else (0, 0)
             self.out.findings.append(Finding(self.source, line, col + exc.offset, "error",
                                              "formula", f"formula {text!r}: {exc}"))
             return None
@@ -589,7 +630,7 @@ class _Compiler:
         for name, offset in expr.name_offsets(node).items():
             if name not in known:
                 ok = False
-                line, col = self.located.where(path) if self.located else (0, 0)
+                line, col = self.located.text_start(path) if self.located else (0, 0)
                 self.out.findings.append(Finding(
                     self.source, line, col + offset, "error", "unknown-name",
                     f"{what} names {name!r}, which is neither an input nor an indicator"

@@ -139,6 +139,11 @@ def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, st
         from kpiscore.rules import RULES
 
         return "missing-field", f"the rule needs a kind (one of: {', '.join(RULES)})"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return "bad-value", (f"{field}: expected a mapping of fields (name: value), found "
+                             f"{_kind_of(err.get('input'))}")
+    if kind == "list_type":
+        return "bad-value", f"{field}: expected a list (- item), found {_kind_of(err.get('input'))}"
     msg = err["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
@@ -147,6 +152,18 @@ def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, st
         expected = err.get("ctx", {}).get("expected", "")
         return "bad-value", f"{field}: {err.get('input')!r} is not allowed; expected {expected}"
     return "bad-value", f"{field}: {msg}" if isinstance(field, str) else msg
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return f"the value {value!r}"
 
 
 def validation_findings(exc: Any, located: Located) -> list[Finding]:

@@ -10,7 +10,9 @@ from kpiscore.results import Report
 
 
 def print_table(report: Report, *, color: bool) -> None:
-    console = Console(no_color=not color, highlight=False, soft_wrap=False)
+    # force_terminal: --color always must colour a pipe too; never must not
+    console = Console(no_color=not color, force_terminal=color or None, highlight=False,
+                      soft_wrap=False)
     p = report.precision
     table = Table(title=f"{report.scheme_title} ({report.scheme_id})", title_justify="left")
     table.add_column("row", justify="right", style="dim")

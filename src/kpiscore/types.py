@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer
 
-from kpiscore.numbers import parse_number, to_decimal
+from kpiscore.numbers import normalise_text, parse_number, to_decimal
 
 
 def _number(value: Any) -> Decimal:
@@ -33,17 +33,27 @@ def _weight(value: Any) -> Decimal:
     return number
 
 
-_ID = re.compile(r"^[^\s\[\]`()+\-*/,<>=!]+$")
+_ID_FORBIDDEN = re.compile(r"[\[\]`\n\r\t]")
 
 
 def _identifier(value: Any) -> str:
     if not isinstance(value, (str, int)) or isinstance(value, bool):
         raise ValueError("an id must be a short name such as csat or 客户满意度")
-    text = str(value).strip()
-    if not text or not _ID.match(text) or text[0].isdigit():
+    # folded like formulas are, so 回访满意度（分） and 回访满意度(分) are one name
+    text = normalise_text(str(value))
+    if not text or _ID_FORBIDDEN.search(text) or text[0].isdigit():
         raise ValueError(
             f"{text!r} is not a usable id: start with a letter (any script) and avoid "
-            "spaces and + - * / ( ) [ ] , < > = !")
+            "[ ] ` and line breaks (write ids with spaces or symbols as [my id] in formulas)")
+    return text
+
+
+def _slug(value: Any) -> str:
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValueError("an id must be a short name such as tech-support-manager")
+    text = str(value).strip()
+    if not text or any(ch.isspace() for ch in text):
+        raise ValueError(f"{text!r} is not a usable id: it must be non-empty, without spaces")
     return text
 
 
@@ -55,16 +65,8 @@ Number = Annotated[Decimal, BeforeValidator(_number), _as_text,
 #: A weight: ``40`` and ``40%`` both mean 40 percent of the whole.
 Weight = Annotated[Decimal, BeforeValidator(_weight), _as_text,
                    Field(json_schema_extra={"examples": [40, "40%"]})]
-def _slug(value: Any) -> str:
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise ValueError("an id must be a short name such as tech-support-manager")
-    text = str(value).strip()
-    if not text or any(ch.isspace() for ch in text):
-        raise ValueError(f"{text!r} is not a usable id: it must be non-empty, without spaces")
-    return text
-
-
 #: A name for a scheme, section or dimension: anything without spaces.
 Slug = Annotated[str, BeforeValidator(_slug)]
-#: An id usable in formulas: letters of any script, digits, ``_`` and ``.``.
+#: An id usable in formulas: bare when it is letters of any script, digits, ``_`` and
+#: ``.``; other ids are written ``[like this]`` in a formula.
 Identifier = Annotated[str, BeforeValidator(_identifier)]

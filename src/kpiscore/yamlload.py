@@ -39,6 +39,12 @@ class Located:
     path: str
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    #: where a string's text itself starts (after a quote, or on a block scalar's
+    #: first line), so a position inside a formula can be pointed at
+    texts: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def text_start(self, loc: Path) -> tuple[int, int]:
+        return self.texts.get(tuple(loc)) or self.where(loc)
 
     def where(self, loc: Path, *, key: bool = False) -> tuple[int, int]:
         """Best ``(line, col)`` for a location, walking up to the nearest known node."""
@@ -69,8 +75,9 @@ def _pos(mark: Any) -> tuple[int, int]:
 
 
 class _Builder:
-    def __init__(self, located: Located) -> None:
+    def __init__(self, located: Located, source: str) -> None:
         self.located = located
+        self.lines = source.splitlines()
         self.findings: list[Finding] = []
         self.count = 0
 
@@ -112,7 +119,21 @@ class _Builder:
             if node.tag != "tag:yaml.org,2002:seq":
                 self.fail(node, "yaml-tag", f"tag {node.tag!r} is not allowed in a scheme")
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag == "tag:yaml.org,2002:str":
+            self.located.texts[path] = self.text_position(node)
         return self.scalar(node)
+
+    def text_position(self, node: yaml.Node) -> tuple[int, int]:
+        line, col = _pos(node.start_mark)
+        style = getattr(node, "style", None)
+        if style in ('"', "'"):
+            return line, col + 1
+        if style in ("|", ">"):
+            for number in range(line, len(self.lines)):  # 0-based index of the next line
+                text = self.lines[number]
+                if text.strip():
+                    return number + 1, len(text) - len(text.lstrip()) + 1
+        return line, col
 
     def scalar(self, node: yaml.Node) -> Any:
         tag, text = node.tag, node.value
@@ -165,8 +186,17 @@ def load_yaml(text: str, path: str) -> Located:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = _pos(mark) if mark is not None else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.context_mark is not None and exc.problem_mark is not None \
+                and "end of stream" in (exc.problem or ""):
+            # an unclosed quote or bracket: point where it opened, not past the end
+            mark = exc.context_mark
+            what = exc.context.removeprefix("while scanning ").removeprefix("while parsing ")
+            problem = f"{what} is never closed ({exc.problem})"
+        elif exc.context and exc.context_mark is not None:
+            cl, cc = _pos(exc.context_mark)
+            problem = f"{problem} ({exc.context} at line {cl}, column {cc})"
+        line, col = _pos(mark) if mark is not None else (1, 1)
         index = getattr(mark, "index", None)
         if "\t" in problem or (index is not None and text[index:index + 1] == "\t"):
             problem += " (a tab: YAML allows only spaces for indentation)"
@@ -178,7 +208,7 @@ def load_yaml(text: str, path: str) -> Located:
                                     "the YAML is nested too deeply")]) from None
     if root is None:
         raise YamlProblems([Finding(path, 1, 1, "error", "empty", "the file is empty")])
-    builder = _Builder(located)
+    builder = _Builder(located, text)
     try:
         located.data = builder.build(root, (), 0)
     except _TooBig as exc:

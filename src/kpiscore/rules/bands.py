@@ -167,15 +167,43 @@ class Bands(Rule):
             falls = b.points < a.points if spec.better == "higher" else b.points > a.points
             if falls:
                 direction = "higher" if spec.better == "higher" else "lower"
+                verb = "less" if spec.better == "higher" else "more"
                 yield Check(("rule", "bands", b.index), "error", "not-monotone",
                             f"band {b.index + 1} ({b.describe()}, {_n(b.points)} points) earns "
-                            f"less than band {a.index + 1} ({a.describe()}, {_n(a.points)} "
+                            f"{verb} than band {a.index + 1} ({a.describe()}, {_n(a.points)} "
                             f"points) although {direction} is better")
+        yield from self._edges(ivs, spec)
         for iv in ivs:
             if iv.points > spec.full:
                 yield Check(("rule", "bands", iv.index, "points"), "error", "above-full-marks",
                             f"band {iv.index + 1} gives {_n(iv.points)} points, more than "
                             f"the indicator's full marks {_n(spec.full)}")
+
+    def _edges(self, ivs: list[Interval], spec: Spec) -> Iterator[Check]:
+        """Actuals outside every band earn the floor: fine at the worse end (below
+        "else 0"), never at the better end, where the points would fall."""
+        first, last = ivs[0], ivs[-1]
+        below = first.lo is not None and (
+            spec.lowest is None or spec.lowest < first.lo
+            or (spec.lowest == first.lo and not first.lo_incl))
+        above = last.hi is not None and (
+            spec.highest is None or spec.highest > last.hi
+            or (spec.highest == last.hi and not last.hi_incl))
+        outside = spec.floor_or_zero()
+        for open_end, iv, word, better_end in (
+                (below, first, "below", spec.better == "lower"),
+                (above, last, "above", spec.better == "higher")):
+            if not open_end:
+                continue
+            bound = iv.lo if word == "below" else iv.hi
+            assert bound is not None
+            worst = min(b.points for b in ivs)
+            if spec.floor is not None:
+                worst = max(worst, spec.floor)  # band points are clamped to the floor too
+            if better_end or worst < outside:
+                yield Check(("rule", "bands", iv.index), "error", "bands-gap",
+                            f"no band covers actuals {word} {_n(bound)}: they would earn "
+                            f"{_n(outside)} (the floor); add a band for them")
 
     def best(self, spec: Spec) -> Decimal:
         reachable = [iv.points for iv in self.intervals
