@@ -1,0 +1,318 @@
+"""Reading actuals (.xlsx, .csv) as a person means them, or refusing with sheet!cell.
+
+Workbooks are built in each test with openpyxl. Values are checked through
+:func:`kpiscore.api.evaluate_file` with a one-indicator scheme whose actual is
+reported as read, so the whole path (reader → header binding → cell value) is
+exercised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from kpiscore.api import evaluate_file
+from kpiscore.loader import LoadedScheme, load_scheme
+from kpiscore.results import PersonResult
+
+SCHEME = """\
+id: reader-probe
+title: 读取测试
+indicators:
+  - id: value
+    title: 数值
+    target: 1
+    weight: 100
+    min_value: -1000000
+    max_value: 1000000
+    rule: threshold
+"""
+
+
+@pytest.fixture(scope="module")
+def scheme(tmp_path_factory: pytest.TempPathFactory) -> LoadedScheme:
+    path = tmp_path_factory.mktemp("scheme") / "probe.yaml"
+    path.write_text(SCHEME, encoding="utf-8")
+    return load_scheme(path)
+
+
+def workbook(path: Path, rows: list[list[Any]], *, sheet: str = "数据",
+             formats: dict[str, str] | None = None) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(row)
+    for ref, fmt in (formats or {}).items():
+        ws[ref].number_format = fmt
+    wb.save(path)
+    return path
+
+
+def results(scheme: LoadedScheme, path: Path, **kw: Any) -> list[PersonResult]:
+    return evaluate_file(scheme, path, **kw).results
+
+
+def one_value(scheme: LoadedScheme, tmp_path: Path, cell: Any,
+              fmt: str | None = None) -> PersonResult:
+    path = workbook(tmp_path / "a.xlsx", [["工号", "数值"], ["E1", cell]],
+                    formats={"B2": fmt} if fmt else None)
+    [r] = results(scheme, path)
+    return r
+
+
+def actual(r: PersonResult) -> Any:
+    return r.indicators[0].actual
+
+
+# -- numbers as people type them --------------------------------------------------
+
+
+@pytest.mark.parametrize("cell,fmt,expected", [
+    (95, None, "95"),
+    (86.5, None, "86.5"),
+    ("95", None, "95"),
+    (" 88 ", None, "88"),
+    ("12.5", None, "12.5"),
+    ("95%", None, "95"),
+    ("95 %", None, "95"),
+    ("95％", None, "95"),
+    (0.95, "0%", "95"),
+    (0.955, "0.0%", "95.5"),
+    (1, "0%", "100"),
+    ("９５", None, "95"),
+    ("９５．５", None, "95.5"),
+    ("1,234", None, "1234"),
+    ("1,234.5", None, "1234.5"),
+    ("-3", None, "-3"),
+    ("+7", None, "7"),
+], ids=lambda v: repr(v))
+def test_number_read_as_meant(scheme: LoadedScheme, tmp_path: Path, cell: Any,
+                              fmt: str | None, expected: str) -> None:
+    r = one_value(scheme, tmp_path, cell, fmt)
+    assert r.status == "ok", r.errors
+    assert r.errors == []
+    assert actual(r) == Decimal(expected)
+
+
+@pytest.mark.parametrize("cell,reason", [
+    (None, "blank"),
+    ("   ", "blank"),
+    ("\u3000", "blank"),  # an ideographic space is still blank
+    ("#DIV/0!", "#DIV/0!"),
+    ("#N/A", "#N/A"),
+    ("#VALUE!", "#VALUE!"),
+    (dt.date(2024, 3, 1), "date"),
+    (dt.datetime(2024, 3, 1, 9, 30), "date"),
+    (True, "yes/no"),
+    (False, "yes/no"),
+    ("abc", "not a number"),
+    ("九十五", "not a number"),
+    ("1.234,5", "not a number"),
+    ("95%%", "not a number"),
+], ids=lambda v: repr(v))
+def test_unusable_cell_is_an_error_naming_the_cell(scheme: LoadedScheme, tmp_path: Path,
+                                                   cell: Any, reason: str) -> None:
+    r = one_value(scheme, tmp_path, cell)
+    assert r.status == "error"
+    assert r.total is None
+    assert actual(r) is None  # never scored as 0
+    assert r.indicators[0].points is None
+    [error] = r.errors
+    assert error.where == "数据!B2"
+    assert error.field == "value"
+    assert reason in error.message
+
+
+def test_blank_is_an_error_not_zero(scheme: LoadedScheme, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "a.xlsx", [["工号", "数值"], ["E1", 0], ["E2", None]])
+    zero, blank = results(scheme, path)
+    assert (zero.status, actual(zero)) == ("ok", Decimal(0))
+    assert zero.total is not None
+    assert (blank.status, actual(blank), blank.total) == ("error", None, None)
+    assert "blank" in blank.errors[0].message and blank.errors[0].where == "数据!B3"
+
+
+def _with_cached_values(path: Path, replace: dict[str, str]) -> None:
+    """Give formula cells the cached results Excel would have saved (openpyxl can't)."""
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    xml = members["xl/worksheets/sheet1.xml"].decode()
+    for old, new in replace.items():
+        assert old in xml, old
+        xml = xml.replace(old, new)
+    members["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def test_formula_cells_are_read_by_their_saved_value(scheme: LoadedScheme,
+                                                     tmp_path: Path) -> None:
+    path = workbook(tmp_path / "f.xlsx", [["工号", "数值"], ["E1", "=40+50"], ["E2", "=1/0"]])
+    _with_cached_values(path, {
+        '<c r="B2"><f>40+50</f><v /></c>': '<c r="B2"><f>40+50</f><v>90</v></c>',
+        '<c r="B3"><f>1/0</f><v /></c>': '<c r="B3" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+    })
+    ok, err = results(scheme, path)
+    assert (ok.status, actual(ok)) == ("ok", Decimal(90))
+    assert err.status == "error"
+    assert err.errors[0].where == "数据!B3" and "#DIV/0!" in err.errors[0].message
+
+
+@pytest.mark.xfail(strict=True, reason="core bug: a formula cell saved without a computed "
+                   "value (files written by scripts, never opened in Excel) is reported as "
+                   "'is blank'; the message should say the formula has no saved value")
+def test_formula_without_saved_value_is_not_called_blank(scheme: LoadedScheme,
+                                                         tmp_path: Path) -> None:
+    r = one_value(scheme, tmp_path, "=40+50")
+    assert r.status == "error" and actual(r) is None
+    assert r.errors[0].where == "数据!B2"
+    assert "formula" in r.errors[0].message
+
+
+# -- the header row -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", ["数值", "value", "VALUE", " 数值 ", "数值 (%)", "数值（%）",
+                                    "数值\n(value)", "数值/value"])
+def test_header_matched_by_id_or_title(scheme: LoadedScheme, tmp_path: Path,
+                                       header: str) -> None:
+    path = workbook(tmp_path / "h.xlsx", [["工号", header], ["E1", 42]])
+    [r] = results(scheme, path)
+    assert r.status == "ok", r.errors
+    assert actual(r) == Decimal(42)
+
+
+def test_header_with_lenticular_unit_brackets(scheme: LoadedScheme, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "h.xlsx", [["工号", "数值【%】"], ["E1", 42]])
+    [r] = results(scheme, path)
+    assert r.status == "ok", r.errors
+    assert actual(r) == Decimal(42)
+
+
+def test_missing_header_names_what_is_expected(scheme: LoadedScheme, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "h.xlsx", [["工号", "得分"], ["E1", 42], ["E2", 43]])
+    rows = results(scheme, path)
+    assert [r.status for r in rows] == ["error", "error"]
+    for r in rows:
+        assert any("'value'" in e.message and "'数值'" in e.message for e in r.errors)
+
+
+def test_first_non_blank_row_is_the_header(scheme: LoadedScheme, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "h.xlsx", [[None, None], [], ["", "  "], ["工号", "数值"],
+                                          ["E1", 7], ["E2", "x"]])
+    ok, bad = results(scheme, path)
+    assert (ok.row, ok.id, actual(ok)) == (5, "E1", Decimal(7))
+    assert bad.row == 6 and bad.errors[0].where == "数据!B6"
+
+
+def test_hidden_first_sheet_is_skipped(scheme: LoadedScheme, tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    notes.title = "说明"
+    notes.append(["填表说明:每人一行"])
+    notes.sheet_state = "hidden"
+    data = wb.create_sheet("三月")
+    data.append(["工号", "数值"])
+    data.append(["E1", 3])
+    wb.save(tmp_path / "h.xlsx")
+    [r] = results(scheme, tmp_path / "h.xlsx")
+    assert (r.id, actual(r)) == ("E1", Decimal(3))
+    bad = tmp_path / "bad.xlsx"
+    data.append(["E2", "?"])
+    wb.save(bad)
+    assert results(scheme, bad)[1].errors[0].where == "三月!B3"
+
+
+def test_numeric_ids_read_as_written(scheme: LoadedScheme, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "ids.xlsx", [["工号", "数值"], [1001, 1], [1002.0, 2],
+                                            ["007", 3]])
+    assert [r.id for r in results(scheme, path)] == ["1001", "1002", "007"]
+
+
+# -- people and rows ------------------------------------------------------------------
+
+
+def test_duplicate_person_id_second_row_is_an_error(scheme: LoadedScheme,
+                                                    tmp_path: Path) -> None:
+    path = workbook(tmp_path / "d.xlsx", [["工号", "数值"], ["E1", 1], ["E2", 2], ["E1", 3]])
+    first, second, dup = results(scheme, path)
+    assert first.status == second.status == "ok"
+    assert dup.status == "error" and dup.total is None
+    assert dup.row == 4
+    assert any("duplicate" in e.message and "E1" in e.message and "2" in e.message
+               and e.where == "数据!A4" for e in dup.errors)
+
+
+def test_person_without_id_is_an_error_row(scheme: LoadedScheme, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "n.xlsx", [["工号", "数值"], ["E1", 1], [None, 2]])
+    ok, anonymous = results(scheme, path)
+    assert ok.status == "ok"
+    assert anonymous.status == "error" and anonymous.id is None and anonymous.row == 3
+    assert any(e.where == "数据!A3" and "id" in e.message for e in anonymous.errors)
+
+
+def test_blank_rows_are_skipped_and_every_other_row_is_reported(scheme: LoadedScheme,
+                                                                 tmp_path: Path) -> None:
+    rows: list[list[Any]] = [["工号", "数值"], ["E1", 1], [None, None], ["E2", "bad"], [],
+                             ["  ", ""], [None, 5], ["E3", None], ["E4", 4]]
+    path = workbook(tmp_path / "b.xlsx", rows)
+    out = results(scheme, path)
+    assert [(r.row, r.id, r.status) for r in out] == [
+        (2, "E1", "ok"), (4, "E2", "error"), (7, None, "error"), (8, "E3", "error"),
+        (9, "E4", "ok")]
+    report = evaluate_file(scheme, path)
+    assert (report.summary.rows, report.summary.ok, report.summary.error) == (5, 2, 3)
+
+
+# -- CSV --------------------------------------------------------------------------------
+
+
+def test_csv_with_bom(scheme: LoadedScheme, tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeff工号,数值\r\nE1,95%\r\nE2,\"1,234\"\r\n".encode())
+    r1, r2 = results(scheme, path)
+    assert (r1.id, actual(r1), r2.id, actual(r2)) == ("E1", Decimal(95), "E2", Decimal(1234))
+
+
+def test_semicolon_csv(scheme: LoadedScheme, tmp_path: Path) -> None:
+    path = tmp_path / "semi.csv"
+    path.write_text("工号;姓名;数值\nE1;张三;95\nE2;李四;\"1,234\"\nE3;王五;1,5\n",
+                    encoding="utf-8")
+    r1, r2, r3 = results(scheme, path)
+    assert (r1.name, actual(r1)) == ("张三", Decimal(95))
+    assert actual(r2) == Decimal(1234)
+    # a decimal comma is refused, never read as 15
+    assert r3.status == "error" and actual(r3) is None
+    assert r3.errors[0].where == "semi.csv!C4"
+
+
+def test_csv_blank_lines_and_cell_names(scheme: LoadedScheme, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("\n\n工号,数值\n\nE1,1\n,\nE2,\nE3,3\n", encoding="utf-8")
+    out = results(scheme, path)
+    assert [(r.row, r.id, r.status) for r in out] == [(5, "E1", "ok"), (7, "E2", "error"),
+                                                      (8, "E3", "ok")]
+    assert out[1].errors[0].where == "a.csv!B7"
+
+
+def test_gbk_csv_with_encoding(scheme: LoadedScheme, tmp_path: Path) -> None:
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("工号,姓名,数值\nE1,张三,９５％\n".encode("gbk"))
+    [r] = results(scheme, path, encoding="gbk")
+    assert (r.name, actual(r)) == ("张三", Decimal(95))
+
+
+def test_csv_duplicate_ids(scheme: LoadedScheme, tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("工号,数值\nE1,1\nE1,2\n", encoding="utf-8")
+    first, dup = results(scheme, path)
+    assert first.status == "ok"
+    assert dup.status == "error" and any("duplicate" in e.message for e in dup.errors)
