@@ -166,9 +166,6 @@ def test_formula_cells_are_read_by_their_saved_value(scheme: LoadedScheme,
     assert err.errors[0].where == "数据!B3" and "#DIV/0!" in err.errors[0].message
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: a formula cell saved without a computed "
-                   "value (files written by scripts, never opened in Excel) is reported as "
-                   "'is blank'; the message should say the formula has no saved value")
 def test_formula_without_saved_value_is_not_called_blank(scheme: LoadedScheme,
                                                          tmp_path: Path) -> None:
     r = one_value(scheme, tmp_path, "=40+50")

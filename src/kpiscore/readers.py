@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kpiscore.errors import InputUnreadable
-from kpiscore.values import is_blank
+from kpiscore.values import FormulaWithoutValue, is_blank
 
 #: Actuals files larger than this are refused (raise with --max-bytes).
 MAX_INPUT_BYTES = 200 * 1024 * 1024
@@ -111,6 +111,59 @@ def _csv_rows(path: str, encoding: str) -> Iterator[Row]:
 
 
 def _xlsx_rows(ws: Any) -> Iterator[Row]:
+    """Rows of a read-only worksheet, straight from openpyxl's sheet parser.
+
+    Going below ``iter_rows`` lets us see a formula whose value was never
+    saved (openpyxl's data-only mode reads it as an empty cell) and skips
+    building a cell object per value. Falls back to the public API if the
+    internals ever change.
+    """
+    wb = ws.parent
+    try:
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+        from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+        styles = wb._cell_styles
+        custom = wb._number_formats
+        source = ws._get_source
+        strings = ws._shared_strings
+    except (ImportError, AttributeError):  # pragma: no cover - other openpyxl versions
+        yield from _xlsx_rows_public(ws)
+        return
+
+    percent_styles = set()
+    for index, style in enumerate(styles):
+        fid = style.numFmtId
+        fmt = BUILTIN_FORMATS.get(fid, "General") if fid < BUILTIN_FORMATS_MAX_SIZE \
+            else custom[fid - BUILTIN_FORMATS_MAX_SIZE]
+        if "%" in fmt:
+            percent_styles.add(index)
+
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> Any:
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = FormulaWithoutValue(element.findtext(FORMULA_TAG) or "")
+            return cell
+
+    with source() as src:
+        parser = Parser(src, strings, data_only=True, epoch=wb.epoch,
+                        date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for number, cells in parser.parse():
+            if not cells:
+                continue
+            width = max(c["column"] for c in cells)
+            values: list[Any] = [None] * width
+            percent = []
+            for c in cells:
+                i = c["column"] - 1
+                values[i] = c["value"]
+                if c["style_id"] in percent_styles and isinstance(c["value"], (int, float)):
+                    percent.append(i)
+            yield Row(number, values, frozenset(percent))
+
+
+def _xlsx_rows_public(ws: Any) -> Iterator[Row]:  # pragma: no cover - fallback
     for cells in ws.iter_rows():
         values = []
         percent = []

@@ -13,6 +13,11 @@ EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM
                           "#GETTING_DATA", "#SPILL!", "#CALC!"})
 
 
+class FormulaWithoutValue(str):
+    """A formula cell whose result was never saved (a file written by a program and
+    never opened in a spreadsheet application); the text is the formula."""
+
+
 class BadValue(ValueError):
     """The cell cannot be read as a number; the message says why."""
 
@@ -31,6 +36,8 @@ def read_number(value: object, percent_format: bool = False) -> Decimal:
     """
     if isinstance(value, bool):
         raise BadValue(f"{'TRUE' if value else 'FALSE'} is a yes/no value, not a number")
+    if isinstance(value, FormulaWithoutValue):
+        raise _no_saved_value(value)
     if isinstance(value, (int, float, Decimal)):
         if isinstance(value, float) and not math.isfinite(value):
             raise BadValue(f"{value} is not a finite number")
@@ -56,8 +63,16 @@ def read_number(value: object, percent_format: bool = False) -> Decimal:
     raise BadValue(f"{type(value).__name__} value {value!r} is not a number")
 
 
+def _no_saved_value(formula: str) -> BadValue:
+    return BadValue(f"the formula ={formula} has no saved value (the file was written by a "
+                    "program and never calculated); open and save it in Excel or "
+                    "LibreOffice, or write the values")
+
+
 def read_text(value: object) -> str:
     """A cell as text for labels (levels): numbers as written, no trailing ``.0``."""
+    if isinstance(value, FormulaWithoutValue):
+        raise _no_saved_value(value)
     if isinstance(value, bool):
         raise BadValue(f"{'TRUE' if value else 'FALSE'} is a yes/no value, not a level")
     if isinstance(value, float) and value.is_integer():
