@@ -40,7 +40,8 @@ _LOWER_IS_BETTER = re.compile(
     r"返修|退货|退款|纠纷|差评|error|defect|complaint|incident|churn|attrition|cost|delay|"
     r"latency|overdue|violation", re.IGNORECASE)
 # ... unless the title names the good side of it (投诉解决率, 成本节约, 事故处理及时率)
-_GOOD_SIDE = re.compile(r"解决|处理率|及时|满意|达标|完成|采纳|节约|节省|覆盖|resol|saving|on.time",
+_GOOD_SIDE = re.compile(r"解决|处理率|关闭|闭环|及时|满意|达标|完成|采纳|节约|节省|覆盖|"
+                        r"resol|saving|on.time|closed|closure",
                         re.IGNORECASE)
 
 

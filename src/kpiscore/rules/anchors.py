@@ -55,6 +55,10 @@ class Anchors(Rule):
             return self.below_points, "below the baseline"
         if x >= c:
             return self.challenge_points, "at or beyond the challenge"
+        if x == t:
+            return self.target_points, "at the target"
+        if x == b:
+            return self.baseline_points, "at the baseline"
         if x < t:
             pct = self.baseline_points + (x - b) / (t - b) * (self.target_points
                                                              - self.baseline_points)

@@ -78,9 +78,9 @@ class Deduct(Rule):
                      f"× {spec.num(self.per)}")
         note = ""
         if spec.floor is not None and spec.full - loss < spec.floor:
-            note = f" (floor {spec.num(spec.floor)})"
-        return points, (f"{head}: {steps} × {spec.num(self.points)} = −{spec.num(loss)} "
-                        f"→ {spec.num(points)}{note}")
+            note = f", stops at the floor {spec.num(spec.floor)}"
+        return points, (f"{head}: {steps} × {spec.num(self.points)} = −{spec.num(loss)}"
+                        f"{note} → {spec.num(points)}")
 
     def checks(self, spec: Spec) -> Iterator[Check]:
         if self.per <= 0:

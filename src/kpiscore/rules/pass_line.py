@@ -56,16 +56,20 @@ class PassLine(Rule):
         change = steps * self.points
         raw = self.base + change
         points = spec.clamp(raw)
-        word = "better" if steps >= 0 else "worse"
+        head = f"{spec.num(actual)} vs pass line {spec.num(spec.target)}"
+        if steps == 0:
+            return points, f"{head}: at the pass line → {spec.num(points)}"
+        word = "better" if steps > 0 else "worse"
         sign = "+" if change >= 0 else "−"
         note = ""
-        if raw != points:
-            note = f" (kept within {spec.num(spec.floor_or_zero())}–{spec.num(spec.full)})"
+        if raw > points:
+            note = f", capped at full marks {spec.num(spec.full)}"
+        elif raw < points:
+            note = f", stops at the floor {spec.num(points)}"
         unit = "" if self.per == 1 else f" × {spec.num(self.per)}"
-        return points, (f"{spec.num(actual)} vs pass line {spec.num(spec.target)}: "
-                        f"{spec.num(abs(steps))}{unit} {word} × {spec.num(self.points)} = "
-                        f"{sign}{spec.num(abs(change))} on {spec.num(self.base)} → "
-                        f"{spec.num(points)}{note}")
+        return points, (f"{head}: {spec.num(abs(steps))}{unit} {word} × "
+                        f"{spec.num(self.points)} = {sign}{spec.num(abs(change))} on "
+                        f"{spec.num(self.base)}{note} → {spec.num(points)}")
 
     def best(self, spec: Spec) -> Decimal:
         edge = spec.highest if spec.better == "higher" else spec.lowest

@@ -63,8 +63,10 @@ class Ratio(Rule):
             raw = spec.full * spec.target / actual
             how = f"{spec.num(spec.full)} × {spec.num(spec.target)}/{spec.num(actual)}"
         points = spec.clamp(raw, top)
-        note = f" (cap {spec.num(top)})" if raw > top else ""
-        return points, f"{head}: {how} = {spec.num(raw)} → {spec.num(points)}{note}"
+        note = f", over the cap {spec.num(top)}" if raw > top else ""
+        if raw < points:
+            note = f", below the floor {spec.num(points)}"
+        return points, f"{head}: {how} = {spec.num(raw)}{note} → {spec.num(points)}"
 
     def best(self, spec: Spec) -> Decimal:
         top = spec.full * self.cap / HUNDRED
