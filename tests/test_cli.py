@@ -388,6 +388,7 @@ def test_evaluate_jsonl_matches_json(scheme: Path, actuals_csv: Path, actuals_xl
     assert len(lines) == 3
     docs = [json.loads(line) for line in lines]
     assert all(d.pop("scheme") == "mini" for d in docs)
+    assert all(d.pop("kpiscore") == 1 for d in docs)  # the format version, on every line
     _, full, _ = run("evaluate", scheme, actuals, "-f", "json")
     assert docs == json.loads(full)["results"]
 

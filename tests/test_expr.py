@@ -42,8 +42,12 @@ def test_functions() -> None:
     assert ev("round(2.5)") == 3
 
 
-def test_percent_literal() -> None:
-    assert ev("200 * 12%") == 24
+def test_percent_sign_is_refused_as_ambiguous() -> None:
+    # "解决数/问题总数 × 100%" on a card means percent points; arithmetic would read 1
+    with pytest.raises(expr.FormulaError) as info:
+        expr.parse("解决数 / 问题总数 × 100%")
+    assert "100% is ambiguous" in str(info.value) and "write × 100" in str(info.value)
+    assert info.value.offset == 13
 
 
 def test_exact_decimal() -> None:

@@ -33,14 +33,16 @@ class Evaluation:
 
 def iter_results(scheme: LoadedScheme | str | os.PathLike[str],
                  actuals: str | os.PathLike[str], *, encoding: str | None = None,
-                 sheet: str | None = None) -> Iterator[PersonResult]:
+                 sheet: str | None = None,
+                 max_bytes: int | None = None) -> Iterator[PersonResult]:
     """Score every row of ``actuals``, one :class:`PersonResult` per non-blank row."""
-    from kpiscore.readers import open_actuals
+    from kpiscore.readers import MAX_INPUT_BYTES, open_actuals
     from kpiscore.values import is_blank
 
     loaded = _loaded(scheme)
     compiled = loaded.compiled
-    with open_actuals(actuals, encoding=encoding, sheet=sheet) as table:
+    with open_actuals(actuals, encoding=encoding, sheet=sheet,
+                      max_bytes=max_bytes or MAX_INPUT_BYTES) as table:
         binding = compiled.bind(table.header, table.where)
         seen: dict[str, int] = {}
         try:
@@ -76,10 +78,11 @@ def iter_results(scheme: LoadedScheme | str | os.PathLike[str],
 
 def evaluate_file(scheme: LoadedScheme | str | os.PathLike[str],
                   actuals: str | os.PathLike[str], *, encoding: str | None = None,
-                  sheet: str | None = None) -> Report:
+                  sheet: str | None = None, max_bytes: int | None = None) -> Report:
     """Score a whole actuals file into a :class:`Report` (results in input order)."""
     loaded = _loaded(scheme)
-    results = list(iter_results(loaded, actuals, encoding=encoding, sheet=sheet))
+    results = list(iter_results(loaded, actuals, encoding=encoding, sheet=sheet,
+                                max_bytes=max_bytes))
     return make_report(loaded, actuals, results)
 
 

@@ -61,9 +61,12 @@ def cli() -> None:
               help="Write the results to FILE (atomically) instead of standard output.")
 @click.option("--sheet", help="Worksheet to read (default: the first visible one).")
 @click.option("--encoding", help="Encoding of a CSV file (default UTF-8; e.g. gbk).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Refuse actuals files larger than N bytes (default 200 MiB).")
 @color_option
 def evaluate(scheme: str, actuals: str, fmt: str | None, output: str | None,
-             sheet: str | None, encoding: str | None, color: str) -> None:
+             sheet: str | None, encoding: str | None, max_bytes: int | None,
+             color: str) -> None:
     """Score every row of ACTUALS (.xlsx or .csv) with SCHEME (.yaml).
 
     Every input row appears in the output, scored or with its errors. Errors
@@ -125,10 +128,12 @@ def evaluate(scheme: str, actuals: str, fmt: str | None, output: str | None,
             from kpiscore.writers import STREAMING
 
             meta = make_report(loaded, actuals, [])
-            stream = note(iter_results(loaded, actuals, encoding=encoding, sheet=sheet))
+            stream = note(iter_results(loaded, actuals, encoding=encoding, sheet=sheet,
+                                       max_bytes=max_bytes))
             _write(output, (scheme, actuals), lambda fh: STREAMING[fmt](meta, fh, stream))
         else:
-            report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet)
+            report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet,
+                                       max_bytes=max_bytes)
             for _ in note(report.results):
                 pass
             if fmt == "table":
@@ -221,4 +226,9 @@ def _gh_property(text: str) -> str:
 
 
 def main() -> None:
+    # JSON and CSV are UTF-8 whatever the platform's locale says about pipes
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and not stream.isatty():
+            reconfigure(encoding="utf-8")
     cli(prog_name="kpiscore")

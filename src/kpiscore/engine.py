@@ -213,12 +213,9 @@ class CompiledScheme:
             try:
                 if f.numeric:
                     number = read_number(raw, percent(col))
-                    if f.lowest is not None and number < f.lowest:
-                        raise BadValue(f"{plain(number)} is below the smallest valid value "
-                                       f"{plain(f.lowest)} (set min_value to allow it)")
-                    if f.highest is not None and number > f.highest:
-                        raise BadValue(f"{plain(number)} is above the largest valid value "
-                                       f"{plain(f.highest)} (set max_value to allow it)")
+                    problem = _out_of_range(number, f.lowest, f.highest)
+                    if problem:
+                        raise BadValue(f"{plain(number)} {problem}")
                     values[f.key] = number
                 else:
                     answers[f.key] = read_text(raw)
@@ -232,7 +229,14 @@ class CompiledScheme:
             if not needed <= values.keys():
                 continue  # a missing input is already reported
             try:
-                values[ci.id] = ci.formula.eval(values)
+                computed = ci.formula.eval(values)
+                problem = _out_of_range(computed, ci.spec.lowest, ci.spec.highest)
+                if problem:
+                    errors.append(RowError(
+                        f"row {row_number}", f"{ci.ind.label}: {ci.ind.formula} gives "
+                        f"{plain(computed)}, {problem}", ci.id))
+                else:
+                    values[ci.id] = computed
             except expr.DivisionByZero as exc:
                 if ci.ind.if_divide_by_zero is not None:
                     values[ci.id] = ci.ind.if_divide_by_zero
@@ -338,7 +342,10 @@ class CompiledScheme:
             if node is not None and node.names() <= values.keys():
                 try:
                     actual = node.eval(values)
-                except expr.DivisionByZero:
+                except expr.DivisionByZero as exc:
+                    result.errors.append(RowError(
+                        f"row {row_number}", f"veto {sv.id}: {sv.formula} divides by zero "
+                        f"({exc.divisor} is 0), so it cannot be decided", sv.id))
                     actual = None
             if actual is not None and sv.when.holds(actual):
                 title = sv.title or sv.id
@@ -359,6 +366,14 @@ class CompiledScheme:
 
 
 # -- compiling ---------------------------------------------------------------
+
+
+def _out_of_range(x: Decimal, lowest: Decimal | None, highest: Decimal | None) -> str | None:
+    if lowest is not None and x < lowest:
+        return f"is below the smallest valid value {plain(lowest)} (set min_value to allow it)"
+    if highest is not None and x > highest:
+        return f"is above the largest valid value {plain(highest)} (set max_value to allow it)"
+    return None
 
 
 def _did_you_mean(name: str, options: Sequence[str]) -> str:
@@ -489,7 +504,7 @@ class _Compiler:
         weight = share[0] / share[1]
         rule = ind.the_rule
         full = self.full_marks(ind)
-        floor: Decimal | None = None if ind.floor in (None, "none") else ind.floor  # type: ignore[assignment]
+        floor: Decimal | None = None if ind.floor == "none" else ind.floor
         if full <= 0:
             self.find(path + ("full_marks",), "bad-full-marks",
                       f"full marks must be positive, not {plain(full)}")
@@ -536,6 +551,13 @@ class _Compiler:
                               f"reached: the best valid actual earns {plain(best)} (add "
                               "'unreachable-full-marks' to allow if the card means it)",
                               "warning", key=ind.full_marks is None)
+        if ind.veto is not None and not rule.numeric:
+            self.find(path + ("veto",), "bad-veto",
+                      f"a veto compares a number, but the {rule.kind} rule reads labels; "  # type: ignore[attr-defined]
+                      "put the veto on a numeric column under vetoes:", key=True)
+        if ind.veto is not None and ind.veto.outcome == "lowest_grade" and not self.scheme.grades:
+            self.find(path + ("veto", "outcome"), "bad-veto",
+                      "outcome lowest_grade needs grades: the scheme defines none")
         if ind.better == "lower" and rule.kind in ("levels", "direct"):  # type: ignore[attr-defined]
             self.find(path, "bad-parameter",
                       f"better: lower does not apply to the {rule.kind} rule: its points are "  # type: ignore[attr-defined]
@@ -544,7 +566,8 @@ class _Compiler:
                 and rule.kind != "direct"  # type: ignore[attr-defined]
                 and _LOWER_IS_BETTER.search(f"{ind.id} {ind.title or ''}")
                 and not _GOOD_SIDE.search(f"{ind.id} {ind.title or ''}")
-                and "higher-is-better" not in ind.allow):
+                and "higher-is-better" not in ind.allow
+                and "lower-is-better" not in ind.allow):
             self.find(path, "lower-is-better",
                       f"{ind.label!r} sounds like a quantity where less is better, but its "
                       "score rises with the actual; set better: lower (or add "
@@ -683,6 +706,9 @@ class _Compiler:
         for k, sv in enumerate(self.scheme.vetoes):
             path: Path = ("vetoes", k)
             node = None
+            if sv.outcome == "lowest_grade" and not self.scheme.grades:
+                self.find(path + ("outcome",), "bad-veto",
+                          "outcome lowest_grade needs grades: the scheme defines none")
             if (sv.column is None) == (sv.formula is None):
                 self.find(path, "veto-source", f"veto {sv.id!r} needs either a column or a "
                           "formula", key=True)

@@ -10,7 +10,8 @@ Grammar::
               or any text in [brackets] or `backticks` (for headers with spaces)
 
 Functions: ``min``, ``max``, ``abs``, ``round(x, n)`` (half up). All arithmetic
-is exact ``Decimal``; ``12%`` is 0.12 inside a formula.
+is exact ``Decimal``. A percent sign is refused: ``× 100%`` on a card means
+"in percent points" while arithmetic would read 1, so write ``× 100`` or ``0.12``.
 """
 
 from __future__ import annotations
@@ -227,10 +228,15 @@ class _Parser:
     def atom(self) -> Node:
         tok = self.tok
         if tok.kind == "num":
+            if tok.percent:
+                # cards write "解决数/问题总数 × 100%" meaning percent points (90), while
+                # arithmetic reads 100% as 1 (0.9): refuse the ambiguity
+                raise FormulaError(f"{tok.value}% is ambiguous in a formula: kpiscore keeps "
+                                   "percentages in percent points, so write × 100 for a rate "
+                                   f"in percent, or {Decimal(tok.value) / HUNDRED} for the "
+                                   "fraction", tok.offset)
             self.take()
-            value = Decimal(tok.value)
-            return Num(tok.value + ("%" if tok.percent else ""),
-                       value / HUNDRED if tok.percent else value)
+            return Num(tok.value, Decimal(tok.value))
         if tok.kind == "name":
             self.take()
             if self.tok.value == "(" and self.tok.kind == "op":

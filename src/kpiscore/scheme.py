@@ -86,7 +86,7 @@ class Indicator(Model):
     target: Number | None = None
     full_marks: Number | None = Field(
         default=None, description="points for a perfect result; default from the rule, else 100")
-    floor: Number | NoFloor | None = Field(
+    floor: Number | NoFloor = Field(
         default=Decimal(0), description='lowest points; "none" lets deductions go negative')
     weight: Weight | None = Field(
         default=None, description="percent of the total (40 or 40%); default: an equal share "
@@ -125,6 +125,8 @@ class Indicator(Model):
     def _floor_words(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip().lower() in ("none", "no", "unlimited"):
             return "none"
+        if value is None:  # an empty "floor:" is the default, not "no floor"
+            return Decimal(0)
         return value
 
     @property
@@ -211,6 +213,13 @@ class Columns(Model):
 class Scheme(Model):
     """An assessment card. Give ``sections``, ``dimensions`` or ``indicators`` (one of them)."""
 
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The models' schema plus the YAML shorthands the before-validators accept."""
+        schema = super().model_json_schema(*args, **kwargs)
+        _yaml_forms(schema)
+        return schema
+
     kpiscore: Literal[1] = Field(default=1, description="format version")
     id: Slug
     title: str
@@ -236,3 +245,33 @@ class Scheme(Model):
             raise ValueError("a scheme needs exactly one of sections, dimensions or indicators"
                              + (f" (found {', '.join(given)})" if given else ""))
         return self
+
+
+def _yaml_forms(schema: dict[str, Any]) -> None:
+    """Add the forms the models accept through "before" validators to their schema:
+    a condition written ``">= 1"``, ``rule: pass_fail`` for a rule without required
+    parameters, and a single header where ``columns:`` takes a list."""
+    from kpiscore.rules import RULES
+
+    defs = schema.get("$defs", {})
+    if "Condition" in defs:
+        defs["Condition"] = {"anyOf": [
+            {"type": "string", "pattern": _COMPARE.pattern,
+             "description": 'a comparison such as ">= 1", "== 1" or "< 60" (also ≥, ≤ and =)'},
+            defs["Condition"]]}
+    if "Indicator" in defs:
+        no_params = sorted(kind for kind, rule in RULES.items()
+                           if all(not f.is_required() for n, f in rule.model_fields.items()
+                                  if n != "kind"))
+        rule = defs["Indicator"]["properties"]["rule"]
+        title = rule.pop("title", None)
+        defs["Indicator"]["properties"]["rule"] = {
+            "anyOf": [rule, {"enum": no_params, "type": "string",
+                             "description": "shorthand for {kind: …} when the rule needs "
+                                            "no parameters"}],
+            **({"title": title} if title else {})}
+    if "Columns" in defs:
+        for name in ("id", "name", "department"):
+            prop = defs["Columns"]["properties"][name]
+            items = {k: prop.pop(k) for k in ("items", "type") if k in prop}
+            prop["anyOf"] = [items, {"type": "string"}]

@@ -17,7 +17,7 @@ from decimal import Decimal
 from json.encoder import py_encode_basestring
 from typing import IO, Any
 
-from kpiscore.results import PersonResult, Report, person_dict
+from kpiscore.results import FORMAT_VERSION, PersonResult, Report, person_dict
 
 try:  # the C version when the interpreter has it
     from json.encoder import c_encode_basestring as _c_string  # type: ignore[attr-defined]
@@ -89,7 +89,8 @@ def write_json(report: Report, out: IO[str]) -> None:
 
 
 def jsonl_line(report_scheme: str, person: dict[str, Any]) -> str:
-    return dumps({"scheme": report_scheme, **person}, indent=None) + "\n"
+    return dumps({"kpiscore": FORMAT_VERSION, "scheme": report_scheme, **person},
+                 indent=None) + "\n"
 
 
 def write_jsonl(report: Report, out: IO[str],
