@@ -71,6 +71,9 @@ class Input(Model):
     column: str | None = Field(default=None, description="header to read, if not id or title")
     min_value: Number | None = None
     max_value: Number | None = None
+    example: Number | None = Field(
+        default=None, description="a typical value, shown in templates; the shipped "
+        "schemes give values that make each formula meet its target")
 
 
 NoFloor = Literal["none"]
@@ -225,6 +228,9 @@ class Scheme(Model):
     title: str
     description: str | None = None
     source: str | None = None
+    origin: Literal["transcribed", "composed"] | None = Field(
+        default=None, description="transcribed from a published card, or composed from "
+        "KPI definitions and common practice")
     period: str | None = Field(default=None, description="month, quarter, half-year, year …")
     roles: list[str] = Field(default_factory=list)
     scale: Number = Field(default=Decimal(100), description="what a perfect total is worth")
