@@ -173,6 +173,29 @@ def refuse_input(path: str, inputs: tuple[str, ...]) -> None:
 
 
 @contextmanager
+def atomic_path(path: str, inputs: tuple[str, ...] = ()) -> Iterator[str]:
+    """Like :func:`atomic_output` for writers that want a file name (workbooks)."""
+    target = os.path.abspath(path)
+    refuse_input(path, inputs)
+    folder = os.path.dirname(target) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".kpiscore-", suffix=os.path.splitext(path)[1],
+                               dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+@contextmanager
 def atomic_output(path: str, inputs: tuple[str, ...] = ()) -> Iterator[IO[str]]:
     """Write to a temporary file beside ``path`` and rename it into place at the end.
 
