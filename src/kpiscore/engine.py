@@ -40,8 +40,8 @@ _LOWER_IS_BETTER = re.compile(
     r"返修|退货|退款|纠纷|差评|error|defect|complaint|incident|churn|attrition|cost|delay|"
     r"latency|overdue|violation", re.IGNORECASE)
 # ... unless the title names the good side of it (投诉解决率, 成本节约, 事故处理及时率)
-_GOOD_SIDE = re.compile(r"解决|处理率|关闭|闭环|及时|满意|达标|完成|采纳|节约|节省|覆盖|"
-                        r"resol|saving|on.time|closed|closure",
+_GOOD_SIDE = re.compile(r"解决|处理率|关闭|闭环|及时|满意|达标|完成|采纳|节约|节省|覆盖|培训|学时|"
+                        r"报告|提交|分析|resol|saving|on.time|closed|closure|training|report",
                         re.IGNORECASE)
 
 
@@ -86,6 +86,7 @@ class Field:
     lowest: Decimal | None = None
     highest: Decimal | None = None
     if_missing: Decimal | None = None
+    rating: bool = False  # a direct rating: its range is floor..full marks
 
 
 @dataclass
@@ -213,7 +214,7 @@ class CompiledScheme:
             try:
                 if f.numeric:
                     number = read_number(raw, percent(col))
-                    problem = _out_of_range(number, f.lowest, f.highest)
+                    problem = _out_of_range(number, f.lowest, f.highest, f.rating)
                     if problem:
                         raise BadValue(f"{plain(number)} {problem}")
                     values[f.key] = number
@@ -368,11 +369,18 @@ class CompiledScheme:
 # -- compiling ---------------------------------------------------------------
 
 
-def _out_of_range(x: Decimal, lowest: Decimal | None, highest: Decimal | None) -> str | None:
+def _out_of_range(x: Decimal, lowest: Decimal | None, highest: Decimal | None,
+                  rating: bool = False) -> str | None:
+    if rating:  # a direct rating's range is its floor and full marks, not min/max_value
+        lo, hi = "(a rating runs from the floor", "(a rating runs up to the full marks)"
+    else:
+        lo, hi = "(set min_value to allow it)", "(set max_value to allow it)"
     if lowest is not None and x < lowest:
-        return f"is below the smallest valid value {plain(lowest)} (set min_value to allow it)"
+        if rating:
+            lo += f" {plain(lowest)})"
+        return f"is below the smallest valid value {plain(lowest)} {lo}"
     if highest is not None and x > highest:
-        return f"is above the largest valid value {plain(highest)} (set max_value to allow it)"
+        return f"is above the largest valid value {plain(highest)} {hi}"
     return None
 
 
@@ -629,7 +637,9 @@ class _Compiler:
             out.fields.append(Field(ci.id, f"{ind.label} ({ind.id})" if ind.title else ind.id,
                                     [header_key(h) for h in heads], ci.rule.numeric,
                                     ci.spec.lowest, ci.spec.highest,
-                                    missing))
+                                    missing,
+                                    rating=ci.rule.kind == "direct"  # type: ignore[attr-defined]
+                                    and ind.min_value is None and ind.max_value is None))
         for inp in self.scheme.inputs:
             heads = [inp.column] if inp.column else [inp.id] + ([inp.title] if inp.title else [])
             out.fields.append(Field(inp.id, f"{inp.title} ({inp.id})" if inp.title else inp.id,

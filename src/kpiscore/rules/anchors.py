@@ -52,7 +52,7 @@ class Anchors(Rule):
         x = actual * sign
         b, t, c = self.baseline * sign, spec.target * sign, self.challenge * sign
         if x < b:
-            return self.below_points, "below the baseline"
+            return self.below_points, "worse than the baseline"
         if x >= c:
             return self.challenge_points, "at or beyond the challenge"
         if x == t:

@@ -75,7 +75,7 @@ class Deduct(Rule):
         else:
             word = {"prorate": "", "started": " started", "whole": " whole"}[self.units]
             steps = (f"{spec.num(gap)} {better_word(spec)} = {spec.num(count)}{word} "
-                     f"× {spec.num(self.per)}")
+                     f"steps of {spec.num(self.per)}")
         note = ""
         if spec.floor is not None and spec.full - loss < spec.floor:
             note = f", stops at the floor {spec.num(spec.floor)}"

@@ -86,6 +86,9 @@ class Levels(Rule):
         by_number = {lv.level: lv for lv in self.levels if lv.level is not None}
         by_code = {normalise_text(lv.code).upper(): lv for lv in self.levels if lv.code}
         by_label = {normalise_text(lv.label): lv for lv in self.levels if lv.label}
+        # the full name kpiscore itself shows (templates offer it): 5级A非常满意
+        for lv in self.levels:
+            by_label.setdefault(normalise_text(lv.name()), lv)
         return by_number, by_code, by_label
 
     def known(self) -> str:
