@@ -1,6 +1,7 @@
 """Shared test configuration: hypothesis profiles chosen by ``HYPOTHESIS_PROFILE``.
 
-``default`` is quick (the whole suite in seconds); ``long`` digs deeper::
+``default`` is quick (the whole suite in seconds); ``ci`` is larger and
+deterministic; ``long`` digs deeper::
 
     HYPOTHESIS_PROFILE=long pytest tests/test_rule_properties.py
 """
@@ -11,4 +12,8 @@ from hypothesis import settings
 
 settings.register_profile("default", max_examples=60, deadline=None)
 settings.register_profile("long", max_examples=2000, deadline=None)
+# CI: more than the quick default, the same examples on every run (no flaky builds),
+# and a reproduction blob printed for any failure
+settings.register_profile("ci", max_examples=300, deadline=None, derandomize=True,
+                          print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -159,3 +159,62 @@ def test_round_half_up_of_floats_as_written() -> None:
     # Python's round() sees the binary value: round(2.675, 2) == 2.67, round(1.005, 2) == 1.0
     assert round_half_up(to_decimal(2.675), 2) == Decimal("2.68")
     assert round_half_up(to_decimal(1.005), 2) == Decimal("1.01")
+
+
+# -- the engine's types: where a binary float could get in ----------------------------------------
+
+#: The modules a score or a pay value passes through (presentation, e.g. report_xlsx, renders
+#: finished Decimals and is not listed).
+SCORING = ["engine", "expr", "numbers", "results", "values", "rules", "raters", "pipeline",
+           "across", "surveys", "periods"]
+
+
+def _scoring_files() -> list[Any]:
+    from pathlib import Path
+
+    import kpiscore
+
+    root = Path(kpiscore.__file__).parent
+    files = []
+    for name in SCORING:
+        if (root / name).is_dir():
+            files += sorted((root / name).glob("*.py"))
+        elif (root / f"{name}.py").exists():
+            files.append(root / f"{name}.py")
+    return files
+
+
+def test_no_result_field_is_a_float() -> None:
+    """Every dataclass the engine builds results from is annotated without ``float``."""
+    import importlib
+    import inspect
+
+    for name in ("kpiscore.results", "kpiscore.engine", "kpiscore.rules.base"):
+        module = importlib.import_module(name)
+        for cls_name, cls in inspect.getmembers(module, dataclasses.is_dataclass):
+            if cls.__module__ != name:
+                continue
+            for f in dataclasses.fields(cls):
+                assert "float" not in str(f.type), f"{name}.{cls_name}.{f.name}: {f.type}"
+
+
+def test_scoring_code_makes_no_binary_floats() -> None:
+    """No ``float(...)`` call and no float literal in arithmetic in the scoring modules
+    (a difflib ``cutoff=`` and a JSON Schema example are not arithmetic)."""
+    import ast
+
+    found = []
+    for path in _scoring_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg in ("cutoff", "json_schema_extra"):
+                allowed.update(id(n) for n in ast.walk(node.value))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, float) \
+                    and id(node) not in allowed:
+                found.append(f"{path.name}:{node.lineno}: the float literal {node.value!r}")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id == "float":
+                found.append(f"{path.name}:{node.lineno}: float(...)")
+    assert found == []

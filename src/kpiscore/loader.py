@@ -13,10 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from kpiscore.errors import Finding, InputUnreadable, SchemeInvalid
+from kpiscore.limits import LIMITS, Limits
 from kpiscore.yamlload import Located, Path, YamlProblems, load_yaml
 
-#: A scheme larger than this is refused before parsing (hand-written cards are tiny).
-MAX_SCHEME_BYTES = 2 * 1024 * 1024
+#: A scheme larger than this is refused before parsing (hand-written cards are tiny);
+#: raise it with KPISCORE_MAX_SCHEME_BYTES (see kpiscore.limits).
+MAX_SCHEME_BYTES = LIMITS["scheme_bytes"].default
+
+_UTF16_32 = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+             (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 
 
 @dataclass
@@ -31,22 +36,27 @@ class LoadedScheme:
         return self.compiled.scheme
 
 
-def read_scheme_text(path: str) -> str:
-    try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise InputUnreadable(f"{path}: cannot read the scheme: {exc.strerror}") from None
+def read_scheme_text(path: str, limits: Limits | None = None) -> str:
+    limits = limits or Limits.from_env()
+    limit = limits.scheme_bytes
     if os.path.isdir(path):
         raise InputUnreadable(f"{path}: is a folder, not a scheme file")
-    if size > MAX_SCHEME_BYTES:
-        raise SchemeInvalid([Finding(path, 1, 1, "error", "too-large",
-                                     f"the scheme is {size} bytes; schemes over "
-                                     f"{MAX_SCHEME_BYTES} bytes are refused")])
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            size = os.fstat(fh.fileno()).st_size
+            # read one byte past the limit: a pipe or device has no size to check first
+            raw = fh.read(limit + 1) if size <= limit else b""
     except OSError as exc:
         raise InputUnreadable(f"{path}: cannot read the scheme: {exc.strerror}") from None
+    if size > limit or len(raw) > limit:
+        shown = f"{size} bytes" if size > limit else "larger than that"
+        raise SchemeInvalid([Finding(path, 1, 1, "error", "too-large",
+                                     f"the scheme is {shown}, over the limit of {limit} "
+                                     f"bytes; {limits.refusal('scheme_bytes')}")])
+    for bom, name in _UTF16_32:
+        if raw.startswith(bom):
+            raise SchemeInvalid([Finding(path, 1, 1, "error", "encoding",
+                                         f"the scheme is {name} text; save it as UTF-8")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -55,6 +65,11 @@ def read_scheme_text(path: str) -> str:
         raise SchemeInvalid([Finding(path, line, col, "error", "encoding",
                                      "the scheme is not UTF-8 text (save it as UTF-8; "
                                      "GBK is not accepted for schemes)")]) from None
+    if "\x00" in text:
+        at = text.index("\x00")
+        line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        raise SchemeInvalid([Finding(path, line, col, "error", "encoding",
+                                     "the scheme holds a NUL byte: it is not a text file")])
     return text
 
 
@@ -148,6 +163,8 @@ def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, st
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "bad-value", f"{field}: {err.get('input')!r} is not a whole number"
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return "bad-value", f"{field}: {err.get('input')!r} is not allowed; expected {expected}"
@@ -187,11 +204,12 @@ def validation_findings(exc: Any, located: Located) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.line, f.column))
 
 
-def load_scheme(path: str | os.PathLike[str]) -> LoadedScheme:
+def load_scheme(path: str | os.PathLike[str], limits: Limits | None = None) -> LoadedScheme:
     """Load, validate and compile a scheme file.
 
     Raises :class:`SchemeInvalid` (findings with ``file:line:col``) or
-    :class:`InputUnreadable` (the file cannot be read at all).
+    :class:`InputUnreadable` (the file cannot be read at all). ``limits``
+    defaults to :meth:`Limits.from_env`.
     """
     from pydantic import ValidationError
 
@@ -199,14 +217,16 @@ def load_scheme(path: str | os.PathLike[str]) -> LoadedScheme:
     from kpiscore.scheme import Scheme
 
     name = os.fspath(path)
-    text = read_scheme_text(name)
+    limits = limits or Limits.from_env()
+    text = read_scheme_text(name, limits)
     try:
-        located = load_yaml(text, name)
+        located = load_yaml(text, name, limits)
     except YamlProblems as exc:
         raise SchemeInvalid(exc.findings) from None
     if not isinstance(located.data, dict):
         kind = type(located.data).__name__
-        kind = {"list": "a list", "str": "a plain text", "NoneType": "empty"}.get(kind, kind)
+        kind = {"list": "a list", "str": "a plain text", "NoneType": "empty", "int": "a number",
+                "Decimal": "a number", "bool": "true or false"}.get(kind, kind)
         raise SchemeInvalid([Finding(name, 1, 1, "error", "not-a-mapping",
                                      f"a scheme is a mapping of fields (id:, title:, …), "
                                      f"not {kind}")])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from functools import lru_cache
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -59,13 +60,20 @@ def to_decimal(value: object) -> Decimal:
     raise TypeError(f"not a number: {value!r}")
 
 
+@lru_cache(maxsize=32)
 def quantum(precision: int) -> Decimal:
     return Decimal(1).scaleb(-precision)
 
 
 def round_half_up(value: Decimal, precision: int) -> Decimal:
-    """四舍五入 to ``precision`` decimals, never a negative zero."""
-    rounded = value.quantize(quantum(precision), rounding=ROUND_HALF_UP)
+    """四舍五入 to ``precision`` decimals, never a negative zero.
+
+    Works for any magnitude: the default 28-digit context would refuse to
+    quantize 1e29 to two decimals, so a wider one is used when needed.
+    """
+    digits = value.adjusted() + precision + 2
+    context = None if digits <= 28 else Context(prec=digits)
+    rounded = value.quantize(quantum(precision), rounding=ROUND_HALF_UP, context=context)
     if rounded == 0:
         rounded = abs(rounded)
     return rounded
@@ -73,7 +81,9 @@ def round_half_up(value: Decimal, precision: int) -> Decimal:
 
 def plain(value: Decimal) -> str:
     """A Decimal as people write it: no exponent, no trailing zeros (``7.84``, ``100``)."""
-    if value == value.to_integral_value():
-        return str(value.quantize(ONE))
-    text = format(value.normalize(), "f")
-    return text
+    if value == 0:
+        return "0"
+    integral = value.to_integral_value()
+    if value == integral:
+        return format(integral, "f")
+    return format(value.normalize(), "f")

@@ -14,14 +14,18 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 
 from kpiscore.errors import Finding
+from kpiscore.limits import LIMITS, Limits
 
 Path = tuple[str | int, ...]
 
-#: Upper bounds that keep a hostile scheme from exhausting memory or stack.
-MAX_NODES = 200_000
-MAX_DEPTH = 64
+#: Default upper bounds that keep a hostile scheme from exhausting memory, stack
+#: or time (see kpiscore.limits; each is raised by an environment variable).
+MAX_NODES = LIMITS["yaml_nodes"].default
+MAX_DEPTH = LIMITS["yaml_depth"].default
+MAX_ALIASES = LIMITS["yaml_aliases"].default
 
 try:  # the C loader composes several times faster; marks are the same
     _Loader: type = yaml.CSafeLoader
@@ -75,11 +79,12 @@ def _pos(mark: Any) -> tuple[int, int]:
 
 
 class _Builder:
-    def __init__(self, located: Located, source: str) -> None:
+    def __init__(self, located: Located, source: str, limits: Limits) -> None:
         self.located = located
         self.lines = source.splitlines()
         self.findings: list[Finding] = []
         self.count = 0
+        self.limits = limits
 
     def fail(self, node: yaml.Node, code: str, message: str) -> None:
         line, col = _pos(node.start_mark)
@@ -87,11 +92,12 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooBig(node, f"the YAML expands to more than {MAX_NODES} nodes "
-                                "(aliases are expanded); split or simplify the scheme")
-        if depth > MAX_DEPTH:
-            raise _TooBig(node, f"the YAML is nested deeper than {MAX_DEPTH} levels")
+        if self.count > self.limits.yaml_nodes:
+            raise _TooBig(node, f"the YAML expands to more than {self.limits.yaml_nodes} "
+                                "values once its aliases (*name) are expanded; "
+                                + self.limits.refusal("yaml_nodes"))
+        if depth > self.limits.yaml_depth:
+            raise _TooBig(node, _too_deep(self.limits))
         self.located.values[path] = _pos(node.start_mark)
         if isinstance(node, yaml.MappingNode):
             if node.tag not in ("tag:yaml.org,2002:map",):
@@ -166,24 +172,130 @@ class _Builder:
 
 
 class _TooBig(Exception):
-    def __init__(self, node: yaml.Node, message: str) -> None:
-        self.node = node
+    def __init__(self, node: Any, message: str) -> None:
+        self.node = node  # a node or an event: anything with a start_mark
         super().__init__(message)
 
 
-def load_yaml(text: str, path: str) -> Located:
+def _too_deep(limits: Limits) -> str:
+    return (f"the YAML is nested deeper than {limits.yaml_depth} levels; "
+            + limits.refusal("yaml_depth"))
+
+
+def _compose(loader: Any, limits: Limits) -> yaml.Node | None:
+    """The document's node graph, built without recursion.
+
+    PyYAML's composers recurse once per level of nesting: a few hundred
+    thousand ``[`` crash the C one (a segmentation fault, not an exception)
+    and libyaml's parser slows down quadratically with depth. Composing here,
+    event by event, stops at the depth limit as soon as it is passed, and
+    counts aliases as they are met. Anchors are kept as PyYAML keeps them (an
+    alias shares its anchor's node); expanding them is bounded by the builder.
+    """
+    loader.get_event()  # stream start
+    if loader.check_event(yaml.StreamEndEvent):
+        return None
+    loader.get_event()  # document start
+    anchors: dict[str, yaml.Node] = {}
+    open_anchors: set[str] = set()
+    # each open collection: [node, its anchor, a mapping key waiting for its value]
+    stack: list[list[Any]] = []
+    aliases = 0
+    root: yaml.Node | None = None
+    while True:
+        event = loader.get_event()
+        start: Any = event.start_mark  # a C or a Python mark: the same fields
+        end: Any = event.end_mark
+        node: yaml.Node
+        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            node, anchor, _ = stack.pop()
+            node.end_mark = end
+            if anchor is not None:
+                open_anchors.discard(anchor)
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > limits.yaml_aliases:
+                raise _TooBig(event, f"the YAML uses more than {limits.yaml_aliases} "
+                                     "aliases (*name); " + limits.refusal("yaml_aliases"))
+            if event.anchor not in anchors:
+                raise ComposerError(
+                    None, None, f"found undefined alias {event.anchor!r}", start)
+            if event.anchor in open_anchors:
+                raise ComposerError(
+                    None, None, f"the alias *{event.anchor} is inside its own anchor "
+                    f"&{event.anchor} (a value cannot contain itself)", start)
+            node = anchors[event.anchor]
+        elif isinstance(event, yaml.ScalarEvent):
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            node = yaml.ScalarNode(tag, event.value, start, end,
+                                   style=event.style)
+            _anchor(anchors, event, node)
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if len(stack) + 1 > limits.yaml_depth:
+                raise _TooBig(event, _too_deep(limits))
+            tag = event.tag
+            sequence = isinstance(event, yaml.SequenceStartEvent)
+            kind = yaml.SequenceNode if sequence else yaml.MappingNode
+            if tag is None or tag == "!":
+                tag = loader.resolve(kind, None, event.implicit)
+            node = kind(tag, [], start, None, flow_style=event.flow_style)
+            _anchor(anchors, event, node)
+            if event.anchor is not None:
+                open_anchors.add(event.anchor)
+            stack.append([node, event.anchor, None])
+            continue
+        else:  # document end
+            break
+        if not stack:
+            root = node
+            continue
+        top = stack[-1]
+        if isinstance(top[0], yaml.SequenceNode):
+            top[0].value.append(node)
+        elif top[2] is None:
+            top[2] = node
+        else:
+            top[0].value.append((top[2], node))
+            top[2] = None
+    if not loader.check_event(yaml.StreamEndEvent):
+        event = loader.get_event()
+        raise ComposerError(
+            None, None, "a second YAML document (---) follows the first; a scheme is a "
+            "single document", event.start_mark)
+    return root
+
+
+def _anchor(anchors: dict[str, yaml.Node], event: Any, node: yaml.Node) -> None:
+    if event.anchor is None:
+        return
+    if event.anchor in anchors:
+        first = anchors[event.anchor].start_mark
+        raise ComposerError(
+            None, None, f"the anchor &{event.anchor} is defined twice (first at line "
+            f"{first.line + 1})", event.start_mark)
+    anchors[event.anchor] = node
+
+
+def load_yaml(text: str, path: str, limits: Limits | None = None) -> Located:
     """Parse ``text`` (the contents of ``path``) into :class:`Located` data.
 
     Raises :class:`YamlProblems` with ``file:line:col`` findings for syntax
-    errors, duplicate keys, unsafe tags and expansion bombs.
+    errors, duplicate keys, unsafe tags and expansion bombs. ``limits``
+    defaults to :meth:`Limits.from_env`.
     """
+    limits = limits or Limits.from_env()
     located = Located(data=None, path=path)
     try:
         loader = _Loader(text)
         try:
-            root = loader.get_single_node()
+            root = _compose(loader, limits)
         finally:
             loader.dispose()
+    except _TooBig as exc:
+        line, col = _pos(exc.node.start_mark)
+        raise YamlProblems([Finding(path, line, col, "error", "yaml-limit", str(exc))]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -203,12 +315,9 @@ def load_yaml(text: str, path: str) -> Located:
         raise YamlProblems([Finding(path, line, col, "error", "yaml-syntax", problem)]) from None
     except yaml.YAMLError as exc:
         raise YamlProblems([Finding(path, 1, 1, "error", "yaml-syntax", str(exc))]) from None
-    except RecursionError:
-        raise YamlProblems([Finding(path, 1, 1, "error", "yaml-depth",
-                                    "the YAML is nested too deeply")]) from None
     if root is None:
         raise YamlProblems([Finding(path, 1, 1, "error", "empty", "the file is empty")])
-    builder = _Builder(located, text)
+    builder = _Builder(located, text, limits)
     try:
         located.data = builder.build(root, (), 0)
     except _TooBig as exc:

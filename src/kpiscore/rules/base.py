@@ -28,7 +28,11 @@ class Spec:
 
     def num(self, value: Decimal) -> str:
         """A number for an explanation: exact when short, else rounded for reading."""
-        if value == value.quantize(Decimal(1).scaleb(-(self.precision + 2))):
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= -(self.precision + 2):
+            return plain(value)  # short already (the common case: no work)
+        near = round_half_up(value, self.precision + 2)
+        if near == value:  # 1.562500000 is exactly 1.5625: show it whole
             return plain(value)
         return plain(round_half_up(value, self.precision))
 
