@@ -8,11 +8,11 @@ Each folder of ``examples/`` that holds an ``expected.json`` is one case: a
 The tests below run that command (through click's CliRunner, in the folder)
 and compare standard output with ``expected.json`` byte for byte, check the
 exit code (0, or 1 when the expected output holds error rows) and check that
-a clean run prints nothing on standard error. Separately, the DOMAIN.md
-numbers (84.00, 97.19, 81.00 and 6075.00, 8.40, 11.33 and 110%, the step
-bands) are asserted from hand-computed values written here, not copied from
-the engine's output, so a regenerated ``expected.json`` cannot hide a wrong
-number.
+a clean run prints nothing on standard error but the accounting line
+(``kpiscore: N rows read: …``). Separately, the DOMAIN.md numbers (84.00,
+97.19, 81.00 and 6075.00, 8.40, 11.33 and 110%, the step bands) are asserted
+from hand-computed values written here, not copied from the engine's output,
+so a regenerated ``expected.json`` cannot hide a wrong number.
 
 After an intended change of the output (a new JSON field, better wording of
 an explanation), rewrite the expected files with::
@@ -40,6 +40,22 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REGEN = os.environ.get("REGEN") == "1"
 ARGS = ["evaluate", "scheme.yaml", "actuals.xlsx", "--format", "json"]
 
+
+def args_of(case: str) -> list[str]:
+    """The evaluate arguments of a case: its ``args`` file (one line, e.g. several
+    monthly files or ``--responses FILE``), else ``scheme.yaml actuals.xlsx``."""
+    path = EXAMPLES / case / "args"
+    if path.exists():
+        return ["evaluate", *path.read_text(encoding="utf-8").split(), "--format", "json"]
+    return ARGS
+
+
+def actuals_of(case: str) -> list[Path]:
+    """The actuals files a case reads (not its responses)."""
+    args = args_of(case)[2:-2]
+    return [EXAMPLES / case / a for k, a in enumerate(args)
+            if not a.startswith("-") and (k == 0 or not args[k - 1].startswith("-"))]
+
 #: The worked cases of DOMAIN.md; each must be a folder with an expected.json.
 CASES = ["threshold-5432", "tech-support-manager", "installation-card",
          "baseline-target-challenge", "step-bands"]
@@ -50,7 +66,7 @@ def discovered() -> list[str]:
     found = {p.parent.name for p in EXAMPLES.glob("*/expected.json")}
     if REGEN:
         found |= {p.parent.name for p in EXAMPLES.glob("*/scheme.yaml")
-                  if (p.parent / "actuals.xlsx").exists()}
+                  if (p.parent / "actuals.xlsx").exists() or (p.parent / "args").exists()}
     return sorted(found)
 
 
@@ -64,7 +80,7 @@ def _runner() -> CliRunner:
 def run(case: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, bytes, bytes]:
     """``kpiscore evaluate`` in the case's folder: exit code, stdout and stderr bytes."""
     monkeypatch.chdir(EXAMPLES / case)
-    result = _runner().invoke(cli, ARGS, catch_exceptions=False)
+    result = _runner().invoke(cli, args_of(case), catch_exceptions=False)
     return result.exit_code, result.stdout_bytes, result.stderr_bytes
 
 
@@ -115,10 +131,15 @@ def test_output_is_exactly_expected(case: str, monkeypatch: pytest.MonkeyPatch) 
     doc = json.loads(expected, parse_float=Decimal)
     has_errors = any(r["status"] == "error" for r in doc["results"])
     assert code == (1 if has_errors else 0), err.decode()
+    n, failed = len(doc["results"]), sum(r["status"] == "error" for r in doc["results"])
+    rows = doc["summary"].get("input_rows", n)  # raters and periods: several rows a person
+    people = "" if rows == n else f" for {n} {'person' if n == 1 else 'people'}"
+    accounted = (f"kpiscore: {rows} row{'' if rows == 1 else 's'} read{people}: {n - failed} "
+                 f"scored, {failed} could not be scored\n")
     if has_errors:
-        assert b"could not be scored" in err
+        assert err.decode().endswith(accounted)
     else:
-        assert err == b""
+        assert err.decode() == accounted  # nothing else: no warning, no error
     assert out == expected, f"{case}: output differs from expected.json (REGEN=1 rewrites it)"
 
 
@@ -133,14 +154,24 @@ def test_output_is_deterministic(case: str, monkeypatch: pytest.MonkeyPatch) -> 
 def test_every_input_row_appears(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import openpyxl
 
-    wb = openpyxl.load_workbook(EXAMPLES / case / "actuals.xlsx", read_only=True)
-    try:
-        rows = sum(1 for r in wb.worksheets[0].iter_rows(min_row=2, values_only=True)
-                   if any(v is not None for v in r))
-    finally:
-        wb.close()
+    rows = 0
+    for path in actuals_of(case):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            rows += sum(1 for r in wb.worksheets[0].iter_rows(min_row=2, values_only=True)
+                        if any(v is not None for v in r))
+        finally:
+            wb.close()
     doc = output(case, monkeypatch)
-    assert doc["summary"]["rows"] == len(doc["results"]) == rows
+    assert doc["summary"]["input_rows"] == rows
+    if doc["period"] is None and not any("raters" in r for r in doc["results"]):
+        assert doc["summary"]["rows"] == len(doc["results"]) == rows
+    else:  # one result per person, from one or several rows (raters) or files (periods)
+        assert doc["summary"]["rows"] == len(doc["results"]) <= rows
+        assert len({(p["source"], p["row"]) for r in doc["results"]
+                    for p in (r["raters"]["rows"] if "raters" in r else
+                              [{"source": e["source"], "row": n} for e in r["periods"]
+                               for n in e["rows"]])}) == rows
 
 
 # -- DOMAIN.md numbers, computed by hand -------------------------------------------------

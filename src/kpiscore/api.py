@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kpiscore.errors import Finding, InputUnreadable, SchemeInvalid
-from kpiscore.results import PersonResult, Report, RowError, summarise
+from kpiscore.results import PersonResult, Report, RowError
 
 if TYPE_CHECKING:
+    from kpiscore.engine import Injection
+    from kpiscore.limits import Limits
     from kpiscore.loader import LoadedScheme
 
 SCHEME_SUFFIXES = (".yaml", ".yml")
@@ -33,20 +35,34 @@ class Evaluation:
 
 def iter_results(scheme: LoadedScheme | str | os.PathLike[str],
                  actuals: str | os.PathLike[str], *, encoding: str | None = None,
-                 sheet: str | None = None,
-                 max_bytes: int | None = None) -> Iterator[PersonResult]:
-    """Score every row of ``actuals``, one :class:`PersonResult` per non-blank row."""
-    from kpiscore.readers import MAX_INPUT_BYTES, open_actuals
+                 sheet: str | None = None, max_bytes: int | None = None,
+                 limits: Limits | None = None,
+                 injections: Callable[[str | None], Mapping[str, Injection]] | None = None
+                 ) -> Iterator[PersonResult]:
+    """Score every row of ``actuals``, one :class:`PersonResult` per non-blank row.
+
+    ``limits`` (default: :meth:`Limits.from_env`) bounds what is read;
+    ``max_bytes`` overrides its ``input_bytes``. ``injections`` gives a person's
+    survey actuals by id. Results carry no ranks (those need every row): see
+    :func:`evaluate_file`.
+    """
+    from kpiscore.engine import cell_text
+    from kpiscore.readers import open_actuals
     from kpiscore.values import is_blank
 
     loaded = _loaded(scheme)
     compiled = loaded.compiled
-    with open_actuals(actuals, encoding=encoding, sheet=sheet,
-                      max_bytes=max_bytes or MAX_INPUT_BYTES) as table:
+    with open_actuals(actuals, encoding=encoding, sheet=sheet, max_bytes=max_bytes,
+                      limits=limits) as table:
         binding = compiled.bind(table.header, table.where)
-        seen: dict[str, int] = {}
+        if binding.problems:  # a column is missing: say why the header may not be right
+            binding.problems.extend(RowError(table.where(col), note)
+                                    for col, note in table.header_notes())
+        seen: dict[str, tuple[int, str]] = {}
+        last = table.header_row
         try:
             for row in table.rows:
+                last = row.number
                 if all(is_blank(v) for v in row.values):
                     continue
                 number = row.number
@@ -55,47 +71,66 @@ def iter_results(scheme: LoadedScheme | str | os.PathLike[str],
                     return table.where(col, _n)
 
                 pct = row.percent
+                injected = None
+                if injections is not None:
+                    cells = row.values
+                    col = binding.id_col
+                    injected = injections(cell_text(cells[col]) if col is not None
+                                          and col < len(cells) else None)
                 result = compiled.evaluate(binding, number, row.values, where,
-                                           pct.__contains__)
+                                           pct.__contains__, injected)
                 if result.id is not None:
-                    if result.id in seen:
+                    # ids that differ only in white space ("E001" and "E 001") are one person
+                    key = "".join(result.id.split())
+                    if key in seen:
+                        first, spelt = seen[key]
+                        how = "" if spelt == result.id else \
+                            f", written {spelt!r}: they differ only in white space"
                         result.errors.append(RowError(
                             where(binding.id_col or 0),
-                            f"duplicate id {result.id!r} (also on row {seen[result.id]})"))
+                            f"duplicate id {result.id!r} (also on row {first}{how})"))
                         result.status = "error"
                         result.total = result.grade = result.pay = None
                     else:
-                        seen[result.id] = number
+                        seen[key] = (number, result.id)
                 yield result
         except InputUnreadable:
             raise
         except (OSError, ValueError, KeyError, EOFError) as exc:
             # a workbook can be damaged past the header (truncated zip member, bad XML)
-            raise InputUnreadable(f"{os.fspath(actuals)}: cannot read past row "
-                                  f"{(seen and max(seen.values())) or table.header_row}: "
+            raise InputUnreadable(f"{os.fspath(actuals)}: cannot read past row {last}: "
                                   f"{exc}") from None
 
 
 def evaluate_file(scheme: LoadedScheme | str | os.PathLike[str],
-                  actuals: str | os.PathLike[str], *, encoding: str | None = None,
-                  sheet: str | None = None, max_bytes: int | None = None) -> Report:
-    """Score a whole actuals file into a :class:`Report` (results in input order)."""
+                  actuals: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *,
+                  encoding: str | None = None, sheet: str | None = None,
+                  max_bytes: int | None = None, limits: Limits | None = None,
+                  responses: Mapping[str | None, str | os.PathLike[str]] | None = None
+                  ) -> Report:
+    """Score a whole actuals file into a :class:`Report` (results in input order), with
+    ranks, forced distribution and the summary.
+
+    ``actuals`` may be several files, one per period (the scheme's ``rollup`` says how
+    they roll up). ``responses`` gives the survey responses' file: ``{None: path}`` for
+    every survey, or by survey id.
+    """
+    from kpiscore.pipeline import evaluate
+
     loaded = _loaded(scheme)
-    results = list(iter_results(loaded, actuals, encoding=encoding, sheet=sheet,
-                                max_bytes=max_bytes))
-    return make_report(loaded, actuals, results)
+    files = [actuals] if isinstance(actuals, (str, os.PathLike)) else list(actuals)
+    return evaluate(loaded, files, responses=responses, encoding=encoding, sheet=sheet,
+                    max_bytes=max_bytes, limits=limits)
 
 
-def make_report(loaded: LoadedScheme, actuals: str | os.PathLike[str],
+def make_report(loaded: LoadedScheme,
+                actuals: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                 results: list[PersonResult]) -> Report:
-    s = loaded.scheme
-    return Report(
-        scheme_id=s.id, scheme_title=s.title, precision=s.precision,
-        pay_precision=s.pay.precision if s.pay else s.precision,
-        has_sections=loaded.compiled.has_sections, has_grades=bool(s.grades),
-        has_pay=s.pay is not None, source=os.path.basename(os.fspath(actuals)),
-        results=results, summary=summarise(results),
-        indicator_ids=[ci.id for ci in loaded.compiled.indicators])
+    """A report of ``results`` already scored: ranks, distribution and summary."""
+    from kpiscore.pipeline import finish
+
+    files = [actuals] if isinstance(actuals, (str, os.PathLike)) else list(actuals)
+    return finish(loaded, files, results)
 
 
 def scheme_files(paths: list[str]) -> list[str]:

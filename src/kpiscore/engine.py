@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -23,13 +23,15 @@ from kpiscore.numbers import HUNDRED, ZERO, normalise_text, plain, round_half_up
 from kpiscore.results import (
     GroupResult,
     IndicatorResult,
+    PayLineResult,
     PersonResult,
     RowError,
+    SurveyStat,
     VetoResult,
 )
 from kpiscore.rules import Rule, Spec
 from kpiscore.rules.levels import Levels, UnknownLevel
-from kpiscore.scheme import Condition, Dimension, Indicator, Scheme
+from kpiscore.scheme import Condition, Dimension, Indicator, PayLine, Scheme
 from kpiscore.values import BadValue, is_blank, read_number, read_text
 from kpiscore.yamlload import Located, Path
 
@@ -118,6 +120,36 @@ def header_variants(text: object) -> set[str]:
     return out
 
 
+@dataclass
+class Injection:
+    """A value given to an indicator from outside its row (a survey's result)."""
+
+    value: Decimal | None
+    errors: list[RowError] = field(default_factory=list)
+    survey: SurveyStat | None = None
+
+
+@dataclass
+class Reading:
+    """One row's values, read and computed, before scoring."""
+
+    result: PersonResult
+    values: dict[str, Decimal]
+    answers: dict[str, str]
+    where: Callable[[str], str]  # field key → sheet!cell, or "row N"
+    surveys: dict[str, SurveyStat] = field(default_factory=dict)
+
+
+@dataclass
+class Scored:
+    """One indicator scored: its actual, points (None when it could not be) and why."""
+
+    actual: Decimal | str | None
+    points: Decimal | None
+    explanation: str
+    survey: SurveyStat | None = None
+
+
 class CompiledScheme:
     """A scheme ready to score rows; build with :func:`compile_scheme`."""
 
@@ -132,21 +164,37 @@ class CompiledScheme:
         self.formula_order: list[int] = []
         self.scheme_vetoes: list[tuple[Any, expr.Node | None]] = []
         self.pay_formula: expr.Node | None = None
+        #: every pay line in order, the scheme's pay first (id "pay"): (line, formula)
+        self.pay_lines: list[tuple[PayLine, expr.Node | None]] = []
         self.findings: list[Finding] = []
         self.denominator = Decimal(1)
+        #: indicator id → the survey whose result is its actual
+        self.survey_of: dict[str, str] = {}
+        #: ids of the indicators each rater scores (with raters)
+        self.rated: set[str] = set()
+        #: indicator id → how its periods roll up
+        self.rollup_of: dict[str, str] = {}
+
+    @property
+    def grouped(self) -> bool:
+        """Whether a person's result may come from several rows (raters, periods)."""
+        return self.scheme.raters is not None or self.scheme.rollup is not None
 
     # -- scoring -------------------------------------------------------------
 
-    def bind(self, header: Sequence[object], where: Callable[[int], str]) -> Binding:
-        """Match the header row to the fields this scheme reads."""
-        keys = [header_variants(h) if not is_blank(h) else set() for h in header]
+    def bind(self, header: Sequence[object], where: Callable[[int], str],
+             fields: Sequence[Field] | None = None, skip: Sequence[int] = ()) -> Binding:
+        """Match the header row to the fields this scheme reads (or to ``fields``);
+        columns in ``skip`` are taken by something else (a rater or period column)."""
+        keys = [header_variants(h) if not is_blank(h) and i not in skip else set()
+                for i, h in enumerate(header)]
 
         def find(candidates: list[str]) -> list[int]:
             return [i for i, k in enumerate(keys) if any(c in k for c in candidates)]
 
         cols: dict[str, int] = {}
         problems: list[RowError] = []
-        for f in self.fields:
+        for f in self.fields if fields is None else fields:
             hits = find(f.headers)
             if len(hits) > 1:
                 exact = [i for i in hits if header_key(header[i]) in f.headers]
@@ -179,22 +227,28 @@ class CompiledScheme:
 
     def evaluate(self, binding: Binding, row_number: int, cells: Sequence[Any],
                  where: Callable[[int], str],
-                 percent: Callable[[int], bool] = lambda i: False) -> PersonResult:
-        """Score one row; problems become row errors, never exceptions."""
+                 percent: Callable[[int], bool] = lambda i: False,
+                 injected: Mapping[str, Injection] | None = None) -> PersonResult:
+        """Score one row; problems become row errors, never exceptions.
+
+        ``injected`` gives the actuals of survey indicators (by indicator id).
+        """
+        reading = self.read(binding, row_number, cells, where, percent, injected)
+        return self.assemble(reading.result, self.score(reading), reading.values,
+                             row_label=f"row {row_number}")
+
+    def read(self, binding: Binding, row_number: int, cells: Sequence[Any],
+             where: Callable[[int], str],
+             percent: Callable[[int], bool] = lambda i: False,
+             injected: Mapping[str, Injection] | None = None) -> Reading:
+        """Read one row's values (and compute its formulas), before scoring."""
 
         def cell(i: int | None) -> Any:
             return cells[i] if i is not None and i < len(cells) else None
 
-        def text(i: int | None) -> str | None:
-            v = cell(i)
-            if is_blank(v):
-                return None
-            if isinstance(v, float) and v.is_integer():
-                v = int(v)
-            return normalise_text(str(v))
-
-        result = PersonResult(row=row_number, id=text(binding.id_col),
-                              name=text(binding.name_col), department=text(binding.dept_col))
+        result = PersonResult(row=row_number, id=cell_text(cell(binding.id_col)),
+                              name=cell_text(cell(binding.name_col)),
+                              department=cell_text(cell(binding.dept_col)))
         errors = result.errors
         errors.extend(RowError(p.where, p.message, p.field) for p in binding.problems)
         if result.id is None and binding.id_col is not None:
@@ -223,8 +277,37 @@ class CompiledScheme:
             except BadValue as exc:
                 errors.append(RowError(where(col), f"{f.label}: {exc}", f.key))
 
+        surveys: dict[str, SurveyStat] = {}
+        for key, sid in self.survey_of.items():
+            given = (injected or {}).get(key)
+            ci = next(c for c in self.indicators if c.id == key)
+            if given is None:
+                errors.append(RowError(f"row {row_number}", f"{ci.ind.label}: no responses "
+                                       f"were read for survey {sid!r}", key))
+                continue
+            if given.survey is not None:
+                surveys[key] = given.survey
+            errors.extend(given.errors)
+            if given.value is not None:
+                values[key] = given.value
+
+        def where_of(key: str) -> str:
+            col = binding.columns.get(key)
+            return where(col) if col is not None else f"row {row_number}"
+
+        reading = Reading(result, values, answers, where_of, surveys)
+        self.compute(reading, f"row {row_number}")
+        return reading
+
+    def compute(self, reading: Reading, row_label: str,
+                only: set[str] | None = None) -> None:
+        """Run the formulas (in dependency order) on the values read; ``only`` limits
+        them to some indicators (a period roll-up recomputes those that sum)."""
+        values, errors = reading.values, reading.result.errors
         for idx in self.formula_order:
             ci = self.indicators[idx]
+            if only is not None and ci.id not in only:
+                continue
             assert ci.formula is not None
             needed = ci.formula.names()
             if not needed <= values.keys():
@@ -234,7 +317,7 @@ class CompiledScheme:
                 problem = _out_of_range(computed, ci.spec.lowest, ci.spec.highest)
                 if problem:
                     errors.append(RowError(
-                        f"row {row_number}", f"{ci.ind.label}: {ci.ind.formula} gives "
+                        row_label, f"{ci.ind.label}: {ci.ind.formula} gives "
                         f"{plain(computed)}, {problem}", ci.id))
                 else:
                     values[ci.id] = computed
@@ -243,46 +326,79 @@ class CompiledScheme:
                     values[ci.id] = ci.ind.if_divide_by_zero
                 else:
                     errors.append(RowError(
-                        f"row {row_number}", f"{ci.ind.label}: {ci.ind.formula} divides by "
-                        f"zero for {result.id or 'this person'} ({exc.divisor} is 0); set "
-                        "if_divide_by_zero to give it a value", ci.id))
+                        row_label, f"{ci.ind.label}: {ci.ind.formula} divides by "
+                        f"zero for {reading.result.id or 'this person'} ({exc.divisor} is 0); "
+                        "set if_divide_by_zero to give it a value", ci.id))
 
-        numerator = ZERO  # the total × denominator, summed exactly
-        scored = True
-        contrib: list[Decimal | None] = []
+    def score(self, reading: Reading) -> list[Scored]:
+        """Each indicator's points for the values read (in scheme order)."""
+        out: list[Scored] = []
         for ci in self.indicators:
-            spec, ind = ci.spec, ci.ind
-            actual: Decimal | str | None = values.get(ci.id, answers.get(ci.id))
-            points: Decimal | None = None
-            explanation = ""
+            actual: Decimal | str | None = reading.values.get(ci.id,
+                                                              reading.answers.get(ci.id))
+            stat = reading.surveys.get(ci.id)
             if actual is None:
-                scored = False
-                explanation = "no usable actual"
-            else:
-                try:
-                    if isinstance(actual, str):
-                        assert isinstance(ci.rule, Levels)
-                        points, explanation = ci.rule.score_answer(actual, spec)
-                    else:
-                        points, explanation = ci.rule.score(actual, spec)
-                except UnknownLevel as exc:
-                    col = binding.columns.get(ci.id)
-                    errors.append(RowError(where(col) if col is not None else f"row {row_number}",
-                                           f"{ind.label}: {exc}", ci.id))
-                    scored = False
-                    explanation = "unknown level"
+                out.append(Scored(None, None, "no usable actual", stat))
+                continue
+            points, explanation = self.score_actual(ci, actual, reading.result.errors,
+                                                    reading.where)
+            if stat is not None:
+                explanation = f"{stat.describe()} → {explanation}"
+            out.append(Scored(actual, points, explanation, stat))
+        return out
+
+    def score_actual(self, ci: CompiledIndicator, actual: Decimal | str,
+                     errors: list[RowError],
+                     where: Callable[[str], str]) -> tuple[Decimal | None, str]:
+        """Points for one actual by the indicator's rule (an unknown level is an error)."""
+        try:
+            if isinstance(actual, str):
+                assert isinstance(ci.rule, Levels)
+                return ci.rule.score_answer(actual, ci.spec)
+            return ci.rule.score(actual, ci.spec)
+        except UnknownLevel as exc:
+            errors.append(RowError(where(ci.id), f"{ci.ind.label}: {exc}", ci.id))
+            return None, "unknown level"
+
+    def contribution(self, ci: CompiledIndicator, points: Decimal) -> Decimal:
+        return points * ci.factor / self.denominator
+
+    def subtotal(self, points: Sequence[Decimal | None]) -> Decimal | None:
+        """The total (before vetoes) for each indicator's points, None if any is missing."""
+        numerator = ZERO
+        for ci, p in zip(self.indicators, points, strict=True):
+            if p is None:
+                return None
+            numerator += p * ci.factor
+        return numerator / self.denominator
+
+    def assemble(self, result: PersonResult, scored: Sequence[Scored],
+                 values: Mapping[str, Decimal], *, row_label: str,
+                 vetoes: list[VetoResult] | None = None) -> PersonResult:
+        """Weigh scored indicators into groups and the total; vetoes, grade, pass, pay.
+
+        ``vetoes`` (default: tested on ``values``) are those already decided, e.g. on
+        each rater's or period's values.
+        """
+        errors = result.errors
+        numerator = ZERO  # the total × denominator, summed exactly
+        complete = True
+        contrib: list[Decimal | None] = []
+        for ci, s in zip(self.indicators, scored, strict=True):
             c: Decimal | None = None
-            if points is not None:
-                share = points * ci.factor
+            explanation = s.explanation
+            if s.points is not None:
+                share = s.points * ci.factor
                 numerator += share
                 c = share / self.denominator
-                explanation += self._weighting(ci, points, c)
+                explanation += self._weighting(ci, s.points, c)
                 contrib.append(share)
             else:
+                complete = False
                 contrib.append(None)
             result.indicators.append(IndicatorResult(
-                ci.id, ind.label, ci.dimension, actual, ind.target, points, spec.full, ci.weight,
-                c, explanation))
+                ci.id, ci.ind.label, ci.dimension, s.actual, ci.ind.target, s.points,
+                ci.spec.full, ci.weight, c, explanation, s.survey))
 
         for group, out in ((self.dimensions, result.dimensions), (self.sections, result.sections)):
             for g in group:
@@ -294,30 +410,93 @@ class CompiledScheme:
                     value = value / self.denominator
                 out.append(GroupResult(g.id, g.title, g.weight, value, g.section))
 
-        self._vetoes(result, values, ci_values=values, row_number=row_number)
-        if errors or not scored:
+        if vetoes is None:
+            self._vetoes(result, dict(values), ci_values=dict(values), row_number=row_label)
+        else:
+            result.vetoes = list(vetoes)
+        if self.pay_lines:
+            result.pay_lines = [PayLineResult(line.id, line.title or line.id, None, None, None)
+                                for line, _ in self.pay_lines]
+        if errors or not complete:
             result.status = "error"
             if not errors:
-                errors.append(RowError(f"row {row_number}", "some indicators have no actual"))
+                errors.append(RowError(row_label, "some indicators have no actual"))
             return result
         total = numerator / self.denominator
         if any(v.outcome == "zero" for v in result.vetoes):
             total = ZERO
         result.total = total
         result.grade = self._grade(total, vetoed=bool(result.vetoes))
-        if self.pay_formula is not None:
-            env = dict(values)
-            env["total"] = total
-            try:
-                result.pay = self.pay_formula.eval(env)
-            except expr.DivisionByZero as exc:
-                result.status = "error"
-                errors.append(RowError(f"row {row_number}", f"pay formula divides by zero "
-                                       f"({exc.divisor} is 0)", "pay"))
-            except KeyError as exc:
-                result.status = "error"
-                errors.append(RowError(f"row {row_number}", f"pay formula needs {exc}", "pay"))
+        result.passed = self.passes(total, vetoed=bool(result.vetoes))
+        result.env = dict(values)
+        self.apply_pay(result, row_label)
         return result
+
+    def vetoes_for(self, values: Mapping[str, Decimal],
+                   row_label: str) -> tuple[list[VetoResult], list[RowError]]:
+        """The vetoes that fire on ``values``, and errors deciding them."""
+        holder = PersonResult(0, None, None, None)
+        self._vetoes(holder, dict(values), dict(values), row_label)
+        return holder.vetoes, holder.errors
+
+    def passes(self, total: Decimal, vetoed: bool) -> bool | None:
+        mark = self.scheme.pass_mark
+        if mark is None:
+            return None
+        return not vetoed and total >= mark
+
+    def grade_coefficient(self, grade: str | None) -> Decimal | None:
+        for g in self.scheme.grades:
+            if g.name == grade:
+                return g.coefficient
+        return None
+
+    def apply_pay(self, result: PersonResult, row_label: str,
+                  grade: str | None = None) -> None:
+        """Compute every pay line of a scored person (again, after a forced distribution:
+        ``grade`` is then the grade that counts)."""
+        if not self.pay_lines or result.total is None:
+            return
+        env = dict(result.env)
+        env["total"] = result.total
+        coefficient = self.grade_coefficient(grade if grade is not None else result.grade)
+        if coefficient is not None:
+            env["grade_coefficient"] = coefficient
+        if result.passed is not None:
+            env["passed"] = Decimal(1) if result.passed else ZERO
+        lines: list[PayLineResult] = []
+        for line, node in self.pay_lines:
+            title = line.title or line.id
+            if node is None:
+                lines.append(PayLineResult(line.id, title, None, None, None))
+                continue
+            try:
+                uncapped = node.eval(env)
+            except expr.DivisionByZero as exc:
+                result.errors.append(RowError(row_label, f"{line.id} formula divides by zero "
+                                              f"({exc.divisor} is 0)", line.id))
+                lines.append(PayLineResult(line.id, title, None, None, None))
+                continue
+            except KeyError as exc:
+                name = exc.args[0] if exc.args else "?"
+                why = (f": grade {result.grade!r} has no coefficient"
+                       if name == "grade_coefficient" else f" needs {name!r}")
+                result.errors.append(RowError(row_label, f"{line.id} formula{why}", line.id))
+                lines.append(PayLineResult(line.id, title, None, None, None))
+                continue
+            amount, capped = uncapped, None
+            if line.max is not None and amount > line.max:
+                amount, capped = line.max, "max"
+            if line.min is not None and amount < line.min:
+                amount, capped = line.min, "min"
+            env[line.id] = amount
+            lines.append(PayLineResult(line.id, title, amount, uncapped, capped,
+                                       line.precision))
+        result.pay_lines = lines
+        result.pay = lines[0].amount if self.scheme.pay is not None else None
+        if any(line.amount is None for line in lines):
+            result.status = "error"
+            result.pay = None
 
     def _weighting(self, ci: CompiledIndicator, points: Decimal, c: Decimal) -> str:
         p = self.scheme.precision
@@ -329,7 +508,8 @@ class CompiledScheme:
         return f"{parts} = {round_half_up(c, p)}"
 
     def _vetoes(self, result: PersonResult, values: dict[str, Decimal],
-                ci_values: dict[str, Decimal], row_number: int) -> None:
+                ci_values: dict[str, Decimal], row_number: int | str) -> None:
+        label = row_number if isinstance(row_number, str) else f"row {row_number}"
         for ci in self.indicators:
             veto = ci.ind.veto
             actual = values.get(ci.id)
@@ -345,7 +525,7 @@ class CompiledScheme:
                     actual = node.eval(values)
                 except expr.DivisionByZero as exc:
                     result.errors.append(RowError(
-                        f"row {row_number}", f"veto {sv.id}: {sv.formula} divides by zero "
+                        label, f"veto {sv.id}: {sv.formula} divides by zero "
                         f"({exc.divisor} is 0), so it cannot be decided", sv.id))
                     actual = None
             if actual is not None and sv.when.holds(actual):
@@ -364,6 +544,15 @@ class CompiledScheme:
             if g.min is None or total >= g.min:
                 return g.name
         return grades[-1].name
+
+
+def cell_text(value: Any) -> str | None:
+    """A cell as an id, name or label: trimmed, full-width folded, ``7.0`` as ``7``."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalise_text(str(value))
 
 
 # -- compiling ---------------------------------------------------------------
@@ -427,11 +616,15 @@ class _Compiler:
             self.section(None, None, HUNDRED, dims, base, implicit=s.dimensions is None)
         self.factors()
         self.ids()
+        self.surveys()
         self.fields()
         self.formulas()
         self.vetoes()
         self.grades()
         self.pay()
+        self.raters()
+        self.rollups()
+        self.distribution()
         return self.out
 
     def section(self, sid: str | None, stitle: str | None, sweight: Decimal,
@@ -522,6 +715,9 @@ class _Compiler:
                       f"floor {plain(floor)} is above full marks {plain(full)}")
         spec = Spec(ind.target, full, floor, ind.better, None, None, self.scheme.precision)
         lo, hi = rule.default_range(spec)
+        survey = next((sv for sv in self.scheme.surveys if sv.id == ind.survey), None)
+        if survey is not None and survey.result != "mean":
+            lo, hi = (Decimal(-100), HUNDRED) if survey.result == "nps" else (ZERO, HUNDRED)
         if lo is None and ind.min_value is None:
             lo = ZERO
         if hi is None and ind.max_value is None and ind.unit.strip() in ("%", "％", "percent"):
@@ -605,10 +801,15 @@ class _Compiler:
         seen: dict[str, Path] = {}
         named: list[tuple[str, Path]] = [(ci.id, ci.path) for ci in self.out.indicators]
         named += [(inp.id, ("inputs", k)) for k, inp in enumerate(self.scheme.inputs)]
+        reserved = {"total": "the total score"}
+        if self.scheme.grades:
+            reserved["grade_coefficient"] = "the grade's coefficient"
+        if self.scheme.pass_mark is not None:
+            reserved["passed"] = "1 when the total passes, else 0"
         for ident, path in named:
-            if ident == "total":
-                self.find(path + ("id",), "reserved-id", "'total' is reserved for the total "
-                          "score in formulas; choose another id")
+            if ident in reserved:
+                self.find(path + ("id",), "reserved-id", f"{ident!r} is reserved for "
+                          f"{reserved[ident]} in formulas; choose another id")
             if ident in seen:
                 self.find(path + ("id",), "duplicate-id",
                           f"duplicate id {ident!r} (also used at line "
@@ -630,7 +831,7 @@ class _Compiler:
         out = self.out
         for ci in out.indicators:
             ind = ci.ind
-            if ind.formula is not None:
+            if ind.formula is not None or ind.survey is not None:
                 continue
             heads = [ind.column] if ind.column else [ind.id] + ([ind.title] if ind.title else [])
             missing = None if ind.if_missing == "error" else ind.if_missing
@@ -750,15 +951,201 @@ class _Compiler:
                 previous = g.min
 
     def pay(self) -> None:
-        pay = self.scheme.pay
-        if pay is None:
+        s = self.scheme
+        known = {"total"} | {i.id for i in s.inputs} | {ci.id for ci in self.out.indicators}
+        if s.grades:
+            known.add("grade_coefficient")
+        if s.pass_mark is not None:
+            known.add("passed")
+        lines: list[tuple[PayLine, Path]] = []
+        if s.pay is not None:
+            lines.append((PayLine(id="pay", title=s.pay.title, formula=s.pay.formula,
+                                  precision=s.pay.precision, min=s.pay.min, max=s.pay.max),
+                          ("pay",)))
+        elif s.pay_lines:
+            self.find(("pay_lines",), "missing-field", "pay_lines are further lines after "
+                      "pay: give pay as well", key=True)
+        lines += [(line, ("pay_lines", k)) for k, line in enumerate(s.pay_lines)]
+        uses_coefficient: Path | None = None
+        for line, path in lines:
+            if line.id in known or any(line.id == other.id for other, _ in
+                                       lines[:lines.index((line, path))]):
+                self.find(path + ("id",), "duplicate-id", f"pay line id {line.id!r} is "
+                          "already the name of an input, indicator or earlier pay line")
+            if line.min is not None and line.max is not None and line.min > line.max:
+                self.find(path + ("min",), "bad-range", f"min {plain(line.min)} is above "
+                          f"max {plain(line.max)}")
+            node = self.parse(line.formula, path + ("formula",))
+            what = "the pay formula" if line.id == "pay" else f"the {line.id} formula"
+            if node is not None and not self.check_names(node, path + ("formula",), known,
+                                                         what):
+                node = None
+            if node is not None and "grade_coefficient" in node.names() and \
+                    uses_coefficient is None:
+                uses_coefficient = path
+            self.out.pay_lines.append((line, node))
+            known.add(line.id)
+        if s.pay is not None:
+            self.out.pay_formula = self.out.pay_lines[0][1]
+        if uses_coefficient is not None:
+            for k, g in enumerate(s.grades):
+                if g.coefficient is None:
+                    self.find(("grades", k), "missing-coefficient",
+                              f"grade {g.name!r} has no coefficient, but the formula at line "
+                              f"{self.line(uses_coefficient + ('formula',))} uses "
+                              "grade_coefficient", key=True)
+
+    def surveys(self) -> None:
+        s = self.scheme
+        seen: dict[str, int] = {}
+        for k, sv in enumerate(s.surveys):
+            path: Path = ("surveys", k)
+            if sv.id in seen:
+                self.find(path + ("id",), "duplicate-id", f"survey id {sv.id!r} is given twice")
+            seen[sv.id] = k
+            if sv.result == "nps":
+                if sv.answers is not None or any(q.answers for q in sv.questions):
+                    self.find(path, "survey-answers", "an NPS survey reads numbers from 0 to "
+                              "10: give no answers (scale defaults to 0–10)", key=True)
+                elif sv.scale is not None and (sv.scale.min != 0 or sv.scale.max != 10):
+                    self.find(path + ("scale",), "survey-answers",
+                              "an NPS survey's scale is 0 to 10")
+            elif sv.answers is None and sv.scale is None and \
+                    any(q.answers is None for q in sv.questions):
+                self.find(path, "survey-answers", f"survey {sv.id!r} needs answers (what A–E "
+                          "or 非常满意 … are worth) or a scale for numeric answers", key=True)
+            if sv.scale is not None and sv.scale.min >= sv.scale.max:
+                self.find(path + ("scale", "min"), "bad-range", f"scale min "
+                          f"{plain(sv.scale.min)} is not below max {plain(sv.scale.max)}")
+            qids: set[str] = set()
+            for j, q in enumerate(sv.questions):
+                if q.id in qids:
+                    self.find(path + ("questions", j, "id"), "duplicate-id",
+                              f"question id {q.id!r} is given twice")
+                qids.add(q.id)
+            for where, answers in [(path + ("answers",), sv.answers)] + \
+                    [(path + ("questions", j, "answers"), q.answers)
+                     for j, q in enumerate(sv.questions)]:
+                if not answers:
+                    continue
+                levels = Levels(kind="levels", levels=answers)
+                top = max(a.points for a in answers)
+                spec = Spec(None, top, ZERO, "higher", None, None, s.precision)
+                for check in levels.checks(spec):
+                    self.find(where + check.where[2:], check.code, check.message,
+                              check.severity)
+        used: set[str] = set()
+        for ci in self.out.indicators:
+            ind = ci.ind
+            if ind.survey is None:
+                continue
+            if ind.survey not in seen:
+                self.find(ci.path + ("survey",), "unknown-name", f"survey {ind.survey!r} is "
+                          "not among the scheme's surveys"
+                          f"{_did_you_mean(ind.survey, sorted(seen))}")
+                continue
+            used.add(ind.survey)
+            if ind.formula is not None or ind.column is not None:
+                self.find(ci.path + ("survey",), "survey-source", "an indicator takes its "
+                          "actual from a survey, a formula or a column: only one")
+            if not ci.rule.numeric:
+                self.find(ci.path + ("rule",), "survey-source", "a survey's result is a "
+                          f"number; the {ci.rule.kind} rule reads labels")  # type: ignore[attr-defined]
+            self.out.survey_of[ci.id] = ind.survey
+        for sv_id, k in seen.items():
+            if sv_id not in used:
+                self.find(("surveys", k), "unused-survey", f"survey {sv_id!r} is not the "
+                          "survey: of any indicator", "warning", key=True)
+
+    def raters(self) -> None:
+        r = self.scheme.raters
+        if r is None:
             return
-        node = self.parse(pay.formula, ("pay", "formula"))
-        known = {"total"} | {i.id for i in self.scheme.inputs} | \
-            {ci.id for ci in self.out.indicators}
-        if node is not None and self.check_names(node, ("pay", "formula"), known,
-                                                 "the pay formula"):
-            self.out.pay_formula = node
+        total = sum((role.weight for role in r.roles), ZERO)
+        if total != HUNDRED:
+            self.find(("raters", "roles"), "weights-sum",
+                      f"rater weights add up to {plain(total)}, not 100", key=True)
+        names: dict[str, str] = {}
+        for k, role in enumerate(r.roles):
+            for name in [role.id, role.title or role.id, *role.names]:
+                key = header_key(name)
+                if key in names and names[key] != role.id:
+                    self.find(("raters", "roles", k), "duplicate-id",
+                              f"{name!r} names both rater {names[key]!r} and {role.id!r}",
+                              key=True)
+                names.setdefault(key, role.id)
+        out = self.out
+        readable = {ci.id for ci in out.indicators
+                    if ci.ind.formula is None and ci.ind.survey is None}
+        problem = False
+        if r.rated is None:
+            out.rated = set(readable)
+        else:
+            groups = {g.id: g for g in out.sections + out.dimensions}
+            for k, ident in enumerate(r.rated):
+                path: Path = ("raters", "rated", k)
+                if ident in groups:
+                    out.rated |= {out.indicators[i].id for i in groups[ident].members
+                                  if out.indicators[i].id in readable}
+                elif ident in readable:
+                    out.rated.add(ident)
+                elif any(ci.id == ident for ci in out.indicators):
+                    problem = True
+                    self.find(path, "bad-rated", f"{ident!r} is computed (a formula or a "
+                              "survey), not read from a column: rate the columns it uses")
+                else:
+                    problem = True
+                    known = sorted(groups) + sorted(readable)
+                    self.find(path, "unknown-name", f"{ident!r} is neither a section, a "
+                              f"dimension nor an indicator{_did_you_mean(ident, known)}")
+        if not out.rated and not problem:
+            self.find(("raters",), "bad-rated", "the raters rate nothing: every indicator "
+                      "is computed", key=True)
+
+    def rollups(self) -> None:
+        ru = self.scheme.rollup
+        default = ru.default if ru is not None else "mean_points"
+        for ci in self.out.indicators:
+            kind = ci.ind.rollup or default
+            path = ci.path + ("rollup",) if ci.ind.rollup else ci.path
+            if ci.ind.rollup is not None and ru is None:
+                self.find(path, "rollup", "rollup needs the scheme's rollup: (which period "
+                          "the periods roll into)")
+            elif not ci.rule.numeric and kind in ("sum", "mean"):
+                self.find(path, "rollup", f"{ci.ind.label!r} reads labels, which cannot be "
+                          f"{'summed' if kind == 'sum' else 'averaged'}: use mean_points or "
+                          "last", key=ci.ind.rollup is None)
+            elif ci.ind.survey is not None and kind == "sum":
+                self.find(path, "rollup", "a survey's result cannot be summed over periods: "
+                          "use mean_points, mean or last", key=ci.ind.rollup is None)
+            elif ci.id in self.out.rated and kind != "mean_points":
+                self.find(path, "rollup", f"{ci.ind.label!r} is rated: its periods roll up "
+                          "by mean_points (ratings are not summed)", key=ci.ind.rollup is None)
+            self.out.rollup_of[ci.id] = kind
+
+    def distribution(self) -> None:
+        d = self.scheme.distribution
+        if d is None:
+            return
+        names = [g.name for g in self.scheme.grades]
+        if not names:
+            self.find(("distribution",), "bad-distribution", "a forced distribution gives "
+                      "grades: the scheme defines none", key=True)
+            return
+        seen: set[str] = set()
+        for k, q in enumerate(d.quotas):
+            if q.grade not in names:
+                self.find(("distribution", "quotas", k, "grade"), "unknown-name",
+                          f"quota for {q.grade!r}, which is not a grade"
+                          f"{_did_you_mean(q.grade, names)} (grades: {', '.join(names)})")
+            elif q.grade in seen:
+                self.find(("distribution", "quotas", k, "grade"), "duplicate-grade",
+                          f"grade {q.grade!r} has two quotas")
+            seen.add(q.grade)
+        total = sum((q.percent for q in d.quotas), ZERO)
+        if total != HUNDRED:
+            self.find(("distribution", "quotas"), "weights-sum",
+                      f"quota percents add up to {plain(total)}, not 100", key=True)
 
 
 def compile_scheme(scheme: Scheme, located: Located | None = None,
