@@ -1,0 +1,182 @@
+"""Benchmark kpiscore against plain reading and a spreadsheet recalculating the card.
+
+Run from the repository root (one command; needs kpiscore installed)::
+
+    python benchmarks/run.py                      # N = 1 000, 10 000, 100 000
+    python benchmarks/run.py --sizes 1000 --repeat 1
+
+For each N it builds, with ``kpiscore template`` and seeded random values, a
+workbook of N people × the 20 indicators of schemes/tech-support-manager.yaml,
+then times, each as a separate process (median of --repeat runs, peak RSS):
+
+  a  plain openpyxl read-only iteration over the workbook (the floor for .xlsx)
+  b  kpiscore evaluate --format jsonl
+  b' kpiscore evaluate --format jsonl on the same data as CSV
+  c  kpiscore evaluate --format xlsx (the report for people)
+  d  the same card as spreadsheet formulas (20 score formulas + a weighted
+     total per person) recalculated by LibreOffice headless to CSV, and
+  d' to xlsx, when ``soffice`` is installed
+
+and prints the times, the ratios b/a, b/d, c/d', b'/d and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEME = ROOT / "schemes" / "tech-support-manager.yaml"
+
+READ_ONLY = """
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True, data_only=True)
+n = 0
+for row in wb.worksheets[0].iter_rows(values_only=True):
+    n += 1
+print(n)
+"""
+
+
+def measure(cmd: list[str], repeat: int, stdout_to: str | None = None) -> tuple[float, float]:
+    """Median wall seconds and the largest peak RSS (MiB) of ``cmd`` over ``repeat`` runs."""
+    times, peaks = [], []
+    for _ in range(repeat):
+        out = open(stdout_to or os.devnull, "wb")
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.close()
+        times.append(elapsed)
+        peaks.append(usage.ru_maxrss / 1024)  # KiB on Linux
+    return statistics.median(times), max(peaks)
+
+
+def build(n: int, folder: Path, seed: int = 7) -> tuple[Path, Path, Path]:
+    """The actuals workbook (from kpiscore template), the same as CSV, and a formula card."""
+    import openpyxl
+
+    template = folder / "template.xlsx"
+    subprocess.run([sys.executable, "-m", "kpiscore", "template", str(SCHEME), "-o",
+                    str(template)], check=True, stderr=subprocess.DEVNULL)
+    wb = openpyxl.load_workbook(template)
+    header = [c.value for c in wb.worksheets[0][1]]
+    rng = random.Random(seed)
+    # a fresh write-only workbook streams N rows; the template supplies the header
+    out = openpyxl.Workbook(write_only=True)
+    ws = out.create_sheet("actuals")
+    ws.append(header)
+    rows = []
+    for i in range(n):
+        values = [f"E{i:06d}", f"员工{i}", f"部门{i % 17}"]
+        for h in header[3:]:
+            if "(major_incidents)" in str(h):
+                values.append(rng.choice([0, 0, 0, 1]))
+            elif "(complex_handling)" in str(h):
+                values.append(rng.randint(60, 200))
+            elif "(kb_articles)" in str(h) or "(optimisations)" in str(h) or \
+                    "(proposals)" in str(h):
+                values.append(rng.randint(0, 6))
+            elif "(attrition)" in str(h) or "(cost_saving)" in str(h):
+                values.append(rng.randint(0, 10))
+            elif "(falsification)" in str(h) or "veto" in str(h).lower() or "造假" in str(h):
+                values.append(0)
+            else:
+                values.append(rng.randint(60, 100))
+        ws.append(values)
+        rows.append(values)
+    actuals = folder / "actuals.xlsx"
+    out.save(actuals)
+    as_csv = folder / "actuals.csv"
+    with as_csv.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    card = folder / "card.xlsx"
+    formula_card(header, rows, card)
+    return actuals, as_csv, card
+
+
+def formula_card(header: list[object], rows: list[list[object]], path: Path) -> None:
+    """The card as people keep it today: a score formula per indicator and a total."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("card")
+    k = len(header) - 3
+    ws.append([*header, *[f"score {i}" for i in range(k)], "total"])
+    for r, values in enumerate(rows, start=2):
+        scores = []
+        for i in range(k):
+            col = get_column_letter(4 + i)
+            # "full marks at target, −0.5 per unit short, floor 0" for every indicator
+            scores.append(f"=MAX(0,MIN(100,100-0.5*MAX(0,90-{col}{r})))")
+        first, last = get_column_letter(4 + k), get_column_letter(3 + 2 * k)
+        ws.append([*values, *scores, f"=SUMPRODUCT({first}{r}:{last}{r})/{k}"])
+    wb.save(path)
+
+
+def soffice_convert(card: Path, fmt: str, folder: Path, repeat: int) -> tuple[float, float]:
+    outdir = folder / f"lo-{fmt}"
+    outdir.mkdir(exist_ok=True)
+    profile = folder / "lo-profile"
+    cmd = ["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+           "--convert-to", fmt, "--outdir", str(outdir), str(card)]
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm profile
+    return measure(cmd, repeat)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    kp = [sys.executable, "-m", "kpiscore"]
+    has_lo = shutil.which("soffice") is not None
+    print(f"# {platform.node()}: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores; Python {platform.python_version()}")
+    import openpyxl
+
+    print(f"# openpyxl {openpyxl.__version__}; median of {args.repeat} runs; "
+          f"LibreOffice: {'yes' if has_lo else 'not installed'}")
+    head = ("N", "a read", "b jsonl", "b' csv in", "c xlsx", "d LO csv", "d' LO xlsx",
+            "b/a", "b/d", "c/d'", "b'/d", "peak a", "peak b", "peak c", "peak d")
+    print(" | ".join(head))
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            actuals, as_csv, card = build(n, folder)
+            a = measure([sys.executable, "-c", READ_ONLY, str(actuals)], args.repeat)
+            b = measure([*kp, "evaluate", str(SCHEME), str(actuals), "--format", "jsonl"],
+                        args.repeat)
+            b2 = measure([*kp, "evaluate", str(SCHEME), str(as_csv), "--format", "jsonl"],
+                         args.repeat)
+            c = measure([*kp, "evaluate", str(SCHEME), str(actuals), "--format", "xlsx",
+                         "-o", str(folder / "report.xlsx")], args.repeat)
+            d = soffice_convert(card, "csv", folder, args.repeat) if has_lo else None
+            d2 = soffice_convert(card, "xlsx", folder, args.repeat) if has_lo else None
+
+        def ratio(x: tuple[float, float] | None, y: tuple[float, float] | None) -> str:
+            return f"{x[0] / y[0]:.2f}" if x and y else "-"
+
+        cells = [str(n), *(f"{m[0]:.2f}s" if m else "-" for m in (a, b, b2, c, d, d2)),
+                 ratio(b, a), ratio(b, d), ratio(c, d2), ratio(b2, d),
+                 *(f"{m[1]:.0f}MiB" if m else "-" for m in (a, b, c, d))]
+        print(" | ".join(cells), flush=True)
+
+
+if __name__ == "__main__":
+    main()
