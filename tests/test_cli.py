@@ -129,6 +129,11 @@ def actuals_xlsx(tmp_path: Path) -> Path:
     return write_xlsx(tmp_path / "actuals.xlsx", ROWS)
 
 
+def accounted(read: int, failed: int = 0) -> str:
+    """The line every evaluate run ends standard error with: rows read = scored + not."""
+    return f"kpiscore: {read} rows read: {read - failed} scored, {failed} could not be scored\n"
+
+
 def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith(".kpiscore")
                   or p.suffix == ".tmp")
@@ -351,7 +356,7 @@ def _by_id(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_evaluate_json(scheme: Path, actuals_csv: Path, actuals_xlsx: Path, kind: str) -> None:
     actuals = actuals_csv if kind == "csv" else actuals_xlsx
     code, out, err = run("evaluate", scheme, actuals, "-f", "json")
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, accounted(3))
     doc = json.loads(out)
     assert doc["kpiscore"] == 1
     assert doc["scheme"] == {"id": "mini", "title": "迷你客服考核"}
@@ -374,7 +379,7 @@ def test_evaluate_json(scheme: Path, actuals_csv: Path, actuals_xlsx: Path, kind
 
 def test_evaluate_default_format_off_a_terminal_is_json(scheme: Path, actuals_csv: Path) -> None:
     code, out, err = run("evaluate", scheme, actuals_csv)
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, accounted(3))
     assert json.loads(out)["summary"]["ok"] == 3
 
 
@@ -383,7 +388,7 @@ def test_evaluate_jsonl_matches_json(scheme: Path, actuals_csv: Path, actuals_xl
                                      kind: str) -> None:
     actuals = actuals_csv if kind == "csv" else actuals_xlsx
     code, out, err = run("evaluate", scheme, actuals, "-f", "jsonl")
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, accounted(3))
     lines = out.splitlines()
     assert len(lines) == 3
     docs = [json.loads(line) for line in lines]
@@ -397,7 +402,7 @@ def test_evaluate_jsonl_matches_json(scheme: Path, actuals_csv: Path, actuals_xl
 def test_evaluate_csv(scheme: Path, actuals_csv: Path, actuals_xlsx: Path, kind: str) -> None:
     actuals = actuals_csv if kind == "csv" else actuals_xlsx
     code, out, err = run("evaluate", scheme, actuals, "-f", "csv")
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, accounted(3))
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["row", "id", "name", "department", "status", "total", "grade",
                              "veto", "csat", "revisit", "errors"]
@@ -411,7 +416,7 @@ def test_evaluate_csv(scheme: Path, actuals_csv: Path, actuals_xlsx: Path, kind:
 def test_evaluate_table(scheme: Path, actuals_csv: Path, actuals_xlsx: Path, kind: str) -> None:
     actuals = actuals_csv if kind == "csv" else actuals_xlsx
     code, out, err = run("evaluate", scheme, actuals, "-f", "table", "--color", "never")
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, accounted(3))
     assert "迷你客服考核" in out
     for pid, total in TOTALS.items():
         line = next(t for t in out.splitlines() if f" {pid} " in t)
@@ -439,7 +444,7 @@ def test_output_file_is_written_atomically(scheme: Path, actuals_xlsx: Path, tmp
     out_dir.mkdir()
     target = out_dir / f"results.{fmt}"
     code, out, err = run("evaluate", scheme, actuals_xlsx, "-f", fmt, "-o", target)
-    assert (code, out, err) == (0, "", "")
+    assert (code, out, err) == (0, "", accounted(3))
     _, expected, _ = run("evaluate", scheme, actuals_xlsx, "-f", fmt)
     assert target.read_text(encoding="utf-8") == expected
     assert leftovers(out_dir) == []
@@ -451,7 +456,7 @@ def test_output_file_replaces_an_old_result(scheme: Path, actuals_csv: Path,
     target = tmp_path / "results.json"
     target.write_text("old results", encoding="utf-8")
     code, _, err = run("evaluate", scheme, actuals_csv, "-f", "json", "-o", target)
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, accounted(3))
     assert json.loads(target.read_text(encoding="utf-8"))["summary"]["rows"] == 3
     assert leftovers(tmp_path) == []
 
@@ -634,7 +639,7 @@ def test_bad_cell_is_an_error_row_and_the_others_are_scored(scheme: Path,
     assert doc["summary"]["ok"] == 2 and doc["summary"]["error"] == 1
     lines = err.splitlines()
     assert lines[0].startswith("三月!D3: ") and "#N/A" in lines[0] and "E2" in lines[0]
-    assert lines[-1] == "kpiscore: 1 of 3 rows could not be scored"
+    assert lines[-1] + "\n" == accounted(3, failed=1)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
@@ -643,7 +648,7 @@ def test_bad_cell_in_every_format(scheme: Path, tmp_path: Path, fmt: str) -> Non
     code, out, err = run("evaluate", scheme, actuals, "-f", fmt, "--color", "never")
     assert code == 1
     assert "a.csv!D3" in err and "'abc' is not a number" in err
-    assert err.splitlines()[-1] == "kpiscore: 1 of 2 rows could not be scored"
+    assert err.splitlines()[-1] + "\n" == accounted(2, failed=1)
     assert "E1" in out and "E2" in out
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(out)))
@@ -673,7 +678,7 @@ def test_missing_column(scheme: Path, tmp_path: Path) -> None:
         assert any("回访率" in e["message"] and "expected a header named" in e["message"]
                    for e in r["errors"])
     assert "expected a header named 'revisit' or '回访率'" in err
-    assert err.splitlines()[-1] == "kpiscore: 3 of 3 rows could not be scored"
+    assert err.splitlines()[-1] + "\n" == accounted(3, failed=3)
 
 
 def test_invalid_scheme_on_evaluate(tmp_path: Path, actuals_csv: Path) -> None:
@@ -754,7 +759,7 @@ def test_gbk_csv_needs_encoding(scheme: Path, tmp_path: Path) -> None:
     assert err.startswith("kpiscore: error: ")
     assert "gbk.csv" in err and "--encoding gbk" in err
     code, out, err = run("evaluate", scheme, path, "-f", "json", "--encoding", "gbk")
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, accounted(3))
     results = _by_id(json.loads(out))
     assert results["E1"]["name"] == "张三" and results["E3"]["department"] == "售后部"
     assert f"{results['E1']['total']:.2f}" == "98.80"
@@ -783,5 +788,5 @@ def test_named_sheet(scheme: Path, tmp_path: Path) -> None:
         april.append(row)
     wb.save(tmp_path / "two.xlsx")
     code, out, err = run("evaluate", scheme, tmp_path / "two.xlsx", "--sheet", "四月")
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, accounted(3))
     assert list(_by_id(json.loads(out))) == ["E1", "E2", "E3"]

@@ -10,6 +10,7 @@ test passes, fails as XPASS, and the "Known issue" note in docs/ can go.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 import subprocess
@@ -251,8 +252,10 @@ def test_json_md_example_is_real_abridged_output() -> None:
 
 
 def shipped_schemes() -> list[Path]:
+    batch_manifests = {ROOT / "examples" / "month-end.yaml"}  # kpiscore batch, not schemes
     found = [p for folder in ("examples", "schemes") if (ROOT / folder).is_dir()
-             for p in sorted((ROOT / folder).rglob("*")) if p.suffix in (".yaml", ".yml")]
+             for p in sorted((ROOT / folder).rglob("*")) if p.suffix in (".yaml", ".yml")
+             and p not in batch_manifests]
     return found
 
 
@@ -260,14 +263,46 @@ def test_there_are_shipped_schemes() -> None:
     assert shipped_schemes()
 
 
+@functools.cache
+def cli_schema() -> dict[str, Any]:
+    """What `kpiscore schema` prints: the schema editors are pointed at."""
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["schema"])
+    assert result.exit_code == 0, result.output
+    schema: dict[str, Any] = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+@pytest.mark.parametrize("source", ["docs/scheme.schema.json", "kpiscore schema"])
 @pytest.mark.parametrize("path", shipped_schemes(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_shipped_schemes_match_the_json_schema(path: Path) -> None:
+def test_shipped_schemes_match_the_json_schema(path: Path, source: str) -> None:
     # yaml.safe_load gives floats, ints or strings ("40%") where the models hold Decimals
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         pytest.fail(f"{path.relative_to(ROOT)} is not YAML: {exc}")
-    assert errors_of(scheme_validator(), data) == []
+    validator = scheme_validator() if source.startswith("docs") else \
+        jsonschema.Draft202012Validator(cli_schema())
+    assert errors_of(validator, data) == []
+
+
+def test_kpiscore_schema_is_the_documented_schema() -> None:
+    documented = json.loads((DOCS / "scheme.schema.json").read_text("utf-8"))
+    documented.pop("$comment", None)
+    assert cli_schema() == documented
+
+
+@pytest.mark.parametrize("path", shipped_schemes(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_editor_modelines_point_at_the_schema(path: Path) -> None:
+    """`# yaml-language-server: $schema=…` on a shipped scheme names a file that exists."""
+    first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    m = re.match(r"#\s*yaml-language-server:\s*\$schema=(\S+)", first)
+    if m is None:
+        return
+    target = (path.parent / m.group(1)).resolve()
+    assert target == (DOCS / "scheme.schema.json").resolve(), f"{path}: {m.group(1)}"
 
 
 def test_scheme_schema_accepts_the_yaml_shorthands() -> None:

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 import click
 
-from kpiscore import __version__
+from kpiscore import __version__, i18n
 from kpiscore.exitcodes import ExitCode
 
 COLOR_CHOICE = click.Choice(["auto", "always", "never"])
@@ -40,39 +40,122 @@ def color_option(f: Any) -> Any:
                         "set), always or never.")(f)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="kpiscore")
-def cli() -> None:
-    """Score employees' KPIs from a YAML scheme and an actuals spreadsheet.
+class _Group(click.Group):
+    """The top-level group: its help, epilog and command list follow ``--lang``.
 
-    \b
-    Exit codes: 0 ok · 1 findings (invalid scheme, rows that could not be
-    scored) · 2 usage error or unreadable input.
+    The language is decided before any option is processed (``--help`` is eager),
+    from ``--lang`` on the command line, else the locale; a context made without
+    parsing (tools/gen_docs.py) stays in English.
     """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[i18n.META_KEY] = _lang_arg(args) or i18n.detect(os.environ)
+        return super().parse_args(ctx, args)
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _localized(ctx, formatter, "cli.help", super().format_help_text)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _localized(ctx, formatter, "cli.epilog", super().format_epilog)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        lang = i18n.normalise(ctx.meta.get(i18n.META_KEY))
+        if lang == "en":
+            super().format_commands(ctx, formatter)
+            return
+        rows = [(name, i18n.ZH_COMMANDS.get(name) or cmd.get_short_help_str())
+                for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        with formatter.section(i18n.t("cli.commands", lang)):
+            formatter.write_dl(rows)
+
+
+def _lang_arg(args: list[str]) -> str | None:
+    """The value of the group's --lang, if given (before the command name)."""
+    for k, arg in enumerate(args):
+        if arg == "--lang" and k + 1 < len(args):
+            return i18n.normalise(args[k + 1])
+        if arg.startswith("--lang="):
+            return i18n.normalise(arg.split("=", 1)[1])
+        if not arg.startswith("-"):
+            return None
+    return None
+
+
+def _localized(ctx: click.Context, formatter: click.HelpFormatter, key: str,
+               english: Any) -> None:
+    lang = i18n.normalise(ctx.meta.get(i18n.META_KEY))
+    if lang == "en":
+        english(ctx, formatter)
+        return
+    write_wide(formatter, i18n.t(key, lang))
+
+
+def write_wide(formatter: click.HelpFormatter, text: str) -> None:
+    """Help text wrapped by terminal columns (click's wrapping counts characters,
+    which lets Chinese lines run twice as wide as they should)."""
+    formatter.write_paragraph()
+    with formatter.indentation():
+        indent = " " * formatter.current_indent
+        width = max((formatter.width or 80) - formatter.current_indent, 20)
+        for k, paragraph in enumerate(text.split("\n\n")):
+            if k:
+                formatter.write("\n")
+            for line in i18n.wrap(paragraph, width):
+                formatter.write(f"{indent}{line}\n")
+
+
+def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[i18n.META_KEY] = value
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
+             help=i18n.EN["cli.help"], epilog=i18n.EN["cli.epilog"])
+@click.version_option(__version__, "--version", prog_name="kpiscore")
+@click.option("--lang", type=click.Choice(i18n.LANGS), default=None, is_eager=True,
+              expose_value=False, callback=_set_lang,
+              help="Language of labels and messages: en or zh (default: zh when LANG or "
+              "LC_ALL starts with zh, else en).")
+def cli() -> None:
+    from kpiscore.errors import InputUnreadable
+    from kpiscore.limits import Limits
+
+    try:  # a KPISCORE_MAX_* variable that is not a number: say so before any work
+        Limits.from_env()
+    except InputUnreadable as exc:
+        _fail(str(exc), ExitCode.USAGE)
 
 
 @cli.command()
 @click.argument("scheme")
-@click.argument("actuals", type=click.Path(dir_okay=False))
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
+@click.argument("actuals", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--responses", multiple=True, metavar="[SURVEY=]FILE",
+              help="Survey responses (.xlsx or .csv) for the scheme's surveys; SURVEY= "
+              "for one survey only. Default: the sheet each survey names in ACTUALS.")
+@click.option("-f", "--format", "fmt",
+              type=click.Choice(["table", "json", "jsonl", "csv", "xlsx"]),
               default=None, help="Output format. Default: from the -o file's suffix (.csv, "
-              ".jsonl, else json); table on a terminal; json when piped.")
+              ".jsonl, .xlsx, else json); table on a terminal; json when piped. xlsx: a "
+              "report for people (needs -o; docs/report.md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the results to FILE (atomically) instead of standard output.")
 @click.option("--sheet", help="Worksheet to read (default: the first visible one).")
 @click.option("--encoding", help="Encoding of a CSV file (default UTF-8; e.g. gbk).")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Refuse actuals files larger than N bytes (default 200 MiB).")
+              help="Refuse actuals files larger than N bytes (default 200 MiB; also "
+              "KPISCORE_MAX_BYTES). Other limits: docs/security.md.")
 @color_option
-def evaluate(scheme: str, actuals: str, fmt: str | None, output: str | None,
-             sheet: str | None, encoding: str | None, max_bytes: int | None,
-             color: str) -> None:
+def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
+             fmt: str | None, output: str | None, sheet: str | None, encoding: str | None,
+             max_bytes: int | None, color: str) -> None:
     """Score every row of ACTUALS (.xlsx or .csv) with SCHEME (a .yaml file, or the id
-    of a shipped scheme).
+    of a shipped scheme). Several ACTUALS are periods (one file per month …),
+    rolled up as the scheme's rollup says.
 
     Every input row appears in the output, scored or with its errors. Errors
     are also listed on standard error as sheet!cell: message; the exit code
-    is 1 when any row could not be scored.
+    is 1 when any row could not be scored (or a survey response matches no one).
     """
     from kpiscore.api import evaluate_file
     from kpiscore.errors import InputUnreadable, SchemeInvalid
@@ -80,19 +163,27 @@ def evaluate(scheme: str, actuals: str, fmt: str | None, output: str | None,
 
     if fmt is None and output is not None:
         # -o results.csv / results.jsonl pick their format from the name
-        fmt = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(
+        fmt = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}.get(
             os.path.splitext(output)[1].lower(), "json")
     if fmt is None:
         fmt = "table" if sys.stdout.isatty() else "json"
     if output is not None and fmt == "table":
         _fail("--format table is for the terminal; use json, jsonl or csv with --output",
               ExitCode.USAGE)
+    if output is None and fmt == "xlsx":
+        _fail("--format xlsx writes a workbook: give -o FILE.xlsx", ExitCode.USAGE)
     scheme = _scheme_path(scheme)
+    answers: dict[str | None, str] = {}
+    for item in responses:
+        survey, sep, path = item.rpartition("=")
+        answers[survey if sep and not os.path.exists(item) else None] = \
+            path if sep and not os.path.exists(item) else item
+    inputs = (scheme, *actuals, *answers.values())
     if output is not None:
         from kpiscore.writers import refuse_input
 
         try:
-            refuse_input(output, (scheme, actuals))
+            refuse_input(output, inputs)
         except ValueError as exc:
             _fail(str(exc), ExitCode.USAGE)
     try:
@@ -107,13 +198,14 @@ def evaluate(scheme: str, actuals: str, fmt: str | None, output: str | None,
         click.echo(str(warning), err=True)
     failed: list[Any] = []
     said: set[tuple[str, str]] = set()
-    count = 0
+    count = rows_read = 0
 
     def note(results: Any) -> Any:
         """Pass results through, reporting error rows on stderr as they go by."""
-        nonlocal count
+        nonlocal count, rows_read
         for r in results:
             count += 1
+            rows_read += len(set(getattr(r, "sources", None) or ())) or 1  # raters, periods
             if r.status == "error":
                 failed.append(r)
                 who = r.id or f"row {r.row}"
@@ -125,31 +217,40 @@ def evaluate(scheme: str, actuals: str, fmt: str | None, output: str | None,
             yield r
 
     try:
+        # ranks and quotas need every row: every format is written once all are scored
+        from kpiscore.cli_batch import working
+
+        with working(f"scoring {os.path.basename(actuals[0])}"):  # a terminal only
+            report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet,
+                                   max_bytes=max_bytes, responses=answers)
+        for _ in note(report.results):
+            pass
+        for problem in report.problems:  # e.g. responses for someone not in ACTUALS
+            click.echo(f"{problem.where}: {problem.message}", err=True)
         if fmt in ("jsonl", "csv"):
-            from kpiscore.api import iter_results, make_report
             from kpiscore.writers import STREAMING
 
-            meta = make_report(loaded, actuals, [])
-            stream = note(iter_results(loaded, actuals, encoding=encoding, sheet=sheet,
-                                       max_bytes=max_bytes))
-            _write(output, (scheme, actuals), lambda fh: STREAMING[fmt](meta, fh, stream))
+            _write(output, inputs, lambda fh: STREAMING[fmt](report, fh, report.results))
+        elif fmt == "table":
+            from kpiscore.render import print_table
+
+            print_table(report, color=use_color(color, sys.stdout))
+        elif fmt == "xlsx":
+            from kpiscore.cli_batch import write_xlsx
+
+            write_xlsx(output, inputs, report, loaded)
         else:
-            report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet,
-                                       max_bytes=max_bytes)
-            for _ in note(report.results):
-                pass
-            if fmt == "table":
-                from kpiscore.render import print_table
+            from kpiscore.writers import write_json
 
-                print_table(report, color=use_color(color, sys.stdout))
-            else:
-                from kpiscore.writers import write_json
-
-                _write(output, (scheme, actuals), lambda fh: write_json(report, fh))
+            _write(output, inputs, lambda fh: write_json(report, fh))
     except InputUnreadable as exc:
         _fail(str(exc), ExitCode.USAGE)
-    if failed:
-        click.echo(f"kpiscore: {len(failed)} of {count} rows could not be scored", err=True)
+    # the accounting, on every run: rows read = rows scored + rows that could not be
+    # (with raters or periods, several rows make one person's result)
+    people = "" if rows_read == count else f" for {count} {'person' if count == 1 else 'people'}"
+    click.echo(f"kpiscore: {rows_read} row{'' if rows_read == 1 else 's'} read{people}: "
+               f"{count - len(failed)} scored, {len(failed)} could not be scored", err=True)
+    if failed or report.problems:
         sys.exit(int(ExitCode.FINDINGS))
 
 
@@ -397,4 +498,22 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and not stream.isatty():
             reconfigure(encoding="utf-8")
+    import signal
+
+    # a terminated run (kill, timeout) unwinds like Ctrl-C does, so that atomic_output
+    # removes its temporary file and no partial output is left behind
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     cli(prog_name="kpiscore")
+
+
+# explain, whatif and diff live in cli_explain (imported last: it uses the helpers above)
+from kpiscore.cli_explain import diff, explain, whatif  # noqa: E402
+
+cli.add_command(explain)
+cli.add_command(whatif)
+cli.add_command(diff)
+
+# batch lives in cli_batch (month-end runs over a manifest)
+from kpiscore.cli_batch import batch  # noqa: E402
+
+cli.add_command(batch)
