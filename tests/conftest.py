@@ -8,6 +8,7 @@ deterministic; ``long`` digs deeper::
 
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("default", max_examples=60, deadline=None)
@@ -16,4 +17,13 @@ settings.register_profile("long", max_examples=2000, deadline=None)
 # and a reproduction blob printed for any failure
 settings.register_profile("ci", max_examples=300, deadline=None, derandomize=True,
                           print_blob=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+# CI runs set CI=true: they get the extended profile unless one is named
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI") == "true" else "default"))
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests compare English output: a zh_CN locale on the machine must not change it."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)

@@ -116,10 +116,9 @@ def _cell(value: Any) -> str:
 
 def _is_number(text: str) -> bool:
     try:
-        Decimal(text)
+        return Decimal(text).is_finite()  # "-Infinity" is text to a spreadsheet
     except ArithmeticError:
         return False
-    return True
 
 
 def csv_header(report: Report) -> list[str]:
