@@ -157,7 +157,6 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     are also listed on standard error as sheet!cell: message; the exit code
     is 1 when any row could not be scored (or a survey response matches no one).
     """
-    from kpiscore.api import evaluate_file
     from kpiscore.errors import InputUnreadable, SchemeInvalid
     from kpiscore.loader import load_scheme
 
@@ -216,33 +215,23 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
                     click.echo(f"{e.where}: {e.message} [{who}]", err=True)
             yield r
 
+    problems: list[Any] = []
     try:
-        # ranks and quotas need every row: every format is written once all are scored
-        from kpiscore.cli_batch import working
+        from kpiscore.streaming import can_stream
 
-        with working(f"scoring {os.path.basename(actuals[0])}"):  # a terminal only
-            report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet,
-                                   max_bytes=max_bytes, responses=answers)
-        for _ in note(report.results):
-            pass
-        for problem in report.problems:  # e.g. responses for someone not in ACTUALS
-            click.echo(f"{problem.where}: {problem.message}", err=True)
-        if fmt in ("jsonl", "csv"):
-            from kpiscore.writers import STREAMING
+        if fmt in ("jsonl", "csv") and not answers and can_stream(loaded, list(actuals)):
+            # written as rows are scored: memory stays flat however many people
+            from kpiscore.api import iter_results
+            from kpiscore.streaming import write_stream
 
-            _write(output, inputs, lambda fh: STREAMING[fmt](report, fh, report.results))
-        elif fmt == "table":
-            from kpiscore.render import print_table
-
-            print_table(report, color=use_color(color, sys.stdout))
-        elif fmt == "xlsx":
-            from kpiscore.cli_batch import write_xlsx
-
-            write_xlsx(output, inputs, report, loaded)
+            stream = note(iter_results(loaded, actuals[0], encoding=encoding, sheet=sheet,
+                                       max_bytes=max_bytes))
+            _write(output, inputs,
+                   lambda fh: write_stream(loaded, fmt, stream, fh, actuals[0]))
         else:
-            from kpiscore.writers import write_json
-
-            _write(output, inputs, lambda fh: write_json(report, fh))
+            problems = _evaluate_whole(loaded, actuals, fmt, output, inputs, note, color,
+                                       encoding=encoding, sheet=sheet, max_bytes=max_bytes,
+                                       answers=answers)
     except InputUnreadable as exc:
         _fail(str(exc), ExitCode.USAGE)
     # the accounting, on every run: rows read = rows scored + rows that could not be
@@ -250,8 +239,41 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     people = "" if rows_read == count else f" for {count} {'person' if count == 1 else 'people'}"
     click.echo(f"kpiscore: {rows_read} row{'' if rows_read == 1 else 's'} read{people}: "
                f"{count - len(failed)} scored, {len(failed)} could not be scored", err=True)
-    if failed or report.problems:
+    if failed or problems:
         sys.exit(int(ExitCode.FINDINGS))
+
+
+def _evaluate_whole(loaded: Any, actuals: Any, fmt: str, output: str | None,
+                    inputs: tuple[str, ...], note: Any, color: str, *, encoding: str | None,
+                    sheet: str | None, max_bytes: int | None, answers: Any) -> list[Any]:
+    """Score every row, then write: ranks, quotas, raters and periods need all of them."""
+    from kpiscore.api import evaluate_file
+    from kpiscore.cli_batch import working
+
+    with working(f"scoring {os.path.basename(actuals[0])}"):  # a terminal only
+        report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet,
+                               max_bytes=max_bytes, responses=answers)
+    for _ in note(report.results):
+        pass
+    for problem in report.problems:  # e.g. responses for someone not in ACTUALS
+        click.echo(f"{problem.where}: {problem.message}", err=True)
+    if fmt in ("jsonl", "csv"):
+        from kpiscore.writers import STREAMING
+
+        _write(output, inputs, lambda fh: STREAMING[fmt](report, fh, report.results))
+    elif fmt == "table":
+        from kpiscore.render import print_table
+
+        print_table(report, color=use_color(color, sys.stdout))
+    elif fmt == "xlsx":
+        from kpiscore.cli_batch import write_xlsx
+
+        write_xlsx(output, inputs, report, loaded)
+    else:
+        from kpiscore.writers import write_json
+
+        _write(output, inputs, lambda fh: write_json(report, fh))
+    return list(report.problems)
 
 
 def _scheme_path(scheme: str) -> str:

@@ -81,6 +81,9 @@ def round_half_up(value: Decimal, precision: int) -> Decimal:
 
 def plain(value: Decimal) -> str:
     """A Decimal as people write it: no exponent, no trailing zeros (``7.84``, ``100``)."""
+    text = str(value)
+    if "E" not in text and ("." not in text or text[-1] != "0") and text != "-0":
+        return text  # already plain: 98, 7.84, -2.5 (the common case, no arithmetic)
     if value == 0:
         return "0"
     integral = value.to_integral_value()

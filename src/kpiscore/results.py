@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from kpiscore.numbers import plain, round_half_up
+from kpiscore.numbers import ZERO, plain, round_half_up
 
 #: Version of the JSON contract; bumped only for incompatible changes.
 FORMAT_VERSION = 1
@@ -317,6 +317,9 @@ def _short(value: Decimal | str | None, precision: int) -> Decimal | str | None:
     """Inputs (actuals, targets, weights) rounded but without padding zeros."""
     if value is None or isinstance(value, str):
         return value
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -precision:
+        return value.normalize() if value else ZERO  # short already: nothing to round
     return round_half_up(value, precision).normalize()
 
 

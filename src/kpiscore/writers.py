@@ -29,12 +29,35 @@ _string = _c_string or py_encode_basestring
 def dumps(value: Any, indent: int | None = 2) -> str:
     """JSON text with Decimals written digit for digit.
 
-    ``indent=None`` gives one compact line (JSONL). Written by hand because the
-    standard encoder can only write Decimals through a binary float.
+    ``indent=None`` gives one compact line (JSONL). The standard encoder can
+    only write a Decimal through a binary float, so each Decimal is handed to
+    it as a marked string and the marks (with their quotes) are taken out
+    afterwards; if the input itself held such a mark, the slow hand-written
+    encoder does the whole document instead.
     """
+    count = 0
+
+    def mark(obj: Any) -> str:
+        nonlocal count
+        if type(obj) is Decimal:
+            count += 1
+            return _OPEN + format(obj, "f") + _CLOSE
+        raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+    separators = (",", ":") if indent is None else (",", ": ")
+    text = json.dumps(value, ensure_ascii=False, indent=indent, separators=separators,
+                      default=mark)
+    if text.count('"' + _OPEN) == count and text.count(_CLOSE + '"') == count:
+        fast = text.replace('"' + _OPEN, "").replace(_CLOSE + '"', "")
+        if _OPEN not in fast and _CLOSE not in fast:
+            return fast
     parts: list[str] = []
     _encode(value, parts, indent, 0)
     return "".join(parts)
+
+
+# private-use characters around a Decimal's digits: never in kpiscore's own output
+_OPEN, _CLOSE = "\ue000", "\ue001"
 
 
 def _encode(value: Any, parts: list[str], indent: int | None, level: int) -> None:
@@ -137,8 +160,14 @@ def write_csv(report: Report, out: IO[str],
               results: Iterable[PersonResult] | None = None) -> None:
     """One row per person; ``results`` (default: the report's) may be a lazy stream."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(csv_header(report))
-    for r in report.results if results is None else results:
+    for row in csv_rows(report, report.results if results is None else results):
+        writer.writerow(row)
+
+
+def csv_rows(report: Report, results: Iterable[PersonResult]) -> Iterator[list[str]]:
+    """The header, then one row of cells per person."""
+    yield csv_header(report)
+    for r in results:
         d = person_dict(r, report.precision, report.pay_precision)
         row: list[Any] = [d["row"], d["id"], d["name"], d["department"], d["status"],
                           d["total"]]
@@ -149,7 +178,7 @@ def write_csv(report: Report, out: IO[str],
         row.append("; ".join(v["reason"] for v in d["veto"]["fired"]) if d["veto"] else "")
         row += [i["points"] for i in d["indicators"]]
         row.append("; ".join(f"{e['where']}: {e['message']}" for e in d["errors"]))
-        writer.writerow([_cell(v) for v in row])
+        yield [_cell(v) for v in row]
 
 
 WRITERS = {"json": write_json, "jsonl": write_jsonl, "csv": write_csv}

@@ -1,0 +1,61 @@
+"""JSONL and CSV streamed as rows are scored equal the outputs written from a whole report."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from kpiscore.api import evaluate_file, iter_results
+from kpiscore.loader import load_scheme
+from kpiscore.streaming import can_stream, write_stream
+from kpiscore.writers import write_csv, write_jsonl
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = sorted(
+    [(p / "scheme.yaml", p / "actuals.xlsx") for p in (ROOT / "examples").iterdir()
+     if (p / "scheme.yaml").exists() and (p / "actuals.xlsx").exists()
+     and not (p / "args").exists()]
+    + [(s, ROOT / "examples" / "library" / s.stem / "actuals.csv")
+       for s in sorted((ROOT / "schemes").rglob("*.yaml"))])
+
+
+@pytest.mark.parametrize(("scheme", "actuals"), CASES, ids=[a.parent.name for _, a in CASES])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_streamed_output_is_the_whole_report_output(scheme: Path, actuals: Path,
+                                                    fmt: str) -> None:
+    loaded = load_scheme(scheme)
+    if not can_stream(loaded, [str(actuals)]):
+        pytest.skip("needs every row first (raters, periods, surveys or quotas)")
+    report = evaluate_file(loaded, str(actuals))
+    whole = io.StringIO()
+    (write_jsonl if fmt == "jsonl" else write_csv)(report, whole)
+    streamed = io.StringIO()
+    seen = []
+    write_stream(loaded, fmt, iter_results(loaded, str(actuals)), streamed, str(actuals),
+                 note=seen.append)
+    assert streamed.getvalue() == whole.getvalue()
+    assert len(seen) == len(report.results)
+
+
+def test_streaming_keeps_results_out_of_memory() -> None:
+    """Results are handed on one at a time: none is alive when the next is scored."""
+    import gc
+    import weakref
+
+    from kpiscore.results import PersonResult
+
+    scheme = ROOT / "schemes" / "tech-support-manager.yaml"
+    actuals = ROOT / "examples" / "library" / "tech-support-manager" / "actuals.csv"
+    loaded = load_scheme(scheme)
+    alive: list[weakref.ref[PersonResult]] = []
+
+    def note(r: PersonResult) -> None:
+        gc.collect()
+        assert sum(ref() is not None for ref in alive) <= 1  # only the one just before
+        alive.append(weakref.ref(r))
+
+    write_stream(loaded, "jsonl", iter_results(loaded, str(actuals)), io.StringIO(),
+                 str(actuals), note=note)
+    assert len(alive) >= 5
