@@ -113,6 +113,9 @@ def _model_for(data: Any, path: Path) -> type | None:
         None: sm.Scheme, "sections": sm.Section, "dimensions": sm.Dimension,
         "indicators": sm.Indicator, "inputs": sm.Input, "vetoes": sm.SchemeVeto,
         "grades": sm.Grade, "pay": sm.Pay, "veto": sm.Veto, "columns": sm.Columns,
+        "pay_lines": sm.PayLine, "raters": sm.Raters, "roles": sm.Rater,
+        "surveys": sm.Survey, "questions": sm.Question, "scale": sm.Scale,
+        "rollup": sm.Rollup, "distribution": sm.Distribution, "quotas": sm.Quota,
     }
     if last == "rule" and isinstance(node, dict):
         return RULES.get(str(node.get("kind")))
@@ -120,7 +123,7 @@ def _model_for(data: Any, path: Path) -> type | None:
         from kpiscore.rules.bands import Band
 
         return Band
-    if last == "levels":
+    if last in ("levels", "answers"):
         from kpiscore.rules.levels import Level
 
         return Level
