@@ -157,8 +157,7 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     are also listed on standard error as sheet!cell: message; the exit code
     is 1 when any row could not be scored (or a survey response matches no one).
     """
-    from kpiscore.errors import InputUnreadable, SchemeInvalid
-    from kpiscore.loader import load_scheme
+    from kpiscore.errors import InputUnreadable
 
     if fmt is None and output is not None:
         # -o results.csv / results.jsonl pick their format from the name
@@ -185,16 +184,7 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
             refuse_input(output, inputs)
         except ValueError as exc:
             _fail(str(exc), ExitCode.USAGE)
-    try:
-        loaded = load_scheme(scheme)
-    except SchemeInvalid as exc:
-        for f in exc.findings:
-            click.echo(str(f), err=True)
-        sys.exit(int(ExitCode.FINDINGS))
-    except InputUnreadable as exc:
-        _fail(str(exc), ExitCode.USAGE)
-    for warning in loaded.warnings:
-        click.echo(str(warning), err=True)
+    loaded = load_or_exit(scheme)
     failed: list[Any] = []
     said: set[tuple[str, str]] = set()
     count = rows_read = 0
@@ -274,6 +264,25 @@ def _evaluate_whole(loaded: Any, actuals: Any, fmt: str, output: str | None,
 
         _write(output, inputs, lambda fh: write_json(report, fh))
     return list(report.problems)
+
+
+def load_or_exit(path: str, *, warn: bool = True) -> Any:
+    """Load a scheme file, or print its findings and exit 1 (2 if it cannot be read)."""
+    from kpiscore.errors import InputUnreadable, SchemeInvalid
+    from kpiscore.loader import load_scheme
+
+    try:
+        loaded = load_scheme(path)
+    except SchemeInvalid as exc:
+        for f in exc.findings:
+            click.echo(str(f), err=True)
+        sys.exit(int(ExitCode.FINDINGS))
+    except InputUnreadable as exc:
+        _fail(str(exc), ExitCode.USAGE)
+    if warn:
+        for warning in loaded.warnings:
+            click.echo(str(warning), err=True)
+    return loaded
 
 
 def _scheme_path(scheme: str) -> str:
@@ -457,8 +466,6 @@ def template(scheme: str, output: str | None, fmt: str | None) -> None:
     target and rule; level inputs get a drop-down list; an instructions sheet
     explains the rest. Fill it in and pass it to kpiscore evaluate as it is.
     """
-    from kpiscore.errors import SchemeInvalid
-    from kpiscore.loader import load_scheme
 
     path = _scheme_path(scheme)
     if fmt is None:
@@ -466,12 +473,7 @@ def template(scheme: str, output: str | None, fmt: str | None) -> None:
             ("csv" if output is None else "xlsx")
     if fmt == "xlsx" and output is None:
         _fail("an .xlsx template needs -o FILE (or use --format csv)", ExitCode.USAGE)
-    try:
-        loaded = load_scheme(path)
-    except SchemeInvalid as exc:
-        for f in exc.findings:
-            click.echo(str(f), err=True)
-        sys.exit(int(ExitCode.FINDINGS))
+    loaded = load_or_exit(path, warn=False)
     from kpiscore.template import write_csv_template, write_xlsx_template
 
     if fmt == "csv":

@@ -16,7 +16,15 @@ from typing import Any, NoReturn
 import click
 
 from kpiscore import i18n
-from kpiscore.cli import _fail, _scheme_path, _write, color_option, use_color, write_wide
+from kpiscore.cli import (
+    _fail,
+    _scheme_path,
+    _write,
+    color_option,
+    load_or_exit,
+    use_color,
+    write_wide,
+)
 from kpiscore.exitcodes import ExitCode
 
 
@@ -42,20 +50,7 @@ def _say(key: str, **fields: Any) -> str:
 
 
 def _load(scheme: str) -> Any:
-    from kpiscore.errors import InputUnreadable, SchemeInvalid
-    from kpiscore.loader import load_scheme
-
-    try:
-        loaded = load_scheme(_scheme_path(scheme))
-    except SchemeInvalid as exc:
-        for f in exc.findings:
-            click.echo(str(f), err=True)
-        sys.exit(int(ExitCode.FINDINGS))
-    except InputUnreadable as exc:
-        _fail(str(exc), ExitCode.USAGE)
-    for warning in loaded.warnings:
-        click.echo(str(warning), err=True)
-    return loaded
+    return load_or_exit(_scheme_path(scheme))
 
 
 def _subject(loaded: Any, actuals: str, person: str, sheet: str | None,

@@ -206,7 +206,7 @@ def atomic_path(path: str, inputs: tuple[str, ...] = ()) -> Iterator[str]:
     target = os.path.abspath(path)
     refuse_input(path, inputs)
     folder = os.path.dirname(target) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".kpiscore-", suffix=os.path.splitext(path)[1],
+    fd, tmp = tempfile.mkstemp(prefix=".kpiscore-", suffix=os.path.splitext(path)[1] + ".tmp",
                                dir=folder)
     os.close(fd)
     try:
@@ -229,22 +229,8 @@ def atomic_output(path: str, inputs: tuple[str, ...] = ()) -> Iterator[IO[str]]:
 
     An interrupted run leaves no partial file; an input file is never overwritten.
     """
-    target = os.path.abspath(path)
-    refuse_input(path, inputs)
-    folder = os.path.dirname(target) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".kpiscore-", suffix=".tmp", dir=folder)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_path(path, inputs) as tmp, open(tmp, "w", encoding="utf-8",
+                                                 newline="") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
