@@ -15,19 +15,17 @@ from __future__ import annotations
 import csv
 import io
 import sys
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.writer.excel import ExcelWriter
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from build_workbooks import AUTHOR, FIXED_TIME, PCT, _fixed_zip  # noqa: E402
+from build_workbooks import PCT, fixed_bytes  # noqa: E402
 
 
 @dataclass
@@ -61,15 +59,7 @@ def workbook_bytes(name: str, sheets: list[Sheet]) -> bytes:
                 if isinstance(cell.value, (int, float)):
                     cell.number_format = fmt
         ws.freeze_panes = "B2"
-    props = wb.properties
-    props.creator = AUTHOR
-    props.lastModifiedBy = AUTHOR
-    props.title = f"kpiscore example: {name}"
-    props.created = FIXED_TIME
-    props.modified = FIXED_TIME
-    buf = io.BytesIO()
-    ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED)).save()
-    return _fixed_zip(buf.getvalue())
+    return fixed_bytes(wb, name)
 
 
 def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:

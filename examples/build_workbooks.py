@@ -192,10 +192,15 @@ def workbook_bytes(sheet: Sheet) -> bytes:
             if isinstance(cell.value, (int, float)):
                 cell.number_format = fmt
     ws.freeze_panes = "D2"
+    return fixed_bytes(wb, sheet.folder)
+
+
+def fixed_bytes(wb: Workbook, name: str) -> bytes:
+    """The workbook's bytes, the same on every build (fixed times and zip stamps)."""
     props = wb.properties
     props.creator = AUTHOR
     props.lastModifiedBy = AUTHOR
-    props.title = f"kpiscore example: {sheet.folder}"
+    props.title = f"kpiscore example: {name}"
     props.created = FIXED_TIME
     props.modified = FIXED_TIME
     # Workbook.save() stamps ``modified`` with the current time; the writer it

@@ -7,7 +7,6 @@ remainder method, the tie rule), not read from the engine.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import statistics
@@ -20,6 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import write, write_csv
 from kpiscore import across
 from kpiscore.api import evaluate_file
 from kpiscore.errors import SchemeInvalid
@@ -49,17 +49,6 @@ def sheet_rows(path: Path) -> list[list[Any]]:
         return [list(r) for r in wb.worksheets[0].iter_rows(min_row=2, values_only=True)]
     finally:
         wb.close()
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_csv(path: Path, rows: list[list[Any]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
 
 
 def competition(totals: list[int]) -> list[int]:

@@ -6,7 +6,6 @@ The quarter example's numbers are computed here from the three workbooks.
 
 from __future__ import annotations
 
-import csv
 import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -17,6 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import write, write_csv
 from kpiscore.api import evaluate_file
 from kpiscore.cli import cli
 from kpiscore.errors import SchemeInvalid
@@ -30,17 +30,6 @@ MONTHS = ["2024-01", "2024-02", "2024-03"]
 
 def q(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_csv(path: Path, rows: list[list[Any]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
 
 
 def doc_of(scheme: Path, *actuals: Path) -> dict[str, Any]:

@@ -7,7 +7,6 @@ rater weights, never taken from the engine: the worked case self (5级,4级,5级
 
 from __future__ import annotations
 
-import csv
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import write, write_csv
 from kpiscore.api import evaluate_file
 from kpiscore.errors import SchemeInvalid
 from kpiscore.loader import load_scheme
@@ -62,17 +62,6 @@ indicators:
 def behaviour(levels: tuple[int, int, int]) -> Decimal:
     """A rater's total on the points card: 以客户为中心 + 服务细致 + 工作服从."""
     return Decimal(FOCUS[levels[0]] + OTHER[levels[1]] + OTHER[levels[2]])
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_csv(path: Path, rows: list[list[Any]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
 
 
 def doc_of(scheme: Path | str, *actuals: Path | str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from helpers import write, write_csv
 from kpiscore.api import evaluate_file
 from kpiscore.cli import cli
 from kpiscore.errors import SchemeInvalid
@@ -65,17 +66,6 @@ def sheet_rows(path: Path, title: str) -> list[list[Any]]:
         return [list(r) for r in wb[title].iter_rows(min_row=2, values_only=True)]
     finally:
         wb.close()
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_csv(path: Path, rows: list[list[Any]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
 
 
 # -- the 000 survey card ----------------------------------------------------------------------
