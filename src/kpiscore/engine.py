@@ -62,6 +62,9 @@ class CompiledIndicator:
     #: compile time so that one division per sum keeps equal splits (100/3) exact
     factor: Decimal = ZERO
     weight_share: tuple[Decimal, int] = (ZERO, 1)  # weight = share[0] / share[1]
+    #: points and explanation already worked out for an actual (see score_actual)
+    memo: dict[Decimal | str, tuple[Decimal, str]] = field(default_factory=dict, repr=False)
+    weighting: str | None = None  # "/100 × 8%", the explanation's weighting part
 
     @property
     def id(self) -> str:
@@ -351,11 +354,21 @@ class CompiledScheme:
                      errors: list[RowError],
                      where: Callable[[str], str]) -> tuple[Decimal | None, str]:
         """Points for one actual by the indicator's rule (an unknown level is an error)."""
+        # A rule is a pure function of the actual: people share most actuals (95, 100%,
+        # 0 incidents), so each indicator remembers what it has scored already.
+        memo = ci.memo
+        hit = memo.get(actual)
+        if hit is not None:
+            return hit
         try:
             if isinstance(actual, str):
                 assert isinstance(ci.rule, Levels)
-                return ci.rule.score_answer(actual, ci.spec)
-            return ci.rule.score(actual, ci.spec)
+                scored = ci.rule.score_answer(actual, ci.spec)
+            else:
+                scored = ci.rule.score(actual, ci.spec)
+            if len(memo) < _MEMO_SIZE:
+                memo[actual] = scored
+            return scored
         except UnknownLevel as exc:
             errors.append(RowError(where(ci.id), f"{ci.ind.label}: {exc}", ci.id))
             return None, "unknown level"
@@ -500,11 +513,14 @@ class CompiledScheme:
 
     def _weighting(self, ci: CompiledIndicator, points: Decimal, c: Decimal) -> str:
         p = self.scheme.precision
-        parts = f"/{plain(ci.spec.full)} × {plain(round_half_up(ci.local_weight, p + 2))}%"
-        if ci.section_weight != HUNDRED:
-            parts += f" × {plain(ci.section_weight)}%"
-        if self.scheme.scale != HUNDRED:
-            parts += f" of {plain(self.scheme.scale)}"
+        parts = ci.weighting
+        if parts is None:  # the same for every person: built once
+            parts = f"/{plain(ci.spec.full)} × {plain(round_half_up(ci.local_weight, p + 2))}%"
+            if ci.section_weight != HUNDRED:
+                parts += f" × {plain(ci.section_weight)}%"
+            if self.scheme.scale != HUNDRED:
+                parts += f" of {plain(self.scheme.scale)}"
+            ci.weighting = parts
         return f"{parts} = {round_half_up(c, p)}"
 
     def _vetoes(self, result: PersonResult, values: dict[str, Decimal],
@@ -556,6 +572,11 @@ def cell_text(value: Any) -> str | None:
 
 
 # -- compiling ---------------------------------------------------------------
+
+
+#: How many distinct actuals an indicator remembers (enough for typical data,
+#: bounded for hostile data).
+_MEMO_SIZE = 4096
 
 
 def _out_of_range(x: Decimal, lowest: Decimal | None, highest: Decimal | None,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from kpiscore.numbers import ZERO, plain, round_half_up
@@ -309,10 +310,14 @@ class Report:
         }
 
 
+# Outputs repeat the same few numbers (targets, weights, common points) for every
+# person: remembering their rounded forms saves most of the rounding.
+@lru_cache(maxsize=8192)
 def _fixed(value: Decimal | None, precision: int) -> Decimal | None:
     return None if value is None else round_half_up(value, precision)
 
 
+@lru_cache(maxsize=8192)
 def _short(value: Decimal | str | None, precision: int) -> Decimal | str | None:
     """Inputs (actuals, targets, weights) rounded but without padding zeros."""
     if value is None or isinstance(value, str):
