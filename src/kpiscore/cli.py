@@ -212,12 +212,19 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
         if fmt in ("jsonl", "csv") and not answers and can_stream(loaded, list(actuals)):
             # written as rows are scored: memory stays flat however many people
             from kpiscore.api import iter_results
+            from kpiscore.cli_batch import working
             from kpiscore.streaming import write_stream
 
-            stream = note(iter_results(loaded, actuals[0], encoding=encoding, sheet=sheet,
-                                       max_bytes=max_bytes))
-            _write(output, inputs,
-                   lambda fh: write_stream(loaded, fmt, stream, fh, actuals[0]))
+            with working(f"scoring {os.path.basename(actuals[0])}") as update:
+                def counted(results: Any) -> Any:
+                    for r in results:
+                        update(count, count)  # rows so far (the total is not known ahead)
+                        yield r
+
+                stream = counted(note(iter_results(loaded, actuals[0], encoding=encoding,
+                                                   sheet=sheet, max_bytes=max_bytes)))
+                _write(output, inputs,
+                       lambda fh: write_stream(loaded, fmt, stream, fh, actuals[0]))
         else:
             problems = _evaluate_whole(loaded, actuals, fmt, output, inputs, note, color,
                                        encoding=encoding, sheet=sheet, max_bytes=max_bytes,
