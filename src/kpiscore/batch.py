@@ -732,14 +732,8 @@ def _score_roster(plan: RunPlan, parts: dict[str, _Part]) -> list[PersonResult]:
             if part.loaded is not None:
                 part.binding = part.loaded.compiled.bind(header, table.where, skip=[role_col])
         person_cols = _person_columns(header, [p for p in parts.values() if p.binding])
-        for row in table.rows:
-            if all(is_blank(v) for v in row.values):
-                continue
+        for row, where in table.people():
             number = row.number
-
-            def where(col: int, _n: int = number) -> str:
-                return table.where(col, _n)
-
             cells = row.values
             said = cell_text(cells[role_col]) if role_col < len(cells) else None
             found = by_role.get(_role_key(said)) if said is not None else None

@@ -124,20 +124,13 @@ def find_person(loaded: LoadedScheme, actuals: str | os.PathLike[str], person: s
     when the file cannot be read.
     """
     from kpiscore.readers import open_actuals
-    from kpiscore.values import is_blank
 
     compiled = loaded.compiled
     size: dict[str, Any] = {} if max_bytes is None else {"max_bytes": max_bytes}
     with open_actuals(actuals, encoding=encoding, sheet=sheet, **size) as table:
         binding = compiled.bind(table.header, table.where)
-        for row in table.rows:
-            if all(is_blank(v) for v in row.values):
-                continue
+        for row, where in table.people():
             number = row.number
-
-            def where(col: int, _n: int = number) -> str:
-                return table.where(col, _n)
-
             result = compiled.evaluate(binding, number, row.values, where,
                                        row.percent.__contains__)
             if pick([result], person) is not None:

@@ -88,6 +88,17 @@ class Table:
     def where(self, col: int, row: int | None = None) -> str:
         return f"{self.name}!{column_letter(col)}{row if row is not None else self.header_row}"
 
+    def people(self) -> Iterator[tuple[Row, Callable[[int], str]]]:
+        """The non-blank rows, each with its ``col → sheet!cell`` locator."""
+        for row in self.rows:
+            if all(is_blank(v) for v in row.values):
+                continue
+
+            def where(col: int, _n: int = row.number) -> str:
+                return self.where(col, _n)
+
+            yield row, where
+
     def header_notes(self) -> list[tuple[int, str]]:
         """Why the header row may not be what the person meant: ``(column, message)``.
 

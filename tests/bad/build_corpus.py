@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from kpiscore.readers import column_letter
+
 HERE = Path(__file__).resolve().parent
 ZIP_TIME = (2024, 1, 1, 9, 0, 0)
 
@@ -231,15 +233,6 @@ indicators:
 Cell = Any  # str (shared string), int/float, None, or a tuple (kind, ...) for the others
 
 
-def col_name(index: int) -> str:
-    letters = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 class Strings:
     def __init__(self) -> None:
         self.items: list[str] = []
@@ -294,7 +287,8 @@ def sheet_xml(rows: Iterable[tuple[int, list[Cell]]], strings: Strings,
               merges: Iterable[str] = (), prolog: str = XML_DECL) -> str:
     body = []
     for number, cells in rows:
-        xml = "".join(cell_xml(f"{col_name(i)}{number}", v, strings) for i, v in enumerate(cells))
+        xml = "".join(cell_xml(f"{column_letter(i)}{number}", v, strings)
+                      for i, v in enumerate(cells))
         body.append(f'<row r="{number}">{xml}</row>')
     merged = list(merges)
     tail = ""
