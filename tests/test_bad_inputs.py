@@ -319,3 +319,22 @@ def test_the_csv_delimiter_comes_from_the_header_quickly() -> None:
     start = time.perf_counter()
     assert _delimiter('"\n' * 32768) == ","  # csv.Sniffer takes a second on 8 KB of this
     assert time.perf_counter() - start < 0.1
+
+
+def test_the_nesting_limit_is_reported_by_us_at_its_highest_setting() -> None:
+    """PyYAML (6.0.4 on) refuses about 1000 levels itself, looking ahead in flow
+    style; up to the highest depth the limit can be raised to, the refusal is ours."""
+    ceiling = LIMITS["yaml_depth"].ceiling
+    assert ceiling is not None
+    text = "a: " + "[" * 3000 + "]" * 3000
+    with pytest.raises(YamlProblems) as info:
+        load_yaml(text, "s.yaml", Limits(yaml_depth=ceiling))
+    [finding] = info.value.findings
+    assert (finding.line, finding.column, finding.code) == (1, 4 + ceiling - 1, "yaml-limit")
+    nested = "a: " + "[" * (ceiling - 1) + "]" * (ceiling - 1)
+    assert load_yaml(nested, "s.yaml", Limits(yaml_depth=ceiling)).data is not None
+
+
+def test_the_nesting_limit_cannot_be_raised_past_what_the_parser_allows() -> None:
+    with pytest.raises(InputUnreadable, match="KPISCORE_MAX_YAML_DEPTH='5000' is more than 500"):
+        Limits.from_env({"KPISCORE_MAX_YAML_DEPTH": "5000"})

@@ -559,3 +559,27 @@ def test_the_models_json_schema_describes_the_yaml_forms() -> None:
                             "veto": {"when": ">= 1"}}]}
     Scheme.model_validate(data)
     assert errors_of(validator, data) == []
+
+
+def _sh_blocks(text: str) -> list[str]:
+    return re.findall(r"```sh\n(.*?)\n```", text, re.S)
+
+
+def test_ci_runs_exactly_the_readmes_test_command_from_the_constraints() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci in _sh_blocks(readme)
+    assert "-c constraints.txt" in ci and ci.endswith("&& pytest")
+    pins = (ROOT / "constraints.txt").read_text(encoding="utf-8")
+    for package in ("click", "PyYAML", "pydantic", "rich", "openpyxl", "xlsxwriter",
+                    "defusedxml", "pytest", "hypothesis", "ruff", "mypy"):
+        assert re.search(rf"^{package}==", pins, re.M | re.I), package
+
+
+def test_the_newest_releases_command_runs_the_same_checks_unpinned() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    checks = ci.split("-c constraints.txt", 1)[1]
+    [newest] = [b for b in _sh_blocks(readme) if "--upgrade-strategy eager" in b]
+    assert newest.endswith(checks) and "constraints" not in newest
+    assert newest in _sh_blocks((DOCS / "development.md").read_text(encoding="utf-8"))

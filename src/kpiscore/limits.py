@@ -23,6 +23,8 @@ class Limit:
     env: str
     what: str
     option: str | None = None
+    #: the most it may be raised to, where something beyond kpiscore sets a bound
+    ceiling: int | None = None
 
     def how_to_raise(self) -> str:
         if self.option:
@@ -34,8 +36,9 @@ class Limit:
 LIMITS: dict[str, Limit] = {
     "scheme_bytes": Limit(2 * 1024 * 1024, "KPISCORE_MAX_SCHEME_BYTES",
                           "size of a scheme file, in bytes"),
+    # PyYAML refuses about 1000 levels itself, and Python's stack is not much deeper
     "yaml_depth": Limit(64, "KPISCORE_MAX_YAML_DEPTH",
-                        "nesting of lists and mappings in a scheme"),
+                        "nesting of lists and mappings in a scheme", ceiling=500),
     "yaml_aliases": Limit(100, "KPISCORE_MAX_YAML_ALIASES",
                           "aliases (*name) in a scheme"),
     "yaml_nodes": Limit(50_000, "KPISCORE_MAX_YAML_NODES",
@@ -96,6 +99,9 @@ class Limits:
             if number < 1:
                 raise InputUnreadable(f"{limit.env}={raw!r} is not a positive whole number "
                                       f"(it limits the {limit.what})")
+            if limit.ceiling is not None and number > limit.ceiling:
+                raise InputUnreadable(f"{limit.env}={raw!r} is more than {limit.ceiling}, "
+                                      f"the most the {limit.what} can be raised to")
             values[f.name] = number
         for name, value in overrides.items():
             if name not in LIMITS:

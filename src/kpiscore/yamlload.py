@@ -9,6 +9,7 @@ duplicate keys and unknown tags become findings, floats become exact
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -278,6 +279,27 @@ def _anchor(anchors: dict[str, yaml.Node], event: Any, node: yaml.Node) -> None:
     anchors[event.anchor] = node
 
 
+#: PyYAML (6.0.4 on) refuses nesting past about 1000 levels itself; in flow style
+#: its scanner looks ahead for a ``key:`` and so fires before our depth check
+#: sees the events that pass our (lower: see kpiscore.limits) limit
+_PYYAML_NESTING = "exceeded maximum nesting depth"
+
+
+def _compose_text(text: str, limits: Limits) -> yaml.Node | None:
+    loader = _Loader(text)
+    try:
+        return _compose(loader, limits)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        if _PYYAML_NESTING in (exc.problem or "") and mark is not None and mark.index:
+            # the text before PyYAML's refusal passes our limit: ours reports it
+            with contextlib.suppress(yaml.YAMLError):
+                _compose_text(text[:mark.index], limits)
+        raise
+    finally:
+        loader.dispose()
+
+
 def load_yaml(text: str, path: str, limits: Limits | None = None) -> Located:
     """Parse ``text`` (the contents of ``path``) into :class:`Located` data.
 
@@ -288,11 +310,7 @@ def load_yaml(text: str, path: str, limits: Limits | None = None) -> Located:
     limits = limits or Limits.from_env()
     located = Located(data=None, path=path)
     try:
-        loader = _Loader(text)
-        try:
-            root = _compose(loader, limits)
-        finally:
-            loader.dispose()
+        root = _compose_text(text, limits)
     except _TooBig as exc:
         line, col = _pos(exc.node.start_mark)
         raise YamlProblems([Finding(path, line, col, "error", "yaml-limit", str(exc))]) from None
