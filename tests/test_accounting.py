@@ -242,7 +242,7 @@ def test_a_terminated_run_cleans_up(tmp_path: Path) -> None:
                                              (RuntimeError("a bug in a writer"), None)])
 def test_a_writer_failing_midway_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   error: Exception, code: int | None) -> None:
-    from kpiscore import writers
+    from kpiscore.outputs import writers
 
     real = writers.jsonl_line
     written: list[int] = []

@@ -20,11 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import write, write_csv
-from kpiscore import across
 from kpiscore.api import evaluate_file
-from kpiscore.errors import SchemeInvalid
-from kpiscore.loader import load_scheme
-from kpiscore.writers import render
+from kpiscore.base.errors import SchemeInvalid
+from kpiscore.outputs.writers import render
+from kpiscore.scheme.load import load_scheme
+from kpiscore.score import across
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -318,7 +318,7 @@ def _assert_monotone(totals: list[int], grades: list[int]) -> None:
 @pytest.mark.parametrize("model", ["PayLine", "Raters", "Rater", "Survey", "Question", "Scale",
                                    "Rollup", "Distribution", "Quota"])
 def test_scheme_md_documents_the_new_models(model: str) -> None:
-    import kpiscore.scheme as models
+    import kpiscore.scheme.models as models
 
     text = (ROOT / "docs" / "scheme.md").read_text(encoding="utf-8")
     assert f"\n### {model}\n" in text, f"no section for {model}"

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 from bad import build_corpus, corpus
-from kpiscore.errors import InputUnreadable, SchemeInvalid
-from kpiscore.limits import LIMITS, Limits
-from kpiscore.loader import load_scheme, read_scheme_text
-from kpiscore.readers import CHUNK, _BoundedZip, open_actuals
-from kpiscore.yamlload import YamlProblems, load_yaml
+from kpiscore.base.errors import InputUnreadable, SchemeInvalid
+from kpiscore.base.limits import LIMITS, Limits
+from kpiscore.io.readers import CHUNK, _BoundedZip, open_actuals
+from kpiscore.scheme.load import load_scheme, read_scheme_text
+from kpiscore.scheme.yamlload import YamlProblems, load_yaml
 
 BAD = corpus.HERE
 CASES = corpus.load_cases()
@@ -311,7 +311,7 @@ def test_a_huge_formula_result_is_scored_or_an_error_row(tmp_path: Path) -> None
 def test_the_csv_delimiter_comes_from_the_header_quickly() -> None:
     import time
 
-    from kpiscore.readers import _delimiter
+    from kpiscore.io.readers import _delimiter
 
     assert _delimiter('工号;"姓名,全名";得分\nE1;张三;95\n') == ";"
     assert _delimiter("工号\t姓名\n") == "\t"
@@ -336,5 +336,5 @@ def test_the_nesting_limit_is_reported_by_us_at_its_highest_setting() -> None:
 
 
 def test_the_nesting_limit_cannot_be_raised_past_what_the_parser_allows() -> None:
-    with pytest.raises(InputUnreadable, match="KPISCORE_MAX_YAML_DEPTH='5000' is more than 500"):
+    with pytest.raises(InputUnreadable, match="KPISCORE_MAX_YAML_DEPTH='5000' is more than 200"):
         Limits.from_env({"KPISCORE_MAX_YAML_DEPTH": "5000"})

@@ -20,8 +20,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from kpiscore import batch as batch_mod
-from kpiscore.batch import ManifestInvalid, load_manifest, run_batch
+from kpiscore.batch import runs as batch_mod
+from kpiscore.batch.runs import ManifestInvalid, load_manifest, run_batch
 from kpiscore.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -325,7 +325,7 @@ runs:
 
 def test_a_writer_raising_leaves_no_output_of_that_run(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from kpiscore import report_xlsx
+    from kpiscore.outputs import report_xlsx
 
     def broken(path: str, *args: Any, **kwargs: Any) -> None:
         Path(path).write_bytes(b"PK\x03\x04 half a workbook")
@@ -444,7 +444,7 @@ def test_quiet_says_nothing_unless_something_failed_and_log_keeps_it_all(
 
 
 def test_the_core_never_imports_click_or_rich() -> None:
-    code = ("import sys, kpiscore.batch, kpiscore.report_xlsx; "
+    code = ("import sys, kpiscore.batch.runs, kpiscore.outputs.report_xlsx; "
             "print(sorted(m for m in ('click', 'rich') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout

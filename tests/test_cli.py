@@ -23,7 +23,8 @@ import pytest
 from click.testing import CliRunner
 
 from kpiscore import __version__
-from kpiscore.cli import cli, use_color
+from kpiscore.cli import cli
+from kpiscore.cli.app import use_color
 
 HERE = Path(__file__).parent
 GOOD = HERE / "validate" / "good"

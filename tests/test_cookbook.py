@@ -17,8 +17,8 @@ import yaml
 from click.testing import CliRunner
 
 from kpiscore.cli import cli
-from kpiscore.loader import load_scheme
 from kpiscore.rules import RULES
+from kpiscore.scheme.load import load_scheme
 from test_tutorial import check_document, parse
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,14 +25,14 @@ import jsonschema
 import pytest
 import yaml
 
-from kpiscore import expr
 from kpiscore.api import evaluate_file
+from kpiscore.base.errors import SchemeInvalid
 from kpiscore.cli import cli
-from kpiscore.errors import SchemeInvalid
-from kpiscore.exitcodes import ExitCode
-from kpiscore.loader import load_scheme
+from kpiscore.cli.exitcodes import ExitCode
 from kpiscore.rules import RULES
-from kpiscore.scheme import Scheme
+from kpiscore.scheme import formula as expr
+from kpiscore.scheme.load import load_scheme
+from kpiscore.scheme.models import Scheme
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -195,7 +195,7 @@ sections:
                                    ["A2", "5", "1", "6000"],
                                    ["A3", "", "3", "6000"]])
     report = evaluate_file(str(scheme), str(actuals))
-    from kpiscore.writers import render
+    from kpiscore.outputs.writers import render
 
     document = json.loads(render(report, "json"))
     assert [r["status"] for r in document["results"]] == ["ok", "ok", "error"]
@@ -412,7 +412,7 @@ def test_rule_examples_are_valid_indicators(kind: str, body: str, tmp_path: Path
 @pytest.mark.parametrize("model", ["Scheme", "Section", "Dimension", "Indicator", "Input", "Veto",
                                    "SchemeVeto", "Grade", "Pay", "Columns"])
 def test_scheme_md_documents_every_field(model: str) -> None:
-    import kpiscore.scheme as models
+    import kpiscore.scheme.models as models
 
     text = (DOCS / "scheme.md").read_text(encoding="utf-8")
     assert f"\n### {model}\n" in text, f"no section for {model}"
@@ -476,7 +476,7 @@ indicators:
 """)
     actuals = write_csv(tmp_path, [["工号", "a", "b"], ["A1", "79.99", "100"]])
     report = evaluate_file(str(scheme), str(actuals))
-    from kpiscore.writers import render
+    from kpiscore.outputs.writers import render
 
     (person,) = json.loads(render(report, "json"), parse_float=Decimal)["results"]
     assert (str(person["total"]), person["grade"]) == ("90.00", "良好")  # 89.995 exactly
@@ -545,7 +545,7 @@ indicators:
 
 
 def test_the_option_named_by_the_size_limit_error_exists() -> None:
-    from kpiscore import readers
+    from kpiscore.io import readers
 
     assert "--max-bytes" in Path(readers.__file__).read_text(encoding="utf-8")
     evaluate = cli.commands["evaluate"]  # type: ignore[attr-defined]

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from kpiscore.api import evaluate_file
-from kpiscore.errors import SchemeInvalid
-from kpiscore.loader import load_scheme
-from kpiscore.results import PersonResult
+from kpiscore.base.errors import SchemeInvalid
+from kpiscore.scheme.load import load_scheme
+from kpiscore.score.results import PersonResult
 
 
 def run(tmp_path: Path, scheme: dict[str, Any], rows: list[dict[str, Any]]) -> list[PersonResult]:

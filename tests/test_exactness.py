@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from kpiscore.engine import compile_scheme
-from kpiscore.numbers import round_half_up, to_decimal
-from kpiscore.results import PersonResult, person_dict
-from kpiscore.scheme import Scheme
+from kpiscore.base.numbers import round_half_up, to_decimal
+from kpiscore.scheme.models import Scheme
+from kpiscore.score.engine import compile_scheme
+from kpiscore.score.results import PersonResult, person_dict
 
 
 def score_row(scheme: dict[str, Any], header: list[str], row: list[Any]) -> PersonResult:
@@ -189,7 +189,7 @@ def test_no_result_field_is_a_float() -> None:
     import importlib
     import inspect
 
-    for name in ("kpiscore.results", "kpiscore.engine", "kpiscore.rules.base"):
+    for name in ("kpiscore.score.results", "kpiscore.score.engine", "kpiscore.rules.base"):
         module = importlib.import_module(name)
         for cls_name, cls in inspect.getmembers(module, dataclasses.is_dataclass):
             if cls.__module__ != name:

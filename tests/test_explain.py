@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from kpiscore.cli import cli
-from kpiscore.explain import build_trace, find_person, markdown, outline, trace_person
-from kpiscore.loader import load_scheme
+from kpiscore.explain.trace import build_trace, find_person, markdown, outline, trace_person
+from kpiscore.scheme.load import load_scheme
 
 ROOT = Path(__file__).resolve().parents[1]
 TSM = ROOT / "examples" / "tech-support-manager"
@@ -316,9 +316,9 @@ indicators:
 
 def test_the_help_stays_fast() -> None:
     """explain/whatif/diff are registered without importing anything heavy."""
-    code = ("import sys, kpiscore.cli as c; "
+    code = ("import sys, kpiscore.cli.app as c; "
             "print(sorted(m for m in ('rich', 'pydantic', 'openpyxl', 'yaml', "
-            "'kpiscore.explain', 'kpiscore.whatif') if m in sys.modules)); "
+            "'kpiscore.explain.trace', 'kpiscore.explain.whatif') if m in sys.modules)); "
             "print(sorted(c.cli.commands))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)
@@ -344,7 +344,7 @@ indicators:
 
 
 def test_pass_mark_ranks_pay_lines_and_forced_distribution(tmp_path: Path) -> None:
-    from kpiscore.scheme import Scheme
+    from kpiscore.scheme.models import Scheme
 
     if not {"pass_mark", "pay_lines", "distribution"} <= set(Scheme.model_fields):
         pytest.skip("this version has no pass mark, pay lines or forced distribution")

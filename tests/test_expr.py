@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpiscore import expr
+from kpiscore.scheme import formula as expr
 
 
 def ev(text: str, **env: str) -> Decimal:

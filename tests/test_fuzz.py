@@ -36,10 +36,10 @@ from hypothesis import strategies as st
 
 from bad import corpus
 from kpiscore.api import evaluate_file
+from kpiscore.base.errors import InputUnreadable, SchemeInvalid
+from kpiscore.base.numbers import normalise_text
 from kpiscore.cli import cli
-from kpiscore.errors import InputUnreadable, SchemeInvalid
-from kpiscore.loader import LoadedScheme, load_scheme
-from kpiscore.numbers import normalise_text
+from kpiscore.scheme.load import LoadedScheme, load_scheme
 from test_exactness import floats_in
 
 BAD = corpus.HERE

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from rich.cells import cell_len
 
-from kpiscore import i18n
+from kpiscore.base import i18n
 from kpiscore.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,8 @@ def test_chinese_covers_every_command() -> None:
 
 
 def test_the_core_may_use_it() -> None:
-    code = "import sys, kpiscore.i18n; print([m for m in ('click', 'rich') if m in sys.modules])"
+    code = ("import sys, kpiscore.base.i18n; "
+            "print([m for m in ('click', 'rich') if m in sys.modules])")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=60)
     assert proc.stdout.strip() == "[]"

@@ -22,7 +22,7 @@ import yaml
 from click.testing import CliRunner
 
 from kpiscore.cli import cli
-from kpiscore.loader import load_scheme
+from kpiscore.scheme.load import load_scheme
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMES = ROOT / "schemes"

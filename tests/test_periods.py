@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from helpers import write, write_csv
 from kpiscore.api import evaluate_file
+from kpiscore.base.errors import SchemeInvalid
 from kpiscore.cli import cli
-from kpiscore.errors import SchemeInvalid
-from kpiscore.loader import load_scheme
-from kpiscore.writers import render
+from kpiscore.outputs.writers import render
+from kpiscore.scheme.load import load_scheme
 
 ROOT = Path(__file__).resolve().parent.parent
 QUARTER = ROOT / "examples" / "quarter-rollup"

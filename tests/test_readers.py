@@ -18,8 +18,8 @@ import openpyxl
 import pytest
 
 from kpiscore.api import evaluate_file
-from kpiscore.loader import LoadedScheme, load_scheme
-from kpiscore.results import PersonResult
+from kpiscore.scheme.load import LoadedScheme, load_scheme
+from kpiscore.score.results import PersonResult
 
 SCHEME = """\
 id: reader-probe

@@ -14,11 +14,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from kpiscore import report_xlsx
 from kpiscore.api import evaluate_file
 from kpiscore.cli import cli
-from kpiscore.loader import load_scheme
-from kpiscore.report_xlsx import bucket_counts, sheet_name, text_width, write_report
+from kpiscore.outputs import report_xlsx
+from kpiscore.outputs.report_xlsx import bucket_counts, sheet_name, text_width, write_report
+from kpiscore.scheme.load import load_scheme
 
 SCHEME = """\
 id: mini

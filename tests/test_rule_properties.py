@@ -26,11 +26,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpiscore.engine import CompiledIndicator, compile_scheme
-from kpiscore.errors import SchemeInvalid
+from kpiscore.base.errors import SchemeInvalid
 from kpiscore.rules import RULES
 from kpiscore.rules.levels import Levels, UnknownLevel
-from kpiscore.scheme import Scheme
+from kpiscore.scheme.models import Scheme
+from kpiscore.score.engine import CompiledIndicator, compile_scheme
 
 HUNDRED = Decimal(100)
 STEP = Decimal("0.01")

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
-from kpiscore.engine import CompiledIndicator, compile_scheme
-from kpiscore.errors import SchemeInvalid
+from kpiscore.base.errors import SchemeInvalid
 from kpiscore.rules import RULES
 from kpiscore.rules.levels import Levels, UnknownLevel
-from kpiscore.scheme import Indicator, Scheme
+from kpiscore.scheme.models import Indicator, Scheme
+from kpiscore.score.engine import CompiledIndicator, compile_scheme
 
 CASES_DIR = Path(__file__).parent / "rules"
 

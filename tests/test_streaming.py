@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kpiscore.api import evaluate_file, iter_results
-from kpiscore.loader import load_scheme
-from kpiscore.streaming import can_stream, write_stream
-from kpiscore.writers import write_csv, write_jsonl
+from kpiscore.outputs.streaming import can_stream, write_stream
+from kpiscore.outputs.writers import write_csv, write_jsonl
+from kpiscore.scheme.load import load_scheme
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted(
@@ -44,7 +44,7 @@ def test_streaming_keeps_results_out_of_memory() -> None:
     import gc
     import weakref
 
-    from kpiscore.results import PersonResult
+    from kpiscore.score.results import PersonResult
 
     scheme = ROOT / "schemes" / "tech-support-manager.yaml"
     actuals = ROOT / "examples" / "library" / "tech-support-manager" / "actuals.csv"

@@ -21,10 +21,10 @@ from click.testing import CliRunner
 
 from kpiscore.api import evaluate_file
 from kpiscore.cli import cli
-from kpiscore.explain import Subject, find_person
-from kpiscore.loader import load_scheme
-from kpiscore.results import PersonResult
-from kpiscore.whatif import Goal, GoalError, goal_for, what_if
+from kpiscore.explain.trace import Subject, find_person
+from kpiscore.explain.whatif import Goal, GoalError, goal_for, what_if
+from kpiscore.scheme.load import load_scheme
+from kpiscore.score.results import PersonResult
 
 ROOT = Path(__file__).resolve().parents[1]
 TSM = ROOT / "examples" / "tech-support-manager"
@@ -41,8 +41,8 @@ def tsm_csv(tmp_path: Path) -> Path:
     """examples/tech-support-manager/actuals.xlsx as CSV, read the way kpiscore reads it."""
     import openpyxl
 
-    from kpiscore.numbers import HUNDRED
-    from kpiscore.numbers import plain as p
+    from kpiscore.base.numbers import HUNDRED
+    from kpiscore.base.numbers import plain as p
 
     wb = openpyxl.load_workbook(TSM / "actuals.xlsx", data_only=True)
     ws = wb.worksheets[0]
@@ -362,7 +362,7 @@ def test_diff_reports_rows_one_version_cannot_score(tmp_path: Path) -> None:
 def test_schemes_scored_from_several_rows_are_refused() -> None:
     from types import SimpleNamespace
 
-    from kpiscore.whatif import unsupported
+    from kpiscore.explain.whatif import unsupported
 
     assert unsupported(load_scheme(TSM / "scheme.yaml").compiled) is None
     assert "several rows" in str(unsupported(SimpleNamespace(grouped=True, survey_of={})))

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpiscore.yamlload import MAX_DEPTH, YamlProblems, load_yaml
+from kpiscore.scheme.yamlload import MAX_DEPTH, YamlProblems, load_yaml
 
 
 def problems(text: str) -> list[str]:

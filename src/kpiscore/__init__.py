@@ -26,17 +26,17 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from kpiscore.api import evaluate_file, validate_path
-    from kpiscore.engine import CompiledScheme, compile_scheme
-    from kpiscore.loader import load_scheme
-    from kpiscore.results import Report
+    from kpiscore.scheme.load import load_scheme
+    from kpiscore.score.engine import CompiledScheme, compile_scheme
+    from kpiscore.score.results import Report
 
 _LAZY = {
     "evaluate_file": "kpiscore.api",
     "validate_path": "kpiscore.api",
-    "CompiledScheme": "kpiscore.engine",
-    "compile_scheme": "kpiscore.engine",
-    "load_scheme": "kpiscore.loader",
-    "Report": "kpiscore.results",
+    "CompiledScheme": "kpiscore.score.engine",
+    "compile_scheme": "kpiscore.score.engine",
+    "load_scheme": "kpiscore.scheme.load",
+    "Report": "kpiscore.score.results",
 }
 
 

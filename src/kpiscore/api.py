@@ -7,19 +7,19 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kpiscore.errors import Finding, InputUnreadable, SchemeInvalid
-from kpiscore.results import PersonResult, Report, RowError
+from kpiscore.base.errors import Finding, InputUnreadable, SchemeInvalid
+from kpiscore.score.results import PersonResult, Report, RowError
 
 if TYPE_CHECKING:
-    from kpiscore.engine import Injection
-    from kpiscore.limits import Limits
-    from kpiscore.loader import LoadedScheme
+    from kpiscore.base.limits import Limits
+    from kpiscore.scheme.load import LoadedScheme
+    from kpiscore.score.engine import Injection
 
 SCHEME_SUFFIXES = (".yaml", ".yml")
 
 
 def _loaded(scheme: LoadedScheme | str | os.PathLike[str]) -> LoadedScheme:
-    from kpiscore.loader import LoadedScheme, load_scheme
+    from kpiscore.scheme.load import LoadedScheme, load_scheme
 
     return scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme)
 
@@ -46,9 +46,9 @@ def iter_results(scheme: LoadedScheme | str | os.PathLike[str],
     survey actuals by id. Results carry no ranks (those need every row): see
     :func:`evaluate_file`.
     """
-    from kpiscore.engine import cell_text
-    from kpiscore.readers import open_actuals
-    from kpiscore.values import is_blank
+    from kpiscore.io.cells import is_blank
+    from kpiscore.io.readers import open_actuals
+    from kpiscore.score.engine import cell_text
 
     loaded = _loaded(scheme)
     compiled = loaded.compiled
@@ -115,7 +115,7 @@ def evaluate_file(scheme: LoadedScheme | str | os.PathLike[str],
     they roll up). ``responses`` gives the survey responses' file: ``{None: path}`` for
     every survey, or by survey id.
     """
-    from kpiscore.pipeline import evaluate
+    from kpiscore.score.pipeline import evaluate
 
     loaded = _loaded(scheme)
     files = [actuals] if isinstance(actuals, (str, os.PathLike)) else list(actuals)
@@ -127,7 +127,7 @@ def make_report(loaded: LoadedScheme,
                 actuals: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                 results: list[PersonResult]) -> Report:
     """A report of ``results`` already scored: ranks, distribution and summary."""
-    from kpiscore.pipeline import finish
+    from kpiscore.score.pipeline import finish
 
     files = [actuals] if isinstance(actuals, (str, os.PathLike)) else list(actuals)
     return finish(loaded, files, results)
@@ -153,7 +153,7 @@ def validate_path(paths: list[str]) -> tuple[list[str], list[Finding]]:
 
     Raises :class:`InputUnreadable` for a path that does not exist.
     """
-    from kpiscore.loader import load_scheme
+    from kpiscore.scheme.load import load_scheme
 
     files = scheme_files(paths)
     findings: list[Finding] = []

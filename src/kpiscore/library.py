@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpiscore.errors import InputUnreadable
-from kpiscore.numbers import normalise_text
+from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.numbers import normalise_text
 
 
 def library_root() -> Path:

@@ -5,9 +5,9 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Literal
 
-from kpiscore.numbers import HUNDRED
+from kpiscore.base.numbers import HUNDRED
 from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.types import Number
+from kpiscore.scheme.fields import Number
 
 
 class Anchors(Rule):

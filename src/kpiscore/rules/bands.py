@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.types import Number
+from kpiscore.scheme.fields import Number
 
 
 class Band(BaseModel):
@@ -50,7 +50,7 @@ class Interval:
 
 
 def _n(value: Decimal) -> str:
-    from kpiscore.numbers import plain
+    from kpiscore.base.numbers import plain
 
     return plain(value)
 

@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kpiscore.numbers import ZERO, plain, round_half_up
+from kpiscore.base.numbers import ZERO, plain, round_half_up
 
 Better = Literal["higher", "lower"]
 

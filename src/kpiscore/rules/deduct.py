@@ -4,9 +4,9 @@ from collections.abc import Iterator
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Literal
 
-from kpiscore.numbers import ONE
+from kpiscore.base.numbers import ONE
 from kpiscore.rules.base import Check, Rule, Spec, better_word, shortfall
-from kpiscore.types import Number
+from kpiscore.scheme.fields import Number
 
 
 class Deduct(Rule):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from kpiscore.numbers import ZERO
+from kpiscore.base.numbers import ZERO
 from kpiscore.rules.base import Rule, Spec
 
 

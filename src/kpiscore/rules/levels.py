@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kpiscore.numbers import normalise_text, plain
+from kpiscore.base.numbers import normalise_text, plain
 from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.types import Number
+from kpiscore.scheme.fields import Number
 
 
 class Level(BaseModel):

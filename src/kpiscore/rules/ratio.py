@@ -4,9 +4,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Literal
 
-from kpiscore.numbers import HUNDRED
+from kpiscore.base.numbers import HUNDRED
 from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.types import Number
+from kpiscore.scheme.fields import Number
 
 
 class Ratio(Rule):

@@ -5,9 +5,9 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Literal
 
-from kpiscore.numbers import HUNDRED, ZERO
+from kpiscore.base.numbers import HUNDRED, ZERO
 from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.types import Number
+from kpiscore.scheme.fields import Number
 
 
 class Threshold(Rule):

@@ -1,0 +1,345 @@
+"""English and Chinese labels for the terminal: table headers, report labels, messages.
+
+Plain dictionaries, no gettext and no third-party code, so that the core may
+use it too. Keys are short names; every language has the same keys and the
+same ``{placeholders}`` (a test checks both). Scheme titles are shown as the
+scheme writes them and never translated; the engine's one-line explanations
+are part of the JSON contract and stay as they are::
+
+    from kpiscore.base.i18n import t
+    t("total", "zh")                          # '总分'
+    t("summary.rows", "en", rows=3, ok=3, error=0)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+#: The languages kpiscore speaks; the first is the default.
+LANGS = ("en", "zh")
+DEFAULT = "en"
+#: Where the CLI keeps the chosen language (``click.Context.meta``).
+META_KEY = "kpiscore.lang"
+
+EN: dict[str, str] = {
+    # the top-level group
+    "cli.help": "Score employees' KPIs from a YAML scheme and an actuals spreadsheet.\n\n"
+                "\b\nExit codes: 0 ok · 1 findings (invalid scheme, rows that could not be\n"
+                "scored) · 2 usage error or unreadable input.",
+    "cli.epilog": "Run kpiscore COMMAND --help for a command's options. Labels and messages "
+                  "are in English or Chinese: --lang en|zh (default: zh when LANG or LC_ALL "
+                  "starts with zh). Shell completion: see docs/completion.md.",
+    "cli.commands": "Commands",
+    # tables (render.py)
+    "row": "row",
+    "id": "id",
+    "name": "name",
+    "department": "department",
+    "total": "total",
+    "grade": "grade",
+    "pay": "pay",
+    "status": "status",
+    "status.ok": "ok",
+    "status.veto": "veto",
+    "status.error": "error",
+    "summary.rows": "{rows} rows: {ok} scored, {error} with errors",
+    "summary.stats": "; mean {mean}, min {min}, max {max}",
+    "veto.for": "veto for {id}: {reason} ({outcome})",
+    "library.title": "{count} shipped schemes (kpiscore init ID -o my.yaml)",
+    "library.id": "id",
+    "title": "title",
+    "roles": "roles",
+    "period": "period",
+    "indicators": "indicators",
+    "origin": "origin",
+    "file": "file",
+    "source": "source",
+    "dimension": "dimension",
+    "indicator": "indicator",
+    "weight": "weight",
+    "target": "target",
+    "full": "full",
+    "scoring": "scoring",
+    "veto": "veto",
+    "grades": "grades",
+    # explain
+    "explain.person": "{who} · {scheme}",
+    "explain.section": "{title} ({id}): score {score} × {weight}%{scale} = {contribution}",
+    "explain.dimension": "{title} ({id}): {mean} {score} × {weight}%{scale} = {contribution}",
+    "explain.dimension.unscored": "{title} ({id}): not scored ({weight}%)",
+    "explain.mean": "mean",
+    "explain.weighted_mean": "weighted mean",
+    "explain.of_scale": " of {scale}",
+    "explain.indicator": "{title} ({id}): {actual} → {points} of {full}",
+    "explain.indicator.unscored": "{title} ({id}): {actual} → not scored",
+    "explain.no_actual": "no actual",
+    "explain.rule": "rule: {summary}{target}",
+    "explain.rule.target": "; target {target}, {better} is better",
+    "explain.better.higher": "higher",
+    "explain.better.lower": "lower",
+    "explain.formula": "actual = {formula}",
+    "explain.contribution": "contribution: {points}/{full} × {weight}%{scale} = {contribution}",
+    "explain.total": "total: {parts} = {total}",
+    "explain.total.exact": " (exactly {exact}, rounded half up)",
+    "explain.total.vetoed": "total: {parts} = {total} → {zero} (veto)",
+    "explain.total.none": "total: not scored",
+    "explain.veto.none": "veto: none",
+    "explain.veto.fired": "veto: {reason} → {outcome}",
+    "explain.outcome.zero": "total 0",
+    "explain.outcome.lowest_grade": "lowest grade",
+    "explain.grade": "grade: {total} {op} {bound} → {grade}",
+    "explain.grade.last": "grade: {total} is below every other band → {grade}",
+    "explain.grade.veto": "grade: vetoed → {grade} (the lowest)",
+    "explain.grade.none": "grade: the scheme names no grades",
+    "explain.pay": "pay: {formula} = {pay}{values}",
+    "explain.pay.values": " with {values}",
+    "explain.pay.none": "pay: not in the scheme",
+    "explain.errors": "errors",
+    "explain.grade.quota": "; forced distribution → {grade}",
+    "explain.grade.advisory": " (forced distribution would give {grade}; advisory)",
+    "explain.pass.yes": "pass: {total} ≥ {mark} → passed",
+    "explain.pass.no": "pass: {total} < {mark} → not passed",
+    "explain.pass.veto": "pass: vetoed → not passed",
+    "explain.rank": "rank: {rank} of {of}",
+    "explain.rank.department": "; {rank} of {of} in the department",
+    "explain.pay_line": "{title}: {formula} = {amount}",
+    "explain.capped": " (at its {cap})",
+    "explain.raters": "raters",
+    "explain.rater": "{title} ({id}): {total} × {weight}% = {contribution}",
+    "explain.rater.missing": "{title} ({id}): no rating",
+    "explain.periods": "periods",
+    "explain.period": "{period} ({source}): total {total}",
+    # whatif
+    "whatif.goal.total": "goal: total ≥ {total}",
+    "whatif.goal.grade": "goal: grade {grade} (total ≥ {total})",
+    "whatif.now": "now: total {total}{grade}",
+    "whatif.reached": "{who} already reaches the goal",
+    "whatif.top": "{who} already has the top grade {grade}; give --grade or --total",
+    "whatif.needed": "needed",
+    "whatif.actual": "actual",
+    "whatif.points": "points",
+    "whatif.then": "total then",
+    "whatif.unreachable": "not reachable with this indicator alone",
+    "whatif.summary": "{reachable} of {count} indicators can reach the goal alone "
+                      "(holding the others)",
+    # diff
+    "diff.old": "old",
+    "diff.new": "new",
+    "diff.change": "change",
+    "diff.moved": "{people} people: {moved} move ({up} up, {down} down), {same} unchanged",
+    "diff.mean": "; mean change {mean}",
+    "diff.grades": "grade changes: {count}",
+    "diff.grade_move": "  {old} → {new}: {count}",
+    "diff.missing": "not scored",
+    # messages
+    "msg.no_person": "no person with id {id} in {file}",
+    "msg.not_scored": "{who} could not be scored ({errors} problem(s) above); whatif needs "
+                      "a row that scores",
+    "msg.no_grades": "the scheme names no grades: give --total",
+    "msg.unknown_grade": "no grade named {grade!r} (grades: {grades})",
+    "msg.grade_no_min": "grade {grade!r} has no lower bound: every total reaches it",
+    "msg.one_goal": "give --grade or --total, not both",
+}
+
+ZH: dict[str, str] = {
+    "cli.help": "按 YAML 考核方案和实际数据表格,为员工的 KPI 精确计分。\n\n"
+                "退出码:0 正常 · 1 有问题(方案无效,或有行无法计分)· "
+                "2 用法错误或输入无法读取。",
+    "cli.epilog": "运行 kpiscore 命令 --help 查看该命令的选项。标签和消息可用中文或英文:"
+                  "--lang zh|en(默认:LANG 或 LC_ALL 以 zh 开头时为中文)。"
+                  "Shell 补全:见 docs/completion.md。",
+    "cli.commands": "命令",
+    "row": "行",
+    "id": "工号",
+    "name": "姓名",
+    "department": "部门",
+    "total": "总分",
+    "grade": "等级",
+    "pay": "工资",
+    "status": "状态",
+    "status.ok": "正常",
+    "status.veto": "否决",
+    "status.error": "错误",
+    "summary.rows": "共 {rows} 行:{ok} 行已计分,{error} 行有错误",
+    "summary.stats": ";平均 {mean},最低 {min},最高 {max}",
+    "veto.for": "{id} 被否决:{reason}({outcome})",
+    "library.title": "{count} 个内置方案(kpiscore init ID -o my.yaml)",
+    "library.id": "编号",
+    "title": "名称",
+    "roles": "岗位",
+    "period": "周期",
+    "indicators": "指标数",
+    "origin": "来源类型",
+    "file": "文件",
+    "source": "出处",
+    "dimension": "维度",
+    "indicator": "指标",
+    "weight": "权重",
+    "target": "目标",
+    "full": "满分",
+    "scoring": "计分方法",
+    "veto": "否决",
+    "grades": "等级",
+    "explain.person": "{who} · {scheme}",
+    "explain.section": "{title}({id}):得分 {score} × {weight}%{scale} = {contribution}",
+    "explain.dimension": "{title}({id}):{mean} {score} × {weight}%{scale} = {contribution}",
+    "explain.dimension.unscored": "{title}({id}):未计分({weight}%)",
+    "explain.mean": "平均",
+    "explain.weighted_mean": "加权平均",
+    "explain.of_scale": "(满分 {scale})",
+    "explain.indicator": "{title}({id}):{actual} → {points} 分(满分 {full})",
+    "explain.indicator.unscored": "{title}({id}):{actual} → 未计分",
+    "explain.no_actual": "无实际值",
+    "explain.rule": "规则:{summary}{target}",
+    "explain.rule.target": ";目标 {target},{better}",
+    "explain.better.higher": "越高越好",
+    "explain.better.lower": "越低越好",
+    "explain.formula": "实际值 = {formula}",
+    "explain.contribution": "贡献:{points}/{full} × {weight}%{scale} = {contribution}",
+    "explain.total": "总分:{parts} = {total}",
+    "explain.total.exact": "(精确值 {exact},四舍五入)",
+    "explain.total.vetoed": "总分:{parts} = {total} → {zero}(否决)",
+    "explain.total.none": "总分:未计分",
+    "explain.veto.none": "否决:无",
+    "explain.veto.fired": "否决:{reason} → {outcome}",
+    "explain.outcome.zero": "总分为 0",
+    "explain.outcome.lowest_grade": "最低等级",
+    "explain.grade": "等级:{total} {op} {bound} → {grade}",
+    "explain.grade.last": "等级:{total} 低于其他各档 → {grade}",
+    "explain.grade.veto": "等级:被否决 → {grade}(最低等级)",
+    "explain.grade.none": "等级:方案未设等级",
+    "explain.pay": "工资:{formula} = {pay}{values}",
+    "explain.pay.values": "(其中 {values})",
+    "explain.pay.none": "工资:方案未设工资公式",
+    "explain.errors": "错误",
+    "explain.grade.quota": ";强制分布 → {grade}",
+    "explain.grade.advisory": "(强制分布下为 {grade};仅供参考)",
+    "explain.pass.yes": "合格线:{total} ≥ {mark} → 合格",
+    "explain.pass.no": "合格线:{total} < {mark} → 不合格",
+    "explain.pass.veto": "合格线:被否决 → 不合格",
+    "explain.rank": "排名:{of} 人中第 {rank}",
+    "explain.rank.department": ";部门 {of} 人中第 {rank}",
+    "explain.pay_line": "{title}:{formula} = {amount}",
+    "explain.capped": "(已达{cap}限)",
+    "explain.raters": "评分人",
+    "explain.rater": "{title}({id}):{total} × {weight}% = {contribution}",
+    "explain.rater.missing": "{title}({id}):无评分",
+    "explain.periods": "各期",
+    "explain.period": "{period}({source}):总分 {total}",
+    "whatif.goal.total": "目标:总分 ≥ {total}",
+    "whatif.goal.grade": "目标:等级 {grade}(总分 ≥ {total})",
+    "whatif.now": "当前:总分 {total}{grade}",
+    "whatif.reached": "{who} 已达到目标",
+    "whatif.top": "{who} 已是最高等级 {grade};请用 --grade 或 --total 指定目标",
+    "whatif.needed": "需要达到",
+    "whatif.actual": "实际值",
+    "whatif.points": "得分",
+    "whatif.then": "届时总分",
+    "whatif.unreachable": "仅靠此指标无法达到",
+    "whatif.summary": "{count} 个指标中有 {reachable} 个单独改进即可达到目标(其他指标不变)",
+    "diff.old": "原",
+    "diff.new": "新",
+    "diff.change": "变化",
+    "diff.moved": "共 {people} 人:{moved} 人变动({up} 人上升,{down} 人下降),{same} 人不变",
+    "diff.mean": ";平均变化 {mean}",
+    "diff.grades": "等级变化:{count} 人",
+    "diff.grade_move": "  {old} → {new}:{count} 人",
+    "diff.missing": "未计分",
+    "msg.no_person": "{file} 中没有工号为 {id} 的人",
+    "msg.not_scored": "{who} 无法计分(见上方 {errors} 个问题);whatif 需要能计分的行",
+    "msg.no_grades": "方案未设等级:请用 --total 指定目标",
+    "msg.unknown_grade": "没有名为 {grade!r} 的等级(等级:{grades})",
+    "msg.grade_no_min": "等级 {grade!r} 没有下限:任何总分都能达到",
+    "msg.one_goal": "--grade 与 --total 只能给一个",
+}
+
+#: Short help of each command in the command list of ``kpiscore --help`` (Chinese only:
+#: English comes from the commands' own docstrings).
+ZH_COMMANDS: dict[str, str] = {
+    "batch": "按清单(MANIFEST)中的方案和数据文件批量计分",
+    "evaluate": "用方案为实际数据表(.xlsx 或 .csv)的每一行计分",
+    "validate": "检查方案文件(及其所在文件夹)中的错误",
+    "schemes": "列出内置方案,或显示某一个方案",
+    "init": "从内置方案开始编写自己的方案",
+    "template": "为方案生成空白的实际数据表",
+    "schema": "输出方案格式的 JSON Schema(供编辑器使用)",
+    "explain": "逐步解释一个人的得分:维度、指标、规则、算式、总分、否决、等级、工资",
+    "whatif": "要达到下一等级(或指定总分),每个指标各需达到多少",
+    "diff": "比较修改前后的方案:谁的总分和等级变了、变了多少",
+}
+
+#: Help text of the commands kpiscore explain/whatif/diff in Chinese.
+ZH_HELP: dict[str, str] = {
+    "explain": "逐步解释 ACTUALS 中工号为 ID 的人的得分:维度 → 指标 → 规则 → 算式 → "
+               "贡献 → 总分 → 否决 → 等级 → 工资。\n\n终端中显示为树;--format json 或 "
+               "markdown 便于保存和转发。",
+    "whatif": "对 ACTUALS 中工号为 ID 的人,计算每个指标各需达到多少实际值才能达到下一等级"
+              "(或 --grade 指定的等级、--total 指定的总分),其他指标保持不变。\n\n"
+              "每个答案都用该实际值重新计分验证;仅靠一个指标达不到时会注明。",
+    "diff": "用同一份 ACTUALS 比较 OLD 与 NEW 两个方案:谁的总分变了、变了多少,"
+            "等级变化的人数。",
+}
+
+CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
+
+
+def detect(environ: Mapping[str, str]) -> str:
+    """The language the locale asks for: ``zh`` when LC_ALL, LC_MESSAGES or LANG (the
+    first one set, in that order of precedence) starts with ``zh``, else ``en``."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "zh" if value.strip().lower().startswith("zh") else DEFAULT
+    return DEFAULT
+
+
+def normalise(lang: str | None) -> str:
+    """A supported language code (``zh_CN``, ``zh-Hans`` → ``zh``; unknown → ``en``)."""
+    if not lang:
+        return DEFAULT
+    head = lang.strip().lower().replace("-", "_").split("_", 1)[0]
+    return head if head in CATALOGS else DEFAULT
+
+
+def t(key: str, lang: str = DEFAULT, /, **fields: object) -> str:
+    """The text for ``key`` in ``lang`` (English when the language lacks it)."""
+    text = CATALOGS.get(lang, EN).get(key)
+    if text is None:
+        text = EN[key]
+    return text.format(**fields) if fields else text
+
+
+def cell_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+_TOKEN = re.compile(r"[!-~]+|\s+|.")  # a run of printable ASCII, white space, or one character
+_NO_LINE_START = set(",。、:;!?)」』】》,.:;!?)")
+_NO_LINE_END = set("(「『【《(")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` broken into lines of at most ``width`` columns, counting wide
+    characters as two (textwrap counts characters). Line breaks in ``text`` stay;
+    ASCII words are not split; closing punctuation never starts a line."""
+    out: list[str] = []
+    for source in text.split("\n"):
+        line, used = "", 0
+        for token in _TOKEN.findall(source):
+            w = cell_width(token)
+            if token.isspace():
+                if line:
+                    line, used = line + " ", used + 1
+                continue
+            if line and used + w > width and token[0] not in _NO_LINE_START:
+                carry = ""
+                if line[-1] in _NO_LINE_END:  # an opening bracket goes with what it opens
+                    line, carry = line[:-1], line[-1]
+                out.append(line.rstrip())
+                line, used = carry, cell_width(carry)
+            line, used = line + token, used + w
+        out.append(line.rstrip())
+    return out

@@ -1,0 +1,908 @@
+"""Month-end batch runs: a YAML manifest lists runs, one command scores them all.
+
+A run is either a scheme and its actuals, or a **roster**: one workbook of
+everyone whose role column (``岗位``) says which scheme scores each person.
+Each run writes its outputs (json, jsonl, csv, xlsx) atomically; one failing
+run does not stop the others. docs/batch.md is the reference.
+
+This module is the core of ``kpiscore batch`` (no click, no rich): the CLI
+passes a :class:`Reporter` that hears what happens and prints it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from kpiscore.base.errors import Finding, InputUnreadable, KpiscoreError, SchemeInvalid
+from kpiscore.score.results import PersonResult, Report, RowError
+
+if TYPE_CHECKING:
+    from kpiscore.scheme.load import LoadedScheme
+    from kpiscore.scheme.yamlload import Located, Path
+
+#: A manifest larger than this is refused before parsing (they are a few lines).
+MAX_MANIFEST_BYTES = 1024 * 1024
+#: Output formats, in the order they are written.
+FORMATS = ("json", "jsonl", "csv", "xlsx")
+#: Row errors shown per run on standard error (all of them are in the outputs).
+MAX_ROW_MESSAGES = 20
+#: Version of the batch summary file's format.
+SUMMARY_VERSION = 1
+
+_FIELD = re.compile(r"\{([^{}]*)\}")
+_UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
+OUTPUT_FIELDS = ("period", "name", "scheme")
+INPUT_FIELDS = ("period",)
+
+
+class ManifestInvalid(KpiscoreError):
+    """The manifest cannot be used; ``findings`` say where (``file:line:col``) and why."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__("\n".join(str(f) for f in findings))
+
+
+# -- the manifest -----------------------------------------------------------------------------
+
+
+def _as_text(value: Any) -> Any:
+    """A YAML number where a label is meant (``period: 202406``) is the label's text."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_as_text)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Outputs(_Model):
+    """Where a run's results go: a file per format; leave a format out to skip it.
+
+    Paths are relative to the manifest's folder and may use ``{period}``,
+    ``{name}`` (the run's name) and ``{scheme}`` (the scheme's id).
+    """
+
+    json_: str | None = Field(default=None, alias="json", description="the JSON document")
+    jsonl: str | None = Field(default=None, description="one JSON line per person")
+    csv: str | None = Field(default=None, description="one CSV row per person")
+    xlsx: str | None = Field(default=None, description="the report for people")
+
+    def items(self) -> list[tuple[str, str]]:
+        values = {"json": self.json_, "jsonl": self.jsonl, "csv": self.csv, "xlsx": self.xlsx}
+        return [(fmt, path) for fmt, path in values.items() if path is not None]
+
+
+class Run(_Model):
+    """One run: ``scheme`` + ``actuals``, or ``roster`` + ``role_column`` + ``schemes``."""
+
+    name: Text = Field(description="names the run in messages and in {name}")
+    scheme: str | None = Field(default=None, description="a scheme file, or a shipped "
+                               "scheme's id")
+    actuals: str | list[str] | None = Field(
+        default=None, description="the actuals (.xlsx or .csv); a list is one file per "
+        "period, rolled up as the scheme's rollup says")
+    responses: str | dict[str, str] | None = Field(
+        default=None, description="survey responses: a file for every survey, or survey "
+        "id → file")
+    roster: str | None = Field(default=None, description="a workbook of people of "
+                               "several roles")
+    role_column: Text | None = Field(default=None, description="the roster's column that "
+                                     "names each person's role, e.g. 岗位")
+    schemes: dict[str, str] | None = Field(default=None, description="role → scheme file "
+                                           "or shipped id")
+    sheet: Text | None = Field(default=None, description="worksheet to read")
+    encoding: str | None = Field(default=None, description="encoding of a CSV file")
+    outputs: Outputs | None = Field(default=None, description="where this run's results "
+                                    "go (default: the manifest's outputs)")
+
+    @model_validator(mode="after")
+    def _kind(self) -> Run:
+        if self.roster is None:
+            if self.role_column is not None or self.schemes is not None:
+                raise ValueError("role_column and schemes belong to a roster run: add "
+                                 "roster: FILE, or use scheme: and actuals:")
+            missing = [k for k in ("scheme", "actuals") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"run {self.name!r} needs {' and '.join(missing)} (or a "
+                                 "roster: with role_column: and schemes:)")
+        else:
+            if self.scheme is not None or self.actuals is not None or self.responses:
+                raise ValueError("a roster run takes its schemes from schemes: (role: "
+                                 "scheme); remove scheme:, actuals: and responses:")
+            if self.role_column is None or not self.schemes:
+                raise ValueError("a roster run needs role_column: (the column naming each "
+                                 "person's role) and schemes: (role: scheme)")
+        return self
+
+
+class Manifest(_Model):
+    """A month's runs."""
+
+    period: Text | None = Field(default=None, description="the period's label, e.g. "
+                                "2024-06: {period} in paths, and on the reports")
+    outputs: Outputs | None = Field(default=None, description="outputs of runs that name "
+                                    "none")
+    summary: str | None = Field(default=None, description="a JSON file that records "
+                                "the batch: every run, its status and outputs")
+    runs: list[Run] = Field(min_length=1)
+
+
+# -- loading and checking ---------------------------------------------------------------------
+
+
+@dataclass
+class RunPlan:
+    """A run with its paths resolved (relative to the manifest's folder)."""
+
+    name: str
+    index: int
+    scheme: str | None  # the scheme file (a shipped id is resolved to its file)
+    actuals: list[str]  # one file, or one per period
+    responses: dict[str | None, str]  # survey id (None: every survey) → file
+    roster: str | None
+    role_column: str | None
+    roles: dict[str, str]  # role as written → scheme file
+    sheet: str | None
+    encoding: str | None
+    outputs: list[tuple[str, str]]  # (format, path with {scheme} still to fill)
+
+    @property
+    def kind(self) -> Literal["scheme", "roster"]:
+        return "roster" if self.roster is not None else "scheme"
+
+
+@dataclass
+class Batch:
+    path: str
+    folder: str
+    period: str | None
+    runs: list[RunPlan]
+    summary: str | None
+    #: every file the batch reads (never written over)
+    inputs: tuple[str, ...]
+
+
+def check_period(period: str) -> str | None:
+    """Why ``period`` cannot be a period label (it is used in file names), or None."""
+    text = period.strip()
+    if not text or text in (".", "..") or _UNSAFE.search(text) or len(text) > 100:
+        return (f"{period!r} cannot be a period label: it is used in file names, so give a "
+                "short label such as 2024-06 without / \\ : * ? \" < > |")
+    return None
+
+
+def _read_text(path: str) -> str:
+    try:
+        if os.path.isdir(path):
+            raise InputUnreadable(f"{path}: is a folder, not a manifest")
+        size = os.path.getsize(path)
+        if size > MAX_MANIFEST_BYTES:
+            raise InputUnreadable(f"{path}: the manifest is {size} bytes; over "
+                                  f"{MAX_MANIFEST_BYTES} bytes is not a manifest")
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise InputUnreadable(f"{path}: cannot read the manifest: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ManifestInvalid([Finding(path, line, col, "error", "encoding",
+                                       "the manifest is not UTF-8 text")]) from None
+
+
+class _Errors:
+    """Stands in for a ValidationError with some of its errors (for validation_findings)."""
+
+    def __init__(self, errors: list[Any]) -> None:
+        self._errors = errors
+
+    def errors(self) -> list[Any]:
+        return self._errors
+
+
+def _model_at(loc: Sequence[Any]) -> type[BaseModel]:
+    names = [p for p in loc if isinstance(p, str)]
+    if names and names[-1] == "outputs":
+        return Outputs
+    if names and names[-1] == "runs":
+        return Run
+    return Manifest
+
+
+def _validation_findings(exc: ValidationError, located: Located) -> list[Finding]:
+    """Pydantic's errors as ``file:line:col`` findings: the scheme loader's mapping, with
+    unknown fields suggested from the manifest's own fields."""
+    from kpiscore.scheme.load import validation_findings
+
+    findings = []
+    rest = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if err["type"] != "extra_forbidden":
+            rest.append(err)
+            continue
+        model = _model_at(loc[:-1])
+        fields = [f.alias or name for name, f in model.model_fields.items()]
+        got = str(loc[-1])
+        close = difflib.get_close_matches(got, fields, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(fields)}"
+        line, col = located.where(loc, key=True)
+        findings.append(Finding(located.path, line, col, "error", "unknown-field",
+                                f"unknown field {got!r} ({hint})"))
+    findings += validation_findings(_Errors(rest), located)
+    return sorted(findings, key=lambda f: (f.line, f.column))
+
+
+def _fields(template: str) -> list[str]:
+    return _FIELD.findall(template)
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Replace ``{field}`` by its value (fields without a value are left as they are)."""
+    return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def safe_name(text: str) -> str:
+    """``text`` usable as (part of) a file name."""
+    cleaned = _UNSAFE.sub("_", text).strip()
+    return cleaned.lstrip(".") or "_"
+
+
+def _is_path(ref: str) -> bool:
+    return ref.lower().endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref
+
+
+def load_manifest(path: str, *, period: str | None = None) -> Batch:
+    """Read, validate and resolve a manifest.
+
+    ``period`` (the command line's ``--period``) overrides the manifest's.
+    Raises :class:`ManifestInvalid` (findings at ``file:line:col``) or
+    :class:`InputUnreadable` (no such file).
+    """
+    from kpiscore.scheme.yamlload import YamlProblems, load_yaml
+
+    text = _read_text(path)
+    try:
+        located = load_yaml(text, path)
+    except YamlProblems as exc:
+        raise ManifestInvalid(exc.findings) from None
+    if not isinstance(located.data, dict):
+        raise ManifestInvalid([Finding(path, 1, 1, "error", "not-a-mapping",
+                                       "a manifest is a mapping with runs: (a list of runs)")])
+    try:
+        manifest = Manifest.model_validate(located.data)
+    except ValidationError as exc:
+        raise ManifestInvalid(_validation_findings(exc, located)) from None
+    return _plan(manifest, located, path, period)
+
+
+def _plan(manifest: Manifest, located: Located, path: str, period: str | None) -> Batch:
+    if period is not None and check_period(period):
+        raise ValueError(check_period(period))
+    planner = _Planner(manifest, located, path, period)
+    runs = [planner.run(i, run) for i, run in enumerate(manifest.runs)]
+    summary = None
+    if manifest.summary is not None:
+        summary = planner.resolve(("summary",), manifest.summary, INPUT_FIELDS, None)
+    planner.check_outputs(runs, summary)
+    if planner.findings:
+        unique = {(f.line, f.column, f.message): f for f in planner.findings}
+        raise ManifestInvalid(sorted(unique.values(), key=lambda f: (f.line, f.column)))
+    return Batch(path, planner.folder, planner.label, runs, summary,
+                 tuple(planner.inputs.values()))
+
+
+def _key(path: str) -> str:
+    return os.path.normcase(os.path.normpath(path))
+
+
+class _Planner:
+    """Resolves a validated manifest's paths and checks what pydantic cannot."""
+
+    def __init__(self, manifest: Manifest, located: Located, path: str,
+                 period: str | None) -> None:
+        self.manifest = manifest
+        self.located = located
+        self.folder = os.path.dirname(path)
+        self.findings: list[Finding] = []
+        self.inputs: dict[str, str] = {_key(path): path}  # every input: key → path
+        self.names: dict[str, int] = {}
+        self.label = period.strip() if period is not None else None
+        if self.label is None and manifest.period is not None:
+            why = check_period(manifest.period)
+            if why:
+                self.problem(("period",), "bad-value", why)
+            self.label = manifest.period.strip()
+
+    def problem(self, loc: Path, code: str, message: str) -> None:
+        self.findings.append(self.located.finding(loc, code, message))
+
+    def resolve(self, loc: Path, template: str, allowed: Sequence[str],
+                run: str | None) -> str:
+        """``template`` with its fields filled, relative to the manifest's folder."""
+        for name in _fields(template):
+            if name not in allowed:
+                close = difflib.get_close_matches(name, list(allowed), n=1)
+                hint = f"did you mean {{{close[0]}}}? " if close else ""
+                self.problem(loc, "bad-value", f"{{{name}}} is not a field ({hint}fields "
+                             "here: " + ", ".join("{" + a + "}" for a in allowed) + ")")
+            elif name == "period" and self.label is None:
+                self.problem(loc, "missing-period", f"{template!r} uses {{period}}, but "
+                             "there is no period: add period: to the manifest or pass "
+                             "--period")
+        values = {"period": self.label or "", "name": run or ""}
+        return os.path.normpath(os.path.join(self.folder, fill(template, values)))
+
+    def input(self, loc: Path, template: str) -> str:
+        path = self.resolve(loc, template, INPUT_FIELDS, None)
+        self.inputs.setdefault(_key(path), path)
+        return path
+
+    def scheme(self, loc: Path, ref: str) -> str:
+        """A scheme file (relative to the manifest), or a shipped scheme's id → its file."""
+        if _is_path(ref) or os.path.exists(os.path.join(self.folder, ref)):
+            return self.input(loc, ref)
+        from kpiscore.library import entries, find
+
+        try:
+            path = str(find(ref).path)
+        except InputUnreadable as exc:
+            close = difflib.get_close_matches(ref, [e.id for e in entries()], n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            self.problem(loc, "unknown-scheme",
+                         f"{exc} ({hint}a scheme file's name ends in .yaml)")
+            return ref
+        self.inputs.setdefault(_key(path), path)
+        return path
+
+    def run(self, i: int, run: Run) -> RunPlan:
+        base: Path = ("runs", i)
+        name = run.name.strip()
+        if not name or name in (".", "..") or _UNSAFE.search(run.name):
+            self.problem(base + ("name",), "bad-value", f"{run.name!r} cannot name a run: "
+                         "it is used in file names, so avoid / \\ : * ? \" < > | and "
+                         "control characters")
+        key = name.casefold()
+        if key in self.names:
+            self.problem(base + ("name",), "duplicate-run", f"two runs are named "
+                         f"{run.name!r} (the other is run {self.names[key] + 1})")
+        self.names.setdefault(key, i)
+        plan = RunPlan(name, i, None, [], {}, None, run.role_column, {}, run.sheet,
+                       run.encoding, [])
+        if run.roster is None:
+            assert run.scheme is not None and run.actuals is not None
+            plan.scheme = self.scheme(base + ("scheme",), run.scheme)
+            if isinstance(run.actuals, str):
+                plan.actuals = [self.input(base + ("actuals",), run.actuals)]
+            else:
+                plan.actuals = [self.input(base + ("actuals", k), a)
+                                for k, a in enumerate(run.actuals)]
+                if not plan.actuals:
+                    self.problem(base + ("actuals",), "bad-value", "actuals: names no file")
+            if isinstance(run.responses, str):
+                plan.responses = {None: self.input(base + ("responses",), run.responses)}
+            else:
+                for survey, item in (run.responses or {}).items():
+                    plan.responses[survey] = self.input(base + ("responses", survey), item)
+        else:
+            plan.roster = self.input(base + ("roster",), run.roster)
+            for role, ref in (run.schemes or {}).items():
+                plan.roles[role] = self.scheme(base + ("schemes", role), ref)
+        chosen = run.outputs if run.outputs is not None else self.manifest.outputs
+        where: Path = base + ("outputs",) if run.outputs is not None else ("outputs",)
+        if chosen is None or not chosen.items():
+            self.problem(base, "no-outputs", f"run {run.name!r} writes nothing: give it "
+                         "outputs: (json, jsonl, csv, xlsx), or give the manifest outputs: "
+                         "for every run")
+            return plan
+        several = len({_key(r) for r in plan.roles.values()}) > 1
+        for fmt, template in chosen.items():
+            plan.outputs.append((fmt, self.resolve(where + (fmt,), template, OUTPUT_FIELDS,
+                                                   name)))
+            if several and "{scheme}" not in template:
+                self.problem(where + (fmt,) if run.outputs is not None else base + ("schemes",),
+                             "needs-scheme-field", f"run {run.name!r} scores several "
+                             f"schemes, so its {fmt} output {template!r} needs {{scheme}} in "
+                             "its name (one file per scheme)")
+        return plan
+
+    def check_outputs(self, runs: Sequence[RunPlan], summary: str | None) -> None:
+        """No two outputs in one file, and no output over an input."""
+        writers: dict[str, list[tuple[RunPlan, str, Path]]] = {}
+        for plan in runs:
+            own = self.manifest.runs[plan.index].outputs is not None
+            for fmt, target in plan.outputs:
+                at: Path = ("runs", plan.index, "outputs", fmt) if own else ("outputs", fmt)
+                if _key(target) in self.inputs or _same_file(target, self.inputs.values()):
+                    self.problem(at, "output-over-input", f"{plan.name}: the {fmt} output "
+                                 f"{target} is an input of the batch; kpiscore never writes "
+                                 "over an input")
+                else:
+                    writers.setdefault(_key(target), []).append((plan, fmt, at))
+        for target, who in writers.items():
+            if len(who) > 1:
+                listed = ", ".join(f"{p.name!r}" for p, _, _ in who)
+                for _, fmt, at in who:
+                    self.problem(at, "duplicate-output", f"the {fmt} output {target} is "
+                                 f"written by the runs {listed}: add {{name}} or {{scheme}} "
+                                 "to the file name")
+        if summary is not None and (_key(summary) in writers or _key(summary) in self.inputs):
+            self.problem(("summary",), "duplicate-output", f"the summary {summary} is also "
+                         "an input or an output of a run")
+
+
+def _same_file(target: str, inputs: Iterable[str]) -> bool:
+    if not os.path.exists(target):
+        return False
+    return any(os.path.exists(p) and os.path.samefile(p, target) for p in inputs)
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    """What became of one run."""
+
+    name: str
+    kind: str
+    #: ok: every row scored · errors: written, some rows could not be scored ·
+    #: failed: nothing was written
+    status: Literal["ok", "errors", "failed"] = "ok"
+    rows: int = 0
+    scored: int = 0
+    written: list[str] = field(default_factory=list)
+    problem: str | None = None
+    schemes: list[str] = field(default_factory=list)  # scheme ids scored
+    #: roster rows no scheme could score (unknown or blank role, invalid scheme)
+    unassigned: list[PersonResult] = field(default_factory=list)
+
+    @property
+    def failed_rows(self) -> int:
+        return self.rows - self.scored
+
+
+@dataclass
+class BatchResult:
+    batch: Batch
+    runs: list[RunResult]
+    summary_written: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every run scored every row, else 1 (findings)."""
+        from kpiscore.cli.exitcodes import ExitCode
+
+        ok = all(r.status == "ok" for r in self.runs)
+        return int(ExitCode.OK if ok else ExitCode.FINDINGS)
+
+
+class Reporter:
+    """What a batch tells its caller as it goes; the CLI prints it. Every method is
+    optional (the defaults do nothing)."""
+
+    def run_started(self, plan: RunPlan, number: int, count: int) -> None:
+        """Run ``number`` (1-based) of ``count`` starts."""
+
+    def message(self, text: str, level: Literal["info", "warning", "error"]) -> None:
+        """A diagnostic line: a scheme warning, a row error, why a run failed."""
+
+    def writing(self, run: RunPlan, what: str, done: int, total: int) -> None:
+        """A long output is being written: ``done`` of ``total`` people (the report)."""
+
+    def run_finished(self, result: RunResult) -> None:
+        """A run is done (written or failed)."""
+
+
+def run_batch(batch: Batch, reporter: Reporter | None = None) -> BatchResult:
+    """Score every run of ``batch``; a run that fails does not stop the others."""
+    reporter = reporter or Reporter()
+    out = BatchResult(batch, [])
+    claimed: dict[str, str] = {}  # output file → run that wrote it (for {scheme} clashes)
+    for number, plan in enumerate(batch.runs, start=1):
+        reporter.run_started(plan, number, len(batch.runs))
+        result = RunResult(plan.name, plan.kind)
+        try:
+            if plan.roster is None:
+                _run_scheme(batch, plan, result, reporter, claimed)
+            else:
+                _run_roster(batch, plan, result, reporter, claimed)
+        except SchemeInvalid as exc:
+            for f in exc.findings:
+                reporter.message(str(f), "error")
+            errors = sum(1 for f in exc.findings if f.severity == "error")
+            _fail(result, f"the scheme is invalid ({errors} error{'s' * (errors != 1)} above)")
+        except InputUnreadable as exc:
+            _fail(result, str(exc))
+        except (OSError, ValueError) as exc:  # writing: a full disk, permissions, an input
+            _fail(result, f"cannot write the outputs: {exc}")
+        except Exception as exc:  # a bug must not cost the other runs their outputs
+            _fail(result, f"internal error: {type(exc).__name__}: {exc}")
+        reporter.run_finished(result)
+        out.runs.append(result)
+    if batch.summary is not None:
+        from kpiscore.outputs.writers import atomic_output, dumps
+
+        os.makedirs(os.path.dirname(batch.summary) or ".", exist_ok=True)
+        with atomic_output(batch.summary, batch.inputs) as fh:
+            fh.write(dumps(summary_dict(out)) + "\n")
+        out.summary_written = batch.summary
+    return out
+
+
+def _fail(result: RunResult, problem: str) -> None:
+    result.status = "failed"
+    result.problem = problem
+    result.written = []
+
+
+def _load(path: str) -> LoadedScheme:
+    from kpiscore.scheme.load import load_scheme
+
+    if not os.path.exists(path):
+        raise InputUnreadable(f"{path}: no such scheme file")
+    return load_scheme(path)
+
+
+def _report_rows(plan: RunPlan, results: Sequence[PersonResult], reporter: Reporter) -> None:
+    """Row errors on the reporter, each (cell, message) once, at most MAX_ROW_MESSAGES."""
+    said: set[tuple[str, str]] = set()
+    shown = hidden = 0
+    for r in results:
+        if r.status == "ok":
+            continue
+        who = r.id or f"row {r.row}"
+        for e in r.errors:
+            if (e.where, e.message) in said:
+                continue
+            said.add((e.where, e.message))
+            if shown < MAX_ROW_MESSAGES:
+                reporter.message(f"{plan.name}: {e.where}: {e.message} [{who}]", "error")
+                shown += 1
+            else:
+                hidden += 1
+    if hidden:
+        reporter.message(f"{plan.name}: … and {hidden} more row error(s): every error is in "
+                         "the outputs (errors column, 错误 sheet)", "error")
+
+
+def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Reporter,
+                claimed: dict[str, str]) -> None:
+    from kpiscore.api import evaluate_file
+
+    assert plan.scheme is not None and plan.actuals
+    loaded = _load(plan.scheme)
+    for warning in loaded.warnings:
+        reporter.message(str(warning), "warning")
+    for path in plan.actuals + list(plan.responses.values()):
+        if not os.path.exists(path):
+            raise InputUnreadable(f"{path}: no such file")
+    report = evaluate_file(loaded, plan.actuals, encoding=plan.encoding, sheet=plan.sheet,
+                           responses=plan.responses or None)
+    for p in report.problems:
+        reporter.message(f"{plan.name}: {p.where}: {p.message}", "error")
+    _report_rows(plan, report.results, reporter)
+    result.schemes = [report.scheme_id]
+    result.rows = len(report.results)
+    result.scored = report.summary.ok
+    targets = [(fmt, fill(path, {"scheme": safe_name(report.scheme_id)}), report, loaded)
+               for fmt, path in plan.outputs]
+    result.written = _write(batch, plan, targets, claimed, reporter)
+    if result.scored < result.rows or report.problems:
+        result.status = "errors"
+
+
+@dataclass
+class _Part:
+    """The people of a roster scored with one scheme."""
+
+    ref: str
+    roles: list[str]
+    loaded: LoadedScheme | None = None
+    problem: str | None = None
+    binding: Any = None
+    results: list[PersonResult] = field(default_factory=list)
+
+
+def _role_key(text: str) -> str:
+    from kpiscore.base.numbers import normalise_text
+
+    return normalise_text(text).casefold()
+
+
+def _run_roster(batch: Batch, plan: RunPlan, result: RunResult, reporter: Reporter,
+                claimed: dict[str, str]) -> None:
+    from kpiscore.api import make_report
+
+    assert plan.roster is not None
+    parts = _roster_parts(plan, reporter)
+    if not os.path.exists(plan.roster):
+        raise InputUnreadable(f"{plan.roster}: no such roster file")
+    unassigned = _score_roster(plan, parts)
+    targets: list[tuple[str, str, Report, LoadedScheme]] = []
+    ids: dict[str, str] = {}
+    for part in parts.values():
+        if part.loaded is None:
+            continue
+        report = make_report(part.loaded, plan.roster, part.results)
+        sid = report.scheme_id
+        if sid in ids:
+            raise InputUnreadable(f"the schemes {ids[sid]} and {part.ref} have the same id "
+                                  f"{sid!r}: their outputs would be one file")
+        ids[sid] = part.ref
+        _report_rows(plan, report.results, reporter)
+        result.schemes.append(sid)
+        result.rows += len(report.results)
+        result.scored += report.summary.ok
+        for fmt, path in plan.outputs:
+            targets.append((fmt, fill(path, {"scheme": safe_name(sid)}), report, part.loaded))
+    for person in unassigned[:MAX_ROW_MESSAGES]:
+        who = person.id or f"row {person.row}"
+        for e in person.errors:
+            reporter.message(f"{plan.name}: {e.where}: {e.message} [{who}]", "error")
+    if len(unassigned) > MAX_ROW_MESSAGES:
+        reporter.message(f"{plan.name}: … and {len(unassigned) - MAX_ROW_MESSAGES} more "
+                         "people without a scheme (all are in the batch summary)", "error")
+    result.unassigned = unassigned
+    result.rows += len(unassigned)
+    if not targets:
+        problems = "; ".join(f"{'、'.join(p.roles)}: {p.problem}" for p in parts.values())
+        raise InputUnreadable(f"no scheme of the roster could be used ({problems})")
+    result.written = _write(batch, plan, targets, claimed, reporter)
+    if result.scored < result.rows or any(p.problem for p in parts.values()):
+        result.status = "errors"
+        bad = [p for p in parts.values() if p.problem]
+        if bad:
+            result.problem = "; ".join(f"{'、'.join(p.roles)}: {p.problem}" for p in bad)
+
+
+def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
+    """The roster's schemes, loaded: one part per scheme file, with its roles."""
+    parts: dict[str, _Part] = {}
+    for role, ref in plan.roles.items():
+        parts.setdefault(_key(ref), _Part(ref, [])).roles.append(role)
+    for part in parts.values():
+        try:
+            part.loaded = _load(part.ref)
+        except SchemeInvalid as exc:
+            for f in exc.findings:
+                reporter.message(str(f), "error")
+            part.problem = f"its scheme {part.ref} is invalid"
+        except InputUnreadable as exc:
+            part.problem = str(exc)
+        else:
+            for warning in part.loaded.warnings:
+                reporter.message(str(warning), "warning")
+            compiled = part.loaded.compiled
+            if compiled.grouped or compiled.survey_of:
+                part.problem = (f"its scheme {compiled.scheme.id} combines several rows per "
+                                "person (raters, periods or surveys); score it in a run of "
+                                "its own (scheme: and actuals:)")
+                part.loaded = None
+        if part.problem:
+            reporter.message(f"{plan.name}: {'、'.join(part.roles)}: {part.problem}", "error")
+    return parts
+
+
+def _score_roster(plan: RunPlan, parts: dict[str, _Part]) -> list[PersonResult]:
+    """Score each roster row with its role's scheme (into its part); return the rows
+    no scheme could score."""
+    from kpiscore.io.cells import is_blank
+    from kpiscore.io.readers import open_actuals
+    from kpiscore.score.engine import cell_text, header_key, header_variants
+
+    assert plan.roster is not None and plan.role_column is not None
+    by_role = {_role_key(role): part for part in parts.values() for role in part.roles}
+    known = [role for part in parts.values() for role in part.roles]
+    unassigned: list[PersonResult] = []
+    seen: dict[str, int] = {}
+    wanted = header_key(plan.role_column)
+    with open_actuals(plan.roster, encoding=plan.encoding, sheet=plan.sheet) as table:
+        header = table.header
+        role_col = next((i for i, h in enumerate(header)
+                         if not is_blank(h) and wanted in header_variants(h)), None)
+        if role_col is None:
+            shown = ", ".join(repr(str(h)) for h in header if not is_blank(h))
+            raise InputUnreadable(f"{plan.roster}: no column {plan.role_column!r} naming each "
+                                  f"person's role (the headers are {shown})")
+        for part in parts.values():
+            if part.loaded is not None:
+                part.binding = part.loaded.compiled.bind(header, table.where, skip=[role_col])
+        person_cols = _person_columns(header, [p for p in parts.values() if p.binding])
+        for row, where in table.people():
+            number = row.number
+            cells = row.values
+            said = cell_text(cells[role_col]) if role_col < len(cells) else None
+            found = by_role.get(_role_key(said)) if said is not None else None
+            if found is None or found.binding is None or found.loaded is None:
+                if said is None:
+                    why = f"{plan.role_column} is blank: no scheme for this person"
+                elif found is None:
+                    close = difflib.get_close_matches(said, known, n=1, cutoff=0.5)
+                    hint = f"did you mean {close[0]!r}? " if close else ""
+                    why = (f"{plan.role_column} {said!r} has no scheme in the manifest "
+                           f"({hint}roles: {', '.join(known)})")
+                else:
+                    why = f"{plan.role_column} {said!r}: {found.problem}"
+                got = [cell_text(cells[c]) if c is not None and c < len(cells) else None
+                       for c in person_cols]
+                unassigned.append(PersonResult(number, got[0], got[1], got[2], status="error",
+                                               errors=[RowError(where(role_col), why)]))
+                continue
+            person = found.loaded.compiled.evaluate(found.binding, number, cells, where,
+                                                    row.percent.__contains__)
+            if person.id is not None:  # ids are unique in the whole roster
+                key = "".join(person.id.split())
+                if key in seen:
+                    person.errors.append(RowError(
+                        where(found.binding.id_col or 0),
+                        f"duplicate id {person.id!r} (also on row {seen[key]})"))
+                    person.status = "error"
+                    person.total = person.grade = person.pay = None
+                else:
+                    seen[key] = number
+            found.results.append(person)
+    return unassigned
+
+
+def _person_columns(header: Sequence[Any], parts: Sequence[_Part]) -> list[int | None]:
+    """Id, name and department columns of a roster (for rows no scheme scores)."""
+    for part in parts:
+        b = part.binding
+        return [b.id_col, b.name_col, b.dept_col]
+    from kpiscore.scheme.models import Columns
+    from kpiscore.score.engine import header_key
+
+    defaults = Columns()
+    keys = [header_key(h) for h in header]
+    out: list[int | None] = []
+    for names in (defaults.id, defaults.name, defaults.department):
+        wanted = {header_key(n) for n in names}
+        out.append(next((i for i, k in enumerate(keys) if k in wanted), None))
+    return out
+
+
+def _write(batch: Batch, plan: RunPlan,
+           targets: Sequence[tuple[str, str, Report, LoadedScheme]],
+           claimed: dict[str, str], reporter: Reporter) -> list[str]:
+    """Write every output of a run; all are renamed into place only once all are written."""
+    from kpiscore.outputs.report_xlsx import write_report
+    from kpiscore.outputs.writers import (
+        atomic_output,
+        atomic_path,
+        write_csv,
+        write_json,
+        write_jsonl,
+    )
+
+    writers: dict[str, Callable[[Report, Any], None]] = {
+        "json": write_json, "jsonl": write_jsonl, "csv": write_csv}
+    for _, path, _, _ in targets:
+        key = os.path.normcase(os.path.abspath(path))
+        if key in claimed and claimed[key] != plan.name:
+            raise ValueError(f"{path} was already written by run {claimed[key]!r} of this "
+                             "batch")
+    order = {fmt: k for k, fmt in enumerate(FORMATS)}
+    written = []
+    with ExitStack() as stack:
+        for fmt, path, report, loaded in sorted(targets, key=lambda t: order[t[0]]):
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            if fmt == "xlsx":
+                tmp = stack.enter_context(atomic_path(path, batch.inputs))
+                write_report(tmp, report, loaded, period=batch.period,
+                             progress=_progress(reporter, plan, os.path.basename(path)))
+            else:
+                fh = stack.enter_context(atomic_output(path, batch.inputs))
+                writers[fmt](report, fh)
+            written.append(path)
+    for path in written:
+        claimed[os.path.normcase(os.path.abspath(path))] = plan.name
+    return written
+
+
+# -- telling what happened --------------------------------------------------------------------
+
+
+def _progress(reporter: Reporter, plan: RunPlan, what: str) -> Callable[[int, int], None]:
+    def tell(done: int, total: int) -> None:
+        reporter.writing(plan, what, done, total)
+
+    return tell
+
+
+def _relative(path: str, folder: str) -> str:
+    try:
+        return os.path.relpath(path, folder or ".").replace(os.sep, "/")
+    except ValueError:  # another drive (Windows)
+        return path
+
+
+def summary_dict(out: BatchResult) -> dict[str, Any]:
+    """The batch summary file: the same manifest and inputs give the same bytes."""
+    b = out.batch
+    runs = []
+    for r in out.runs:
+        runs.append({
+            "name": r.name, "kind": r.kind, "status": r.status, "schemes": r.schemes,
+            "rows": r.rows, "scored": r.scored, "errors": r.failed_rows,
+            "outputs": [_relative(p, b.folder) for p in r.written],
+            "problem": r.problem,
+            "unassigned": [{"row": p.row, "id": p.id, "name": p.name,
+                            "department": p.department,
+                            "errors": [e.to_dict() for e in p.errors]}
+                           for p in r.unassigned],
+        })
+    return {
+        "kpiscore_batch": SUMMARY_VERSION,
+        "manifest": os.path.basename(b.path),
+        "period": b.period,
+        "ok": out.exit_code == 0,
+        "runs": runs,
+        "totals": _totals(out),
+    }
+
+
+def _totals(out: BatchResult) -> dict[str, int]:
+    return {"runs": len(out.runs),
+            "ok": sum(r.status == "ok" for r in out.runs),
+            "errors": sum(r.status == "errors" for r in out.runs),
+            "failed": sum(r.status == "failed" for r in out.runs),
+            "rows": sum(r.rows for r in out.runs),
+            "scored": sum(r.scored for r in out.runs)}
+
+
+def run_line(r: RunResult) -> str:
+    """One line of the summary for a run (without its status word)."""
+    if r.status == "failed":
+        return f"{r.name}: {r.problem}"
+    text = f"{r.name}: {r.rows} row{'s' * (r.rows != 1)}, {r.scored} scored"
+    if r.failed_rows:
+        text += f", {r.failed_rows} could not be scored"
+    if r.problem:
+        text += f" ({r.problem})"
+    if r.written:
+        text += " → " + _paths(r.written)
+    return text
+
+
+def _paths(paths: Sequence[str]) -> str:
+    """``out/a.json, out/a.csv`` as ``out/a.{json,csv}`` (files of one name together)."""
+    groups: dict[str, list[str]] = {}
+    for p in paths:
+        stem, ext = os.path.splitext(p)
+        groups.setdefault(stem, []).append(ext.lstrip("."))
+    return ", ".join(f"{stem}.{exts[0]}" if len(exts) == 1 else f"{stem}.{{{','.join(exts)}}}"
+                     for stem, exts in groups.items())
+
+
+def total_line(out: BatchResult) -> str:
+    t = _totals(out)
+    text = (f"kpiscore batch: {t['runs']} run{'s' * (t['runs'] != 1)}: {t['ok']} ok, "
+            f"{t['errors']} with rows that could not be scored, {t['failed']} failed; "
+            f"{t['rows']} rows, {t['scored']} scored")
+    if out.batch.period:
+        text += f" (period {out.batch.period})"
+    return text

@@ -1,0 +1,280 @@
+"""Terminal rendering with rich (imported only for ``--format table``).
+
+Headers and labels come from :mod:`kpiscore.base.i18n` in the language the CLI chose
+(``--lang``, else the locale); scheme titles are shown as the scheme writes
+them. rich measures East Asian wide characters as two cells, so Chinese
+columns line up.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from kpiscore.base.i18n import DEFAULT, t
+from kpiscore.base.numbers import round_half_up
+from kpiscore.score.results import Report
+
+
+def current_lang(lang: str | None = None) -> str:
+    """``lang``, else the language of the running kpiscore command, else English."""
+    if lang is not None:
+        return lang
+    import click
+
+    from kpiscore.base.i18n import META_KEY, normalise
+
+    ctx = click.get_current_context(silent=True)
+    return normalise(ctx.meta.get(META_KEY)) if ctx is not None else DEFAULT
+
+
+def print_table(report: Report, *, color: bool, lang: str | None = None) -> None:
+    lang = current_lang(lang)
+    # force_terminal: --color always must colour a pipe too; never must not
+    console = Console(no_color=not color, force_terminal=color or None, highlight=False,
+                      soft_wrap=False)
+    p = report.precision
+    # the title on a line of its own: a table title wraps to the table's width
+    console.print(f"{report.scheme_title} ({report.scheme_id})", style="italic", markup=False)
+    table = Table()
+    table.add_column(t("row", lang), justify="right", style="dim")
+    table.add_column(t("id", lang), no_wrap=True)
+    table.add_column(t("name", lang))
+    table.add_column(t("department", lang))
+    if report.results and report.results[0].dimensions and len(report.results[0].dimensions) > 1:
+        dims = report.results[0].dimensions
+    else:
+        dims = []
+    for d in dims:
+        table.add_column(d.title, justify="right", no_wrap=True)
+    table.add_column(t("total", lang), justify="right", style="bold", no_wrap=True)
+    if report.has_grades:
+        table.add_column(t("grade", lang), no_wrap=True)
+    if report.has_pay:
+        table.add_column(t("pay", lang), justify="right")
+    table.add_column(t("status", lang), no_wrap=True)
+    for r in report.results:
+        row = [str(r.row), r.id or "", r.name or "", r.department or ""]
+        for d in r.dimensions if dims else []:
+            row.append("" if d.contribution is None else str(round_half_up(d.contribution, p)))
+        row.append("" if r.total is None else str(round_half_up(r.total, p)))
+        if report.has_grades:
+            row.append(r.grade or "")
+        if report.has_pay:
+            row.append("" if r.pay is None else str(round_half_up(r.pay, report.pay_precision)))
+        if r.status == "ok":
+            row.append(t("status.veto", lang) if r.vetoes else t("status.ok", lang))
+        else:
+            row.append(f"[red]{t('status.error', lang)}[/red] ({len(r.errors)})")
+        table.add_row(*row)
+    console.print(table)
+    s = report.summary
+    stats = t("summary.rows", lang, rows=s.rows, ok=s.ok, error=s.error)
+    if s.mean is not None:
+        stats += t("summary.stats", lang, mean=round_half_up(s.mean, p),
+                   min=round_half_up(s.min, p), max=round_half_up(s.max, p))  # type: ignore[arg-type]
+    console.print(stats, markup=False)
+    for r in report.results:
+        for v in r.vetoes:
+            console.print(t("veto.for", lang, id=r.id, reason=v.reason, outcome=v.outcome),
+                          markup=False)
+
+
+def print_library(entries: list[Any], *, color: bool, lang: str | None = None) -> None:
+    lang = current_lang(lang)
+    console = Console(no_color=not color, force_terminal=color or None, highlight=False)
+    table = Table(title=t("library.title", lang, count=len(entries)), title_justify="left")
+    for name in ("id", "title", "roles", "period", "indicators", "origin"):
+        table.add_column(t("library.id" if name == "id" else name, lang),
+                         no_wrap=name in ("id", "indicators"),
+                         justify="right" if name == "indicators" else "left")
+    for e in entries:
+        table.add_row(e.id, e.title, "、".join(e.roles), e.period or "", str(e.indicators),
+                      e.origin or "")
+    console.print(table)
+
+
+def print_scheme(compiled: Any, entry: dict[str, Any], *, color: bool,
+                 lang: str | None = None) -> None:
+    from kpiscore.base.numbers import plain
+    from kpiscore.scheme.describe import rule_summary
+
+    lang = current_lang(lang)
+    console = Console(no_color=not color, force_terminal=color or None, highlight=False)
+    s = compiled.scheme
+    console.print(f"[bold]{s.title}[/bold] ({s.id})")
+    for label, value in (("file", entry["file"]), ("roles", "、".join(s.roles)),
+                         ("period", s.period), ("origin", s.origin), ("source", s.source)):
+        if value:
+            console.print(f"  {t(label, lang)}: {value}")
+    if s.description:
+        console.print(f"  {s.description}")
+    table = Table(title_justify="left")
+    for name in ("dimension", "indicator", "weight", "target", "full", "scoring"):
+        table.add_column(t(name, lang), justify="right" if name in ("weight", "target", "full")
+                         else "left")
+    for ci in compiled.indicators:
+        target = "" if ci.ind.target is None else f"{plain(ci.ind.target)}{ci.ind.unit}"
+        if ci.ind.better == "lower" and target:
+            target = "≤ " + target
+        table.add_row(ci.dimension, f"{ci.ind.label} ({ci.id})",
+                      f"{plain(round_half_up(ci.weight, 2))}%", target, plain(ci.spec.full),
+                      rule_summary(ci))
+    console.print(table)
+    veto = t("veto", lang)
+    for v in s.vetoes:
+        console.print(f"{veto} {v.title or v.id}: {v.column or v.formula} {v.when} → "
+                      f"{v.outcome}")
+    for ci in compiled.indicators:
+        if ci.ind.veto:
+            console.print(f"{veto} {ci.ind.label}: {ci.ind.veto.when} → {ci.ind.veto.outcome}")
+    if s.grades:
+        console.print(f"{t('grades', lang)}: " + " · ".join(
+            f"{g.name} ≥ {plain(g.min)}" if g.min is not None else g.name for g in s.grades))
+    if s.pay:
+        console.print(f"{t('pay', lang)}: {s.pay.formula}")
+
+
+# -- kpiscore explain / whatif / diff --------------------------------------------------------
+
+_STYLES = {"person": "bold", "section": "bold", "dimension": "bold", "rule": "dim",
+           "formula": "dim", "arithmetic": "cyan", "contribution": "green", "total": "bold",
+           "grade": "bold magenta", "pay": "bold", "error": "red", "vetoed": "bold red"}
+
+
+def _console(color: bool) -> Console:
+    # a pipe or file gets whole lines (no wrapping), a terminal its own width
+    import sys
+
+    wide = None if color or sys.stdout.isatty() else 10_000
+    return Console(no_color=not color, force_terminal=color or None, highlight=False,
+                   width=wide)
+
+
+def print_trace(node: Any, *, color: bool) -> None:
+    """An explanation outline (:func:`kpiscore.explain.trace.outline`) as a tree."""
+    from rich.text import Text
+    from rich.tree import Tree
+
+    def style(n: Any) -> str:
+        return _STYLES.get(n.kind, "")
+
+    def add(parent: Tree, n: Any) -> None:
+        branch = parent.add(Text(n.label, style=style(n)))
+        for c in n.children:
+            add(branch, c)
+
+    tree = Tree(Text(node.label, style=style(node)), guide_style="dim")
+    for child in node.children:
+        add(tree, child)
+    _console(color).print(tree)
+
+
+def _signed(value: Any, precision: int) -> str:
+    v = round_half_up(value, precision)
+    return f"+{v}" if v > 0 else str(v)
+
+
+def print_whatif(w: Any, *, color: bool, lang: str | None = None) -> None:
+    from kpiscore.base.numbers import plain
+
+    lang = current_lang(lang)
+    console = _console(color)
+    p = w.precision
+    who = " ".join(x for x in (w.subject_id, w.name) if x)
+    goal = w.goal
+    if goal.grade is not None:
+        console.print(t("whatif.goal.grade", lang, grade=goal.grade, total=plain(goal.total)),
+                      markup=False)
+    else:
+        console.print(t("whatif.goal.total", lang, total=plain(goal.total)), markup=False)
+    grade = f" ({w.grade})" if w.grade else ""
+    now = t("whatif.now", lang, total="—" if w.total is None else round_half_up(w.total, p),
+            grade=grade)
+    console.print(f"{who}: {now}", markup=False)
+    if w.reached:
+        console.print(t("whatif.reached", lang, who=who), markup=False)
+        return
+
+    def shown(v: Any, unit: str = "") -> str:
+        if v is None:
+            return ""
+        if isinstance(v, str):
+            return v
+        text = plain(v) if v == v.quantize(Decimal(1).scaleb(-(p + 2))) \
+            else plain(round_half_up(v, p))
+        return f"{text}{unit}" if unit == "%" else text
+
+    table = Table()
+    table.add_column(t("indicator", lang))
+    table.add_column(t("whatif.actual", lang), justify="right", no_wrap=True)
+    table.add_column(t("whatif.needed", lang), justify="right")
+    table.add_column(t("whatif.points", lang), justify="right", no_wrap=True)
+    table.add_column(t("whatif.then", lang), justify="right", no_wrap=True)
+    for a in w.answers:
+        now_points = shown(a.points_now)
+        if a.reachable:
+            needed = shown(a.needed, a.unit)
+            points = f"{now_points} → {shown(a.points_then)}"
+            then = str(round_half_up(a.total_then, p)) + (f" {a.grade_then}" if a.grade_then
+                                                          else "")
+        else:
+            needed = f"[dim]{t('whatif.unreachable', lang)}[/dim]"
+            points = now_points
+            then = "" if a.best_total is None else f"≤ {round_half_up(a.best_total, p)}"
+        table.add_row(escape(f"{a.title} ({a.id})"), escape(shown(a.current, a.unit)),
+                      needed if not a.reachable else escape(needed), points, escape(then))
+    console.print(table)
+    reachable = sum(1 for a in w.answers if a.reachable)
+    console.print(t("whatif.summary", lang, reachable=reachable, count=len(w.answers)),
+                  markup=False)
+
+
+def print_diff(c: Any, *, color: bool, changed_only: bool = False, old_name: str = "",
+               new_name: str = "", lang: str | None = None) -> None:
+    lang = current_lang(lang)
+    console = _console(color)
+    p = c.precision
+    old, new = t("diff.old", lang), t("diff.new", lang)
+    for label, name, title, ident in ((old, old_name, c.old_title, c.old_id),
+                                      (new, new_name, c.new_title, c.new_id)):
+        console.print(f"{label}: {name} — {title} ({ident})" if name else
+                      f"{label}: {title} ({ident})", markup=False)
+    table = Table()
+    table.add_column(t("row", lang), justify="right", style="dim")
+    table.add_column(t("id", lang), no_wrap=True)
+    table.add_column(t("name", lang))
+    table.add_column(f"{old} {t('total', lang)}", justify="right", no_wrap=True)
+    table.add_column(f"{new} {t('total', lang)}", justify="right", no_wrap=True)
+    table.add_column(t("diff.change", lang), justify="right", no_wrap=True)
+    table.add_column(t("grade", lang), no_wrap=True)
+    missing = t("diff.missing", lang)
+    for m in c.moves:
+        if changed_only and not (c.moved(m) or m.old_grade != m.new_grade):
+            continue
+        change = "" if m.change is None else _signed(m.change, p)
+        if m.change is not None and c.moved(m):
+            change = f"[{'green' if m.change > 0 else 'red'}]{change}[/]"
+        if m.old_grade == m.new_grade:
+            grade = escape(m.new_grade or "")
+        else:
+            grade = f"[bold]{escape(m.old_grade or '—')} → {escape(m.new_grade or '—')}[/bold]"
+        table.add_row(str(m.row), escape(m.id or ""), escape(m.name or ""),
+                      missing if m.old_total is None else str(round_half_up(m.old_total, p)),
+                      missing if m.new_total is None else str(round_half_up(m.new_total, p)),
+                      change, grade)
+    console.print(table)
+    s = c.summary()
+    line = t("diff.moved", lang, people=s["compared"], moved=s["moved"], up=s["up"],
+             down=s["down"], same=s["unchanged"])
+    if s["mean_change"] is not None:
+        line += t("diff.mean", lang, mean=_signed(s["mean_change"], p))
+    console.print(line, markup=False)
+    console.print(t("diff.grades", lang, count=s["grade_changes"]), markup=False)
+    for g in s["grade_moves"]:
+        console.print(t("diff.grade_move", lang, old=g["from"] or "—", new=g["to"] or "—",
+                        count=g["count"]), markup=False)

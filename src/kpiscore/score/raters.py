@@ -1,0 +1,345 @@
+"""Raters (001 客服主管, 003 奖金系数): each rater scores the card; the totals are weighted.
+
+A scheme's ``raters`` names the kinds of rater (self 30%, supervisor 70%; peers,
+customers …, any number of each with ``multiple``). The actuals give
+
+- **rows**: a rater column (``评价人``), one row per person and rater; or
+- **columns**: one row per person, each rated column once per rater, its
+  header suffixed with the rater: ``以客户为中心(自评)``, ``以客户为中心-上级``
+  (several raters of one kind: ``态度(同事1)``, ``态度(同事2)``).
+
+Only the ``rated`` indicators are read per rater; the others (objective
+actuals, inputs, veto flags) are given once and shared: on any of the
+person's rows (two rows giving different values is an error naming both
+cells), or in their plain column.
+
+Every rater's rating is scored on its own. Several raters of one kind are
+averaged into that kind's points; the combined points of each indicator are
+the weighted mean of the kinds' points, so the combined total is the weighted
+mean of the kinds' totals: self 95, supervisor 80 at 30/70 → 84.50. A kind
+with no rating is an error, or with ``missing: reweight`` the weights of the
+kinds present are scaled up to 100 (and the output says so).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, plain, round_half_up
+from kpiscore.io.cells import BadValue, is_blank, read_number
+from kpiscore.score.results import RatersResult, RatingResult, RoleResult, RowError, VetoResult
+
+if TYPE_CHECKING:
+    from kpiscore.scheme.models import Raters
+    from kpiscore.score.engine import Binding, CompiledScheme, Reading, Scored
+
+_SUFFIX = re.compile(r"^(?P<base>.+?)\s*(?:[(\[【（](?P<in>[^()\[\]【】（）]+)[)\]】）]"
+                     r"|[-_@·:：]\s*(?P<after>[^-_@·:：]+))\s*$")
+
+
+def squash(text: object) -> str:
+    """A header or name compared without case, width or spaces."""
+    return re.sub(r"\s+", "", normalise_text(str(text))).casefold()
+
+
+class RoleNames:
+    """Recognise a rater kind from the text of a rater cell or a header suffix."""
+
+    def __init__(self, raters: Raters) -> None:
+        self.raters = raters
+        self.names: dict[str, int] = {}
+        for k, role in enumerate(raters.roles):
+            for name in [role.id, role.title or role.id, *role.names]:
+                self.names.setdefault(squash(name), k)
+
+    def find(self, text: str, numbered: bool = False) -> tuple[int, str] | None:
+        """The kind ``text`` names and the rater's number within it (``同事2`` → "2")."""
+        key = squash(text)
+        if key in self.names:
+            return self.names[key], ""
+        m = re.match(r"^(.*?)(\d+)$", key)
+        if numbered and m and m.group(1) in self.names:
+            k = self.names[m.group(1)]
+            if self.raters.roles[k].multiple:
+                return k, m.group(2)
+        return None
+
+    def known(self) -> str:
+        return ", ".join(r.title or r.id for r in self.raters.roles)
+
+
+def find_column(header: Sequence[Any], candidates: Sequence[str],
+                taken: Sequence[int] = ()) -> int | None:
+    """The first column whose whole header is one of ``candidates``."""
+    wanted = {squash(c) for c in candidates}
+    for i, h in enumerate(header):
+        if i not in taken and not is_blank(h) and squash(h) in wanted:
+            return i
+    return None
+
+
+def suffixed_columns(compiled: CompiledScheme, header: Sequence[Any],
+                     names: RoleNames) -> dict[tuple[int, str], dict[str, int]]:
+    """Rated columns written once per rater: ``{(kind, number): {field key: column}}``."""
+    rated = [f for f in compiled.fields if f.key in compiled.rated]
+    bases = {squash(h): f.key for f in rated for h in f.headers}
+    out: dict[tuple[int, str], dict[str, int]] = {}
+    for i, h in enumerate(header):
+        if is_blank(h):
+            continue
+        m = _SUFFIX.match(normalise_text(str(h)))
+        if not m:
+            continue
+        key = bases.get(squash(m.group("base")))
+        who = names.find(m.group("in") or m.group("after") or "", numbered=True)
+        if key is not None and who is not None:
+            out.setdefault(who, {}).setdefault(key, i)
+    return out
+
+
+@dataclass
+class Cell:
+    """A cell of a virtual row: its value, where it is, and its percent format."""
+
+    value: Any
+    where: str
+    percent: bool = False
+
+
+@dataclass
+class VirtualRow:
+    """One rater's row for one person, assembled from one or more real rows."""
+
+    cells: list[Cell]
+    columns: dict[str, int]
+    problems: list[RowError]
+    row: int
+
+    def read(self, compiled: CompiledScheme, injected: Any) -> Reading:
+        from kpiscore.score.engine import Binding
+
+        binding = Binding(dict(self.columns), 0, 1, 2, list(self.problems))
+        values = [c.value for c in self.cells]
+        percent = {i for i, c in enumerate(self.cells) if c.percent}
+        cells = self.cells
+
+        def where(i: int) -> str:
+            return cells[i].where
+
+        return compiled.read(binding, self.row, values, where, percent.__contains__, injected)
+
+
+def same_value(a: Cell, b: Cell, numeric: bool) -> bool:
+    """Whether two cells give the same value (``95%`` and 0.95 formatted as a percent do)."""
+    if numeric:
+        try:
+            return read_number(a.value, a.percent) == read_number(b.value, b.percent)
+        except BadValue:
+            pass
+    return normalise_text(str(a.value)) == normalise_text(str(b.value))
+
+
+@dataclass
+class Source:
+    """A real row of a person: its cells and how to name them."""
+
+    row: int
+    cells: list[Any]
+    percent: frozenset[int]
+    where: Callable[[int, int], str]  # (column, row) → sheet!cell
+
+    def at(self, col: int) -> str:
+        """sheet!cell of a column of this row."""
+        return self.where(col, self.row)
+
+    def cell(self, col: int | None) -> Cell:
+        value = self.cells[col] if col is not None and col < len(self.cells) else None
+        return Cell(value, self.where(col or 0, self.row), col in self.percent)
+
+
+def virtual_row(compiled: CompiledScheme, binding: Binding, own: Source,
+                rows: Sequence[Source], rated_cols: dict[str, int] | None,
+                errors: list[RowError]) -> VirtualRow:
+    """A rater's row: rated values from ``own`` (its row, or with ``rated_cols`` its
+    suffixed columns), shared values from whichever of ``rows`` gives them."""
+    person = [own.cell(binding.id_col)]
+    for col in (binding.name_col, binding.dept_col):
+        found = next((r.cell(col) for r in rows if col is not None
+                      and not is_blank(r.cell(col).value)), own.cell(col))
+        person.append(found if col is not None else Cell(None, ""))
+    cells = list(person)
+    columns: dict[str, int] = {}
+    for f in compiled.fields:
+        if f.key in compiled.rated:
+            col = rated_cols.get(f.key) if rated_cols is not None else binding.columns.get(f.key)
+            if col is None:
+                continue
+            chosen = own.cell(col)
+        else:
+            col = binding.columns.get(f.key)
+            if col is None:
+                continue
+            given = [r.cell(col) for r in rows if not is_blank(r.cell(col).value)]
+            chosen = given[0] if given else own.cell(col)
+            for other in given[1:]:
+                if not same_value(given[0], other, f.numeric):
+                    errors.append(RowError(other.where, f"{f.label} is given twice with "
+                                           f"different values ({given[0].where} and "
+                                           f"{other.where}); a shared actual is given once",
+                                           f.key))
+                    break
+        columns[f.key] = len(cells)
+        cells.append(chosen)
+    return VirtualRow(cells, columns, list(binding.problems), own.row)
+
+
+# -- combining ---------------------------------------------------------------------------
+
+
+@dataclass
+class Part:
+    """One rating: a rater's reading of a person in one period, scored."""
+
+    role: int
+    reading: Reading
+    scored: list[Scored]
+    source: str
+    row: int
+    period: str | None
+    vetoes: list[VetoResult] = field(default_factory=list)
+
+    @property
+    def points(self) -> list[Decimal | None]:
+        return [s.points for s in self.scored]
+
+
+def mean(values: Sequence[Decimal]) -> Decimal:
+    """The mean of ``values``, summed in sorted order so that it does not depend on the
+    order of the rows."""
+    return sum(sorted(values), ZERO) / len(values)
+
+
+@dataclass
+class Combined:
+    """Raters combined for one person and period."""
+
+    scored: list[Scored]
+    role_points: dict[int, list[Decimal | None]]  # kind → each indicator's mean points
+    applied: dict[int, Decimal]  # kind → weight used, percent
+    missing: list[int]
+    errors: list[RowError]
+
+
+def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Combined:
+    """Weigh the ratings of one person in one period into each indicator's points;
+    ``where`` names the person (for a missing rater)."""
+    from kpiscore.score.engine import Scored
+
+    raters = compiled.scheme.raters
+    assert raters is not None
+    roles = raters.roles
+    by_role: dict[int, list[Part]] = {}
+    for p in parts:
+        by_role.setdefault(p.role, []).append(p)
+    missing = [k for k in range(len(roles)) if k not in by_role]
+    errors: list[RowError] = []
+    present = [k for k in range(len(roles)) if k in by_role]
+    if missing and (raters.missing == "error" or not present):
+        names = ", ".join(roles[k].title or roles[k].id for k in missing)
+        errors.append(RowError(where, f"no rating by {names} (raters: " + ", ".join(
+            f"{r.title or r.id} {plain(r.weight)}%" for r in roles) + "); set raters.missing: "
+            "reweight to combine the raters present", None))
+    weight = sum((roles[k].weight for k in present), ZERO)
+    applied = {k: roles[k].weight * HUNDRED / weight for k in present} if weight else {}
+    role_points: dict[int, list[Decimal | None]] = {}
+    for k in present:
+        points: list[Decimal | None] = []
+        for i in range(len(compiled.indicators)):
+            got = [p.scored[i].points for p in by_role[k]]
+            points.append(None if any(g is None for g in got)
+                          else mean([g for g in got if g is not None]))
+        role_points[k] = points
+    scored: list[Scored] = []
+    precision = compiled.scheme.precision
+    for i in range(len(compiled.indicators)):
+        every = [p.scored[i] for p in parts]
+        actuals = {_key(s.actual) for s in every}
+        actual = every[0].actual if len(actuals) == 1 and every else None
+        per_role = [role_points[k][i] for k in present]
+        if not present or any(v is None for v in per_role):
+            scored.append(Scored(actual, None, "no usable actual"))
+            continue
+        values = [v for v in per_role if v is not None]
+        if len(set(values)) == 1 and len({s.explanation for s in every}) == 1:
+            scored.append(Scored(actual, values[0], every[0].explanation, every[0].survey))
+            continue
+        total = sum((roles[k].weight * v for k, v in zip(present, values, strict=True)), ZERO)
+        combined = total / weight
+        shown = " · ".join(_role_text(roles[k].title or roles[k].id, by_role[k], i, v,
+                                      precision) for k, v in zip(present, values, strict=True))
+        mix = " + ".join(f"{plain(round_half_up(applied[k], precision + 2))}% × "
+                         f"{_num(v, precision)}" for k, v in zip(present, values, strict=True))
+        scored.append(Scored(actual, combined, f"{shown}: {mix} = {_num(combined, precision)}"
+                             f" → {_num(combined, precision)}"))
+    return Combined(scored, role_points, applied, missing, errors)
+
+
+def _key(actual: object) -> str:
+    return repr(actual)
+
+
+def _num(value: Decimal, precision: int) -> str:
+    if value == value.quantize(Decimal(1).scaleb(-(precision + 2))):
+        return plain(value)
+    return plain(round_half_up(value, precision))
+
+
+def _role_text(title: str, parts: Sequence[Part], i: int, points: Decimal,
+               precision: int) -> str:
+    if len(parts) == 1:
+        actual = parts[0].scored[i].actual
+        shown = actual if isinstance(actual, str) else (
+            _num(actual, precision) if actual is not None else "—")
+        return f"{title} {shown} → {_num(points, precision)}"
+    each = ", ".join(_num(p.scored[i].points or ZERO, precision) for p in parts)
+    return f"{title} ×{len(parts)} ({each}) mean {_num(points, precision)}"
+
+
+def block(compiled: CompiledScheme, combos: Sequence[Combined],
+          parts: Sequence[Part]) -> RatersResult:
+    """The ``raters`` block of a result: each kind's ratings, totals and weights."""
+    raters = compiled.scheme.raters
+    assert raters is not None
+    roles: list[RoleResult] = []
+    for k, role in enumerate(raters.roles):
+        ratings = []
+        for p in parts:
+            if p.role != k:
+                continue
+            total = compiled.subtotal(p.points)
+            ratings.append(RatingResult(p.source, p.row, p.period, total, [
+                (ci.id, s.actual, s.points)
+                for ci, s in zip(compiled.indicators, p.scored, strict=True)
+                if ci.id in compiled.rated]))
+        totals: list[Decimal] = []
+        for c in combos:
+            if k in c.role_points:
+                sub = compiled.subtotal(c.role_points[k])
+                if sub is None:
+                    totals = []
+                    break
+                totals.append(sub)
+        total = mean(totals) if totals and len(totals) == sum(
+            1 for c in combos if k in c.role_points) else None
+        weights = [c.applied.get(k, ZERO) for c in combos]
+        applied = mean(weights) if any(k in c.applied for c in combos) else None
+        roles.append(RoleResult(role.id, role.title or role.id, role.weight, applied,
+                                total, ratings))
+    missing = sorted({k for c in combos for k in c.missing})
+    return RatersResult(raters.missing, raters.missing == "reweight" and bool(missing)
+                        and any(c.applied for c in combos),
+                        [raters.roles[k].id for k in missing], roles)
