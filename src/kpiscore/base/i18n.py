@@ -15,7 +15,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from kpiscore.base.numbers import readable
 
 #: The languages kpiscore speaks; the first is the default.
 LANGS = ("en", "zh")
@@ -343,3 +350,84 @@ def wrap(text: str, width: int) -> list[str]:
             line, used = line + token, used + w
         out.append(line.rstrip())
     return out
+
+
+# -- localized texts --------------------------------------------------------------------
+
+_LANG: ContextVar[str] = ContextVar("kpiscore_lang", default=DEFAULT)
+
+
+def current() -> str:
+    """The language texts are rendered in now (see :func:`using`)."""
+    return _LANG.get()
+
+
+@contextmanager
+def using(lang: str) -> Iterator[None]:
+    """Render :class:`Text` in ``lang`` inside the block (the CLI wraps each command)."""
+    token = _LANG.set(normalise(lang))
+    try:
+        yield
+    finally:
+        _LANG.reset(token)
+
+
+class Phrase(NamedTuple):
+    """One sentence or phrase in every language kpiscore speaks, with ``{placeholders}``
+    (the same in each). Calling it with values gives a :class:`Text`."""
+
+    en: str
+    zh: str
+
+    def pick(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def __call__(self, precision: int = 2, /, **values: object) -> Text:
+        return Text(self, values, precision)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A phrase and the values in it, rendered in a language only when it is shown.
+
+    Values may be numbers (shown exact when short, else rounded to ``precision``),
+    words (a :class:`Phrase`), other texts, plain strings, or None (shown as nothing).
+    Readers of the numbers (explain) use :meth:`value`; ``str()`` renders in the
+    current language.
+    """
+
+    phrase: Phrase
+    values: Mapping[str, object]
+    precision: int = 2
+
+    def value(self, name: str) -> object:
+        return self.values.get(name)
+
+    def render(self, lang: str) -> str:
+        template = self.phrase.pick(lang)
+        if not self.values:
+            return template
+        return template.format_map({k: _show(v, lang, self.precision)
+                                    for k, v in self.values.items()})
+
+    def __str__(self) -> str:
+        return self.render(_LANG.get())
+
+
+def _show(value: object, lang: str, precision: int) -> str:
+    if isinstance(value, Decimal):
+        return readable(value, precision)
+    if isinstance(value, Text):
+        return value.render(lang)
+    if isinstance(value, Phrase):
+        return value.pick(lang)
+    if value is None:
+        return ""
+    return str(value)
+
+
+def render(value: str | Text, lang: str | None = None) -> str:
+    """A message that may be a :class:`Text` or already plain text, in ``lang``."""
+    if isinstance(value, Text):
+        return value.render(_LANG.get() if lang is None else lang)
+    return value

@@ -90,3 +90,14 @@ def plain(value: Decimal) -> str:
     if value == integral:
         return format(integral, "f")
     return format(value.normalize(), "f")
+
+
+def readable(value: Decimal, precision: int) -> str:
+    """A number inside a sentence: exact when it has at most ``precision + 2`` decimals
+    (7.84, 1.5625), else rounded half up to ``precision`` (89.33 for 89.3333…)."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -(precision + 2):
+        return plain(value)  # short already (the common case: no arithmetic)
+    if round_half_up(value, precision + 2) == value:  # 1.562500000 is exactly 1.5625
+        return plain(value)
+    return plain(round_half_up(value, precision))
