@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from kpiscore.base.i18n import Text
 
 Severity = Literal["error", "warning"]
 
@@ -17,7 +20,7 @@ class Finding:
     column: int
     severity: Severity
     code: str
-    message: str
+    message: str | Text
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.column}"
@@ -30,7 +33,7 @@ class Finding:
             "column": self.column,
             "severity": self.severity,
             "code": self.code,
-            "message": self.message,
+            "message": str(self.message),
         }
 
 
@@ -48,12 +51,3 @@ class SchemeInvalid(KpiscoreError):
 
 class InputUnreadable(KpiscoreError):
     """An input file cannot be read at all (missing, wrong format, bad encoding)."""
-
-
-class CellError(KpiscoreError):
-    """A value in the actuals cannot be used; ``where`` is ``sheet!cell``."""
-
-    def __init__(self, where: str, message: str) -> None:
-        self.where = where
-        self.message = message
-        super().__init__(f"{where}: {message}")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from kpiscore.base.numbers import readable
+from kpiscore.base.numbers import plain, readable
 
 #: The languages kpiscore speaks; the first is the default.
 LANGS = ("en", "zh")
@@ -382,15 +382,15 @@ class Phrase(NamedTuple):
     def pick(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
 
-    def __call__(self, precision: int = 2, /, **values: object) -> Text:
+    def __call__(self, precision: int | None = None, /, **values: object) -> Text:
         return Text(self, values, precision)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Text:
     """A phrase and the values in it, rendered in a language only when it is shown.
 
-    Values may be numbers (shown exact when short, else rounded to ``precision``),
+    Values may be numbers (exact; with a ``precision``: exact when short, else rounded),
     words (a :class:`Phrase`), other texts, plain strings, or None (shown as nothing).
     Readers of the numbers (explain) use :meth:`value`; ``str()`` renders in the
     current language.
@@ -398,14 +398,14 @@ class Text:
 
     phrase: Phrase
     values: Mapping[str, object]
-    precision: int = 2
+    precision: int | None = None
 
     def value(self, name: str) -> object:
         return self.values.get(name)
 
     def render(self, lang: str) -> str:
         template = self.phrase.pick(lang)
-        if not self.values:
+        if not self.values and "{" not in template:
             return template
         return template.format_map({k: _show(v, lang, self.precision)
                                     for k, v in self.values.items()})
@@ -414,10 +414,36 @@ class Text:
         return self.render(_LANG.get())
 
 
-def _show(value: object, lang: str, precision: int) -> str:
+OR = Phrase(" or ", " 或 ")
+
+
+@dataclass(frozen=True, slots=True)
+class Alternatives:
+    """Names quoted and joined by "or" in the language of the text they are in."""
+
+    names: tuple[str, ...]
+
+    def render(self, lang: str) -> str:
+        return OR.pick(lang).join(repr(n) for n in self.names)
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """Parts (texts, numbers, words) shown one after the other with ``sep`` between."""
+
+    parts: tuple[object, ...]
+    sep: str | Phrase = ", "
+    precision: int | None = None
+
+    def render(self, lang: str) -> str:
+        sep = self.sep.pick(lang) if isinstance(self.sep, Phrase) else self.sep
+        return sep.join(_show(p, lang, self.precision) for p in self.parts)
+
+
+def _show(value: object, lang: str, precision: int | None) -> str:
     if isinstance(value, Decimal):
-        return readable(value, precision)
-    if isinstance(value, Text):
+        return plain(value) if precision is None else readable(value, precision)
+    if isinstance(value, (Text, Alternatives, Joined)):
         return value.render(lang)
     if isinstance(value, Phrase):
         return value.pick(lang)

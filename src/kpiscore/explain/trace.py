@@ -13,8 +13,6 @@ some actuals replaced (``kpiscore whatif``).
 
 from __future__ import annotations
 
-import copy
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,11 +21,15 @@ from typing import TYPE_CHECKING, Any
 from kpiscore.base.errors import KpiscoreError
 from kpiscore.base.i18n import DEFAULT, t
 from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, plain, round_half_up
-from kpiscore.score.results import FORMAT_VERSION, PersonResult, RowError, VetoResult
+from kpiscore.io.table import Table
+from kpiscore.outputs.records import FORMAT_VERSION, error_dict
+from kpiscore.scheme.compile import CompiledScheme
+from kpiscore.score.binding import Binding
+from kpiscore.score.results import PersonResult, Report, RowError, VetoResult
+from kpiscore.score.scorer import Scorer
 
 if TYPE_CHECKING:
     from kpiscore.scheme.load import LoadedScheme
-    from kpiscore.score.engine import Binding, CompiledIndicator, CompiledScheme
 
 
 class PersonNotFound(KpiscoreError):
@@ -41,7 +43,7 @@ class PersonNotFound(KpiscoreError):
 class Subject:
     """One person's row of an actuals file, bound to a compiled scheme."""
 
-    compiled: CompiledScheme
+    scorer: Scorer
     binding: Binding
     row: int
     cells: list[Any]
@@ -50,11 +52,9 @@ class Subject:
     source: str
     result: PersonResult
 
-    def indicator(self, key: str) -> CompiledIndicator:
-        for ci in self.compiled.indicators:
-            if ci.id == key:
-                return ci
-        raise KeyError(key)
+    @property
+    def compiled(self) -> CompiledScheme:
+        return self.scorer.compiled
 
     def evaluate(self, overrides: Mapping[str, Decimal | str] | None = None) -> PersonResult:
         """Score the row again, with the actuals of some indicators replaced.
@@ -62,41 +62,8 @@ class Subject:
         An override takes the place of what the row says (or of what the
         indicator's formula computes): the rest of the row is held as it is.
         """
-        compiled, binding = self.compiled, self.binding
-        if not overrides:
-            return compiled.evaluate(binding, self.row, self.cells, self.where,
-                                     self.percent.__contains__)
-        from kpiscore.score.engine import Binding, Field
-
-        cells = list(self.cells)
-        columns = dict(binding.columns)
-        fields = list(compiled.fields)
-        order = list(compiled.formula_order)
-        percent = set(self.percent)
-        for key, value in overrides.items():
-            index = next(k for k, ci in enumerate(compiled.indicators) if ci.id == key)
-            ci = compiled.indicators[index]
-            col = columns.get(key)
-            if col is None:
-                # a computed actual (or an absent column): a virtual cell of its own
-                cells.append(None)
-                col = len(cells) - 1
-                columns[key] = col
-                fields = [f for f in fields if f.key != key]
-                fields.append(Field(key, ci.ind.label, [], ci.rule.numeric, ci.spec.lowest,
-                                    ci.spec.highest))
-                order = [k for k in order if k != index]
-            while len(cells) <= col:
-                cells.append(None)
-            cells[col] = value
-            percent.discard(col)
-        twin = copy.copy(compiled)
-        twin.fields = fields
-        twin.formula_order = order
-        bound = Binding(columns, binding.id_col, binding.name_col, binding.dept_col,
-                        binding.problems)
-        frozen = frozenset(percent)
-        return twin.evaluate(bound, self.row, cells, self.where, frozen.__contains__)
+        return self.scorer.score_row(self.binding, self.row, self.cells, self.where,
+                                     self.percent.__contains__, overrides=overrides)
 
     def inputs(self) -> dict[str, Decimal]:
         """The row's raw input values (``inputs:`` of the scheme) that can be read."""
@@ -115,30 +82,28 @@ class Subject:
         return out
 
 
-def find_person(loaded: LoadedScheme, actuals: str | os.PathLike[str], person: str, *,
-                encoding: str | None = None, sheet: str | None = None,
-                max_bytes: int | None = None) -> Subject:
-    """The row of ``actuals`` whose id is ``person`` (the first one, if repeated).
+def find_person(loaded: LoadedScheme, table: Table, person: str) -> Subject:
+    """The row of ``table`` whose id is ``person`` (the first one, if repeated).
 
     Raises :class:`PersonNotFound`, or :class:`~kpiscore.base.errors.InputUnreadable`
-    when the file cannot be read.
+    when the table cannot be read.
     """
-    from kpiscore.io.readers import open_actuals
+    from kpiscore.score.evaluate import binding_for
+    from kpiscore.score.people import each_person
 
     compiled = loaded.compiled
-    size: dict[str, Any] = {} if max_bytes is None else {"max_bytes": max_bytes}
-    with open_actuals(actuals, encoding=encoding, sheet=sheet, **size) as table:
-        binding = compiled.bind(table.header, table.where)
-        for row, where in table.people():
-            number = row.number
-            result = compiled.evaluate(binding, number, row.values, where,
-                                       row.percent.__contains__)
-            if pick([result], person) is not None:
-                return Subject(compiled, binding, number, list(row.values), where,
-                               frozenset(row.percent), os.path.basename(os.fspath(actuals)),
-                               result)
-    raise PersonNotFound(t("msg.no_person", DEFAULT, id=person,
-                           file=os.path.basename(os.fspath(actuals))))
+    scorer = Scorer(compiled)
+    binding = binding_for(compiled, table)
+    wanted = same_id(person)
+    for found in each_person([table], [binding.id_col]):
+        if found.id is not None and same_id(found.id) == wanted:
+            src = found.sources[0]
+            row = src.row
+            result = scorer.score_row(binding, row.number, row.values, src.where,
+                                      row.percent.__contains__)
+            return Subject(scorer, binding, row.number, list(row.values), src.where,
+                           frozenset(row.percent), table.source, result)
+    raise PersonNotFound(t("msg.no_person", DEFAULT, id=person, file=table.source))
 
 
 # -- the trace -------------------------------------------------------------------------
@@ -287,7 +252,7 @@ class Trace:
             "person": {"row": self.row, "id": self.id, "name": self.name,
                        "department": self.department},
             "status": self.status,
-            "errors": [e.to_dict() for e in self.errors],
+            "errors": [error_dict(e) for e in self.errors],
         }
         if self.has_sections:
             doc["sections"] = [group(s) for s in self.groups]
@@ -330,23 +295,9 @@ class Trace:
         return doc
 
 
-def _rule_line(ci: CompiledIndicator, actual: Decimal | str | None) -> str:
-    """The rule's own explanation (without the engine's weighting suffix)."""
-    if actual is None:
-        return ""
-    try:
-        if isinstance(actual, str):
-            return str(ci.rule.score_answer(actual, ci.spec)[1])  # type: ignore[attr-defined]
-        return ci.rule.score(actual, ci.spec)[1]
-    except ValueError as exc:  # an unknown level: the row's errors say where
-        return str(exc)
-
-
 def build_trace(compiled: CompiledScheme, result: PersonResult, *, source: str = "",
                 inputs: Mapping[str, Decimal] | None = None) -> Trace:
     """The trace of ``result``, which ``compiled`` produced."""
-    from kpiscore.scheme.describe import rule_summary
-
     s = compiled.scheme
     by_id = {r.id: r for r in result.indicators}
     steps: dict[str, IndicatorStep] = {}
@@ -354,10 +305,10 @@ def build_trace(compiled: CompiledScheme, result: PersonResult, *, source: str =
         r = by_id[ci.id]
         steps[ci.id] = IndicatorStep(
             ci.id, ci.ind.label, ci.dimension, ci.ind.unit, ci.ind.better, ci.ind.target,
-            ci.ind.formula, r.actual, ci.rule.kind, rule_summary(ci),  # type: ignore[attr-defined]
-            _rule_line(ci, r.actual), r.points, ci.spec.full, ci.local_weight,
+            ci.ind.formula, r.actual, ci.rule.kind, str(ci.rule.summary(s.precision)),
+            "" if r.step is None else str(r.step), r.points, ci.spec.full, ci.local_weight,
             ci.section_weight, ci.weight, r.contribution, r.explanation,
-            _survey_line(getattr(r, "survey", None)))
+            None if r.survey is None else str(r.survey.describe()))
     dims: list[GroupStep] = []
     for g, gr in zip(compiled.dimensions, result.dimensions, strict=True):
         members = [steps[compiled.indicators[k].id] for k in g.members]
@@ -396,15 +347,16 @@ def build_trace(compiled: CompiledScheme, result: PersonResult, *, source: str =
             grade_below = min(mins) if mins else None
 
     pay_values: dict[str, Decimal] = {}
-    if s.pay is not None and compiled.pay_formula is not None:
-        known = dict(getattr(result, "env", None) or {})
+    pay_formula = compiled.pay_lines[0][1] if s.pay is not None else None
+    if pay_formula is not None:
+        known = dict(result.env or {})
         for key, value in (inputs or {}).items():
             known.setdefault(key, value)
         for ci in compiled.indicators:
             actual = by_id[ci.id].actual
             if isinstance(actual, Decimal):
                 known.setdefault(ci.id, actual)
-        for name in sorted(compiled.pay_formula.names()):
+        for name in sorted(pay_formula.names()):
             if name == "total":
                 if result.total is not None:
                     pay_values[name] = result.total
@@ -418,28 +370,19 @@ def build_trace(compiled: CompiledScheme, result: PersonResult, *, source: str =
         result.pay, s.pay.formula if s.pay else None, pay_values)
     # parts a scheme may or may not have: forced distribution, a pass mark, ranks,
     # further pay lines, raters, periods
-    distribution = getattr(s, "distribution", None)
-    quota = getattr(result, "quota_grade", None)
+    distribution = s.distribution
+    quota = result.quota_grade
     if distribution is not None and quota is not None:
         trace.distribution, trace.quota_grade, trace.band = distribution.mode, quota, band_name
-    trace.pass_mark = getattr(s, "pass_mark", None)
-    trace.passed = getattr(result, "passed", None)
-    trace.rank = getattr(result, "rank", None)
-    formulas = {line.id: line.formula for line in getattr(s, "pay_lines", None) or []}
+    trace.pass_mark = s.pass_mark
+    trace.passed = result.passed
+    trace.rank = result.rank
+    formulas = {line.id: line.formula for line in s.pay_lines or []}
     trace.pay_lines = [(line, formulas[line.id]) for line in
-                       getattr(result, "pay_lines", None) or [] if line.id in formulas]
-    trace.raters = getattr(result, "raters", None)
-    trace.periods = list(getattr(result, "periods", None) or [])
+                       result.pay_lines or [] if line.id in formulas]
+    trace.raters = result.raters
+    trace.periods = list(result.periods or [])
     return trace
-
-
-def _survey_line(stat: Any) -> str | None:
-    if stat is None:
-        return None
-    try:
-        return str(stat.describe())
-    except (AttributeError, TypeError, AssertionError):  # a result too few answers left
-        return None
 
 
 def trace_person(subject: Subject) -> Trace:
@@ -449,31 +392,24 @@ def trace_person(subject: Subject) -> Trace:
                        inputs=subject.inputs())
 
 
+def same_id(ident: str) -> str:
+    """An id as a person types it for ``--id``: case, width and white space aside."""
+    return "".join(normalise_text(str(ident)).casefold().split())
+
+
 def pick(results: list[PersonResult], person: str) -> PersonResult | None:
     """The result whose id is ``person`` (case and white space aside), first if repeated."""
-    wanted = "".join(normalise_text(str(person)).casefold().split())
-    for r in results:
-        if r.id is not None and "".join(r.id.casefold().split()) == wanted:
-            return r
-    return None
+    wanted = same_id(person)
+    return next((r for r in results if r.id is not None and same_id(r.id) == wanted), None)
 
 
-def explain_person(loaded: LoadedScheme, actuals: str | os.PathLike[str], person: str, *,
-                   encoding: str | None = None, sheet: str | None = None,
-                   max_bytes: int | None = None) -> Trace:
-    """The trace of ``person`` exactly as ``kpiscore evaluate`` scores the whole file
-    (raters, periods, surveys, ranks and forced distribution included).
-
-    Raises :class:`PersonNotFound`, or :class:`~kpiscore.base.errors.InputUnreadable`.
-    """
-    from kpiscore.api import evaluate_file
-
-    size: dict[str, Any] = {} if max_bytes is None else {"max_bytes": max_bytes}
-    report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet, **size)
+def explain_person(loaded: LoadedScheme, report: Report, person: str) -> Trace:
+    """The trace of ``person`` in ``report`` (``loaded`` scored it): exactly what
+    ``kpiscore evaluate`` says, raters, periods, surveys, ranks and forced distribution
+    included. Raises :class:`PersonNotFound`."""
     result = pick(report.results, person)
     if result is None:
-        raise PersonNotFound(t("msg.no_person", DEFAULT, id=person,
-                               file=os.path.basename(os.fspath(actuals))))
+        raise PersonNotFound(t("msg.no_person", DEFAULT, id=person, file=report.source))
     return build_trace(loaded.compiled, result, source=report.source)
 
 

@@ -35,6 +35,7 @@ from kpiscore.base.numbers import plain, round_half_up
 from kpiscore.score.results import IndicatorResult, PersonResult, Rank, Report
 
 if TYPE_CHECKING:
+    from kpiscore.outputs import Options
     from kpiscore.scheme.load import LoadedScheme
 
 #: Cards per card sheet: Excel keeps at most 1026 manual page breaks per sheet.
@@ -255,9 +256,16 @@ def _meta(report: Report, loaded: LoadedScheme | None) -> _Meta:
 Progress = Callable[[int, int], None]
 
 
+def write_xlsx(report: Report, path: str, options: Options) -> None:
+    """The report for people: a summary, the distribution with charts, a sheet per
+    dimension, a printable card per person, and the errors (docs/report.md)."""
+    write_report(path, report, options.loaded, period=options.period,
+                 progress=options.progress)
+
+
 def write_report(path: str, report: Report, loaded: LoadedScheme | None = None, *,
                  period: str | None = None, progress: Progress | None = None) -> None:
-    """Write the report workbook to ``path`` (use :func:`kpiscore.outputs.writers.atomic_path`).
+    """Write the report workbook to ``path`` (use :func:`kpiscore.outputs.files.atomic_path`).
 
     ``loaded`` adds what the results do not carry (units, grades, the scale);
     ``period`` heads the sheets and fills the cards' 考核周期; ``progress`` hears

@@ -17,7 +17,7 @@ from typing import IO
 
 from kpiscore.base.numbers import plain
 from kpiscore.rules.levels import Levels
-from kpiscore.score.engine import CompiledScheme
+from kpiscore.scheme.compile import CompiledScheme
 
 #: Fixed workbook timestamps so the same scheme always gives the same file.
 _EPOCH = _dt.datetime(2024, 1, 1)

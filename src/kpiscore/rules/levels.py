@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kpiscore.base.numbers import normalise_text, plain
 from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.scheme.fields import Number
+from kpiscore.base.fields import Number
 
 
 class Level(BaseModel):

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Literal
 
 from kpiscore.rules.base import Rule, Spec
-from kpiscore.scheme.fields import Number
+from kpiscore.base.fields import Number
 
 
 class PassFail(Rule):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from kpiscore.base.numbers import ONE
 from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.scheme.fields import Number
+from kpiscore.base.fields import Number
 
 
 class PassLine(Rule):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kpiscore.base.numbers import plain
-from kpiscore.score.engine import CompiledScheme
+from kpiscore.scheme.compile import CompiledScheme
 
 
 def rule_summary(ci: Any) -> str:

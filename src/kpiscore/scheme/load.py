@@ -10,29 +10,29 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.errors import Finding, InputUnreadable, SchemeInvalid
-from kpiscore.base.limits import LIMITS, Limits
+from kpiscore.base.limits import Limits
 from kpiscore.scheme.yamlload import Located, Path, YamlProblems, load_yaml
 
-#: A scheme larger than this is refused before parsing (hand-written cards are tiny);
-#: raise it with KPISCORE_MAX_SCHEME_BYTES (see kpiscore.base.limits).
-MAX_SCHEME_BYTES = LIMITS["scheme_bytes"].default
+if TYPE_CHECKING:
+    from kpiscore.scheme.compile import CompiledScheme
+    from kpiscore.scheme.models import Scheme
 
 _UTF16_32 = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoadedScheme:
     """A valid, compiled scheme and the warnings ``validate`` would print."""
 
-    compiled: Any  # CompiledScheme; typed loosely to keep this module import-light
+    compiled: CompiledScheme
     warnings: list[Finding]
 
     @property
-    def scheme(self) -> Any:
+    def scheme(self) -> Scheme:
         return self.compiled.scheme
 
 
@@ -216,8 +216,9 @@ def load_scheme(path: str | os.PathLike[str], limits: Limits | None = None) -> L
     """
     from pydantic import ValidationError
 
+    from kpiscore.scheme import checks
+    from kpiscore.scheme.compile import compile_scheme
     from kpiscore.scheme.models import Scheme
-    from kpiscore.score.engine import compile_scheme
 
     name = os.fspath(path)
     limits = limits or Limits.from_env()
@@ -237,5 +238,8 @@ def load_scheme(path: str | os.PathLike[str], limits: Limits | None = None) -> L
         scheme = Scheme.model_validate(located.data)
     except ValidationError as exc:
         raise SchemeInvalid(validation_findings(exc, located)) from None
-    compiled = compile_scheme(scheme, located, name)
-    return LoadedScheme(compiled, [f for f in compiled.findings if f.severity == "warning"])
+    compiled = compile_scheme(scheme, name)
+    findings = checks.run(compiled, located)
+    if any(f.severity == "error" for f in findings):
+        raise SchemeInvalid(findings)
+    return LoadedScheme(compiled, findings)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from kpiscore.rules import AnyRule, Rule
 from kpiscore.rules.levels import Level
-from kpiscore.scheme.fields import Identifier, Number, Slug, Weight
+from kpiscore.base.fields import Identifier, Number, Slug, Weight
 
 
 class Model(BaseModel):
