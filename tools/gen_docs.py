@@ -313,7 +313,8 @@ def cli_md() -> str:
         "# Command-line reference",
         "",
         GENERATED,
-        "<!-- Source: the click commands in src/kpiscore/cli/ and src/kpiscore/cli/exitcodes.py. -->",
+        "<!-- Source: the click commands in src/kpiscore/cli/ and "
+        "src/kpiscore/cli/exitcodes.py. -->",
         "",
         "Results go to standard output, diagnostics (`sheet!cell: message`,",
         "`file:line:col: severity: message (code)`) to standard error. The JSON,",
