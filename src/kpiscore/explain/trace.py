@@ -83,7 +83,7 @@ class Subject:
                 col = len(cells) - 1
                 columns[key] = col
                 fields = [f for f in fields if f.key != key]
-                fields.append(Field(key, ci.ind.label, [], ci.rule.numeric, ci.spec.lowest,
+                fields.append(Field(key, ci.ind.label, [], not ci.rule.reads_labels, ci.spec.lowest,
                                     ci.spec.highest))
                 order = [k for k in order if k != index]
             while len(cells) <= col:

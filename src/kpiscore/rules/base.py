@@ -63,8 +63,18 @@ class Rule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    #: Whether the rule reads a number (most) or a label such as ``4级`` / ``D`` (levels).
-    numeric: ClassVar[bool] = True
+    #: Whether the rule reads a label such as ``4级`` / ``D`` (levels) rather than a
+    #: number (every other rule). A label-reading indicator's cell is kept as text,
+    #: cannot be summed or averaged, and cannot carry a veto.
+    reads_labels: ClassVar[bool] = False
+    #: Whether the actual *is* the points (a supervisor's rating, ``direct``): its
+    #: valid range is floor..full marks unless the indicator says otherwise, and a
+    #: value outside it is reported as "(a rating runs …)".
+    is_rating: ClassVar[bool] = False
+    #: Whether ``better: higher | lower`` applies. When False (levels, direct: the
+    #: points are the answer's own) the compiler refuses ``better: lower`` and does
+    #: not warn about titles that sound lower-is-better.
+    directional: ClassVar[bool] = True
     #: Whether the indicator must give a ``target``.
     needs_target: ClassVar[bool] = True
     #: Whether the rule divides by the target (a target of 0 is then meaningless).

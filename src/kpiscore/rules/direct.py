@@ -24,6 +24,8 @@ class Direct(Rule):
     kind: Literal["direct"]
 
     needs_target = False
+    is_rating = True
+    directional = False
 
     def default_range(self, spec: Spec) -> tuple[Decimal | None, Decimal | None]:
         return (spec.floor if spec.floor is not None else ZERO, spec.full)

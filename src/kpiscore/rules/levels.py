@@ -75,7 +75,8 @@ class Levels(Rule):
     kind: Literal["levels"]
     levels: list[Level] = Field(min_length=1)
 
-    numeric = False
+    reads_labels = True
+    directional = False
     needs_target = False
 
     def default_full_marks(self) -> Decimal | None:

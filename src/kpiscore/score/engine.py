@@ -776,19 +776,18 @@ class _Compiler:
                               f"reached: the best valid actual earns {plain(best)} (add "
                               "'unreachable-full-marks' to allow if the card means it)",
                               "warning", key=ind.full_marks is None)
-        if ind.veto is not None and not rule.numeric:
+        if ind.veto is not None and rule.reads_labels:
             self.find(path + ("veto",), "bad-veto",
                       f"a veto compares a number, but the {rule.kind} rule reads labels; "  # type: ignore[attr-defined]
                       "put the veto on a numeric column under vetoes:", key=True)
         if ind.veto is not None and ind.veto.outcome == "lowest_grade" and not self.scheme.grades:
             self.find(path + ("veto", "outcome"), "bad-veto",
                       "outcome lowest_grade needs grades: the scheme defines none")
-        if ind.better == "lower" and rule.kind in ("levels", "direct"):  # type: ignore[attr-defined]
+        if ind.better == "lower" and not rule.directional:
             self.find(path, "bad-parameter",
                       f"better: lower does not apply to the {rule.kind} rule: its points are "  # type: ignore[attr-defined]
                       "the rating's own (remove better:)", key=True)
-        if (ind.better == "higher" and rule.numeric and not isinstance(rule, Levels)
-                and rule.kind != "direct"  # type: ignore[attr-defined]
+        if (ind.better == "higher" and rule.directional
                 and _LOWER_IS_BETTER.search(f"{ind.id} {ind.title or ''}")
                 and not _GOOD_SIDE.search(f"{ind.id} {ind.title or ''}")
                 and "higher-is-better" not in ind.allow
@@ -857,10 +856,10 @@ class _Compiler:
             heads = [ind.column] if ind.column else [ind.id] + ([ind.title] if ind.title else [])
             missing = None if ind.if_missing == "error" else ind.if_missing
             out.fields.append(Field(ci.id, f"{ind.label} ({ind.id})" if ind.title else ind.id,
-                                    [header_key(h) for h in heads], ci.rule.numeric,
+                                    [header_key(h) for h in heads], not ci.rule.reads_labels,
                                     ci.spec.lowest, ci.spec.highest,
                                     missing,
-                                    rating=ci.rule.kind == "direct"  # type: ignore[attr-defined]
+                                    rating=ci.rule.is_rating
                                     and ind.min_value is None and ind.max_value is None))
         for inp in self.scheme.inputs:
             heads = [inp.column] if inp.column else [inp.id] + ([inp.title] if inp.title else [])
@@ -1069,7 +1068,7 @@ class _Compiler:
             if ind.formula is not None or ind.column is not None:
                 self.find(ci.path + ("survey",), "survey-source", "an indicator takes its "
                           "actual from a survey, a formula or a column: only one")
-            if not ci.rule.numeric:
+            if ci.rule.reads_labels:
                 self.find(ci.path + ("rule",), "survey-source", "a survey's result is a "
                           f"number; the {ci.rule.kind} rule reads labels")  # type: ignore[attr-defined]
             self.out.survey_of[ci.id] = ind.survey
@@ -1132,7 +1131,7 @@ class _Compiler:
             if ci.ind.rollup is not None and ru is None:
                 self.find(path, "rollup", "rollup needs the scheme's rollup: (which period "
                           "the periods roll into)")
-            elif not ci.rule.numeric and kind in ("sum", "mean"):
+            elif ci.rule.reads_labels and kind in ("sum", "mean"):
                 self.find(path, "rollup", f"{ci.ind.label!r} reads labels, which cannot be "
                           f"{'summed' if kind == 'sum' else 'averaged'}: use mean_points or "
                           "last", key=ci.ind.rollup is None)
