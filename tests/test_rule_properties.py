@@ -27,6 +27,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpiscore.base.errors import SchemeInvalid
+from kpiscore.base.i18n import Text
 from kpiscore.rules import RULES
 from kpiscore.rules.levels import Levels, UnknownLevel
 from kpiscore.scheme.models import Scheme
@@ -310,8 +311,9 @@ def test_points_within_documented_bounds(kind: str, data: st.DataObject) -> None
     case = data.draw(STRATEGIES[kind](), label="case")
     ci = compile_case(case)
     actual = data.draw(actuals(ci, case), label="actual")
-    points, explanation = ci.rule.score(actual, ci.spec)
-    assert isinstance(points, Decimal) and isinstance(explanation, str)
+    points, step = ci.rule.score(actual, ci.spec)
+    assert isinstance(points, Decimal) and isinstance(step, Text)
+    assert isinstance(step.render("en"), str)
     assert points <= upper_bound(ci)
     if ci.spec.floor is not None:
         assert points >= ci.spec.floor
@@ -394,7 +396,7 @@ def test_every_level_is_recognised(config: dict[str, Any]) -> None:
     assert isinstance(ci.rule, Levels)
     for level in config["levels"]:
         for answer in _answers(level):
-            points, _ = ci.rule.score_answer(answer, ci.spec)
+            points, _ = ci.rule.score(answer, ci.spec)
             assert points == level["points"], (answer, level)
         if "level" in level:
             points, _ = ci.rule.score(Decimal(level["level"]), ci.spec)
@@ -413,4 +415,4 @@ def test_a_letter_with_another_levels_label_is_refused(config: dict[str, Any],
     ci = compile_case(Case({"rule": config}))
     assert isinstance(ci.rule, Levels)
     with pytest.raises(UnknownLevel):
-        ci.rule.score_answer(f"{coded_level['code']}{other['label']}", ci.spec)
+        ci.rule.score(f"{coded_level['code']}{other['label']}", ci.spec)

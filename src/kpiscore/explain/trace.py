@@ -335,9 +335,7 @@ def _rule_line(ci: CompiledIndicator, actual: Decimal | str | None) -> str:
     if actual is None:
         return ""
     try:
-        if isinstance(actual, str):
-            return str(ci.rule.score_answer(actual, ci.spec)[1])  # type: ignore[attr-defined]
-        return ci.rule.score(actual, ci.spec)[1]
+        return ci.rule.score(actual, ci.spec)[1].render("en")  # as the engine's line is
     except ValueError as exc:  # an unknown level: the row's errors say where
         return str(exc)
 

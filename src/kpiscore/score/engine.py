@@ -361,11 +361,8 @@ class CompiledScheme:
         if hit is not None:
             return hit
         try:
-            if isinstance(actual, str):
-                assert isinstance(ci.rule, Levels)
-                scored = ci.rule.score_answer(actual, ci.spec)
-            else:
-                scored = ci.rule.score(actual, ci.spec)
+            points, step = ci.rule.score(actual, ci.spec)
+            scored = points, step.render("en")  # the JSON contract is in English
             if len(memo) < _MEMO_SIZE:
                 memo[actual] = scored
             return scored
