@@ -123,7 +123,7 @@ def print_scheme(compiled: Any, entry: dict[str, Any], *, color: bool,
             target = "≤ " + target
         table.add_row(ci.dimension, f"{ci.ind.label} ({ci.id})",
                       f"{plain(round_half_up(ci.weight, 2))}%", target, plain(ci.spec.full),
-                      rule_summary(ci))
+                      rule_summary(ci, lang))
     console.print(table)
     veto = t("veto", lang)
     for v in s.vetoes:

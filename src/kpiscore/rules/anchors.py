@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from itertools import pairwise
 from typing import Literal
 
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import HUNDRED, ZERO
-from kpiscore.rules.base import Check, Rule, Spec, number
+from kpiscore.rules.base import Check, Rule, Spec, exact, number
 from kpiscore.scheme.fields import Number
 
 
@@ -76,6 +76,16 @@ class Anchors(Rule):
                             target=spec.target or ZERO, challenge=self.challenge, percent=pct,
                             full=spec.full, points=points)
 
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(exact(precision, self.baseline, self.challenge, self.baseline_points,
+                             self.target_points, self.challenge_points),
+                       baseline=self.baseline, challenge=self.challenge,
+                       baseline_points=self.baseline_points, target_points=self.target_points,
+                       challenge_points=self.challenge_points)
+
+    def numbers(self) -> Iterable[Decimal]:
+        return (self.baseline, self.challenge)
+
     def best(self, spec: Spec) -> Decimal:
         edge = spec.highest if spec.better == "higher" else spec.lowest
         top = spec.full * self.challenge_points / HUNDRED
@@ -111,3 +121,7 @@ AT_TARGET = Phrase("at the target", "恰为目标值")
 AT_BASELINE = Phrase("at the baseline", "恰为基准值")
 BASELINE_TO_TARGET = Phrase("between baseline and target", "介于基准值与目标值之间")
 TARGET_TO_CHALLENGE = Phrase("between target and challenge", "介于目标值与挑战值之间")
+SUMMARY = Phrase("anchors {baseline}/target/{challenge} → {baseline_points}/{target_points}/"
+                 "{challenge_points}%",
+                 "基准/目标/挑战 {baseline}/目标值/{challenge} → {baseline_points}/"
+                 "{target_points}/{challenge_points}%")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import plain
-from kpiscore.rules.base import Check, Rule, Spec, exact, number
+from kpiscore.rules.base import Check, Rule, Spec, exact, joined, number
 from kpiscore.scheme.fields import Number
 
 
@@ -156,6 +156,15 @@ class Bands(Rule):
         points = spec.floor_or_zero()
         return points, OUTSIDE(p, actual=actual, points=points)
 
+    def summary(self, precision: int) -> Text:
+        items = [ITEM(exact(precision, iv.points), bounds=iv.bounds(), points=iv.points)
+                 for iv in reversed(self.intervals)]
+        return SUMMARY(precision, bands=joined(items))
+
+    def numbers(self) -> Iterable[Decimal]:
+        for b in self.bands:
+            yield from (n for n in (b.at_least, b.above, b.at_most, b.below) if n is not None)
+
     def checks(self, spec: Spec) -> Iterator[Check]:
         ivs = self.intervals
         for a, b in pairwise(ivs):
@@ -232,3 +241,6 @@ AT_MOST = Phrase("≤ {value}", "≤ {value}")
 BELOW = Phrase("< {value}", "< {value}")
 BETWEEN = Phrase("{lo} and {hi}", "{lo} 且 {hi}")
 ANY_VALUE = Phrase("any value", "任意值")
+#: The summary: each band's bounds and points, from the best actuals down.
+ITEM = Phrase("{bounds}→{points}", "{bounds}→{points}")
+SUMMARY = Phrase("bands {bands}", "分档 {bands}")

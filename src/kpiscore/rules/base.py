@@ -7,6 +7,9 @@ A rule says everything that is particular to it, so that nothing outside
   :class:`~kpiscore.base.i18n.Text` whose values are the numbers of the
   arithmetic (as Decimals) and whose words are :class:`~kpiscore.base.i18n.Phrase`
   objects, so the same step reads in English (the JSON contract) or Chinese;
+- :meth:`Rule.summary` says in one line how the indicator is scored;
+- :meth:`Rule.numbers` and :meth:`Rule.choices` tell ``whatif`` and templates
+  what the actuals look like;
 - class-level traits (``reads_labels``, ``is_rating``, ``directional``,
   ``needs_target``, ``divides_by_target``) tell the compiler and the reader
   of a spreadsheet what the rule expects.
@@ -14,7 +17,7 @@ A rule says everything that is particular to it, so that nothing outside
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Literal
@@ -74,7 +77,7 @@ class Rule(BaseModel):
     """Base of every rule's config model (registered by kind in ``kpiscore.rules``).
 
     A subclass documents itself in its class docstring (``docs/rules.md`` is
-    generated from it), implements :meth:`score`, and sets
+    generated from it), implements :meth:`score` and :meth:`summary`, and sets
     the traits below when they differ from the defaults.
     """
 
@@ -115,6 +118,22 @@ class Rule(BaseModel):
         """
         raise NotImplementedError
 
+    def summary(self, precision: int) -> Text:
+        """One line saying how the indicator is scored (``deduct 0.5 per 1 (prorate)``),
+        for ``kpiscore schemes NAME`` and ``kpiscore explain``. The configuration's
+        numbers are shown as written; ``precision`` is the scheme's."""
+        raise NotImplementedError
+
+    def numbers(self) -> Iterable[Decimal]:
+        """The numbers the configuration is written with on the actual's own scale (a
+        unit size, anchors, band bounds; not points). ``whatif`` steps through
+        actuals no coarser than the finest decimal among them."""
+        return ()
+
+    def choices(self) -> list[str] | None:
+        """The answers a template offers in a drop-down list (None: any number)."""
+        return None
+
     def best(self, spec: Spec) -> Decimal:
         """The most points any valid actual can earn (for the unreachable check)."""
         return spec.full
@@ -134,6 +153,8 @@ STOPS_AT_FLOOR = Phrase(", stops at the floor {floor}", ",不低于保底 {floor
 CAPPED_AT_FULL = Phrase(", capped at full marks {full}", ",封顶满分 {full}")
 OVER_CAP = Phrase(", over the cap {cap}", ",超过封顶 {cap}")
 BELOW_FLOOR = Phrase(", below the floor {floor}", ",低于保底 {floor}")
+#: Items of a list, as a summary shows them (``levels 1级=10, 2级=15``).
+LIST = Phrase("{head}, {tail}", "{head},{tail}")
 
 
 def better_word(spec: Spec) -> Phrase:
@@ -156,8 +177,8 @@ def number(actual: Decimal | str, kind: str) -> Decimal:
 
 
 def exact(precision: int, *numbers: Decimal | None) -> int:
-    """A precision at which every one of ``numbers`` is shown exactly as written (the
-    configuration is shown as the scheme writes it, never rounded), at least ``precision``."""
+    """A precision at which every one of ``numbers`` is shown exactly as written (a
+    summary shows the configuration, never a rounded form of it), at least ``precision``."""
     places = precision
     for n in numbers:
         if n is None:
@@ -166,3 +187,13 @@ def exact(precision: int, *numbers: Decimal | None) -> int:
         if isinstance(exponent, int) and exponent < -(places + 2):
             places = -exponent - 2
     return places
+
+
+def joined(items: list[Text]) -> Text | None:
+    """The items as one list text (``a, b, c``), None when there are none."""
+    if not items:
+        return None
+    out = items[-1]
+    for item in reversed(items[:-1]):
+        out = LIST(item.precision, head=item, tail=out)
+    return out

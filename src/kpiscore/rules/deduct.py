@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Literal
 
@@ -12,6 +12,7 @@ from kpiscore.rules.base import (
     Rule,
     Spec,
     better_word,
+    exact,
     number,
     shortfall,
 )
@@ -90,6 +91,13 @@ class Deduct(Rule):
         return points, SHORT_BY_STEPS(p, count=count, units=UNITS[self.units], per=self.per,
                                       **values)
 
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(exact(precision, self.points, self.per), points=self.points, per=self.per,
+                       units=UNIT_NAMES[self.units])
+
+    def numbers(self) -> Iterable[Decimal]:
+        return (self.per,)
+
     def checks(self, spec: Spec) -> Iterator[Check]:
         if self.per <= 0:
             yield Check(("rule", "per"), "error", "bad-parameter",
@@ -115,3 +123,8 @@ SHORT_BY_STEPS = Phrase("{actual} vs target {target}: {gap} {side} = {count}{uni
 UNITS: dict[str, Phrase | None] = {"prorate": None,
                                    "started": Phrase(" started", "(不满一次也计一次)"),
                                    "whole": Phrase(" whole", "(不满一次不计)")}
+#: How partial units are counted, in the summary.
+UNIT_NAMES = {"prorate": Phrase("prorate", "按比例折算"),
+              "started": Phrase("started", "不满一次也计一次"),
+              "whole": Phrase("whole", "不满一次不计")}
+SUMMARY = Phrase("deduct {points} per {per} ({units})", "每 {per} 扣 {points}({units})")

@@ -36,6 +36,10 @@ class Direct(Rule):
         points = spec.clamp(actual)
         return points, RATED(spec.precision, actual=actual, points=points)
 
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(precision)
+
 
 #: A step: the rating given and the points it is worth.
 RATED = Phrase("rated {actual} → {points}", "评分 {actual} → {points}")
+SUMMARY = Phrase("direct", "直接评分")

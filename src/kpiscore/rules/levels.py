@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import normalise_text, plain
-from kpiscore.rules.base import Check, Rule, Spec, UnknownLevel
+from kpiscore.rules.base import Check, Rule, Spec, UnknownLevel, exact, joined
 from kpiscore.scheme.fields import Number
 
 
@@ -124,6 +124,14 @@ class Levels(Rule):
         return points, ANSWER(spec.precision, answer=answer.strip(), level=level.name(),
                               points=points)
 
+    def summary(self, precision: int) -> Text:
+        items = [ITEM(exact(precision, lv.points), level=lv.name(), points=lv.points)
+                 for lv in self.levels]
+        return SUMMARY(precision, levels=joined(items))
+
+    def choices(self) -> list[str] | None:
+        return [lv.name() for lv in self.levels]
+
     def checks(self, spec: Spec) -> Iterator[Check]:
         seen: dict[str, int] = {}
         for i, lv in enumerate(self.levels):
@@ -147,3 +155,6 @@ class Levels(Rule):
 
 #: A step: the answer, the level it names, the points.
 ANSWER = Phrase("{answer} = {level} → {points}", "{answer} 即 {level} → {points}")
+#: The summary: each level and its points.
+ITEM = Phrase("{level}={points}", "{level}={points}")
+SUMMARY = Phrase("levels {levels}", "等级 {levels}")

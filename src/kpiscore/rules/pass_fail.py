@@ -41,9 +41,13 @@ class PassFail(Rule):
         return points, (PASS if ok else FAIL)(spec.precision, actual=actual, sign=sign,
                                               target=spec.target, points=points)
 
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(precision)
+
 
 #: A step: the actual against the target, and the points.
 PASS = Phrase("{actual} {sign} target {target}: pass → {points}",
               "{actual} {sign} 目标 {target}:达标 → {points}")
 FAIL = Phrase("{actual} {sign} target {target}: fail → {points}",
               "{actual} {sign} 目标 {target}:未达标 → {points}")
+SUMMARY = Phrase("pass_fail", "达标与否(达标得满分)")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
@@ -12,6 +12,7 @@ from kpiscore.rules.base import (
     Check,
     Rule,
     Spec,
+    exact,
     number,
 )
 from kpiscore.scheme.fields import Number
@@ -81,6 +82,13 @@ class PassLine(Rule):
             return points, OFF_LINE(p, **values)
         return points, OFF_LINE_PER(p, per=self.per, **values)
 
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(exact(precision, self.base, self.points, self.per), base=self.base,
+                       points=self.points, per=self.per)
+
+    def numbers(self) -> Iterable[Decimal]:
+        return (self.per,)
+
     def best(self, spec: Spec) -> Decimal:
         edge = spec.highest if spec.better == "higher" else spec.lowest
         if edge is None or spec.target is None:
@@ -111,3 +119,5 @@ OFF_LINE_PER = Phrase("{actual} vs pass line {target}: {steps} × {per} {directi
                       "× {each} = {sign}{change},基础分 {base}{note} → {points}")
 BETTER = Phrase("better", "优于合格线")
 WORSE = Phrase("worse", "差于合格线")
+SUMMARY = Phrase("pass line: {base} at target, ±{points} per {per}",
+                 "合格线:达到目标得 {base},每 {per} 加减 {points}")

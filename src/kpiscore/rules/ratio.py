@@ -6,7 +6,7 @@ from typing import Literal
 
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import HUNDRED
-from kpiscore.rules.base import BELOW_FLOOR, OVER_CAP, Check, Rule, Spec, number
+from kpiscore.rules.base import BELOW_FLOOR, OVER_CAP, Check, Rule, Spec, exact, number
 from kpiscore.scheme.fields import Number
 
 
@@ -69,6 +69,9 @@ class Ratio(Rule):
         return points, how(p, actual=actual, target=spec.target, full=spec.full, raw=raw,
                            note=note, points=points)
 
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(exact(precision, self.cap), cap=self.cap)
+
     def best(self, spec: Spec) -> Decimal:
         top = spec.full * self.cap / HUNDRED
         if spec.target is None or spec.target <= 0:
@@ -98,3 +101,4 @@ TIMES_TARGET = Phrase("{actual} vs target {target}: {full} × {target}/{actual} 
 #: better: lower and nothing (0) against the target: the cap.
 NOTHING_AGAINST = Phrase("{actual} vs target {target}: 0 against the target → cap {points}",
                          "{actual} 对比目标 {target}:实际不超过 0 → 封顶 {points}")
+SUMMARY = Phrase("ratio to target, cap {cap}%", "按目标比例计分,封顶 {cap}%")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import HUNDRED, ZERO
-from kpiscore.rules.base import Check, Rule, Spec, number
+from kpiscore.rules.base import Check, Rule, Spec, exact, number
 from kpiscore.scheme.fields import Number
 
 
@@ -84,6 +84,11 @@ class Threshold(Rule):
         return points, ACHIEVEMENT(p, actual=actual, target=target, achievement=a * HUNDRED,
                                    verdict=verdict, points=points)
 
+    def summary(self, precision: int) -> Text:
+        values = (self.exceed, self.meet, self.near_points, self.below)
+        return SUMMARY(exact(precision, *values), exceed=self.exceed, meet=self.meet,
+                       near_points=self.near_points, below=self.below)
+
     def best(self, spec: Spec) -> Decimal:
         if spec.target is None or spec.target == 0:
             return spec.full
@@ -118,3 +123,5 @@ EXCEEDS = Phrase("exceeds", "超出目标")
 MEETS = Phrase("meets", "达标")
 AT_LEAST_NEAR = Phrase("≥ {near}%", "不低于 {near}%")
 BELOW_NEAR = Phrase("< {near}%", "低于 {near}%")
+SUMMARY = Phrase("threshold {exceed}/{meet}/{near_points}/{below}",
+                 "达成率计分 {exceed}/{meet}/{near_points}/{below}")

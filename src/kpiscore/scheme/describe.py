@@ -4,34 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpiscore.base.numbers import plain
-from kpiscore.score.engine import CompiledScheme
+from kpiscore.score.engine import CompiledIndicator, CompiledScheme
 
 
-def rule_summary(ci: Any) -> str:
-    """One line saying how an indicator is scored, e.g. ``deduct 0.5 per 1``."""
-    rule = ci.rule
-    kind = rule.kind
-    if kind == "deduct":
-        return f"deduct {plain(rule.points)} per {plain(rule.per)} ({rule.units})"
-    if kind == "bands":
-        return "bands " + ", ".join(f"{iv.describe()}→{plain(iv.points)}"
-                                    for iv in reversed(rule.intervals))
-    if kind == "pass_line":
-        return f"pass line: {plain(rule.base)} at target, ±{plain(rule.points)} per " \
-               f"{plain(rule.per)}"
-    if kind == "anchors":
-        return f"anchors {plain(rule.baseline)}/target/{plain(rule.challenge)} → " \
-               f"{plain(rule.baseline_points)}/{plain(rule.target_points)}/" \
-               f"{plain(rule.challenge_points)}%"
-    if kind == "ratio":
-        return f"ratio to target, cap {plain(rule.cap)}%"
-    if kind == "levels":
-        return "levels " + ", ".join(f"{lv.name()}={plain(lv.points)}" for lv in rule.levels)
-    if kind == "threshold":
-        return f"threshold {plain(rule.exceed)}/{plain(rule.meet)}/{plain(rule.near_points)}" \
-               f"/{plain(rule.below)}"
-    return str(kind)
+def rule_summary(ci: CompiledIndicator, lang: str = "en") -> str:
+    """One line saying how an indicator is scored, e.g. ``deduct 0.5 per 1 (prorate)``."""
+    return ci.rule.summary(ci.spec.precision).render(lang)
 
 
 def describe_dict(compiled: CompiledScheme) -> dict[str, Any]:
