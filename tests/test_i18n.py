@@ -166,6 +166,16 @@ def test_library_tables_line_up_in_chinese() -> None:
     _check_aligned(out)
 
 
+def test_scheme_table_says_how_each_indicator_is_scored_in_its_language() -> None:
+    code, out, _ = run("--lang", "zh", "schemes", "cabinet-installer", "--format", "table")
+    assert code == 0 and "计分方法" in out
+    assert "按目标比例计分,封顶 100%" in out and "每 1 扣 5(按比例折算)" in out
+    _check_aligned(out)
+    code, out, _ = run("schemes", "cabinet-installer", "--format", "table")
+    assert code == 0 and "ratio to target, cap 100%" in out
+    assert "deduct 5 per 1 (prorate)" in out
+
+
 def test_group_help_in_chinese_fits_the_terminal() -> None:
     code, out, _ = run("--lang", "zh", "--help")
     assert code == 0

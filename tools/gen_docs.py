@@ -229,7 +229,11 @@ def _docstring_markdown(doc: str) -> list[str]:
 
 def _facts(rule: type[Rule]) -> str:
     facts = ["needs a `target`" if rule.needs_target else "no `target` needed"]
-    facts.append("reads a number" if rule.numeric else "reads a label (`4`, `4级`, `D` …)")
+    facts.append("reads a label (`4`, `4级`, `D` …)" if rule.reads_labels else "reads a number")
+    if rule.is_rating:
+        facts.append("the actual is the points (valid from the floor to full marks)")
+    if not rule.directional:
+        facts.append("`better` does not apply")
     if rule.divides_by_target:
         facts.append("a target of 0 is rejected by `validate`")
     return "Indicator facts: " + " · ".join(facts) + "."
@@ -314,7 +318,8 @@ def cli_md() -> str:
         "# Command-line reference",
         "",
         GENERATED,
-        "<!-- Source: the click commands in src/kpiscore/cli/ and src/kpiscore/cli/exitcodes.py. -->",
+        "<!-- Source: the click commands in src/kpiscore/cli/ and "
+        "src/kpiscore/cli/exitcodes.py. -->",
         "",
         "Results go to standard output, diagnostics (`sheet!cell: message`,",
         "`file:line:col: severity: message (code)`) to standard error. The JSON,",

@@ -101,7 +101,6 @@ def print_library(entries: list[Any], *, color: bool, lang: str | None = None) -
 def print_scheme(compiled: Any, entry: dict[str, Any], *, color: bool,
                  lang: str | None = None) -> None:
     from kpiscore.base.numbers import plain
-    from kpiscore.scheme.describe import rule_summary
 
     lang = current_lang(lang)
     console = Console(no_color=not color, force_terminal=color or None, highlight=False)
@@ -123,7 +122,7 @@ def print_scheme(compiled: Any, entry: dict[str, Any], *, color: bool,
             target = "≤ " + target
         table.add_row(ci.dimension, f"{ci.ind.label} ({ci.id})",
                       f"{plain(round_half_up(ci.weight, 2))}%", target, plain(ci.spec.full),
-                      rule_summary(ci))
+                      ci.rule.summary(s.precision).render(lang))
     console.print(table)
     veto = t("veto", lang)
     for v in s.vetoes:

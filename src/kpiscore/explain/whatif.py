@@ -198,12 +198,8 @@ def resolution(ci: CompiledIndicator, actual: Decimal, precision: int) -> Decima
     scheme's precision (0.01 by default)."""
     if ci.ind.unit.strip().lower() not in COUNT_UNITS:
         return quantum(precision)
-    rule: Any = ci.rule
     numbers: list[Decimal | None] = [actual, ci.spec.target, ci.spec.lowest, ci.spec.highest]
-    for name in ("per", "baseline", "challenge"):
-        numbers.append(getattr(rule, name, None))
-    for band in getattr(rule, "bands", None) or []:
-        numbers += [band.at_least, band.above, band.at_most, band.below]
+    numbers += ci.rule.numbers()
     return quantum(min(_decimals(numbers), precision))
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import IO
 
 from kpiscore.base.numbers import plain
-from kpiscore.rules.levels import Levels
 from kpiscore.scheme.compile import CompiledScheme
 
 #: Fixed workbook timestamps so the same scheme always gives the same file.
@@ -56,9 +55,8 @@ def template_columns(compiled: CompiledScheme) -> list[Column]:
         bits.append(f"规则 rule: {ci.rule.kind}, 满分 full marks {plain(ci.spec.full)}")  # type: ignore[attr-defined]
         if ind.definition:
             bits.append(ind.definition)
-        choices = None
-        if isinstance(ci.rule, Levels):
-            choices = [lv.name() for lv in ci.rule.levels]
+        choices = ci.rule.choices()
+        if choices is not None:
             bits.append("可选 choices: " + ", ".join(choices))
         cols.append(Column(ci.id, header, "\n".join(bits), _is_percent(ind.unit), choices))
     for inp in compiled.scheme.inputs:

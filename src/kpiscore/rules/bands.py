@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -9,7 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kpiscore.rules.base import Check, Rule, Spec
+from kpiscore.base.i18n import Phrase, Text
+from kpiscore.base.numbers import plain
+from kpiscore.rules.base import Check, Rule, Spec, exact, joined, number
 from kpiscore.base.fields import Number
 
 
@@ -40,18 +42,21 @@ class Interval:
             return False
         return not (self.hi is not None and (x > self.hi or (x == self.hi and not self.hi_incl)))
 
+    def bounds(self) -> Text:
+        """The band's bounds (``≥ 95 and < 99``), its numbers as the scheme writes them."""
+        p = exact(0, self.lo, self.hi)
+        lo = None if self.lo is None else (AT_LEAST if self.lo_incl else ABOVE)(p, value=self.lo)
+        hi = None if self.hi is None else (AT_MOST if self.hi_incl else BELOW)(p, value=self.hi)
+        if lo is not None and hi is not None:
+            return BETWEEN(p, lo=lo, hi=hi)
+        return lo or hi or ANY_VALUE(p)
+
     def describe(self) -> str:
-        parts = []
-        if self.lo is not None:
-            parts.append(f"{'≥' if self.lo_incl else '>'} {_n(self.lo)}")
-        if self.hi is not None:
-            parts.append(f"{'≤' if self.hi_incl else '<'} {_n(self.hi)}")
-        return " and ".join(parts) or "any value"
+        """The bounds in English, for validate's messages."""
+        return self.bounds().render("en")
 
 
 def _n(value: Decimal) -> str:
-    from kpiscore.base.numbers import plain
-
     return plain(value)
 
 
@@ -141,13 +146,24 @@ class Bands(Rule):
 
         return sorted(raw, key=key)
 
-    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+    def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
+        actual = number(actual, self.kind)
+        p = spec.precision
         for iv in self.intervals:
             if iv.contains(actual):
                 points = spec.clamp(iv.points)
-                return points, f"{spec.num(actual)} is {iv.describe()} → {spec.num(points)}"
+                return points, IN_BAND(p, actual=actual, bounds=iv.bounds(), points=points)
         points = spec.floor_or_zero()
-        return points, f"{spec.num(actual)} is outside every band → {spec.num(points)}"
+        return points, OUTSIDE(p, actual=actual, points=points)
+
+    def summary(self, precision: int) -> Text:
+        items = [ITEM(exact(precision, iv.points), bounds=iv.bounds(), points=iv.points)
+                 for iv in reversed(self.intervals)]
+        return SUMMARY(precision, bands=joined(items))
+
+    def numbers(self) -> Iterable[Decimal]:
+        for b in self.bands:
+            yield from (n for n in (b.at_least, b.above, b.at_most, b.below) if n is not None)
 
     def checks(self, spec: Spec) -> Iterator[Check]:
         ivs = self.intervals
@@ -212,3 +228,19 @@ class Bands(Rule):
                      and (spec.lowest is None or iv.hi is None or iv.hi > spec.lowest
                           or (iv.hi == spec.lowest and iv.hi_incl))]
         return min(spec.full, max(reachable, default=spec.full))
+
+
+#: A step: the band the actual falls in.
+IN_BAND = Phrase("{actual} is {bounds} → {points}", "{actual} 落在「{bounds}」一档 → {points}")
+OUTSIDE = Phrase("{actual} is outside every band → {points}",
+                 "{actual} 不在任何一档内 → {points}")
+#: A band's bounds.
+AT_LEAST = Phrase("≥ {value}", "≥ {value}")
+ABOVE = Phrase("> {value}", "> {value}")
+AT_MOST = Phrase("≤ {value}", "≤ {value}")
+BELOW = Phrase("< {value}", "< {value}")
+BETWEEN = Phrase("{lo} and {hi}", "{lo} 且 {hi}")
+ANY_VALUE = Phrase("any value", "任意值")
+#: The summary: each band's bounds and points, from the best actuals down.
+ITEM = Phrase("{bounds}→{points}", "{bounds}→{points}")
+SUMMARY = Phrase("bands {bands}", "分档 {bands}")

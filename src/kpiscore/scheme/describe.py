@@ -8,32 +8,6 @@ from kpiscore.base.numbers import plain
 from kpiscore.scheme.compile import CompiledScheme
 
 
-def rule_summary(ci: Any) -> str:
-    """One line saying how an indicator is scored, e.g. ``deduct 0.5 per 1``."""
-    rule = ci.rule
-    kind = rule.kind
-    if kind == "deduct":
-        return f"deduct {plain(rule.points)} per {plain(rule.per)} ({rule.units})"
-    if kind == "bands":
-        return "bands " + ", ".join(f"{iv.describe()}→{plain(iv.points)}"
-                                    for iv in reversed(rule.intervals))
-    if kind == "pass_line":
-        return f"pass line: {plain(rule.base)} at target, ±{plain(rule.points)} per " \
-               f"{plain(rule.per)}"
-    if kind == "anchors":
-        return f"anchors {plain(rule.baseline)}/target/{plain(rule.challenge)} → " \
-               f"{plain(rule.baseline_points)}/{plain(rule.target_points)}/" \
-               f"{plain(rule.challenge_points)}%"
-    if kind == "ratio":
-        return f"ratio to target, cap {plain(rule.cap)}%"
-    if kind == "levels":
-        return "levels " + ", ".join(f"{lv.name()}={plain(lv.points)}" for lv in rule.levels)
-    if kind == "threshold":
-        return f"threshold {plain(rule.exceed)}/{plain(rule.meet)}/{plain(rule.near_points)}" \
-               f"/{plain(rule.below)}"
-    return str(kind)
-
-
 def describe_dict(compiled: CompiledScheme) -> dict[str, Any]:
     s = compiled.scheme
     return {
@@ -48,7 +22,7 @@ def describe_dict(compiled: CompiledScheme) -> dict[str, Any]:
             "weight": ci.weight.normalize() if ci.weight else ci.weight,
             "unit": ci.ind.unit, "better": ci.ind.better, "target": ci.ind.target,
             "full_marks": ci.spec.full, "rule": ci.rule.kind,  # type: ignore[attr-defined]
-            "scoring": rule_summary(ci), "formula": ci.ind.formula,
+            "scoring": str(ci.rule.summary(s.precision)), "formula": ci.ind.formula,
             "veto": str(ci.ind.veto.when) if ci.ind.veto else None,
         } for ci in compiled.indicators],
         "inputs": [{"id": i.id, "title": i.title, "unit": i.unit} for i in s.inputs],
