@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from kpiscore.base.errors import InputUnreadable
 from kpiscore.base.limits import Limits
 from kpiscore.io.csv_table import open_csv
+from kpiscore.io.sqlite_table import open_sqlite
 from kpiscore.io.table import (
     HeaderIndex,
     Opener,
@@ -40,6 +41,7 @@ __all__ = ["DEFAULT", "OPENERS", "REFUSED", "HeaderIndex", "Opener", "Row", "Tab
 OPENERS: dict[str, Opener] = {
     "xlsx": Opener((".xlsx", ".xlsm"), open_xlsx),
     "csv": Opener((".csv", ".txt", ".tsv"), open_csv),
+    "sqlite": Opener((".sqlite", ".sqlite3", ".db"), open_sqlite),
 }
 
 #: The kind a suffix no opener claims is read as (its messages say what the file is).
