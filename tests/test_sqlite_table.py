@@ -288,6 +288,16 @@ def test_a_damaged_database_is_one_line(tmp_path: Path) -> None:
     assert "database disk image is malformed (a damaged database" in message
 
 
+@pytest.mark.skipif(not hasattr(sqlite3.Connection, "setlimit"), reason="Python 3.11 on")
+def test_a_value_larger_than_a_row_may_be(tmp_path: Path) -> None:
+    path = make_db(tmp_path / "a.db", {"t": (["id", "v"], [["E1", "x" * 5000], ["E2", "y"]])})
+    assert refusal(path, limits=Limits(columns=2)) == (
+        f"{path}: a value or a row is larger than 4096 bytes, the most kpiscore reads in one "
+        "row (string or blob too big; it grows with the column limit: raise it with the "
+        "environment variable KPISCORE_MAX_COLUMNS)")
+    assert len(read(path)[1][0].values[1]) == 5000
+
+
 def test_text_that_is_not_utf8(tmp_path: Path) -> None:
     path = make_db(tmp_path / "a.db", {"t": (["id", "v"], [["E1", 1]])},
                    sql=["INSERT INTO t VALUES (CAST(X'E5FF' AS TEXT), 2)"])

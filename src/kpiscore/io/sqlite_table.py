@@ -98,7 +98,7 @@ def open_sqlite(path: str, options: TableOptions) -> Iterator[Table]:
     try:
         conn = _connect(path, limits)
     except sqlite3.Error as exc:
-        raise _refusal(path, exc) from None
+        raise _refusal(path, exc, limits) from None
     try:
         try:
             kinds = _tables(conn)
@@ -119,7 +119,7 @@ def open_sqlite(path: str, options: TableOptions) -> Iterator[Table]:
                 has_rowid, rowid = False, None
             header = [d[0] for d in cursor.description or ()]
         except sqlite3.Error as exc:
-            raise _refusal(path, exc) from None
+            raise _refusal(path, exc, limits) from None
         if rowid:
             header.pop()
         if len(header) > limits.columns:
@@ -303,15 +303,22 @@ def _reason(exc: Exception, budget: _Budget, limits: Limits) -> str:
     if text.startswith("Could not decode to UTF-8"):
         return f"{text[:120]}: the database holds text that is not valid UTF-8"
     if "too big" in text:
-        return (f"a row holds more than {row_bytes(limits)} bytes, the most kpiscore reads "
-                f"in one row ({text}; {limits.refusal('columns')})")
+        return _too_big(text, limits)
     return text
 
 
-def _refusal(path: str, exc: Exception) -> InputUnreadable:
+def _too_big(text: str, limits: Limits) -> str:
+    return (f"a value or a row is larger than {row_bytes(limits)} bytes, the most kpiscore "
+            f"reads in one row ({text}; it grows with the column limit: "
+            f"{limits.refusal('columns')})")
+
+
+def _refusal(path: str, exc: Exception, limits: Limits) -> InputUnreadable:
     """One line for an error opening the database or starting to read it."""
     text = str(exc).split("\n")[0] or type(exc).__name__
     code = getattr(exc, "sqlite_errorname", "") or ""
+    if "too big" in text:
+        return InputUnreadable(f"{path}: {_too_big(text, limits)}")
     if "locked" in text or code.startswith("SQLITE_BUSY"):
         return InputUnreadable(f"{path}: the database is locked (another program is writing "
                                "to it); try again when it has finished")
