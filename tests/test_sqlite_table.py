@@ -314,6 +314,30 @@ def test_a_wal_database_is_read_and_not_changed(tmp_path: Path) -> None:
     assert digest(path) == before  # SQLite may leave its -wal and -shm files beside it
 
 
+WAL_READONLY = ("cannot read the database without writing beside it (attempt to write a "
+                "readonly database): a WAL-mode database needs its -shm file even to be read; "
+                "copy it to a folder you can write to, or convert it with: "
+                "sqlite3 FILE 'PRAGMA journal_mode=DELETE'")
+
+
+def test_a_wal_database_in_a_read_only_folder_says_what_to_do() -> None:
+    error = sqlite3.OperationalError("attempt to write a readonly database")
+    assert str(sqlite_table._refusal("a.db", error, Limits())) == f"a.db: {WAL_READONLY}"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="needs a folder its user cannot write to (root writes anywhere)")
+def test_a_wal_database_in_a_read_only_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = make_db(folder / "a.db", {"t": (["id"], [["E1"]])}, sql=["PRAGMA journal_mode=WAL"])
+    folder.chmod(0o555)
+    try:
+        assert refusal(path) == f"{path}: {WAL_READONLY}"
+    finally:
+        folder.chmod(0o755)
+
+
 def test_a_locked_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_table, "BUSY_SECONDS", 0.05)
     path = make_db(tmp_path / "a.db", {"t": (["id"], [["E1"]])})
