@@ -1,0 +1,545 @@
+"""Excel workbooks (.xlsx): the first visible worksheet, or the one named.
+
+Moved out of :mod:`kpiscore.io.readers` unchanged; messages are pinned by the
+bad-input corpus (tests/bad/cases.yaml). Workbooks come from other people's
+computers (docs/security.md): the zip directory is checked against the limits
+before openpyxl sees the file, every part is read in bounded chunks, XML parts
+with a document type declaration are refused, and anything openpyxl trips on
+comes out as :class:`~kpiscore.base.errors.InputUnreadable` naming the file.
+openpyxl and defusedxml are imported only when a workbook is opened.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import struct
+import warnings
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any
+
+from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.limits import RATIO_GRACE_BYTES, Limits
+from kpiscore.io.cells import FormulaWithoutValue, UnreadableCell
+from kpiscore.io.table import (
+    Row,
+    Table,
+    TableOptions,
+    check_size,
+    column_index,
+    first_header,
+    too_long,
+    too_wide,
+)
+
+#: A workbook part is read this many bytes at a time (never all at once).
+CHUNK = 64 * 1024
+#: How far into each XML part to look for a document type declaration.
+PROLOG_BYTES = 64 * 1024
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@contextmanager
+def open_xlsx(path: str, options: TableOptions) -> Iterator[Table]:
+    """Excel workbooks: ``.xlsx``, ``.xlsm`` (and any suffix no other opener claims).
+
+    Options: ``sheet`` (default: the first visible worksheet; a hidden one can
+    be named). ``encoding`` and ``table`` do not apply. Values are the saved
+    results of formulas; a formula never calculated reads as
+    :class:`~kpiscore.io.cells.FormulaWithoutValue`, a cell openpyxl cannot
+    parse as :class:`~kpiscore.io.cells.UnreadableCell`; ``Row.percent`` names
+    the numeric cells formatted as percentages.
+
+    Locations: ``<sheet>!<column letter><row>``, e.g. ``数据!B7``.
+    """
+    limits = options.limits
+    check_size(path, limits)
+    with open(path, "rb") as fh:
+        if not zipfile.is_zipfile(fh):
+            raise _not_a_workbook(path)
+        fh.seek(0)
+        _defused()
+        archive = _check_zip(path, fh, limits)
+        try:
+            wb = _load(path, fh, archive)
+            yield _table(path, wb, options.sheet, limits)
+        finally:
+            archive.close()
+
+
+def _ole_kind(path: str) -> str:
+    """What an OLE compound file (the pre-2007 container) holds, from its directory.
+
+    An encrypted .xlsx is such a file with ``EncryptionInfo`` and
+    ``EncryptedPackage`` streams; an old .xls has a ``Workbook`` (or ``Book``).
+    """
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(512)
+            shift = struct.unpack_from("<H", header, 30)[0]
+            first_dir = struct.unpack_from("<I", header, 48)[0]
+            size = 1 << shift if 7 <= shift <= 16 else 512
+            fh.seek((first_dir + 1) * size)
+            directory = fh.read(size)
+            fh.seek(0)
+            head = fh.read(1 << 20)
+    except (OSError, struct.error):
+        return "unknown"
+    names = set()
+    for i in range(0, len(directory) - 127, 128):
+        length = struct.unpack_from("<H", directory, i + 64)[0]
+        if 2 <= length <= 64:
+            names.add(directory[i:i + length - 2].decode("utf-16-le", "replace"))
+    for blob in (head,):
+        for stream in ("EncryptedPackage", "EncryptionInfo", "Workbook", "Book"):
+            if stream.encode("utf-16-le") in blob:
+                names.add(stream)
+    if "EncryptedPackage" in names or "EncryptionInfo" in names:
+        return "encrypted"
+    if "Workbook" in names or "Book" in names:
+        return "xls"
+    return "unknown"
+
+
+def _not_a_workbook(name: str) -> InputUnreadable:
+    with open(name, "rb") as fh:
+        magic = fh.read(8)
+    if magic == _OLE_MAGIC:
+        kind = _ole_kind(name)
+        if kind == "encrypted":
+            return InputUnreadable(f"{name}: the workbook is encrypted (password-protected); "
+                                   "open it in Excel, remove the password (File > Info > "
+                                   "Protect Workbook) and save it again as .xlsx")
+        if kind == "xls":
+            return InputUnreadable(f"{name}: an old .xls (Excel 97-2003) workbook; save it "
+                                   "as .xlsx")
+        return InputUnreadable(f"{name}: an encrypted (password-protected) or old .xls "
+                               "workbook; remove the password and save it as .xlsx")
+    if magic.startswith(b"PK\x03\x04"):
+        return InputUnreadable(f"{name}: a damaged .xlsx workbook (the zip file is cut short: "
+                               "its directory at the end is missing); save or copy it again")
+    return InputUnreadable(f"{name}: not an .xlsx workbook (it is not a zip file); "
+                           "use .xlsx or .csv")
+
+
+def _zip_entries(fh: IO[bytes]) -> tuple[int, int] | None:
+    """``(entries, central directory bytes)`` from the end record, before zipfile reads
+    the whole directory into memory; None when the end record is not found."""
+    end = getattr(zipfile, "_EndRecData", None)
+    if end is None:  # pragma: no cover - another Python's zipfile
+        return None
+    try:
+        record = end(fh)
+    except OSError:
+        return None
+    if not record:
+        return None
+    return int(record[zipfile._ECD_ENTRIES_TOTAL]), int(  # type: ignore[attr-defined]
+        record[zipfile._ECD_SIZE])  # type: ignore[attr-defined]
+
+
+def _check_zip(name: str, fh: IO[bytes], limits: Limits) -> _BoundedZip:
+    """Open the zip and check its directory against the limits, before any part is read."""
+    counts = _zip_entries(fh)
+    if counts is not None:
+        entries, directory = counts
+        # a directory entry takes at least 46 bytes; allow long names, refuse a flood
+        if entries > limits.zip_entries or directory > limits.zip_entries * 512:
+            raise InputUnreadable(f"{name}: the zip holds more than {limits.zip_entries} parts, "
+                                  f"over the limit ({limits.refusal('zip_entries')})")
+    try:
+        archive = _BoundedZip(fh)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise InputUnreadable(f"{name}: not an .xlsx workbook (a damaged zip file: "
+                              f"{exc})") from None
+    try:
+        infos = archive.infolist()
+        if len(infos) > limits.zip_entries:
+            raise InputUnreadable(f"{name}: the zip holds {len(infos)} parts, over the limit "
+                                  f"of {limits.zip_entries} ({limits.refusal('zip_entries')})")
+        seen: set[str] = set()
+        total = 0
+        for info in infos:
+            if info.filename in seen:
+                raise InputUnreadable(f"{name}: the zip holds two parts named "
+                                      f"{info.filename!r} (a damaged or crafted file)")
+            seen.add(info.filename)
+            if info.flag_bits & 0x1:
+                raise InputUnreadable(f"{name}: the zip part {info.filename!r} is encrypted; "
+                                      "remove the password and save the workbook again")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise InputUnreadable(f"{name}: the zip part {info.filename!r} uses "
+                                      f"compression method {info.compress_type}, which Excel "
+                                      "never writes; save the workbook again in Excel")
+            total += info.file_size
+            if info.file_size > RATIO_GRACE_BYTES and \
+                    info.file_size > limits.zip_ratio * max(info.compress_size, 1):
+                ratio = info.file_size // max(info.compress_size, 1)
+                raise InputUnreadable(
+                    f"{name}: the part {info.filename!r} would grow {ratio} times when "
+                    f"decompressed ({info.compress_size} to {info.file_size} bytes), over the "
+                    f"limit of {limits.zip_ratio} times: a decompression bomb? "
+                    f"({limits.refusal('zip_ratio')})")
+        if total > limits.unzipped_bytes:
+            raise InputUnreadable(
+                f"{name}: the workbook's parts add up to {total} bytes once decompressed, over "
+                f"the limit of {limits.unzipped_bytes} bytes: a decompression bomb? "
+                f"({limits.refusal('unzipped_bytes')})")
+        if "[Content_Types].xml" not in seen:
+            raise InputUnreadable(f"{name}: a zip file, but not an .xlsx workbook (it has no "
+                                  "[Content_Types].xml); use .xlsx or .csv")
+        for info in infos:
+            if info.filename.endswith((".xml", ".rels", ".vml")):
+                _check_prolog(name, archive, info)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _check_prolog(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a part with a document type declaration (the carrier of entity tricks).
+
+    Workbooks never need one. This check reads only the start of each part and
+    gives a clear message; defusedxml, which openpyxl parses with, is what
+    refuses a declaration placed further in.
+    """
+    try:
+        with archive.open(info) as part:
+            head = part.read(PROLOG_BYTES)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise InputUnreadable(f"{name}: the part {info.filename!r} is damaged: {exc}") from None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", "replace").encode("utf-8", "replace")
+    if _DOCTYPE.search(head):
+        raise _entities(name, info.filename)
+
+
+def _entities(name: str, part: str | None) -> InputUnreadable:
+    where = f"the part {part!r}" if part else "a part of the workbook"
+    return InputUnreadable(f"{name}: refused: {where} declares a document type or entities "
+                           "(<!DOCTYPE>/<!ENTITY>), which workbooks never need; kpiscore does "
+                           "not expand or fetch entities (an entity-expansion or external-"
+                           "entity attack?)")
+
+
+def _declaring_part(archive: zipfile.ZipFile) -> str | None:
+    """The first part with a document type declaration anywhere in it (for the message)."""
+    for info in archive.infolist():
+        if not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        try:
+            with archive.open(info) as part:
+                tail = b""
+                while chunk := part.read(CHUNK):
+                    if _DOCTYPE.search(tail + chunk):
+                        return info.filename
+                    tail = chunk[-16:]
+        except Exception:  # only a message depends on it
+            continue
+    return None
+
+
+class _BoundedPart:
+    """A zip member that is only ever decompressed :data:`CHUNK` bytes at a time.
+
+    ``ZipExtFile.read()`` without a size decompresses up to 1 GiB in one call
+    before cutting the result to the size the zip directory declared, so a part
+    whose header lies about its size could still take that much memory. Every
+    read here is chunked.
+    """
+
+    def __init__(self, part: IO[bytes]) -> None:
+        self._part = part
+
+    def read(self, n: int = -1) -> bytes:
+        if n is not None and 0 <= n <= CHUNK:
+            return self._part.read(n)
+        chunks = []
+        left = -1 if n is None or n < 0 else n
+        while left != 0:
+            data = self._part.read(CHUNK if left < 0 else min(CHUNK, left))
+            if not data:
+                break
+            chunks.append(data)
+            if left > 0:
+                left -= len(data)
+        return b"".join(chunks)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._part, name)
+
+    def __enter__(self) -> _BoundedPart:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._part.close()
+
+    def __iter__(self) -> Iterator[bytes]:  # pragma: no cover - openpyxl does not iterate
+        return iter(self._part)
+
+
+class _BoundedZip(zipfile.ZipFile):
+    """The zip that openpyxl reads through: every member comes as a :class:`_BoundedPart`."""
+
+    def open(self, name: Any, mode: Any = "r", pwd: bytes | None = None, *,
+             force_zip64: bool = False) -> Any:
+        part = super().open(name, mode, pwd, force_zip64=force_zip64)
+        return _BoundedPart(part) if mode == "r" else part
+
+    def read(self, name: Any, pwd: bytes | None = None) -> bytes:
+        with self.open(name, "r", pwd) as part:
+            data: bytes = part.read()
+            return data
+
+
+def _defused() -> None:
+    """openpyxl parses with defusedxml when it is installed and not switched off."""
+    import openpyxl
+    from openpyxl.xml import functions
+
+    module = getattr(functions.iterparse, "__module__", "") or ""
+    if openpyxl.DEFUSEDXML is not True or not module.startswith("defusedxml"):
+        raise InputUnreadable("openpyxl is not parsing with defusedxml (is it installed? is "
+                              "OPENPYXL_DEFUSEDXML set to False?); kpiscore does not read "
+                              "workbooks without it")
+
+
+def _open_workbook(name: str, fh: IO[bytes], archive: zipfile.ZipFile) -> Any:
+    """openpyxl's read-only workbook over our bounded zip (load_workbook, spelled out)."""
+    from openpyxl.reader.excel import ExcelReader
+
+    reader = ExcelReader(fh, read_only=True, data_only=True, keep_links=False)
+    reader.archive.close()  # openpyxl's own ZipFile: read through the bounded one instead
+    reader.archive = archive
+    reader.valid_files = archive.namelist()
+    reader.read()
+    return reader.wb
+
+
+def _load(name: str, fh: IO[bytes], archive: zipfile.ZipFile) -> Any:
+    from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles, extensions…
+            return _open_workbook(name, fh, archive)
+    except DefusedXmlException:
+        raise _entities(name, _declaring_part(archive)) from None
+    except zipfile.BadZipFile as exc:
+        raise InputUnreadable(f"{name}: the workbook is damaged ({exc}: a part does not "
+                              "match its zip header)") from None
+    except Exception as exc:  # openpyxl raises many types for a broken package
+        cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+        if isinstance(cause, DefusedXmlException):
+            raise _entities(name, _declaring_part(archive)) from None
+        text = str(cause).split("\n")[0] or type(cause).__name__
+        if "no valid workbook part" in text:
+            raise InputUnreadable(f"{name}: a zip package, but not an .xlsx workbook (it has "
+                                  "no workbook part); use .xlsx or .csv") from None
+        raise InputUnreadable(f"{name}: cannot open the workbook: {text}") from None
+
+
+# -- workbooks: rows ------------------------------------------------------------------
+
+
+def _percent_styles(wb: Any) -> set[int]:
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    percent = set()
+    custom = wb._number_formats
+    for index, style in enumerate(wb._cell_styles):
+        fid = style.numFmtId
+        try:
+            fmt = BUILTIN_FORMATS.get(fid, "General") if fid < BUILTIN_FORMATS_MAX_SIZE \
+                else custom[fid - BUILTIN_FORMATS_MAX_SIZE]
+        except (IndexError, TypeError):
+            fmt = "General"
+        if "%" in str(fmt):
+            percent.add(index)
+    return percent
+
+
+def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Iterator[Row]:
+    """Rows of a read-only worksheet, straight from openpyxl's sheet parser.
+
+    Going below ``iter_rows`` lets us see a formula whose value was never
+    saved (openpyxl's data-only mode reads it as an empty cell), skips
+    building a cell object per value, and lets us drop each row's XML once it
+    is read and count the cells of a row before they are all in memory.
+    """
+    from defusedxml import DefusedXmlException
+    from openpyxl.utils import coordinate_to_tuple
+    from openpyxl.worksheet._reader import (
+        CELL_TAG,
+        FORMULA_TAG,
+        ROW_TAG,
+        VALUE_TAG,
+        WorkSheetParser,
+        iterparse,
+    )
+
+    wb = ws.parent
+    percent_styles = _percent_styles(wb)
+    where = f"{name}: sheet {ws.title!r}"
+
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> Any:
+            try:
+                cell = super().parse_cell(element)
+            except (ValueError, IndexError, KeyError, OverflowError, TypeError) as exc:
+                return self.unreadable(element, exc)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = FormulaWithoutValue(element.findtext(FORMULA_TAG) or "")
+            return cell
+
+        def unreadable(self, element: Any, exc: Exception) -> Any:
+            """A cell openpyxl cannot read: an error in its own cell, if we know where."""
+            coordinate = element.get("r")
+            if coordinate:
+                row, column = coordinate_to_tuple(coordinate)  # unplaceable: the sheet fails
+            else:
+                row, column = self.row_counter, getattr(self, "col_counter", 0) + 1
+            self.col_counter = column
+            text = element.findtext(VALUE_TAG) or ""
+            if element.get("t") == "s" and isinstance(exc, (IndexError, ValueError)):
+                reason = "it refers to a shared string the workbook does not have"
+            elif "digits" in str(exc):
+                reason = "its number has thousands of digits"
+            elif isinstance(exc, ValueError) and text and len(text) <= 40:
+                reason = f"its value {text!r} is not a number"
+            else:
+                reason = str(exc).split("\n")[0] or type(exc).__name__
+            return {"row": row, "column": column, "value": UnreadableCell(reason),
+                    "data_type": "e", "style_id": 0}
+
+        def parse(self) -> Iterator[Any]:
+            """Rows only; every finished element is dropped as soon as it is read."""
+            stack: list[Any] = []
+            in_row = 0  # depth of the open <row>, 0 outside one
+            cells = elements = rows = 0
+            for event, element in iterparse(self.source, events=("start", "end")):
+                if event == "start":
+                    stack.append(element)
+                    if in_row:
+                        elements += 1
+                        if element.tag == CELL_TAG:
+                            cells += 1
+                        if cells > limits.columns or elements > limits.columns * 16:
+                            raise too_wide(where, self.row_counter + 1, limits)
+                    elif element.tag == ROW_TAG:
+                        in_row = len(stack)
+                        cells = elements = 0
+                        rows += 1
+                        if rows > limits.rows:
+                            raise too_long(where, limits)
+                    continue
+                stack.pop()
+                if in_row and len(stack) >= in_row:
+                    continue  # inside a row: kept until the row is read
+                if element.tag == ROW_TAG and in_row:
+                    in_row = 0
+                    yield self.parse_row(element)
+                if stack:
+                    del stack[-1][:]  # the finished element and anything before it
+
+    with ws._get_source() as raw:
+        parser = Parser(_BoundedPart(raw), ws._shared_strings, data_only=True, epoch=wb.epoch,
+                        date_formats=wb._date_formats,
+                        timedelta_formats=wb._timedelta_formats)
+        parsed = parser.parse()
+        last = 0
+        while True:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    item = next(parsed, None)
+            except InputUnreadable:
+                raise
+            except DefusedXmlException:
+                raise _entities(name, ws._worksheet_path) from None
+            except Exception as exc:  # a damaged or hostile sheet, whatever openpyxl trips on
+                text = str(exc).split("\n")[0] or type(exc).__name__
+                raise InputUnreadable(f"{where}: cannot read past row {last}: {text}") from None
+            if item is None:
+                return
+            number, cells = item
+            last = number
+            if not cells:
+                continue
+            width = max(c["column"] for c in cells)
+            if width > limits.columns:
+                raise too_wide(where, number, limits)
+            values: list[Any] = [None] * width
+            percent = []
+            for c in cells:
+                i = c["column"] - 1
+                values[i] = c["value"]
+                if c["style_id"] in percent_styles and isinstance(c["value"], (int, float)):
+                    percent.append(i)
+            yield Row(number, values, frozenset(percent))
+
+
+_MERGE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=[\"']([A-Z]{1,3})(\d{1,7})"
+                    rb"(?::([A-Z]{1,3})(\d{1,7}))?[\"']")
+
+
+def _merged_ranges(archive: Any, part: str, row: int) -> list[tuple[int, int, int, int]]:
+    """Merged ranges that touch ``row``, by scanning the sheet's XML (they follow the rows)."""
+    found: set[tuple[int, int, int, int]] = set()
+    try:
+        with archive.open(part) as src:
+            tail = b""
+            while len(found) < 1000:
+                chunk = src.read(CHUNK)
+                if not chunk:
+                    break
+                data = tail + chunk
+                for m in _MERGE.finditer(data):
+                    c1, r1 = column_index(m.group(1).decode()), int(m.group(2))
+                    c2 = column_index(m.group(3).decode()) if m.group(3) else c1
+                    r2 = int(m.group(4)) if m.group(4) else r1
+                    if r1 <= row <= r2:
+                        found.add((c1, r1, c2, r2))
+                tail = data[-256:]
+    except Exception:  # a hint is not worth failing for
+        return sorted(found)
+    return sorted(found)
+
+
+def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
+    worksheets = [w for w in wb.worksheets if hasattr(w, "_get_source")]
+    if sheet is not None:
+        if sheet not in wb.sheetnames:
+            raise InputUnreadable(f"{name}: no sheet named {sheet!r} (sheets: "
+                                  f"{', '.join(wb.sheetnames) or 'none'})")
+        ws = wb[sheet]
+        if not hasattr(ws, "_get_source"):
+            raise InputUnreadable(f"{name}: sheet {sheet!r} is a chart, not a worksheet")
+    else:
+        if not worksheets:
+            raise InputUnreadable(f"{name}: the workbook has no worksheets")
+        visible = [w for w in worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+        if not visible:
+            raise InputUnreadable(f"{name}: every worksheet is hidden; name the one to read "
+                                  f"with --sheet ({', '.join(w.title for w in worksheets)})")
+        ws = visible[0]
+    rows = _xlsx_rows(ws, name, limits)
+    header, rows = first_header(rows)
+    if header is None:
+        hidden = [w.title for w in worksheets if w is not ws
+                  and getattr(w, "sheet_state", "visible") != "visible"]
+        also = f"; hidden sheets: {', '.join(hidden)} (read one with --sheet)" if hidden else ""
+        raise InputUnreadable(f"{name}: sheet {ws.title!r} is empty (no header row){also}")
+    number = header.number
+    archive, part = wb._archive, ws._worksheet_path
+    return Table(ws.title, header.values, number, rows,
+                 merged=lambda: _merged_ranges(archive, part, number),
+                 source=os.path.basename(name), kind="xlsx")
