@@ -10,8 +10,9 @@ import os
 from collections.abc import Callable
 
 import pytest
-from helpers import CliResult, run_cli
 from hypothesis import settings
+
+from helpers import CliResult, run_cli
 
 settings.register_profile("default", max_examples=60, deadline=None)
 settings.register_profile("long", max_examples=2000, deadline=None)

@@ -34,8 +34,9 @@ from kpiscore.base.errors import SchemeInvalid
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.rules import RULES
 from kpiscore.rules.levels import Levels, UnknownLevel
+from kpiscore.scheme.compile import CompiledIndicator
+from kpiscore.scheme.load import from_model
 from kpiscore.scheme.models import Scheme
-from kpiscore.score.engine import CompiledIndicator, compile_scheme
 
 HUNDRED = Decimal(100)
 STEP = Decimal("0.01")
@@ -277,7 +278,7 @@ def compile_case(case: Case) -> CompiledIndicator:
     """Compile the indicator as the only one of a scheme; a valid config must compile."""
     data = {"id": "x", "weight": 100, **case.indicator}
     scheme = Scheme.model_validate({"id": "prop", "title": "prop", "indicators": [data]})
-    return compile_scheme(scheme).indicators[0]
+    return from_model(scheme).compiled.indicators[0]
 
 
 def actuals(ci: CompiledIndicator, case: Case) -> st.SearchStrategy[Decimal]:
@@ -366,12 +367,12 @@ def test_bands_uncovered_end(indicator: dict[str, Any], worse: Decimal,
     data = {"id": "x", "weight": 100, **indicator}
     scheme = Scheme.model_validate({"id": "prop", "title": "prop", "indicators": [data]})
     try:
-        compiled = compile_scheme(scheme)
+        loaded = from_model(scheme)
     except SchemeInvalid:
         return  # validate refuses the bands: fine
-    if compiled.findings:
+    if loaded.warnings:
         return  # validate warns about them: fine
-    ci = compiled.indicators[0]
+    ci = loaded.compiled.indicators[0]
     worse_points, _ = ci.rule.score(worse, ci.spec)
     better_points, _ = ci.rule.score(better, ci.spec)
     assert better_points >= worse_points, (worse, worse_points, better, better_points)

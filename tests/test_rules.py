@@ -22,8 +22,9 @@ from kpiscore.base.errors import SchemeInvalid
 from kpiscore.base.i18n import Text
 from kpiscore.rules import RULES
 from kpiscore.rules.levels import Levels, UnknownLevel
+from kpiscore.scheme.compile import CompiledIndicator
+from kpiscore.scheme.load import from_model
 from kpiscore.scheme.models import Indicator, Scheme
-from kpiscore.score.engine import CompiledIndicator, compile_scheme
 
 CASES_DIR = Path(__file__).parent / "rules"
 
@@ -61,9 +62,9 @@ def compile_indicator(indicator: dict[str, Any]) -> tuple[CompiledIndicator, lis
     data = {"id": "x", "weight": 100, **indicator}
     Indicator.model_validate(data)  # the indicator alone is a valid scheme indicator
     scheme = Scheme.model_validate({"id": "golden", "title": "golden", "indicators": [data]})
-    compiled = compile_scheme(scheme)
-    warnings = sorted(f.code for f in compiled.findings if f.severity == "warning")
-    return compiled.indicators[0], warnings
+    loaded = from_model(scheme)
+    warnings = sorted(f.code for f in loaded.warnings if f.severity == "warning")
+    return loaded.compiled.indicators[0], warnings
 
 
 def _marks(item: dict[str, Any]) -> list[pytest.MarkDecorator]:

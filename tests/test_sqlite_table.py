@@ -420,3 +420,68 @@ def test_200_000_rows_are_read_in_bounded_memory(tmp_path: Path) -> None:
     assert count == 200_000
     assert last[0].number == 200_000 and last[1] == "t[rowid=200000].c1"
     assert peak < PEAK_BYTES, peak
+
+
+# -- through the command line --------------------------------------------------------------
+
+EXAMPLE = ROOT / "examples" / "sqlite-table"
+SCHEME = ROOT / "examples" / "tech-support-manager" / "scheme.yaml"
+
+
+def test_the_database_scores_as_the_workbook() -> None:
+    """The example's table holds the workbook's rows: the same results, row for row."""
+    import json
+
+    from helpers import run_cli
+
+    code, out, err = run_cli("evaluate", SCHEME, EXAMPLE / "actuals.sqlite", "--table",
+                             "2024_06", "--format", "json")
+    assert (code, err) == (0, "kpiscore: 6 rows read: 6 scored, 0 could not be scored\n")
+    code, whole, _ = run_cli("evaluate", SCHEME, WORKBOOK, "--format", "json")
+    got, expected = json.loads(out), json.loads(whole)
+    assert got.pop("source") == "actuals.sqlite" and expected.pop("source") == "actuals.xlsx"
+    assert got == expected
+
+
+def test_a_missing_table_is_one_message_and_exit_2() -> None:
+    from helpers import run_cli
+
+    code, out, err = run_cli("evaluate", SCHEME, EXAMPLE / "actuals.sqlite", "--table", "2024_6")
+    assert (code, out) == (2, "")
+    assert err.startswith("kpiscore: error: ") and err.count("\n") == 1
+    assert "'2024_6'" in err and "2024_06" in err
+
+
+def test_a_missing_column_and_a_bad_value_are_row_errors(tmp_path: Path) -> None:
+    """Without a column every row says so once (exit 1); a value that is not a number is
+    an error naming its table, row and column."""
+    from helpers import run_cli
+
+    with kio.open_table(WORKBOOK) as t:
+        header = list(t.header)
+        rows = [(row.values + [None] * len(header))[:len(header)] for row, _ in t.people()]
+    csat = header.index("关键客户满意度评分")
+    rows[1][csat] = "九十"
+    db = make_db(tmp_path / "a.sqlite", {"t": (header, rows)})
+    code, out, err = run_cli("evaluate", SCHEME, db, "--format", "jsonl")
+    assert code == 1 and len(out.splitlines()) == 6
+    assert f"t[rowid=2].{header[csat]}: " in err and "'九十' is not a number" in err
+    assert err.endswith("6 rows read: 5 scored, 1 could not be scored\n")
+    short = make_db(tmp_path / "b.sqlite", {"t": (header[:csat] + header[csat + 1:],
+                                                  [r[:csat] + r[csat + 1:] for r in rows])})
+    code, out, err = run_cli("evaluate", SCHEME, short, "--format", "jsonl")
+    assert code == 1 and len(out.splitlines()) == 6
+    assert err.count("no column for 关键客户满意度评分 (csat)") == 1
+    assert err.endswith("6 rows read: 0 scored, 6 could not be scored\n")
+
+
+def test_the_library_example_of_the_docs(monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    text = (ROOT / "docs" / "inputs.md").read_text(encoding="utf-8")
+    [block] = [b for b in re.findall(r"^```python\n(.*?)^```", text, re.M | re.S)
+               if "sqlite" in b]
+    monkeypatch.chdir(ROOT)
+    exec(compile(block, "docs/inputs.md", "exec"), {})
+    assert capsys.readouterr().out == "97.190\n"

@@ -85,9 +85,9 @@ def opened(scheme: LoadedScheme, actuals: PathLike | Sequence[PathLike], *,
     paths = [os.fspath(actuals)] if isinstance(actuals, (str, os.PathLike)) else \
         [os.fspath(a) for a in actuals]
     _check_periods(scheme, len(paths))
-    options = {"encoding": encoding, "max_bytes": max_bytes, "limits": limits}
     with ExitStack() as stack:
-        tables = [stack.enter_context(open_table(p, sheet=sheet, table=table, **options))
+        tables = [stack.enter_context(open_table(p, sheet=sheet, table=table, encoding=encoding,
+                                                 max_bytes=max_bytes, limits=limits))
                   for p in paths]
         surveys: list[SurveyData | None] = []
         cache: dict[tuple[tuple[str, str], ...], SurveyData] = {}
@@ -100,8 +100,8 @@ def opened(scheme: LoadedScheme, actuals: PathLike | Sequence[PathLike], *,
             if key not in cache:
                 with ExitStack() as inner:
                     by_survey = {sid: inner.enter_context(open_table(
-                        src, sheet=_survey_sheet(scheme, sid), **options))
-                        for sid, src in sources.items()}
+                        src, sheet=_survey_sheet(scheme, sid), encoding=encoding,
+                        max_bytes=max_bytes, limits=limits)) for sid, src in sources.items()}
                     cache[key] = read_surveys(scheme.compiled, by_survey)
             surveys.append(cache[key])
         yield tables, surveys

@@ -20,7 +20,11 @@ class Finding:
     column: int
     severity: Severity
     code: str
+    #: given as a localized Text, kept as its text in the language of the run
     message: str | Text
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", str(self.message))
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.column}"

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -35,9 +36,9 @@ from kpiscore.score.results import PersonResult, Report, RowError
 
 if TYPE_CHECKING:
     from kpiscore.scheme.load import LoadedScheme
+    from kpiscore.scheme.yamlload import Located, Path
     from kpiscore.score.binding import Binding
     from kpiscore.score.scorer import Scorer
-    from kpiscore.scheme.yamlload import Located, Path
 
 #: A manifest larger than this is refused before parsing (they are a few lines).
 MAX_MANIFEST_BYTES = 1024 * 1024
@@ -77,10 +78,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def _format_name(name: str) -> str:
+    if name not in FORMATS:
+        raise ValueError(f"{name!r} is not an output format")
+    return name
+
+
 #: Where a run's results go: a file per output format (kpiscore.outputs.FORMATS); leave a
 #: format out to skip it. Paths are relative to the manifest's folder and may use
 #: ``{period}``, ``{name}`` (the run's name) and ``{scheme}`` (the scheme's id).
-Outputs = dict[str, str]
+Outputs = dict[Annotated[str, AfterValidator(_format_name)], str]
 
 
 class Run(_Model):
@@ -227,11 +234,15 @@ def _validation_findings(exc: ValidationError, located: Located) -> list[Finding
     rest = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        if err["type"] != "extra_forbidden":
+        if loc and loc[-1] == "[key]":  # outputs: a format the registry does not have
+            loc = loc[:-1]
+            fields = list(FORMATS)
+        elif err["type"] != "extra_forbidden":
             rest.append(err)
             continue
-        model = _model_at(loc[:-1])
-        fields = [f.alias or name for name, f in model.model_fields.items()]
+        else:
+            model = _model_at(loc[:-1])
+            fields = [f.alias or name for name, f in model.model_fields.items()]
         got = str(loc[-1])
         close = difflib.get_close_matches(got, fields, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(fields)}"
@@ -399,15 +410,6 @@ class _Planner:
                 plan.roles[role] = self.scheme(base + ("schemes", role), ref)
         chosen = run.outputs if run.outputs is not None else self.manifest.outputs
         where: Path = base + ("outputs",) if run.outputs is not None else ("outputs",)
-        for fmt in chosen or {}:
-            if fmt not in FORMATS:
-                close = difflib.get_close_matches(fmt, list(FORMATS), n=1, cutoff=0.6)
-                hint = f"did you mean {close[0]!r}?" if close else \
-                    f"known fields: {', '.join(FORMATS)}"
-                self.findings.append(self.located.finding(
-                    where + (fmt,), "unknown-field", f"unknown field {fmt!r} ({hint})",
-                    key=True))
-        chosen = {fmt: path for fmt, path in (chosen or {}).items() if fmt in FORMATS}
         if not chosen:
             self.problem(base, "no-outputs", f"run {run.name!r} writes nothing: give it "
                          "outputs: (json, jsonl, csv, xlsx), or give the manifest outputs: "
@@ -569,9 +571,9 @@ def _report_rows(plan: RunPlan, results: Sequence[PersonResult], reporter: Repor
             continue
         who = r.id or f"row {r.row}"
         for e in r.errors:
-            if (e.where, e.message) in said:
+            if (e.where, str(e.message)) in said:
                 continue
-            said.add((e.where, e.message))
+            said.add((e.where, str(e.message)))
             if shown < MAX_ROW_MESSAGES:
                 reporter.message(f"{plan.name}: {e.where}: {e.message} [{who}]", "error")
                 shown += 1
@@ -708,7 +710,7 @@ def _score_roster(plan: RunPlan, parts: dict[str, _Part]) -> list[PersonResult]:
     from kpiscore.io.table import HeaderIndex
     from kpiscore.score.binding import bind
     from kpiscore.score.people import each_person
-    from kpiscore.score.scorer import cell_text
+    from kpiscore.score.scorer import Scorer, cell_text
 
     assert plan.roster is not None and plan.role_column is not None
     by_role = {_role_key(role): part for part in parts.values() for role in part.roles}

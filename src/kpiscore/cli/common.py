@@ -14,6 +14,8 @@ from kpiscore.base import i18n
 from kpiscore.cli.exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from kpiscore.scheme.load import LoadedScheme
 
 COLOR_CHOICE = click.Choice(["auto", "always", "never"])
@@ -145,11 +147,12 @@ def actuals_options(f: F) -> F:
     return f
 
 
-def complete_scheme(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+def complete_scheme(ctx: click.Context, param: click.Parameter,
+                    incomplete: str) -> list[CompletionItem]:
     """Shell completion for a SCHEME argument: shipped scheme ids, and files."""
     from click.shell_completion import CompletionItem
 
-    items: list[Any] = []
+    items: list[CompletionItem] = []
     try:
         from kpiscore.library import entries
 

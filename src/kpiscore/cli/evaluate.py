@@ -90,6 +90,7 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     """
     from kpiscore import api
     from kpiscore.base.errors import InputUnreadable
+    from kpiscore.score.evaluate import can_stream
 
     if fmt is None:
         fmt = for_path(output) if output is not None else \
@@ -120,7 +121,7 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     try:
         chosen = FORMATS.get(fmt)
         if chosen is not None and chosen.streams and not answers and \
-                _can_stream(loaded, actuals):
+                can_stream(loaded.compiled, len(actuals)):
             _stream(loaded, actuals[0], chosen.name, output, inputs, account, reading)
         else:
             with working(f"scoring {os.path.basename(actuals[0])}"):  # a terminal only
@@ -138,14 +139,6 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     click.echo(account.line(), err=True)
     if account.failed or problems:
         sys.exit(int(ExitCode.FINDINGS))
-
-
-def _can_stream(loaded: LoadedScheme, actuals: tuple[str, ...]) -> bool:
-    """Whether every result is final as soon as its row is scored: not with raters,
-    periods, surveys or a forced distribution (they need every row first)."""
-    compiled = loaded.compiled
-    return (len(actuals) == 1 and not compiled.grouped and not compiled.survey_of
-            and compiled.scheme.distribution is None)
 
 
 @dataclass(frozen=True)

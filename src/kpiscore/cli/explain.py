@@ -11,16 +11,16 @@ from __future__ import annotations
 import os
 import sys
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from kpiscore.cli.common import (
     Command,
-    current_lang,
     actuals_options,
     color_option,
     complete_scheme,
+    current_lang,
     fail,
     human,
     load,

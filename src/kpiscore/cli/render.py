@@ -9,7 +9,7 @@ columns line up.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -18,6 +18,13 @@ from rich.table import Table
 from kpiscore.base.i18n import DEFAULT, t
 from kpiscore.base.numbers import round_half_up
 from kpiscore.score.results import Report
+
+if TYPE_CHECKING:
+    from kpiscore.explain.diff import Comparison
+    from kpiscore.explain.trace import Node
+    from kpiscore.explain.whatif import WhatIf
+    from kpiscore.library import Entry
+    from kpiscore.scheme.compile import CompiledScheme
 
 
 def current_lang(lang: str | None = None) -> str:
@@ -84,7 +91,7 @@ def print_table(report: Report, *, color: bool, lang: str | None = None) -> None
                           markup=False)
 
 
-def print_library(entries: list[Any], *, color: bool, lang: str | None = None) -> None:
+def print_library(entries: list[Entry], *, color: bool, lang: str | None = None) -> None:
     lang = current_lang(lang)
     console = Console(no_color=not color, force_terminal=color or None, highlight=False)
     table = Table(title=t("library.title", lang, count=len(entries)), title_justify="left")
@@ -98,7 +105,7 @@ def print_library(entries: list[Any], *, color: bool, lang: str | None = None) -
     console.print(table)
 
 
-def print_scheme(compiled: Any, entry: dict[str, Any], *, color: bool,
+def print_scheme(compiled: CompiledScheme, entry: dict[str, Any], *, color: bool,
                  lang: str | None = None) -> None:
     from kpiscore.base.numbers import plain
 
@@ -154,15 +161,15 @@ def _console(color: bool) -> Console:
                    width=wide)
 
 
-def print_trace(node: Any, *, color: bool) -> None:
+def print_trace(node: Node, *, color: bool) -> None:
     """An explanation outline (:func:`kpiscore.explain.trace.outline`) as a tree."""
     from rich.text import Text
     from rich.tree import Tree
 
-    def style(n: Any) -> str:
+    def style(n: Node) -> str:
         return _STYLES.get(n.kind, "")
 
-    def add(parent: Tree, n: Any) -> None:
+    def add(parent: Tree, n: Node) -> None:
         branch = parent.add(Text(n.label, style=style(n)))
         for c in n.children:
             add(branch, c)
@@ -173,12 +180,12 @@ def print_trace(node: Any, *, color: bool) -> None:
     _console(color).print(tree)
 
 
-def _signed(value: Any, precision: int) -> str:
+def _signed(value: Decimal, precision: int) -> str:
     v = round_half_up(value, precision)
     return f"+{v}" if v > 0 else str(v)
 
 
-def print_whatif(w: Any, *, color: bool, lang: str | None = None) -> None:
+def print_whatif(w: WhatIf, *, color: bool, lang: str | None = None) -> None:
     from kpiscore.base.numbers import plain
 
     lang = current_lang(lang)
@@ -186,11 +193,11 @@ def print_whatif(w: Any, *, color: bool, lang: str | None = None) -> None:
     p = w.precision
     who = " ".join(x for x in (w.subject_id, w.name) if x)
     goal = w.goal
+    bound = "" if goal.total is None else plain(goal.total)
     if goal.grade is not None:
-        console.print(t("whatif.goal.grade", lang, grade=goal.grade, total=plain(goal.total)),
-                      markup=False)
+        console.print(t("whatif.goal.grade", lang, grade=goal.grade, total=bound), markup=False)
     else:
-        console.print(t("whatif.goal.total", lang, total=plain(goal.total)), markup=False)
+        console.print(t("whatif.goal.total", lang, total=bound), markup=False)
     grade = f" ({w.grade})" if w.grade else ""
     now = t("whatif.now", lang, total="—" if w.total is None else round_half_up(w.total, p),
             grade=grade)
@@ -199,7 +206,7 @@ def print_whatif(w: Any, *, color: bool, lang: str | None = None) -> None:
         console.print(t("whatif.reached", lang, who=who), markup=False)
         return
 
-    def shown(v: Any, unit: str = "") -> str:
+    def shown(v: Decimal | str | None, unit: str = "") -> str:
         if v is None:
             return ""
         if isinstance(v, str):
@@ -219,8 +226,8 @@ def print_whatif(w: Any, *, color: bool, lang: str | None = None) -> None:
         if a.reachable:
             needed = shown(a.needed, a.unit)
             points = f"{now_points} → {shown(a.points_then)}"
-            then = str(round_half_up(a.total_then, p)) + (f" {a.grade_then}" if a.grade_then
-                                                          else "")
+            then = ("" if a.total_then is None else str(round_half_up(a.total_then, p))) + \
+                (f" {a.grade_then}" if a.grade_then else "")
         else:
             needed = f"[dim]{t('whatif.unreachable', lang)}[/dim]"
             points = now_points
@@ -233,7 +240,7 @@ def print_whatif(w: Any, *, color: bool, lang: str | None = None) -> None:
                   markup=False)
 
 
-def print_diff(c: Any, *, color: bool, changed_only: bool = False, old_name: str = "",
+def print_diff(c: Comparison, *, color: bool, changed_only: bool = False, old_name: str = "",
                new_name: str = "", lang: str | None = None) -> None:
     lang = current_lang(lang)
     console = _console(color)

@@ -10,6 +10,7 @@ from typing import Any
 from kpiscore.base.numbers import ZERO, round_half_up
 from kpiscore.score.results import PersonResult, Report
 
+
 @dataclass
 class Move:
     row: int

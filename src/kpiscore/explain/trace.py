@@ -23,9 +23,18 @@ from kpiscore.base.i18n import DEFAULT, t
 from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, plain, round_half_up
 from kpiscore.io.table import Table
 from kpiscore.outputs.records import FORMAT_VERSION, error_dict
-from kpiscore.scheme.compile import CompiledScheme
+from kpiscore.scheme.compile import CompiledIndicator, CompiledScheme
 from kpiscore.score.binding import Binding
-from kpiscore.score.results import PersonResult, Report, RowError, VetoResult
+from kpiscore.score.results import (
+    PayLineResult,
+    PeriodEntry,
+    PersonResult,
+    Rank,
+    RatersResult,
+    Report,
+    RowError,
+    VetoResult,
+)
 from kpiscore.score.scorer import Scorer
 
 if TYPE_CHECKING:
@@ -55,6 +64,9 @@ class Subject:
     @property
     def compiled(self) -> CompiledScheme:
         return self.scorer.compiled
+
+    def indicator(self, key: str) -> CompiledIndicator:
+        return self.compiled.indicator(key)
 
     def evaluate(self, overrides: Mapping[str, Decimal | str] | None = None) -> PersonResult:
         """Score the row again, with the actuals of some indicators replaced.
@@ -179,10 +191,10 @@ class Trace:
     distribution: str | None = None  # "enforce" or "advisory"
     pass_mark: Decimal | None = None
     passed: bool | None = None
-    rank: Any = None  # results.Rank
-    pay_lines: list[tuple[Any, str]] = field(default_factory=list)  # (PayLineResult, formula)
-    raters: Any = None  # results.RatersResult
-    periods: list[Any] = field(default_factory=list)  # results.PeriodEntry
+    rank: Rank | None = None
+    pay_lines: list[tuple[PayLineResult, str]] = field(default_factory=list)  # and formula
+    raters: RatersResult | None = None
+    periods: list[PeriodEntry] = field(default_factory=list)
 
     # -- reading --------------------------------------------------------------------
 
@@ -548,7 +560,7 @@ def outline(trace: Trace, lang: str = DEFAULT) -> Node:
                 raters.children.append(Node("rater", t(
                     "explain.rater", lang, title=r.title, id=r.id, total=trace.fixed(r.total),
                     weight=plain(round_half_up(r.applied_weight, trace.precision + 2)),
-                    contribution=trace.fixed(r.contribution))))
+                    contribution=trace.fixed(r.total * r.applied_weight / HUNDRED))))
         root.children.append(raters)
 
     if trace.errors:

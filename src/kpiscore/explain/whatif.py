@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.errors import KpiscoreError
 from kpiscore.base.numbers import ZERO, quantum, round_half_up
-from kpiscore.score.results import PersonResult, Report
+from kpiscore.score.results import PersonResult
 
 if TYPE_CHECKING:
     from kpiscore.explain.trace import Subject

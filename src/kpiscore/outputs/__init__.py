@@ -78,3 +78,12 @@ def for_path(path: str, default: str = "json") -> str:
     """The format a file name asks for by its suffix (``results.csv`` → csv)."""
     ext = os.path.splitext(path)[1].lower()
     return next((f.name for f in FORMATS.values() if ext in f.suffixes), default)
+
+
+def render(report: Report, name: str, options: Options | None = None) -> str:
+    """A report written in a text format, as a string (``render(report, "csv")``)."""
+    import io
+
+    buffer = io.StringIO()
+    FORMATS[name].write(report, buffer, options or Options())
+    return buffer.getvalue()

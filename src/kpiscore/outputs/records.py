@@ -12,8 +12,8 @@ from kpiscore.base.numbers import ZERO, round_half_up
 from kpiscore.score.results import (
     GroupResult,
     PersonResult,
-    RatersResult,
     Rank,
+    RatersResult,
     Report,
     RowError,
     Summary,

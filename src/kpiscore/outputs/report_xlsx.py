@@ -714,7 +714,7 @@ def _errors(book: BookSink, name: str, report: Report, st: _Styles) -> None:
     for person in report.results:
         for e in person.errors:
             ws.row(r, [(person.row, st.text), _t(person.id, st.text), _t(person.name, st.text),
-                       _t(e.where, st.text), _t(e.field, st.text), _t(e.message, st.text)])
+                       _t(e.where, st.text), _t(e.field, st.text), _t(str(e.message), st.text)])
             r += 1
     if r == 1:
         ws.row(1, [None, None, None, None, None, _t("（无）", None)])

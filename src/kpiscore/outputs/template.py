@@ -52,7 +52,7 @@ def template_columns(compiled: CompiledScheme) -> list[Column]:
             bits.append(f"目标 target: {plain(ind.target)}")
         bits.append("越高越好 higher is better" if ind.better == "higher"
                     else "越低越好 lower is better")
-        bits.append(f"规则 rule: {ci.rule.kind}, 满分 full marks {plain(ci.spec.full)}")  # type: ignore[attr-defined]
+        bits.append(f"规则 rule: {ci.rule.kind}, 满分 full marks {plain(ci.spec.full)}")
         if ind.definition:
             bits.append(ind.definition)
         choices = ci.rule.choices()

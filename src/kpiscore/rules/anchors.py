@@ -5,10 +5,10 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Literal
 
+from kpiscore.base.fields import Number
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import HUNDRED, ZERO
 from kpiscore.rules.base import Check, Rule, Spec, exact, number
-from kpiscore.base.fields import Number
 
 
 class Anchors(Rule):

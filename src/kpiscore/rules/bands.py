@@ -9,10 +9,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpiscore.base.fields import Number
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import plain
 from kpiscore.rules.base import Check, Rule, Spec, exact, joined, number
-from kpiscore.base.fields import Number
 
 
 class Band(BaseModel):

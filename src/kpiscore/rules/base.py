@@ -83,6 +83,9 @@ class Rule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    #: The rule's name in a scheme (``kind: deduct``); each subclass narrows it to its own.
+    kind: str
+
     #: Whether the rule reads a label such as ``4级`` / ``D`` (levels) rather than a
     #: number (every other rule). A label-reading indicator's cell is kept as text,
     #: cannot be summed or averaged, and cannot carry a veto.

@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpiscore.base.fields import Number
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import normalise_text, plain
 from kpiscore.rules.base import Check, Rule, Spec, UnknownLevel, exact, joined
-from kpiscore.base.fields import Number
 
 
 class Level(BaseModel):

@@ -3,9 +3,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
+from kpiscore.base.fields import Number
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.rules.base import Rule, Spec, number
-from kpiscore.base.fields import Number
 
 
 class PassFail(Rule):

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Iterator
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
+from kpiscore.base.fields import Number
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import ONE
 from kpiscore.rules.base import (
@@ -15,7 +16,6 @@ from kpiscore.rules.base import (
     exact,
     number,
 )
-from kpiscore.base.fields import Number
 
 
 class PassLine(Rule):

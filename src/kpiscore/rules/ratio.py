@@ -4,10 +4,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Literal
 
+from kpiscore.base.fields import Number
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import HUNDRED
 from kpiscore.rules.base import BELOW_FLOOR, OVER_CAP, Check, Rule, Spec, exact, number
-from kpiscore.base.fields import Number
 
 
 class Ratio(Rule):

@@ -18,7 +18,8 @@ from fractions import Fraction
 
 from kpiscore.base.numbers import HUNDRED, ZERO
 from kpiscore.rules import Rule, Spec
-from kpiscore.scheme import formula
+from kpiscore.scheme.formula import FormulaError, Node
+from kpiscore.scheme.formula import parse as parse_formula
 from kpiscore.scheme.models import Dimension, Indicator, PayLine, Scheme, SchemeVeto
 from kpiscore.scheme.yamlload import Path
 
@@ -35,7 +36,7 @@ class CompiledIndicator:
     dimension: str
     #: contribution = points × factor / CompiledScheme.denominator
     factor: Decimal
-    formula: formula.Node | None
+    formula: Node | None
 
     @property
     def id(self) -> str:
@@ -77,7 +78,7 @@ class Unparsed:
 
     path: Path
     text: str
-    error: formula.FormulaError
+    error: FormulaError
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,9 @@ class CompiledScheme:
     fields: tuple[Field, ...]
     #: indexes of the computed indicators, each after those whose actuals it uses
     formula_order: tuple[int, ...]
-    vetoes: tuple[tuple[SchemeVeto, formula.Node | None], ...]
+    vetoes: tuple[tuple[SchemeVeto, Node | None], ...]
     #: every pay line in order, the scheme's pay first (id "pay")
-    pay_lines: tuple[tuple[PayLine, formula.Node | None], ...]
+    pay_lines: tuple[tuple[PayLine, Node | None], ...]
     denominator: Decimal
     #: indicator id → the survey whose result is its actual
     survey_of: Mapping[str, str]
@@ -151,10 +152,10 @@ def full_marks(ind: Indicator) -> Decimal:
     return default if default is not None else HUNDRED
 
 
-def parse(text: str) -> formula.Node | formula.FormulaError:
+def parse(text: str) -> Node | FormulaError:
     try:
-        return formula.parse(text)
-    except formula.FormulaError as exc:
+        return parse_formula(text)
+    except FormulaError as exc:
         return exc
 
 
@@ -191,7 +192,7 @@ class _Compiler:
         denominator, factors = self.factors()
         indicators = [CompiledIndicator(ci.ind, ci.path, ci.rule, ci.spec, ci.weight,
                                         ci.local_weight, ci.section_weight, ci.dimension,
-                                        factor, self.formula(ci.ind.formula, ci.path))
+                                        factor, self.parse(ci.ind.formula, ci.path))
                       for ci, factor in zip(self.indicators, factors, strict=True)]
         order, cycles = _order(indicators)
         known = {ci.id for ci in indicators} | {i.id for i in s.inputs}
@@ -203,7 +204,7 @@ class _Compiler:
         return CompiledScheme(
             s, self.source, tuple(indicators), tuple(self.dimensions), tuple(self.sections),
             self.fields(indicators), order,
-            tuple((v, self.formula(v.formula if v.column is None else None, ("vetoes", k),
+            tuple((v, self.parse(v.formula if v.column is None else None, ("vetoes", k),
                                    known))
                   for k, v in enumerate(s.vetoes)),
             self.pay_lines(known), denominator, survey_of, rated,
@@ -279,24 +280,24 @@ class _Compiler:
         return Decimal(denominator), [Decimal(r.numerator * (denominator // r.denominator))
                                       for r in ratios]
 
-    def formula(self, text: str | None, path: Path,
-                known: set[str] | None = None) -> formula.Node | None:
+    def parse(self, text: str | None, path: Path,
+                known: set[str] | None = None) -> Node | None:
         """The parsed formula at ``path`` (``path + ("formula",)``), None when there is none
         or it does not parse (recorded for the check), or names something not ``known``."""
         if text is None:
             return None
         node = parse(text)
-        if isinstance(node, formula.FormulaError):
+        if isinstance(node, FormulaError):
             self.unparsed.append(Unparsed(path + ("formula",), text, node))
             return None
         if known is not None and not node.names() <= known:
             return None
         return node
 
-    def pay_lines(self, known: set[str]) -> tuple[tuple[PayLine, formula.Node | None], ...]:
+    def pay_lines(self, known: set[str]) -> tuple[tuple[PayLine, Node | None], ...]:
         s = self.scheme
         names = set(known) | {"total", "grade_coefficient", "passed"}
-        out: list[tuple[PayLine, formula.Node | None]] = []
+        out: list[tuple[PayLine, Node | None]] = []
         lines: list[tuple[PayLine, Path]] = []
         if s.pay is not None:
             lines.append((PayLine(id="pay", title=s.pay.title, formula=s.pay.formula,
@@ -304,7 +305,7 @@ class _Compiler:
                           ("pay",)))
             lines += [(line, ("pay_lines", k)) for k, line in enumerate(s.pay_lines)]
         for line, path in lines:
-            out.append((line, self.formula(line.formula, path, names)))
+            out.append((line, self.parse(line.formula, path, names)))
             names.add(line.id)
         return tuple(out)
 

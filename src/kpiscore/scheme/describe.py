@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpiscore.base.numbers import plain
 from kpiscore.scheme.compile import CompiledScheme
 
 
@@ -21,7 +20,7 @@ def describe_dict(compiled: CompiledScheme) -> dict[str, Any]:
             "id": ci.id, "title": ci.ind.label, "dimension": ci.dimension,
             "weight": ci.weight.normalize() if ci.weight else ci.weight,
             "unit": ci.ind.unit, "better": ci.ind.better, "target": ci.ind.target,
-            "full_marks": ci.spec.full, "rule": ci.rule.kind,  # type: ignore[attr-defined]
+            "full_marks": ci.spec.full, "rule": ci.rule.kind,
             "scoring": str(ci.rule.summary(s.precision)), "formula": ci.ind.formula,
             "veto": str(ci.ind.veto.when) if ci.ind.veto else None,
         } for ci in compiled.indicators],

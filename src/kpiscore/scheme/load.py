@@ -216,8 +216,6 @@ def load_scheme(path: str | os.PathLike[str], limits: Limits | None = None) -> L
     """
     from pydantic import ValidationError
 
-    from kpiscore.scheme import checks
-    from kpiscore.scheme.compile import compile_scheme
     from kpiscore.scheme.models import Scheme
 
     name = os.fspath(path)
@@ -238,7 +236,18 @@ def load_scheme(path: str | os.PathLike[str], limits: Limits | None = None) -> L
         scheme = Scheme.model_validate(located.data)
     except ValidationError as exc:
         raise SchemeInvalid(validation_findings(exc, located)) from None
-    compiled = compile_scheme(scheme, name)
+    return from_model(scheme, located, name)
+
+
+def from_model(scheme: Scheme, located: Located | None = None,
+               source: str = "<scheme>") -> LoadedScheme:
+    """Compile and check a scheme model (one read from a file has its ``located``
+    positions; one built in code names its problems by path). Raises
+    :class:`SchemeInvalid` when a check finds an error."""
+    from kpiscore.scheme import checks
+    from kpiscore.scheme.compile import compile_scheme
+
+    compiled = compile_scheme(scheme, source)
     findings = checks.run(compiled, located)
     if any(f.severity == "error" for f in findings):
         raise SchemeInvalid(findings)

@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kpiscore.base.fields import Identifier, Number, Slug, Weight
 from kpiscore.rules import AnyRule, Rule
 from kpiscore.rules.levels import Level
-from kpiscore.base.fields import Identifier, Number, Slug, Weight
 
 
 class Model(BaseModel):

@@ -15,7 +15,8 @@ NO_COLUMN = Phrase("no column for {label}: expected a header named {names}",
                    "没有 {label} 的列:应有名为 {names} 的表头")
 SEVERAL = Phrase("{count} columns match {label}: {cells}; rename or remove one",
                  "有 {count} 列都匹配 {label}:{cells};请改名或删去其中一列")
-NO_ID = Phrase("no id column: expected a header named {names}", "没有工号列:应有名为 {names} 的表头")
+NO_ID = Phrase("no id column: expected a header named {names}",
+               "没有工号列:应有名为 {names} 的表头")
 
 
 @dataclass

@@ -53,7 +53,8 @@ NO_RATER_COLUMNS = Phrase("no rater columns for {label}: expected headers such a
                           "没有 {label} 的评价人列:应有形如 '{header}({rater})' 的表头"
                           "(或把它移出 raters.rated:作为共用的实际值)")
 BLANK_PERIOD = Phrase("the period is blank", "期间为空")
-UNKNOWN_RATER = Phrase("unknown rater {name!r} (raters: {known})", "未知的评价人 {name!r}(评价人:{known})")
+UNKNOWN_RATER = Phrase("unknown rater {name!r} (raters: {known})",
+                       "未知的评价人 {name!r}(评价人:{known})")
 MISSING_PERIODS = Phrase("{id} has no actuals for {what} (periods given: {given}); set "
                          "rollup.missing: present to roll up the periods given",
                          "{id} 缺少 {what} 的实际数据(已有期间:{given});"
@@ -110,6 +111,13 @@ def iter_results(compiled: CompiledScheme, table: Table, *, scorer: Scorer | Non
                                row.percent.__contains__,
                                inject(person.id) if inject is not None else None,
                                errors=person.errors)
+
+
+def can_stream(compiled: CompiledScheme, tables: int = 1) -> bool:
+    """Whether every result is final as soon as its row is scored: not with several
+    periods, raters, surveys or a forced distribution (they need every row first)."""
+    return (tables == 1 and not compiled.grouped and not compiled.survey_of
+            and compiled.scheme.distribution is None)
 
 
 def evaluate(compiled: CompiledScheme, tables: Sequence[Table], *,

@@ -24,7 +24,7 @@ kinds present are scaled up to 100 (and the output says so).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -55,9 +55,12 @@ TWICE = Phrase("{label} is given twice with different values ({first} and {secon
                "{label} 给了两次且数值不同({first} 和 {second});共用的实际值只给一次")
 MISSING = Phrase("no rating by {names} (raters: {raters}); set raters.missing: reweight to "
                  "combine the raters present",
-                 "缺少 {names} 的评分(评价人:{raters});可设置 raters.missing: reweight 按在场的评价人合计")
-ROLE_ONE = Phrase("{title} {actual} → {points}", "{title} {actual} → {points}")
-ROLE_MANY = Phrase("{title} ×{count} ({each}) mean {points}", "{title} ×{count}({each})平均 {points}")
+                 "缺少 {names} 的评分(评价人:{raters});可设置 "
+                 "raters.missing: reweight 按在场的评价人合计")
+ROLE_ONE = Phrase("{title} {actual} → {points}",
+                  "{title} {actual} → {points}")
+ROLE_MANY = Phrase("{title} ×{count} ({each}) mean {points}",
+                   "{title} ×{count}({each})平均 {points}")
 SHARE = Phrase("{weight}% × {points}", "{weight}% × {points}")
 COMBINED = Phrase("{roles}: {mix} = {points} → {points}", "{roles}:{mix} = {points} → {points}")
 ROLE = Phrase("{title} {weight}%", "{title} {weight}%")
@@ -138,7 +141,7 @@ class VirtualRow:
     problems: list[RowError]
     row: int
 
-    def read(self, scorer: Scorer, injected: Any) -> Reading:
+    def read(self, scorer: Scorer, injected: Mapping[str, Injection] | None) -> Reading:
         binding = Binding(dict(self.columns), 0, 1, 2, list(self.problems))
         cells = self.cells
         percent = {i for i, c in enumerate(cells) if c.percent}

@@ -13,14 +13,18 @@ from decimal import Decimal
 from fractions import Fraction
 
 from kpiscore.base.i18n import Phrase, Text
-from kpiscore.base.numbers import ZERO, plain, round_half_up
+from kpiscore.base.numbers import round_half_up
 
 
 @dataclass
 class RowError:
     where: str  # sheet!cell, or sheet!row for whole-row problems
+    #: given as a localized Text, kept as its text in the language of the run
     message: str | Text
     field: str | None = None  # indicator or input id
+
+    def __post_init__(self) -> None:
+        self.message = str(self.message)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -63,7 +67,8 @@ class SurveyStat:
         return PERCENT(head=head, points=self.points, max=self.max_points, value=shown)
 
 
-SURVEY_HEAD = Phrase("survey {survey}: {count} {respondents}", "问卷 {survey}:{count} {respondents}")
+SURVEY_HEAD = Phrase("survey {survey}: {count} {respondents}",
+                     "问卷 {survey}:{count} {respondents}")
 ONE_RESPONDENT = Phrase("respondent", "人作答")
 RESPONDENTS = Phrase("respondents", "人作答")
 TOO_FEW = Phrase("{head}, fewer than {min}", "{head},少于 {min} 人")

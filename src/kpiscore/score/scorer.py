@@ -49,13 +49,16 @@ ABOVE_PLAIN = Phrase("is above the largest valid value {highest} {hint}",
                      "大于最大有效值 {highest}{hint}")
 DIVIDES = Phrase("{label}: {formula} divides by zero for {who} ({divisor} is 0); set "
                  "if_divide_by_zero to give it a value",
-                 "{label}:{formula} 对 {who} 除以零({divisor} 为 0);可设置 if_divide_by_zero 给出取值")
+                 "{label}:{formula} 对 {who} 除以零({divisor} 为 0);"
+                 "可设置 if_divide_by_zero 给出取值")
 THIS_PERSON = Phrase("this person", "此人")
 UNKNOWN_LEVEL = Phrase("{label}: {problem}", "{label}:{problem}")
 NO_ACTUAL = Phrase("no usable actual", "没有可用的实际值")
 UNKNOWN = Phrase("unknown level", "未知等级")
-INCOMPLETE = Phrase("some indicators have no actual", "部分指标没有实际值")
-PAY_ZERO = Phrase("{id} formula divides by zero ({divisor} is 0)", "{id} 公式除以零({divisor} 为 0)")
+INCOMPLETE = Phrase("some indicators have no actual",
+                    "部分指标没有实际值")
+PAY_ZERO = Phrase("{id} formula divides by zero ({divisor} is 0)",
+                  "{id} 公式除以零({divisor} 为 0)")
 PAY_COEFFICIENT = Phrase("{id} formula: grade {grade!r} has no coefficient",
                          "{id} 公式:等级 {grade!r} 没有系数")
 PAY_NEEDS = Phrase("{id} formula needs {name!r}", "{id} 公式需要 {name!r}")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from kpiscore.base.i18n import Alternatives, Joined, Phrase
+from kpiscore.base.i18n import Alternatives, Joined, Phrase, Text
 from kpiscore.base.numbers import HUNDRED, ZERO
 from kpiscore.io.cells import BadValue, is_blank, read_number, read_text
 from kpiscore.io.table import HeaderIndex, Table
@@ -82,7 +82,7 @@ class SurveyResponses:
     survey: Survey
     source: str  # file!sheet
     tallies: dict[str, _Tally] = field(default_factory=dict)
-    problem: Any = None  # the responses cannot be used at all (a missing column)
+    problem: Text | None = None  # the responses cannot be used at all (a missing column)
     where: str = ""  # the evaluatee column's header cell
     responses: int = 0
     orphans: list[str] = field(default_factory=list)  # responses without an evaluatee
@@ -140,7 +140,7 @@ class SurveyData:
         return out
 
 
-def _aggregate(survey: Survey, t: _Tally, precision: int) -> tuple[SurveyStat, Any]:
+def _aggregate(survey: Survey, t: _Tally, precision: int) -> tuple[SurveyStat, Text | None]:
     """The survey's result for one tally, or why there is none."""
     stat = SurveyStat(survey.id, survey.title or survey.id, survey.result, t.respondents,
                       t.answers, survey.min_respondents, None, precision=precision)

@@ -18,7 +18,8 @@ THE_FORMULA = Phrase("the formula", "公式")
 THE_VETO = Phrase("the veto formula", "否决公式")
 THE_PAY = Phrase("the pay formula", "工资公式")
 THE_LINE = Phrase("the {id} formula", "{id} 公式")
-OWN_ACTUAL = Phrase("the formula of {id!r} uses its own actual", "{id!r} 的公式用到了它自己的实际值")
+OWN_ACTUAL = Phrase("the formula of {id!r} uses its own actual",
+                    "{id!r} 的公式用到了它自己的实际值")
 CYCLE = Phrase("the formula of {id!r} depends on itself through other formulas",
                "{id!r} 的公式经由其他公式依赖于它自己")
 VETO_SOURCE = Phrase("veto {id!r} needs either a column or a formula",

@@ -11,7 +11,8 @@ from kpiscore.scheme.checks import Context, Problem, check
 TWICE = Phrase("grade {name!r} is given twice", "等级 {name!r} 出现了两次")
 ONLY_LAST = Phrase("only the last grade may leave out min (grade {name!r} catches every total, "
                    "so later grades never apply)",
-                   "只有最后一个等级可以不写 min(等级 {name!r} 会接住所有总分,其后的等级永远用不上)")
+                   "只有最后一个等级可以不写 min(等级 "
+                   "{name!r} 会接住所有总分,其后的等级永远用不上)")
 DOWNWARDS = Phrase("grades run from the best down: min {min} of {name!r} should be below "
                    "{previous}", "等级从高到低排列:{name!r} 的 min {min} 应低于 {previous}")
 

@@ -15,7 +15,8 @@ NEEDS_PAY = Phrase("pay_lines are further lines after pay: give pay as well",
 CAPS = Phrase("min {min} is above max {max}", "min {min} 大于 max {max}")
 COEFFICIENT = Phrase("grade {name!r} has no coefficient, but the formula at line {line} uses "
                      "grade_coefficient",
-                     "等级 {name!r} 没有系数(coefficient),但第 {line} 行的公式用到了 grade_coefficient")
+                     "等级 {name!r} 没有系数(coefficient),但第"
+                     " {line} 行的公式用到了 grade_coefficient")
 
 
 def _lines(ctx: Context) -> Iterator[tuple[Path, str, object, object]]:

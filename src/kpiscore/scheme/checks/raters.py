@@ -10,7 +10,8 @@ from kpiscore.scheme.checks import Context, Problem, check, did_you_mean
 
 WEIGHTS = Phrase("rater weights add up to {total}, not 100", "评价人权重合计为 {total},不是 100")
 COMPUTED = Phrase("{id!r} is computed (a formula or a survey), not read from a column: rate the "
-                  "columns it uses", "{id!r} 是计算出来的(公式或问卷),不是从列读取的:请对它用到的列评分")
+                  "columns it uses",
+                  "{id!r} 是计算出来的(公式或问卷),不是从列读取的:请对它用到的列评分")
 UNKNOWN = Phrase("{id!r} is neither a section, a dimension nor an indicator{hint}",
                  "{id!r} 既不是部分、维度,也不是指标{hint}")
 NOTHING = Phrase("the raters rate nothing: every indicator is computed",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from kpiscore.base.i18n import Phrase
 from kpiscore.base.numbers import HUNDRED, ZERO
 from kpiscore.scheme.checks import Context, Problem, check
+from kpiscore.scheme.models import Dimension
 from kpiscore.scheme.yamlload import Path
 
 SECTIONS = Phrase("section weights add up to {total}, not 100", "各部分权重合计为 {total},不是 100")
@@ -88,9 +89,7 @@ def weights_all_or_none(ctx: Context) -> Iterator[Problem]:
                           key=True)
 
 
-def _dimensions(ctx: Context) -> Iterator[tuple[object, Path]]:
-    from kpiscore.scheme.models import Dimension
-
+def _dimensions(ctx: Context) -> Iterator[tuple[Dimension, Path]]:
     s = ctx.scheme
     for sid, base, implicit in _bodies(ctx):
         if implicit:
