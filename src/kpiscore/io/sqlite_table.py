@@ -104,7 +104,7 @@ def open_sqlite(path: str, options: TableOptions) -> Iterator[Table]:
             kinds = _tables(conn)
             name = _choose(path, kinds, options.table if options.table is not None
                            else options.sheet)
-            has_rowid, rowid = _rowid(conn, name, kinds[name])
+            rowid = _rowid(conn, name, kinds[name])
             budget = _Budget()
             conn.set_progress_handler(budget, _STEP_CHECK)
             order = f" ORDER BY {rowid}" if rowid else ""
@@ -116,7 +116,7 @@ def open_sqlite(path: str, options: TableOptions) -> Iterator[Table]:
                     raise
                 # as many columns as SQLite returns: rowid order, but rows are counted
                 cursor = conn.execute(f"SELECT * FROM {quote_identifier(name)}{order}")
-                has_rowid, rowid = False, None
+                rowid = None
             header = [d[0] for d in cursor.description or ()]
         except sqlite3.Error as exc:
             raise _refusal(path, exc, limits) from None
@@ -131,7 +131,7 @@ def open_sqlite(path: str, options: TableOptions) -> Iterator[Table]:
                      bool(rowid), limits)
         try:
             yield SqliteTable(name, header, 0, rows, source=os.path.basename(path),
-                              kind="sqlite", has_rowid=has_rowid,
+                              kind="sqlite", has_rowid=rowid is not None,
                               read_errors=(*READ_ERRORS, sqlite3.Error))
         finally:
             rows.close()
@@ -223,12 +223,12 @@ def _choose(path: str, kinds: dict[str, str], wanted: str | None) -> str:
                           f"({_listing(kinds)})")
 
 
-def _rowid(conn: sqlite3.Connection, name: str, kind: str) -> tuple[bool, str | None]:
-    """Whether ``name`` has a rowid, and a name to select it by that no column has."""
+def _rowid(conn: sqlite3.Connection, name: str, kind: str) -> str | None:
+    """A name to select ``name``'s rowid by that no column has; None without a rowid."""
     import sqlite3
 
     if kind != "table":
-        return False, None
+        return None
     columns = {str(r[1]).lower() for r in conn.execute(
         f"PRAGMA table_xinfo({quote_identifier(name)})")}
     for alias in _ROWID_NAMES:
@@ -237,9 +237,9 @@ def _rowid(conn: sqlite3.Connection, name: str, kind: str) -> tuple[bool, str | 
         try:
             conn.execute(f"SELECT {alias} FROM {quote_identifier(name)} LIMIT 0").close()
         except sqlite3.OperationalError:  # WITHOUT ROWID (or a virtual table without one)
-            return False, None
-        return True, alias
-    return False, None  # every alias is a column's name: the table's own order
+            return None
+        return alias
+    return None  # every alias is a column's name: the table's own order
 
 
 class _Budget:
@@ -296,8 +296,7 @@ def _rows(cursor: sqlite3.Cursor, budget: _Budget, path: str, where: str, rowid:
 def _reason(exc: Exception, budget: _Budget, limits: Limits) -> str:
     text = str(exc).split("\n")[0] or type(exc).__name__
     if budget.spent:
-        return (f"the query ran {STEP_BUDGET} SQLite steps without returning rows (a view "
-                "that computes without end?)")
+        return _endless()
     if "malformed" in text:
         return f"{text} (a damaged database: copy it again, or repair it with sqlite3's .recover)"
     if text.startswith("Could not decode to UTF-8"):
@@ -305,6 +304,11 @@ def _reason(exc: Exception, budget: _Budget, limits: Limits) -> str:
     if "too big" in text:
         return _too_big(text, limits)
     return text
+
+
+def _endless() -> str:
+    return (f"the query ran {STEP_BUDGET} SQLite steps without returning rows (a view that "
+            "computes without end?)")
 
 
 def _too_big(text: str, limits: Limits) -> str:
@@ -334,6 +338,5 @@ def _refusal(path: str, exc: Exception, limits: Limits) -> InputUnreadable:
     if "too many columns" in text:
         return InputUnreadable(f"{path}: more columns than SQLite reads in one row ({text})")
     if "interrupted" in text:
-        return InputUnreadable(f"{path}: the query ran {STEP_BUDGET} SQLite steps without "
-                               "returning rows (a view that computes without end?)")
+        return InputUnreadable(f"{path}: {_endless()}")
     return InputUnreadable(f"{path}: cannot read the SQLite database: {text}")

@@ -1,12 +1,12 @@
 """Excel workbooks (.xlsx): the first visible worksheet, or the one named.
 
-Moved out of :mod:`kpiscore.io.readers` unchanged; messages are pinned by the
-bad-input corpus (tests/bad/cases.yaml). Workbooks come from other people's
-computers (docs/security.md): the zip directory is checked against the limits
-before openpyxl sees the file, every part is read in bounded chunks, XML parts
-with a document type declaration are refused, and anything openpyxl trips on
-comes out as :class:`~kpiscore.base.errors.InputUnreadable` naming the file.
-openpyxl and defusedxml are imported only when a workbook is opened.
+Messages are pinned by the bad-input corpus (tests/bad/cases.yaml). Workbooks
+come from other people's computers (docs/security.md): the zip directory is
+checked against the limits before openpyxl sees the file, every part is read in
+bounded chunks, XML parts with a document type declaration are refused, and
+anything openpyxl trips on comes out as
+:class:`~kpiscore.base.errors.InputUnreadable` naming the file. openpyxl and
+defusedxml are imported only when a workbook is opened.
 """
 
 from __future__ import annotations
@@ -94,10 +94,9 @@ def _ole_kind(path: str) -> str:
         length = struct.unpack_from("<H", directory, i + 64)[0]
         if 2 <= length <= 64:
             names.add(directory[i:i + length - 2].decode("utf-16-le", "replace"))
-    for blob in (head,):
-        for stream in ("EncryptedPackage", "EncryptionInfo", "Workbook", "Book"):
-            if stream.encode("utf-16-le") in blob:
-                names.add(stream)
+    for stream in ("EncryptedPackage", "EncryptionInfo", "Workbook", "Book"):
+        if stream.encode("utf-16-le") in head:
+            names.add(stream)
     if "EncryptedPackage" in names or "EncryptionInfo" in names:
         return "encrypted"
     if "Workbook" in names or "Book" in names:
@@ -312,25 +311,20 @@ def _defused() -> None:
                               "workbooks without it")
 
 
-def _open_workbook(name: str, fh: IO[bytes], archive: zipfile.ZipFile) -> Any:
-    """openpyxl's read-only workbook over our bounded zip (load_workbook, spelled out)."""
-    from openpyxl.reader.excel import ExcelReader
-
-    reader = ExcelReader(fh, read_only=True, data_only=True, keep_links=False)
-    reader.archive.close()  # openpyxl's own ZipFile: read through the bounded one instead
-    reader.archive = archive
-    reader.valid_files = archive.namelist()
-    reader.read()
-    return reader.wb
-
-
 def _load(name: str, fh: IO[bytes], archive: zipfile.ZipFile) -> Any:
+    """openpyxl's read-only workbook over our bounded zip (load_workbook, spelled out)."""
     from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+    from openpyxl.reader.excel import ExcelReader
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles, extensions…
-            return _open_workbook(name, fh, archive)
+            reader = ExcelReader(fh, read_only=True, data_only=True, keep_links=False)
+            reader.archive.close()  # openpyxl's own ZipFile: read through the bounded one
+            reader.archive = archive
+            reader.valid_files = archive.namelist()
+            reader.read()
+            return reader.wb
     except DefusedXmlException:
         raise _entities(name, _declaring_part(archive)) from None
     except zipfile.BadZipFile as exc:
@@ -497,10 +491,7 @@ def _merged_ranges(archive: Any, part: str, row: int) -> list[tuple[int, int, in
     try:
         with archive.open(part) as src:
             tail = b""
-            while len(found) < 1000:
-                chunk = src.read(CHUNK)
-                if not chunk:
-                    break
+            while len(found) < 1000 and (chunk := src.read(CHUNK)):
                 data = tail + chunk
                 for m in _MERGE.finditer(data):
                     c1, r1 = column_index(m.group(1).decode()), int(m.group(2))
@@ -510,7 +501,7 @@ def _merged_ranges(archive: Any, part: str, row: int) -> list[tuple[int, int, in
                         found.add((c1, r1, c2, r2))
                 tail = data[-256:]
     except Exception:  # a hint is not worth failing for
-        return sorted(found)
+        pass
     return sorted(found)
 
 
