@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -31,14 +31,7 @@ class Finding:
         return f"{where}: {self.severity}: {self.message} ({self.code})"
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "severity": self.severity,
-            "code": self.code,
-            "message": str(self.message),
-        }
+        return asdict(self)
 
 
 class KpiscoreError(Exception):

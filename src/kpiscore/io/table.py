@@ -205,7 +205,45 @@ class Table:
         Called when a column the scheme needs is missing: a title above the real
         headers, data where the headers should be, or blank (merged) header cells.
         """
-        return header_notes(self.header, self.header_row, self.merged(), self.where)
+        header, row = self.header, self.header_row
+        named = [i for i, v in enumerate(header) if not is_blank(v)]
+        if not named:
+            return []
+        notes: list[tuple[int, str]] = []
+        first = named[0]
+
+        def shown(i: int) -> str:
+            text = str(header[i]).strip()
+            return repr(text if len(text) <= 30 else text[:27] + "...")
+
+        numbers = [i for i in named if _looks_numeric(header[i])]
+        if len(named) == 1 and not numbers:
+            notes.append((first, f"row {row} is read as the header row (the first non-blank row) "
+                                 f"but holds only {shown(first)}, a title?: the header row must "
+                                 "name every column; delete the rows above the real headers"))
+        elif numbers:
+            sample = ", ".join(shown(i) for i in numbers[:3])
+            notes.append((numbers[0], f"row {row} is read as the header row (the first non-blank "
+                                      f"row) but holds numbers ({sample}): is the header row "
+                                      "missing? Put the column headers above the first person"))
+        covered: set[int] = set()
+        for c1, r1, c2, r2 in sorted(self.merged()):
+            if not r1 <= row <= r2 or c2 <= c1:
+                continue
+            cols = [column_letter(c) for c in range(c1 + 1, c2 + 1)]
+            covered.update(range(c1, c2 + 1))
+            span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
+            notes.append((c1, f"{span} is a merged cell: kpiscore reads one header per column, so "
+                              f"column{'s' if len(cols) > 1 else ''} {', '.join(cols)} "
+                              f"{'have' if len(cols) > 1 else 'has'} no header of its own; unmerge "
+                              f"the header cells and give each column its own header in row {row}"))
+        gaps = [i for i in range(first, named[-1]) if is_blank(header[i]) and i not in covered]
+        if gaps:
+            cells = ", ".join(self.where(i) for i in gaps[:5]) + (", …" if len(gaps) > 5 else "")
+            notes.append((gaps[0], f"the header row {row} has blank cells between named columns "
+                                   f"({cells}); every column the scheme reads needs its header "
+                                   f"in row {row}"))
+        return notes
 
 
 # -- what openers share ---------------------------------------------------------------
@@ -283,48 +321,6 @@ def too_wide(where: str, row: int, limits: Limits, what: str = "row") -> InputUn
 def too_long(path: str, limits: Limits) -> InputUnreadable:
     return InputUnreadable(f"{path}: more than {limits.rows} rows, over the limit "
                            f"({limits.refusal('rows')})")
-
-
-def header_notes(header: list[Any], row: int, merged: list[tuple[int, int, int, int]],
-                 where: Callable[..., str]) -> list[tuple[int, str]]:
-    named = [i for i, v in enumerate(header) if not is_blank(v)]
-    if not named:
-        return []
-    notes: list[tuple[int, str]] = []
-    first = named[0]
-
-    def shown(i: int) -> str:
-        text = str(header[i]).strip()
-        return repr(text if len(text) <= 30 else text[:27] + "...")
-
-    numbers = [i for i in named if _looks_numeric(header[i])]
-    if len(named) == 1 and not numbers:
-        notes.append((first, f"row {row} is read as the header row (the first non-blank row) "
-                             f"but holds only {shown(first)}, a title?: the header row must "
-                             "name every column; delete the rows above the real headers"))
-    elif numbers:
-        sample = ", ".join(shown(i) for i in numbers[:3])
-        notes.append((numbers[0], f"row {row} is read as the header row (the first non-blank "
-                                  f"row) but holds numbers ({sample}): is the header row "
-                                  "missing? Put the column headers above the first person"))
-    covered: set[int] = set()
-    for c1, r1, c2, r2 in sorted(merged):
-        if not r1 <= row <= r2 or c2 <= c1:
-            continue
-        cols = [column_letter(c) for c in range(c1 + 1, c2 + 1)]
-        covered.update(range(c1, c2 + 1))
-        span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
-        notes.append((c1, f"{span} is a merged cell: kpiscore reads one header per column, so "
-                          f"column{'s' if len(cols) > 1 else ''} {', '.join(cols)} "
-                          f"{'have' if len(cols) > 1 else 'has'} no header of its own; unmerge "
-                          f"the header cells and give each column its own header in row {row}"))
-    gaps = [i for i in range(first, named[-1]) if is_blank(header[i]) and i not in covered]
-    if gaps:
-        cells = ", ".join(where(i) for i in gaps[:5]) + (", …" if len(gaps) > 5 else "")
-        notes.append((gaps[0], f"the header row {row} has blank cells between named columns "
-                               f"({cells}); every column the scheme reads needs its header "
-                               f"in row {row}"))
-    return notes
 
 
 def _looks_numeric(value: Any) -> bool:

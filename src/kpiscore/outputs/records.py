@@ -66,38 +66,19 @@ def _short(value: Decimal | str | None, precision: int) -> Decimal | str | None:
 
 
 def group_dict(g: GroupResult, precision: int) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": g.id, "title": g.title}
-    if g.section is not None:
-        out["section"] = g.section
-    out["weight"] = _short(g.weight, precision)
-    out["score"] = _fixed(g.score(), precision)
-    out["contribution"] = _fixed(g.contribution, precision)
-    return out
+    section = {} if g.section is None else {"section": g.section}
+    return {"id": g.id, "title": g.title, **section, "weight": _short(g.weight, precision),
+            "score": _fixed(g.score(), precision),
+            "contribution": _fixed(g.contribution, precision)}
 
 
 def person_dict(r: PersonResult, precision: int, pay_precision: int,
                 with_sections: bool = False) -> dict[str, Any]:
-    veto: dict[str, Any] | None = None
-    if r.vetoes:
-        veto = {
-            "outcome": "zero" if any(v.outcome == "zero" for v in r.vetoes) else "lowest_grade",
-            "fired": [{"id": v.id, "title": v.title, "condition": v.condition,
-                       "actual": _short(v.actual, precision), "reason": v.reason}
-                      for v in r.vetoes],
-        }
     out: dict[str, Any] = {
-        "row": r.row,
-        "id": r.id,
-        "name": r.name,
-        "department": r.department,
-        "period": r.period,
-        "status": r.status,
-        "errors": [error_dict(e) for e in r.errors],
-        "total": _fixed(r.total, precision),
-        "rank": None if r.rank is None else rank_dict(r.rank),
-        "grade": r.grade,
-        "quota_grade": r.quota_grade,
-        "passed": r.passed,
+        "row": r.row, "id": r.id, "name": r.name, "department": r.department,
+        "period": r.period, "status": r.status, "errors": [error_dict(e) for e in r.errors],
+        "total": _fixed(r.total, precision), "rank": None if r.rank is None else rank_dict(r.rank),
+        "grade": r.grade, "quota_grade": r.quota_grade, "passed": r.passed,
         "pay": _fixed(r.pay, pay_precision),
     }
     if r.pay_lines is not None:
@@ -105,7 +86,12 @@ def person_dict(r: PersonResult, precision: int, pay_precision: int,
                              "amount": _fixed(p.amount, p.precision),
                              "uncapped": _fixed(p.uncapped, p.precision), "capped": p.capped}
                             for p in r.pay_lines]
-    out["veto"] = veto
+    out["veto"] = None if not r.vetoes else {
+        "outcome": "zero" if any(v.outcome == "zero" for v in r.vetoes) else "lowest_grade",
+        "fired": [{"id": v.id, "title": v.title, "condition": v.condition,
+                   "actual": _short(v.actual, precision), "reason": v.reason}
+                  for v in r.vetoes],
+    }
     if r.raters is not None:
         out["raters"] = raters_dict(r.raters, precision)
     if r.periods is not None:
@@ -115,22 +101,14 @@ def person_dict(r: PersonResult, precision: int, pay_precision: int,
     if with_sections:
         out["sections"] = [group_dict(s, precision) for s in r.sections]
     out["dimensions"] = [group_dict(d, precision) for d in r.dimensions]
-    out["indicators"] = [
-        {
-            "id": i.id,
-            "title": i.title,
-            "dimension": i.dimension,
-            "actual": _short(i.actual, precision),
-            "target": _short(i.target, precision),
-            "points": _fixed(i.points, precision),
-            "full_marks": _short(i.full_marks, precision),
-            "weight": _short(i.weight, precision),
-            "contribution": _fixed(i.contribution, precision),
-            "explanation": i.explanation,
-            **({} if i.survey is None else {"survey": survey_dict(i.survey, precision)}),
-        }
-        for i in r.indicators
-    ]
+    out["indicators"] = [{
+        "id": i.id, "title": i.title, "dimension": i.dimension,
+        "actual": _short(i.actual, precision), "target": _short(i.target, precision),
+        "points": _fixed(i.points, precision), "full_marks": _short(i.full_marks, precision),
+        "weight": _short(i.weight, precision), "contribution": _fixed(i.contribution, precision),
+        "explanation": i.explanation,
+        **({} if i.survey is None else {"survey": survey_dict(i.survey, precision)}),
+    } for i in r.indicators]
     return out
 
 

@@ -42,9 +42,7 @@ def template_columns(compiled: CompiledScheme) -> list[Column]:
         ind = ci.ind
         if ind.formula is not None:
             continue
-        header = f"{ind.title} ({ind.id})" if ind.title else ind.id
-        if ind.column:
-            header = ind.column
+        header = ind.column or (f"{ind.title} ({ind.id})" if ind.title else ind.id)
         bits = []
         if ind.unit:
             bits.append(f"单位 unit: {ind.unit}")
@@ -124,8 +122,7 @@ def write_xlsx_template(compiled: CompiledScheme, path: str | os.PathLike[str]) 
             for r in range(2, 202):
                 ws.cell(row=r, column=i).number_format = "0.##%"
     info = wb.create_sheet("说明 instructions")
-    lines = _instructions(compiled, cols)
-    for r, line in enumerate(lines, start=1):
+    for r, line in enumerate(_instructions(compiled, cols), start=1):
         info.cell(row=r, column=1, value=line)
     info.column_dimensions["A"].width = 110
     wb.save(os.fspath(path))
