@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.numbers import plain, round_half_up
-from kpiscore.score.results import PersonResult, Rank, Report
+from kpiscore.score.results import PersonResult, Report
 
 if TYPE_CHECKING:
     from kpiscore.outputs import Options
@@ -239,12 +239,11 @@ def build(book: Book, report: Report, loaded: LoadedScheme | None, *,
     taken: set[str] = set()
     names = {k: sheet_name(v, taken) for k, v in
              (("summary", "汇总"), ("dist", "分布"), ("errors", "错误"))}
-    rank = {i: r.rank for i, r in enumerate(report.results) if r.rank is not None}
-    _summary(book, names["summary"], report, meta, st, rank, period)
+    _summary(book, names["summary"], report, meta, st, period)
     _distribution(book, names["dist"], report, meta, st, period)
     for k in range(len(report.results[0].dimensions) if report.results else 0):
         _dimension_sheet(book, taken, report, meta, st, k)
-    _cards(book, taken, report, meta, period, rank, progress or (lambda done, total: None))
+    _cards(book, taken, report, meta, period, progress or (lambda done, total: None))
     _errors(book, names["errors"], report, st)
 
 
@@ -273,11 +272,12 @@ def _t(value: str | None, style: Style | None) -> Cell:
 
 
 def _summary(book: Book, name: str, report: Report, meta: _Meta, st: _Styles,
-             rank: dict[int, Rank], period: str | None) -> None:
+             period: str | None) -> None:
     head: list[tuple[str, float]] = [("行", 6), ("工号", 12), ("姓名", 12), ("部门", 16),
                                      ("总分", 9)]
     quotas = any(r.quota_grade is not None for r in report.results)
-    departments = any(x.department is not None for x in rank.values())
+    departments = any(r.rank is not None and r.rank.department is not None
+                      for r in report.results)
     if report.has_grades:
         head.append(("等级", 9))
     if quotas:
@@ -310,10 +310,9 @@ def _summary(book: Book, name: str, report: Report, meta: _Meta, st: _Styles,
             row.append(_t(r.grade, st.text))
         if quotas:
             row.append(_t(r.quota_grade, st.text))
-        place = rank.get(i)
-        row.append((place.overall if place else None, st.text))
+        row.append((r.rank.overall if r.rank else None, st.text))
         if departments:
-            row.append((place.department if place else None, st.text))
+            row.append((r.rank.department if r.rank else None, st.text))
         if passed:
             row.append(_t(None if r.passed is None else "达标" if r.passed else "未达标",
                           st.text))
@@ -365,7 +364,7 @@ def _distribution(book: Book, name: str, report: Report, meta: _Meta, st: _Style
     r = counted("总分区间", "总分分布", bucket_counts(totals, meta.scale), r + 2)
     ws.finish(last_row=r, last_col=2)
     for n, (title, lo, hi) in enumerate(charts):
-        book.column_chart(ws, name, title, lo, hi, 0, 1, (1 + 17 * n, 4))
+        book.column_chart(ws, title, lo, hi, (1 + 17 * n, 4))
 
 
 def _dimension_sheet(book: Book, taken: set[str], report: Report, meta: _Meta,
@@ -373,33 +372,29 @@ def _dimension_sheet(book: Book, taken: set[str], report: Report, meta: _Meta,
     """The sheet of the ``k``-th dimension (of the first result: every result has them)."""
     first = report.results[0]
     dim = first.dimensions[k]
-    dim_title, section = dim.title, dim.section
     members = [i for i, ind in enumerate(first.indicators) if ind.dimension == dim.id]
-    title = dim_title
-    if section is not None and sum(1 for d in first.dimensions if d.title == dim_title) > 1:
-        title = f"{meta.sections.get(section, section)}-{dim_title}"
-    name = sheet_name(title, taken)
+    titles = [first.indicators[i].title for i in members]
+    title = dim.title
+    if dim.section is not None and sum(1 for d in first.dimensions if d.title == title) > 1:
+        title = f"{meta.sections.get(dim.section, dim.section)}-{dim.title}"
     widths: list[float] = [12, 12, 16]
-    for i in members:
-        w = max(9.0, min(24.0, text_width(first.indicators[i].title) / 2 + 1))
-        widths += [w, w]
+    for text in titles:
+        widths += [max(9.0, min(24.0, text_width(text) / 2 + 1))] * 2
     widths += [10, 10]
-    ws = book.sheet(name, widths, freeze=(3, 3))
-    ws.row(0, [_t(f"{meta.title} · {dim_title} (权重 {plain(dim.weight)}%)", st.title)],
+    ws = book.sheet(sheet_name(title, taken), widths, freeze=(3, 3))
+    ws.row(0, [_t(f"{meta.title} · {dim.title} (权重 {plain(dim.weight)}%)", st.title)],
            height=24)
-    head: list[Cell | None] = [_t("工号", st.head), _t("姓名", st.head), _t("部门", st.head)]
+    # each indicator's title spans its two columns, 实际 and 得分
+    head: list[Cell | None] = [_t(h, st.head) for h in ("工号", "姓名", "部门")]
     sub: list[Cell | None] = [("", st.head)] * 3
-    merges = []
-    for i in members:
-        ind = first.indicators[i]
-        col = len(head)
-        head += [_t(ind.title, st.head), ("", st.head)]
+    for text in titles:
+        head += [_t(text, st.head), None]
         sub += [_t("实际", st.head), _t("得分", st.head)]
-        merges.append((col, col + 1))
     head += [_t("维度得分", st.head), _t("贡献", st.head)]
-    sub += [("", st.head), ("", st.head)]
-    height = 15 * max(lines_needed(first.indicators[i].title, widths[3 + 2 * n])
-                      for n, i in enumerate(members)) + 6 if members else None
+    sub += [("", st.head)] * 2
+    merges = [(3 + 2 * n, 4 + 2 * n) for n in range(len(titles))]
+    height = 15 * max(lines_needed(text, widths[3 + 2 * n])
+                      for n, text in enumerate(titles)) + 6 if titles else None
     ws.row(1, head, merges=merges, height=height)
     ws.row(2, sub)
     p = report.precision
@@ -481,7 +476,7 @@ class _CardRow:
 
 
 def _card(r: PersonResult, report: Report, meta: _Meta, cs: _CardStyles,
-          period: str | None, rank: Rank | None) -> list[_CardRow]:
+          period: str | None) -> list[_CardRow]:
     p = report.precision
     w = CARD_WIDTHS
     rows: list[_CardRow] = []
@@ -508,8 +503,8 @@ def _card(r: PersonResult, report: Report, meta: _Meta, cs: _CardStyles,
         add([_t(label, cs.label), _t(text, style)], height, [(1, last)])
 
     band(meta.title, cs.title, 30)
-    band(f"考核表 {meta.scheme_id}" + (f" · 排名 {rank.overall} / {rank.of}"
-                                     if rank is not None else ""), cs.sub, LINE + 3)
+    rank = "" if r.rank is None else f" · 排名 {r.rank.overall} / {r.rank.of}"
+    band(f"考核表 {meta.scheme_id}{rank}", cs.sub, LINE + 3)
     pairs(_t("被考核人", cs.label), _t(r.name, cs.value), _t("工号", cs.label), _t(r.id, cs.value))
     pairs(_t("部门", cs.label), _t(r.department, cs.value), _t("考核周期", cs.label),
           _t(period, cs.value))
@@ -603,13 +598,13 @@ def _card_scale(heights: Iterator[float]) -> int:
 
 
 def _cards(book: Book, taken: set[str], report: Report, meta: _Meta,
-           period: str | None, rank: dict[int, Rank], progress: Progress) -> None:
+           period: str | None, progress: Progress) -> None:
     cs = _CardStyles(report.precision)
     results = report.results
     chunks = [range(i, min(i + CARDS_PER_SHEET, len(results)))
               for i in range(0, len(results), CARDS_PER_SHEET)] or [range(0)]
     for chunk in chunks:
-        cards = [(_card(results[i], report, meta, cs, period, rank.get(i))) for i in chunk]
+        cards = [_card(results[i], report, meta, cs, period) for i in chunk]
         scale = _card_scale(sum(row.height for row in card) for card in cards)
         title = "考核卡" if len(chunks) == 1 else f"考核卡 {chunk.start + 1}-{chunk.stop}"
         ws = book.sheet(sheet_name(title, taken), CARD_WIDTHS, freeze=None, scale=scale)
@@ -736,21 +731,18 @@ class Book:
             ws.set_print_scale(scale)
         return Sheet(self, ws)
 
-    def column_chart(self, sheet: Sheet, name: str, title: str, first: int, last: int,
-                     label_col: int, value_col: int, at: tuple[int, int]) -> None:
+    def column_chart(self, sheet: Sheet, title: str, first: int, last: int,
+                     at: tuple[int, int]) -> None:
+        """A chart at cell ``at`` of rows ``first`` to ``last``: labels in column A, values
+        in B."""
         chart = self.wb.add_chart({"type": "column"})
-        chart.add_series({
-            "name": title,
-            "categories": [name, first, label_col, last, label_col],
-            "values": [name, first, value_col, last, value_col],
-            "data_labels": {"value": True},
-            "fill": {"color": "#4472C4"},
-            "gap": 60,
-        })
+        name = sheet.ws.name
+        chart.add_series({"name": title, "categories": [name, first, 0, last, 0],
+                          "values": [name, first, 1, last, 1], "data_labels": {"value": True},
+                          "fill": {"color": "#4472C4"}, "gap": 60})
         chart.set_title({"name": title, "name_font": {"size": 12}})
         chart.set_legend({"none": True})
-        chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True},
-                          "min": 0})
+        chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True}, "min": 0})
         sheet.ws.insert_chart(at[0], at[1], chart, {"x_scale": 1.3, "y_scale": 1.1})
 
     def close(self) -> None:
