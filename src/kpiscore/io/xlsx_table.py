@@ -522,8 +522,7 @@ def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
             raise InputUnreadable(f"{name}: every worksheet is hidden; name the one to read "
                                   f"with --sheet ({', '.join(w.title for w in worksheets)})")
         ws = visible[0]
-    rows = _xlsx_rows(ws, name, limits)
-    header, rows = first_header(rows)
+    header, rows = first_header(_xlsx_rows(ws, name, limits))
     if header is None:
         hidden = [w.title for w in worksheets if w is not ws
                   and getattr(w, "sheet_state", "visible") != "visible"]

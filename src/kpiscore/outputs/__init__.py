@@ -12,7 +12,7 @@ import importlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from kpiscore.score.results import PersonResult, Report
 
@@ -52,13 +52,11 @@ class Format:
 
     @property
     def write(self) -> Writer:
-        writer: Writer = getattr(self._module(), f"write_{self.name}")
-        return writer
+        return cast(Writer, getattr(self._module(), f"write_{self.name}"))
 
     @property
     def stream(self) -> Streamer:
-        streamer: Streamer = getattr(self._module(), f"stream_{self.name}")
-        return streamer
+        return cast(Streamer, getattr(self._module(), f"stream_{self.name}"))
 
     @property
     def doc(self) -> str:

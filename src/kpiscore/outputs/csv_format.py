@@ -33,24 +33,10 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def csv_header(report: Report) -> list[str]:
-    head = ["row", "id", "name", "department", "status", "total"]
-    if report.has_grades:
-        head.append("grade")
-    if report.has_pay:
-        head.append("pay")
-    head.append("veto")
-    head += report.indicator_ids
-    head.append("errors")
-    return head
-
-
 def stream_csv(head: Report, results: Iterable[PersonResult], out: IO[str],
                options: Options) -> None:
     """One row per person, written as people are scored."""
-    writer = csv.writer(out, lineterminator="\n")
-    for row in csv_rows(head, results):
-        writer.writerow(row)
+    csv.writer(out, lineterminator="\n").writerows(csv_rows(head, results))
 
 
 def write_csv(report: Report, out: IO[str], options: Options) -> None:
@@ -60,16 +46,13 @@ def write_csv(report: Report, out: IO[str], options: Options) -> None:
 
 def csv_rows(report: Report, results: Iterable[PersonResult]) -> Iterator[list[str]]:
     """The header, then one row of cells per person."""
-    yield csv_header(report)
+    columns = ["row", "id", "name", "department", "status", "total",
+               *(["grade"] if report.has_grades else []), *(["pay"] if report.has_pay else []),
+               "veto"]
+    yield [*columns, *report.indicator_ids, "errors"]
     for r in results:
         d = person_dict(r, report.precision, report.pay_precision)
-        row: list[Any] = [d["row"], d["id"], d["name"], d["department"], d["status"],
-                          d["total"]]
-        if report.has_grades:
-            row.append(d["grade"])
-        if report.has_pay:
-            row.append(d["pay"])
-        row.append("; ".join(v["reason"] for v in d["veto"]["fired"]) if d["veto"] else "")
-        row += [i["points"] for i in d["indicators"]]
+        d["veto"] = "; ".join(v["reason"] for v in d["veto"]["fired"]) if d["veto"] else ""
+        row = [d[c] for c in columns] + [i["points"] for i in d["indicators"]]
         row.append("; ".join(f"{e['where']}: {e['message']}" for e in d["errors"]))
         yield [_cell(v) for v in row]

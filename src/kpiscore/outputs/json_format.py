@@ -107,8 +107,7 @@ def _pads(indent: int | None, level: int) -> tuple[str, str, str]:
 
 def write_json(report: Report, out: IO[str], options: Options) -> None:
     """One JSON document: every person, the summary and problems (docs/json.md)."""
-    out.write(dumps(report_dict(report)))
-    out.write("\n")
+    out.write(dumps(report_dict(report)) + "\n")
 
 
 def jsonl_line(scheme_id: str, person: dict[str, Any]) -> str:

@@ -85,8 +85,6 @@ def clean_text(text: str) -> str:
 _WIDE = re.compile("[\u1100-\u115f\u231a-\u231b\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf"
                    "\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
                    "\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")
-
-
 _DIGITS = re.compile(r"[0-9A-Z%]")
 _NARROW = re.compile(r"[ .,:;'!|()\[\]ijlrtf-]")
 
@@ -109,8 +107,7 @@ def lines_needed(text: str, width: float, size: float = 11) -> int:
 
 def sheet_name(title: str, taken: set[str]) -> str:
     """A legal, unique worksheet name (31 characters, no []:*?/\\)."""
-    base = _SHEET_FORBIDDEN.sub("_", clean_text(title)).strip().strip("'") or "sheet"
-    base = base[:31]
+    base = (_SHEET_FORBIDDEN.sub("_", clean_text(title)).strip().strip("'") or "sheet")[:31]
     name, n = base, 2
     while name.casefold() in taken:
         suffix = f" ({n})"
@@ -248,10 +245,7 @@ def build(book: Book, report: Report, loaded: LoadedScheme | None, *,
 
 
 def _heading(meta: _Meta, period: str | None, what: str) -> str:
-    parts = [meta.title, what]
-    if period:
-        parts.insert(1, period)
-    return " · ".join(parts)
+    return " · ".join([meta.title, period, what] if period else [meta.title, what])
 
 
 def _status(r: PersonResult) -> str:
