@@ -65,37 +65,18 @@ def _encode(value: Any, parts: list[str], indent: int | None, level: int) -> Non
         parts.append(_string(value))
     elif kind is Decimal:
         parts.append(format(value, "f"))
-    elif value is None:
-        parts.append("null")
-    elif kind is bool:
-        parts.append("true" if value else "false")
-    elif kind is int:
-        parts.append(str(value))
-    elif isinstance(value, dict):
-        if not value:
-            parts.append("{}")
-            return
+    elif isinstance(value, (dict, list, tuple)) and value:
         pad, close, colon = _pads(indent, level)
-        parts.append("{")
-        first = True
-        for key, item in value.items():
-            parts.append(pad if first else "," + pad)
-            first = False
-            parts.append(_string(str(key)))
-            parts.append(colon)
-            _encode(item, parts, indent, level + 1)
-        parts.append(close + "}")
-    elif isinstance(value, (list, tuple)):
-        if not value:
-            parts.append("[]")
-            return
-        pad, close, _ = _pads(indent, level)
-        parts.append("[")
-        for i, item in enumerate(value):
+        is_dict = isinstance(value, dict)
+        parts.append("{" if is_dict else "[")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for i, (key, item) in enumerate(items):
             parts.append(pad if i == 0 else "," + pad)
+            if is_dict:
+                parts += [_string(str(key)), colon]
             _encode(item, parts, indent, level + 1)
-        parts.append(close + "]")
-    else:
+        parts.append(close + ("}" if is_dict else "]"))
+    else:  # null, true, false, other numbers, {} and []: as json writes them
         parts.append(json.dumps(value, ensure_ascii=False))
 
 
