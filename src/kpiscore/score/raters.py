@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from kpiscore.base.i18n import Joined, Phrase, Text
 from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, round_half_up
 from kpiscore.io.cells import BadValue, is_blank, read_number
-from kpiscore.io.table import HeaderIndex, header_key
+from kpiscore.io.table import header_key
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.scheme.models import Raters
 from kpiscore.score.binding import Binding
@@ -90,13 +90,6 @@ class RoleNames:
 
     def known(self) -> str:
         return ", ".join(r.title or r.id for r in self.raters.roles)
-
-
-def find_column(header: Sequence[Any], candidates: Sequence[str],
-                taken: Sequence[int] = ()) -> int | None:
-    """The first column whose whole header is one of ``candidates``."""
-    hits = HeaderIndex(header, taken).exact(candidates)
-    return hits[0] if hits else None
 
 
 def suffixed_columns(compiled: CompiledScheme, header: Sequence[Any],
@@ -207,7 +200,7 @@ class Part:
     source: str
     row: int
     period: str | None
-    vetoes: list[VetoResult] = field(default_factory=list)
+    vetoes: list[VetoResult]
 
     @property
     def points(self) -> list[Decimal | None]:
@@ -218,10 +211,8 @@ def rate(scorer: Scorer, role: int, row: VirtualRow, injected: dict[str, Injecti
          source: str, period: str | None) -> Part:
     """One rater's rating of a person, scored, with the vetoes it fires."""
     reading = row.read(scorer, injected)
-    part = Part(role, reading, scorer.score(reading), source, row.row, period)
-    part.vetoes, more = scorer.vetoes_for(reading.values, row_label(row.row))
-    reading.result.errors += more
-    return part
+    return Part(role, reading, scorer.score(reading), source, row.row, period,
+                scorer.vetoes(reading.values, row_label(row.row), reading.result.errors))
 
 
 def mean(values: Sequence[Decimal]) -> Decimal:
@@ -314,25 +305,12 @@ def block(compiled: CompiledScheme, combos: Sequence[Combined],
     assert raters is not None
     roles: list[RoleResult] = []
     for k, role in enumerate(raters.roles):
-        ratings = []
-        for p in parts:
-            if p.role != k:
-                continue
-            total = compiled.subtotal(p.points)
-            ratings.append(RatingResult(p.source, p.row, p.period, total, [
-                (ci.id, s.actual, s.points)
-                for ci, s in zip(compiled.indicators, p.scored, strict=True)
-                if ci.id in compiled.rated]))
-        totals: list[Decimal] = []
-        for c in combos:
-            if k in c.role_points:
-                sub = compiled.subtotal(c.role_points[k])
-                if sub is None:
-                    totals = []
-                    break
-                totals.append(sub)
-        total = mean(totals) if totals and len(totals) == sum(
-            1 for c in combos if k in c.role_points) else None
+        ratings = [RatingResult(p.source, p.row, p.period, compiled.subtotal(p.points), [
+            (ci.id, s.actual, s.points) for ci, s in zip(compiled.indicators, p.scored, strict=True)
+            if ci.id in compiled.rated]) for p in parts if p.role == k]
+        subtotals = [compiled.subtotal(c.role_points[k]) for c in combos if k in c.role_points]
+        totals = [sub for sub in subtotals if sub is not None]
+        total = mean(totals) if totals and len(totals) == len(subtotals) else None
         weights = [c.applied.get(k, ZERO) for c in combos]
         applied = mean(weights) if any(k in c.applied for c in combos) else None
         roles.append(RoleResult(role.id, role.title or role.id, role.weight, applied,

@@ -19,6 +19,7 @@ from kpiscore.io.cells import BadValue, is_blank, read_number, read_text
 from kpiscore.rules.levels import UnknownLevel
 from kpiscore.scheme import formula
 from kpiscore.scheme.compile import CompiledIndicator, CompiledScheme, Field
+from kpiscore.scheme.models import SchemeVeto, Veto
 from kpiscore.score.binding import Binding
 from kpiscore.score.results import (
     GroupResult,
@@ -349,7 +350,7 @@ class Scorer:
                                        None if value is None else value / compiled.denominator,
                                        g.section))
         result.vetoes = list(vetoes) if vetoes is not None else \
-            self._vetoes(values, label, result.errors)
+            self.vetoes(values, label, result.errors)
         if compiled.pay_lines:
             result.pay_lines = [PayLineResult(line.id, line.title or line.id, None, None, None)
                                 for line, _ in compiled.pay_lines]
@@ -383,23 +384,12 @@ class Scorer:
 
     # -- vetoes and pay -----------------------------------------------------------------
 
-    def vetoes_for(self, values: Mapping[str, Decimal],
-                   label: str) -> tuple[list[VetoResult], list[RowError]]:
-        """The vetoes that fire on ``values``, and errors deciding them."""
-        errors: list[RowError] = []
-        return self._vetoes(values, label, errors), errors
-
-    def _vetoes(self, values: Mapping[str, Decimal], label: str,
-                errors: list[RowError]) -> list[VetoResult]:
-        out: list[VetoResult] = []
-        for ci in self.compiled.indicators:
-            veto = ci.ind.veto
-            actual = values.get(ci.id)
-            if veto is not None and actual is not None and veto.when.holds(actual):
-                reason = veto.reason or str(VETO_REASON(label=ci.ind.label, when=str(veto.when),
-                                                        actual=actual))
-                out.append(VetoResult(ci.id, ci.ind.label, veto.outcome, f"{ci.id} {veto.when}",
-                                      actual, reason))
+    def vetoes(self, values: Mapping[str, Decimal], label: str,
+               errors: list[RowError]) -> list[VetoResult]:
+        """The vetoes that fire on ``values``; errors deciding them go to ``errors``."""
+        tests: list[tuple[str, str, Veto | SchemeVeto, Decimal | None]] = [
+            (ci.id, ci.ind.label, ci.ind.veto, values.get(ci.id))
+            for ci in self.compiled.indicators if ci.ind.veto is not None]
         for sv, node in self.compiled.vetoes:
             actual = values.get(f"veto:{sv.id}")
             if node is not None and node.names() <= values.keys():
@@ -409,11 +399,13 @@ class Scorer:
                     errors.append(RowError(label, VETO_ZERO(id=sv.id, formula=sv.formula,
                                                             divisor=exc.divisor), sv.id))
                     actual = None
-            if actual is not None and sv.when.holds(actual):
-                title = sv.title or sv.id
-                reason = sv.reason or str(VETO_REASON(label=title, when=str(sv.when),
-                                                      actual=actual))
-                out.append(VetoResult(sv.id, title, sv.outcome, f"{sv.id} {sv.when}", actual,
+            tests.append((sv.id, sv.title or sv.id, sv, actual))
+        out: list[VetoResult] = []
+        for ident, title, veto, actual in tests:
+            if actual is not None and veto.when.holds(actual):
+                reason = veto.reason or str(VETO_REASON(label=title, when=str(veto.when),
+                                                        actual=actual))
+                out.append(VetoResult(ident, title, veto.outcome, f"{ident} {veto.when}", actual,
                                       reason))
         return out
 
