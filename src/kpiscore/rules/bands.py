@@ -56,10 +56,6 @@ class Interval:
         return self.bounds().render("en")
 
 
-def _n(value: Decimal) -> str:
-    return plain(value)
-
-
 class Bands(Rule):
     """Step bands (大于99%得25分;低于99%得20分;低于95%得10分;低于90%得0分).
 
@@ -177,7 +173,7 @@ class Bands(Rule):
             elif a.hi < b.lo or (a.hi == b.lo and not a.hi_incl and not b.lo_incl):
                 yield Check(where, "error", "bands-gap",
                             f"bands {a.index + 1} ({a.describe()}) and {b.index + 1} "
-                            f"({b.describe()}) leave a gap: {_n(a.hi)} to {_n(b.lo)} "
+                            f"({b.describe()}) leave a gap: {plain(a.hi)} to {plain(b.lo)} "
                             "matches no band")
         for a, b in pairwise(ivs):
             falls = b.points < a.points if spec.better == "higher" else b.points > a.points
@@ -185,15 +181,15 @@ class Bands(Rule):
                 direction = "higher" if spec.better == "higher" else "lower"
                 verb = "less" if spec.better == "higher" else "more"
                 yield Check(("rule", "bands", b.index), "error", "not-monotone",
-                            f"band {b.index + 1} ({b.describe()}, {_n(b.points)} points) earns "
-                            f"{verb} than band {a.index + 1} ({a.describe()}, {_n(a.points)} "
+                            f"band {b.index + 1} ({b.describe()}, {plain(b.points)} points) earns "
+                            f"{verb} than band {a.index + 1} ({a.describe()}, {plain(a.points)} "
                             f"points) although {direction} is better")
         yield from self._edges(ivs, spec)
         for iv in ivs:
             if iv.points > spec.full:
                 yield Check(("rule", "bands", iv.index, "points"), "error", "above-full-marks",
-                            f"band {iv.index + 1} gives {_n(iv.points)} points, more than "
-                            f"the indicator's full marks {_n(spec.full)}")
+                            f"band {iv.index + 1} gives {plain(iv.points)} points, more than "
+                            f"the indicator's full marks {plain(spec.full)}")
 
     def _edges(self, ivs: list[Interval], spec: Spec) -> Iterator[Check]:
         """Actuals outside every band earn the floor: fine at the worse end (below
@@ -218,8 +214,8 @@ class Bands(Rule):
                 worst = max(worst, spec.floor)  # band points are clamped to the floor too
             if better_end or worst < outside:
                 yield Check(("rule", "bands", iv.index), "error", "bands-gap",
-                            f"no band covers actuals {word} {_n(bound)}: they would earn "
-                            f"{_n(outside)} (the floor); add a band for them")
+                            f"no band covers actuals {word} {plain(bound)}: they would earn "
+                            f"{plain(outside)} (the floor); add a band for them")
 
     def best(self, spec: Spec) -> Decimal:
         reachable = [iv.points for iv in self.intervals

@@ -11,8 +11,8 @@ that does not parse, a cycle) it records, and the registered checks
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -120,8 +120,7 @@ class CompiledScheme:
     def indicator(self, key: str) -> CompiledIndicator:
         return self.indicators[self.position[key]]
 
-    def subtotal(self, points: tuple[Decimal | None, ...] | list[Decimal | None]
-                 ) -> Decimal | None:
+    def subtotal(self, points: Sequence[Decimal | None]) -> Decimal | None:
         """The total before vetoes for each indicator's points, None if any is missing."""
         numerator = ZERO
         for ci, p in zip(self.indicators, points, strict=True):
@@ -190,9 +189,7 @@ class _Compiler:
             self.section(None, None, HUNDRED, dims, ("dimensions",) if s.dimensions else (),
                          implicit=s.dimensions is None)
         denominator, factors = self.factors()
-        indicators = [CompiledIndicator(ci.ind, ci.path, ci.rule, ci.spec, ci.weight,
-                                        ci.local_weight, ci.section_weight, ci.dimension,
-                                        factor, self.parse(ci.ind.formula, ci.path))
+        indicators = [replace(ci, factor=factor, formula=self.parse(ci.ind.formula, ci.path))
                       for ci, factor in zip(self.indicators, factors, strict=True)]
         order, cycles = _order(indicators)
         known = {ci.id for ci in indicators} | {i.id for i in s.inputs}

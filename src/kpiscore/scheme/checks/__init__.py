@@ -21,7 +21,7 @@ from typing import Literal
 
 from kpiscore.base.errors import Finding
 from kpiscore.base.i18n import Phrase, Text
-from kpiscore.scheme.compile import CompiledIndicator, CompiledScheme
+from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.scheme.models import Scheme
 from kpiscore.scheme.yamlload import Located, Path
 
@@ -142,5 +142,8 @@ def did_you_mean(name: str, options: Sequence[str]) -> Text | str:
     return DID_YOU_MEAN(name=close[0]) if close else ""
 
 
-def indicators(ctx: Context) -> Iterator[CompiledIndicator]:
-    return iter(ctx.compiled.indicators)
+def reserved(s: Scheme) -> set[str]:
+    """The names a formula reads besides inputs and indicators: ``total``, and
+    ``grade_coefficient`` with grades, ``passed`` with a pass mark."""
+    return {"total"} | ({"grade_coefficient"} if s.grades else set()) | \
+        ({"passed"} if s.pass_mark is not None else set())
