@@ -109,31 +109,20 @@ class Bands(Rule):
         upper_only = all(iv.lo is None for iv in raw)
         if lower_only and not upper_only:
             # ≥99, ≥95, ≥90, rest: each band runs up to the next higher bound
-            bounded = sorted((iv for iv in raw if iv.lo is not None), key=lambda iv: iv.lo)  # type: ignore[arg-type,return-value]
-            out: list[Interval] = []
-            rest = [iv for iv in raw if iv.lo is None]
-            for iv in rest:
-                first = bounded[0]
-                out.append(Interval(iv.index, None, False, first.lo, not first.lo_incl,
-                                    iv.points))
-            for k, iv in enumerate(bounded):
-                nxt = bounded[k + 1] if k + 1 < len(bounded) else None
-                out.append(Interval(iv.index, iv.lo, iv.lo_incl,
-                                    nxt.lo if nxt else None,
-                                    (not nxt.lo_incl) if nxt else False, iv.points))
-            return out
+            by_lo = sorted((iv for iv in raw if iv.lo is not None), key=lambda iv: iv.lo)  # type: ignore[arg-type,return-value]
+            rest = [Interval(iv.index, None, False, by_lo[0].lo, not by_lo[0].lo_incl, iv.points)
+                    for iv in raw if iv.lo is None]
+            return rest + [Interval(iv.index, iv.lo, iv.lo_incl, None if nxt is None else nxt.lo,
+                                    nxt is not None and not nxt.lo_incl, iv.points)
+                           for iv, nxt in zip(by_lo, [*by_lo[1:], None], strict=True)]
         if upper_only and not lower_only:
-            bounded = sorted((iv for iv in raw if iv.hi is not None), key=lambda iv: iv.hi)  # type: ignore[arg-type,return-value]
-            out = []
-            for k, iv in enumerate(bounded):
-                prev = bounded[k - 1] if k > 0 else None
-                out.append(Interval(iv.index, prev.hi if prev else None,
-                                    (not prev.hi_incl) if prev else False,
-                                    iv.hi, iv.hi_incl, iv.points))
-            for iv in (iv for iv in raw if iv.hi is None):
-                last = bounded[-1]
-                out.append(Interval(iv.index, last.hi, not last.hi_incl, None, False, iv.points))
-            return out
+            # ≤1, ≤3, ≤5, rest: each band runs down to the next lower bound
+            by_hi = sorted((iv for iv in raw if iv.hi is not None), key=lambda iv: iv.hi)  # type: ignore[arg-type,return-value]
+            rest = [Interval(iv.index, by_hi[-1].hi, not by_hi[-1].hi_incl, None, False, iv.points)
+                    for iv in raw if iv.hi is None]
+            return [Interval(iv.index, None if prev is None else prev.hi,
+                             prev is not None and not prev.hi_incl, iv.hi, iv.hi_incl, iv.points)
+                    for prev, iv in zip([None, *by_hi[:-1]], by_hi, strict=True)] + rest
 
         def key(iv: Interval) -> tuple[int, Decimal, int]:
             if iv.lo is None:

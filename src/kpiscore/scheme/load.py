@@ -81,10 +81,8 @@ def _resolve(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
     path: list[str | int] = []
     node = data
     for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and part < len(node)):
             path.append(part)
             node = node[part]
         elif i == len(loc) - 1:
@@ -155,10 +153,7 @@ def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, st
                              f"{_kind_of(err.get('input'))}")
     if kind == "list_type":
         return "bad-value", f"{field}: expected a list (- item), found {_kind_of(err.get('input'))}"
-    msg = err["msg"]
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
+    msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "bad-value", f"{field}: {err.get('input')!r} is not a whole number"
     if kind == "literal_error":

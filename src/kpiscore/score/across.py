@@ -140,7 +140,7 @@ def distribute(scorer: Scorer, results: Sequence[PersonResult]) -> DistributionR
                 for r in people]
         for r, q in zip(people, assign(keys, counts, d.ties), strict=True):
             r.quota_grade = lowest if r.vetoes else quotas[q].grade
-        lines = [QuotaLine(q.grade, q.percent, _decimal(e), c,
+        lines = [QuotaLine(q.grade, q.percent, Decimal(e.numerator) / Decimal(e.denominator), c,
                            sum(1 for r in people if r.grade == q.grade),
                            sum(1 for r in people if r.quota_grade == q.grade))
                  for q, e, c in zip(quotas, exact, counts, strict=True)]
@@ -152,7 +152,3 @@ def distribute(scorer: Scorer, results: Sequence[PersonResult]) -> DistributionR
         if d.mode == "enforce":
             scorer.pay(r, row_label(r.row), grade=r.quota_grade)
     return report
-
-
-def _decimal(value: Fraction) -> Decimal:
-    return Decimal(value.numerator) / Decimal(value.denominator)

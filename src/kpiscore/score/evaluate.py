@@ -309,7 +309,7 @@ class _Grouped:
         parts: list[Part] = []
         combos = []
         for label in own:
-            rows = by_period.get(label) or [(s, None, False) for s in person.sources]
+            rows = by_period[label]
             file = self.files[rows[0][0].table]
             injected = injections(compiled, file.surveys, person.id)
             if raters is not None:

@@ -101,10 +101,10 @@ def roll(scorer: Scorer, periods: Sequence[PeriodScore],
         common = each[0].actual if len(actuals) == 1 else None
         if kind == "mean_points":
             pts = [s.points for s in each]
-            if any(x is None for x in pts):
+            value = mean(pts)
+            if value is None:
                 out.append(Scored(common, None, NO_ACTUAL()))
                 continue
-            value = mean([x for x in pts if x is not None])
             out.append(Scored(common, value, MEAN_POINTS(
                 p, count=n, each=Joined(tuple(pts), ", ", p), points=value)))
             continue

@@ -215,10 +215,13 @@ def rate(scorer: Scorer, role: int, row: VirtualRow, injected: dict[str, Injecti
                 scorer.vetoes(reading.values, row_label(row.row), reading.result.errors))
 
 
-def mean(values: Sequence[Decimal]) -> Decimal:
-    """The mean of ``values``, summed in sorted order so that it does not depend on the
-    order of the rows."""
-    return sum(sorted(values), ZERO) / len(values)
+def mean(values: Sequence[Decimal | None]) -> Decimal | None:
+    """The mean of ``values`` (None if any is None, or there are none), summed in sorted
+    order so that it does not depend on the order of the rows."""
+    known = [v for v in values if v is not None]
+    if not known or len(known) < len(values):
+        return None
+    return sum(sorted(known), ZERO) / len(known)
 
 
 @dataclass
@@ -251,14 +254,8 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
                           ", ")), None))
     weight = sum((roles[k].weight for k in present), ZERO)
     applied = {k: roles[k].weight * HUNDRED / weight for k in present} if weight else {}
-    role_points: dict[int, list[Decimal | None]] = {}
-    for k in present:
-        points: list[Decimal | None] = []
-        for i in range(len(compiled.indicators)):
-            got = [p.scored[i].points for p in by_role[k]]
-            points.append(None if any(g is None for g in got)
-                          else mean([g for g in got if g is not None]))
-        role_points[k] = points
+    role_points = {k: [mean([p.scored[i].points for p in by_role[k]])
+                       for i in range(len(compiled.indicators))] for k in present}
     scored: list[Scored] = []
     precision = compiled.scheme.precision
     for i in range(len(compiled.indicators)):
@@ -308,9 +305,7 @@ def block(compiled: CompiledScheme, combos: Sequence[Combined],
         ratings = [RatingResult(p.source, p.row, p.period, compiled.subtotal(p.points), [
             (ci.id, s.actual, s.points) for ci, s in zip(compiled.indicators, p.scored, strict=True)
             if ci.id in compiled.rated]) for p in parts if p.role == k]
-        subtotals = [compiled.subtotal(c.role_points[k]) for c in combos if k in c.role_points]
-        totals = [sub for sub in subtotals if sub is not None]
-        total = mean(totals) if totals and len(totals) == len(subtotals) else None
+        total = mean([compiled.subtotal(c.role_points[k]) for c in combos if k in c.role_points])
         weights = [c.applied.get(k, ZERO) for c in combos]
         applied = mean(weights) if any(k in c.applied for c in combos) else None
         roles.append(RoleResult(role.id, role.title or role.id, role.weight, applied,

@@ -56,12 +56,15 @@ class Context:
         return self.located.where(path)[0] if self.located else 0
 
 
+CheckFn = Callable[[Context], Iterator[Problem]]
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
     code: str
     severity: Severity
-    run: Callable[[Context], Iterator[Problem]]
+    run: CheckFn
 
     @property
     def doc(self) -> str:
@@ -75,12 +78,9 @@ MODULES = ("weights", "indicators", "formulas", "ids", "grades", "pay", "surveys
            "periods", "distribution")
 
 
-def check(code: str, *, severity: Severity = "error"
-          ) -> Callable[[Callable[[Context], Iterator[Problem]]],
-                        Callable[[Context], Iterator[Problem]]]:
+def check(code: str, *, severity: Severity = "error") -> Callable[[CheckFn], CheckFn]:
     """Register a check that reports ``code``."""
-    def register(fn: Callable[[Context], Iterator[Problem]]
-                 ) -> Callable[[Context], Iterator[Problem]]:
+    def register(fn: CheckFn) -> CheckFn:
         CHECKS.append(Check(fn.__name__, code, severity, fn))
         return fn
     return register
