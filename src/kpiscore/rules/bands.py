@@ -217,8 +217,7 @@ class Bands(Rule):
 
 #: A step: the band the actual falls in.
 IN_BAND = Phrase("{actual} is {bounds} → {points}", "{actual} 落在「{bounds}」一档 → {points}")
-OUTSIDE = Phrase("{actual} is outside every band → {points}",
-                 "{actual} 不在任何一档内 → {points}")
+OUTSIDE = Phrase("{actual} is outside every band → {points}", "{actual} 不在任何一档内 → {points}")
 #: A band's bounds.
 AT_LEAST = Phrase("≥ {value}", "≥ {value}")
 ABOVE = Phrase("> {value}", "> {value}")

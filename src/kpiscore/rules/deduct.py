@@ -108,8 +108,7 @@ class Deduct(Rule):
 TARGET_MET = Phrase("{actual} vs target {target}: target met → {points}",
                     "{actual} 对比目标 {target}:达标 → {points}")
 #: A step short of the target, in units of 1 prorated.
-SHORT_BY = Phrase("{actual} vs target {target}: {gap} {side} × {each} = −{loss}{note} "
-                  "→ {points}",
+SHORT_BY = Phrase("{actual} vs target {target}: {gap} {side} × {each} = −{loss}{note} → {points}",
                   "{actual} 对比目标 {target}:{side} {gap} × {each} = −{loss}{note} → {points}")
 #: A step short of the target in units of ``per`` (or counting started / whole units).
 SHORT_BY_STEPS = Phrase("{actual} vs target {target}: {gap} {side} = {count}{units} steps of "

@@ -193,9 +193,8 @@ class _Compiler:
                       for ci, factor in zip(self.indicators, factors, strict=True)]
         order, cycles = _order(indicators)
         known = {ci.id for ci in indicators} | {i.id for i in s.inputs}
-        survey_of = {ci.id: ci.ind.survey for ci in indicators
-                     if ci.ind.survey is not None and ci.ind.survey in
-                     {sv.id for sv in s.surveys}}
+        surveys = {sv.id for sv in s.surveys}
+        survey_of = {ci.id: ci.ind.survey for ci in indicators if ci.ind.survey in surveys}
         rated = self.rated(indicators)
         default = s.rollup.default if s.rollup is not None else "mean_points"
         return CompiledScheme(
@@ -214,9 +213,8 @@ class _Compiler:
         for d, dim in enumerate(dims):
             self.dimension(dim, base if implicit else base + (d,), sid, sweight, implicit)
         if sid is not None:
-            self.sections.append(Group(sid, stitle or sid, sweight,
-                                       tuple(range(start, len(self.indicators))),
-                                       implicit=implicit, share=sweight))
+            self.sections.append(Group(sid, stitle or sid, sweight, tuple(range(
+                start, len(self.indicators))), implicit=implicit, share=sweight))
 
     def dimension(self, dim: Dimension, dpath: Path, sid: str | None, sweight: Decimal,
                   implicit: bool) -> None:
@@ -277,8 +275,7 @@ class _Compiler:
         return Decimal(denominator), [Decimal(r.numerator * (denominator // r.denominator))
                                       for r in ratios]
 
-    def parse(self, text: str | None, path: Path,
-                known: set[str] | None = None) -> Node | None:
+    def parse(self, text: str | None, path: Path, known: set[str] | None = None) -> Node | None:
         """The parsed formula at ``path`` (``path + ("formula",)``), None when there is none
         or it does not parse (recorded for the check), or names something not ``known``."""
         if text is None:
@@ -331,8 +328,7 @@ class _Compiler:
         r = self.scheme.raters
         if r is None:
             return frozenset()
-        readable = [ci.id for ci in indicators if ci.ind.formula is None
-                    and ci.ind.survey is None]
+        readable = [ci.id for ci in indicators if ci.ind.formula is None and ci.ind.survey is None]
         if r.rated is None:
             return frozenset(readable)
         groups = {g.id: g for g in self.sections + self.dimensions}

@@ -116,8 +116,7 @@ class Indicator(Model):
     if_missing: Number | Literal["error"] = Field(
         default="error", description="actual to use when the cell is blank; default: error")
     column: str | None = Field(default=None, description="header to read, if not id or title")
-    min_value: Number | None = Field(
-        default=None, description="smallest valid actual (default 0)")
+    min_value: Number | None = Field(default=None, description="smallest valid actual (default 0)")
     max_value: Number | None = Field(
         default=None, description="largest valid actual (default 100 when unit is %)")
     veto: Veto | None = None
@@ -250,8 +249,7 @@ class Rater(Model):
                            "customers): their ratings are averaged")
 
 
-RATER_COLUMNS = ["rater", "评价人", "评分人", "评价者", "考评人", "评估人", "评价主体",
-                 "评价关系"]
+RATER_COLUMNS = ["rater", "评价人", "评分人", "评价者", "考评人", "评估人", "评价主体", "评价关系"]
 
 
 class Raters(Model):
@@ -387,8 +385,7 @@ class Columns(Model):
     id: Names = Field(default_factory=lambda: ["id", "工号", "员工编号", "编号",
                                                    "employee_id", "员工工号"])
     name: Names = Field(default_factory=lambda: ["name", "姓名", "员工姓名", "被考核人"])
-    department: Names = Field(default_factory=lambda: ["department", "dept", "部门",
-                                                           "所在部门"])
+    department: Names = Field(default_factory=lambda: ["department", "dept", "部门", "所在部门"])
 
 
 class Scheme(Model):

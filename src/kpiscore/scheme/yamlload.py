@@ -217,8 +217,7 @@ def _compose(loader: Any, limits: Limits) -> yaml.Node | None:
                 raise _TooBig(event, f"the YAML uses more than {limits.yaml_aliases} "
                                      "aliases (*name); " + limits.refusal("yaml_aliases"))
             if event.anchor not in anchors:
-                raise ComposerError(
-                    None, None, f"found undefined alias {event.anchor!r}", start)
+                raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", start)
             if event.anchor in open_anchors:
                 raise ComposerError(
                     None, None, f"the alias *{event.anchor} is inside its own anchor "
@@ -228,8 +227,7 @@ def _compose(loader: Any, limits: Limits) -> yaml.Node | None:
             tag = event.tag
             if tag is None or tag == "!":
                 tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-            node = yaml.ScalarNode(tag, event.value, start, end,
-                                   style=event.style)
+            node = yaml.ScalarNode(tag, event.value, start, end, style=event.style)
             _anchor(anchors, event, node)
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if len(stack) + 1 > limits.yaml_depth:

@@ -136,8 +136,7 @@ def distribute(scorer: Scorer, results: Sequence[PersonResult]) -> DistributionR
     report = DistributionReport(d.mode, d.ties, d.rounding, d.scope, [], [])
     for dept, people in groups.items():
         exact, counts = quota_counts(len(people), [q.percent for q in quotas])
-        keys = [(bool(r.vetoes), r.total if r.total is not None else Decimal(0))
-                for r in people]
+        keys = [(bool(r.vetoes), r.total if r.total is not None else Decimal(0)) for r in people]
         for r, q in zip(people, assign(keys, counts, d.ties), strict=True):
             r.quota_grade = lowest if r.vetoes else quotas[q].grade
         lines = [QuotaLine(q.grade, q.percent, Decimal(e.numerator) / Decimal(e.denominator), c,

@@ -226,8 +226,7 @@ class _Grouped:
         binding = bind(compiled, header, table.where, fields=fields, skip=taken)
         binding.problems.extend(extra)
         label = os.path.splitext(table.source)[0] if rollup is not None else None
-        return _File(table.source, label, binding, period_col, rater_col, layout, suffixed,
-                     surveys)
+        return _File(table.source, label, binding, period_col, rater_col, layout, suffixed, surveys)
 
     def results(self) -> list[PersonResult]:
         people = list(each_person(self.tables, [f.binding.id_col for f in self.files],
@@ -323,10 +322,8 @@ class _Grouped:
                 for p in mine[1:]:
                     values = {k: v for k, v in values.items() if p.reading.values.get(k) == v}
                 vetoes = _first_each((v for p in mine for v in p.vetoes), lambda v: v.id)
-                scores.append(PeriodScore(label, file.name,
-                                          sorted({s.number for s, _, _ in rows}),
-                                          combo.scored, values, vetoes,
-                                          part_errors + combo.errors))
+                scores.append(PeriodScore(label, file.name, sorted({s.number for s, _, _ in rows}),
+                                          combo.scored, values, vetoes, part_errors + combo.errors))
                 continue
             src = rows[0][0]
             for extra, _, _ in rows[1:]:
@@ -370,8 +367,7 @@ class _Grouped:
             dept = dept or cell_text(src.cell(b.dept_col))
         return name, dept
 
-    def _ratings(self, person: Person,
-                 rows: Sequence[tuple[Source, tuple[int, str] | None, bool]],
+    def _ratings(self, person: Person, rows: Sequence[tuple[Source, tuple[int, str] | None, bool]],
                  label: str | None, errors: list[RowError]) -> list[Part]:
         """Every rating of a person in one period, read and scored."""
         compiled, scorer = self.compiled, self.scorer
@@ -390,8 +386,7 @@ class _Grouped:
             id_where = src.where(file.binding.id_col or 0)
             if file.layout == "columns":
                 if src is not first:
-                    errors.append(RowError(id_where, DUPLICATE_IN(id=person.id,
-                                                                  first=first.number,
+                    errors.append(RowError(id_where, DUPLICATE_IN(id=person.id, first=first.number,
                                                                   during=during)))
                     continue
                 for who in sorted(file.suffixed):

@@ -36,8 +36,7 @@ MEAN_POINTS = Phrase("mean of {count} periods ({each}) = {points} → {points}",
                      "{count} 期平均({each})= {points} → {points}")
 LAST = Phrase("last of {count} periods: ", "{count} 期中的最后一期:")
 SUM = Phrase("sum of {count} periods ({each}) = {actual}: ", "{count} 期合计({each})= {actual}:")
-MEAN = Phrase("mean of {count} periods ({each}) = {actual}: ",
-              "{count} 期平均({each})= {actual}:")
+MEAN = Phrase("mean of {count} periods ({each}) = {actual}: ", "{count} 期平均({each})= {actual}:")
 COMPUTED = Phrase("computed from {count} periods' inputs: ", "由 {count} 期的输入项计算:")
 ROLLED = Phrase("rolled up", "汇总")
 

@@ -57,8 +57,7 @@ MISSING = Phrase("no rating by {names} (raters: {raters}); set raters.missing: r
                  "combine the raters present",
                  "缺少 {names} 的评分(评价人:{raters});可设置 "
                  "raters.missing: reweight 按在场的评价人合计")
-ROLE_ONE = Phrase("{title} {actual} → {points}",
-                  "{title} {actual} → {points}")
+ROLE_ONE = Phrase("{title} {actual} → {points}", "{title} {actual} → {points}")
 ROLE_MANY = Phrase("{title} ×{count} ({each}) mean {points}",
                    "{title} ×{count}({each})平均 {points}")
 SHARE = Phrase("{weight}% × {points}", "{weight}% × {points}")
@@ -152,36 +151,28 @@ def same_value(a: Cell, b: Cell, numeric: bool) -> bool:
     return normalise_text(str(a.value)) == normalise_text(str(b.value))
 
 
-def virtual_row(compiled: CompiledScheme, binding: Binding, own: Source,
-                rows: Sequence[Source], rated_cols: dict[str, int] | None,
-                errors: list[RowError]) -> VirtualRow:
+def virtual_row(compiled: CompiledScheme, binding: Binding, own: Source, rows: Sequence[Source],
+                rated_cols: dict[str, int] | None, errors: list[RowError]) -> VirtualRow:
     """A rater's row: rated values from ``own`` (its row, or with ``rated_cols`` its
     suffixed columns), shared values from whichever of ``rows`` gives them."""
-    person = [Cell.of(own, binding.id_col)]
+    cells = [Cell.of(own, binding.id_col)]
     for col in (binding.name_col, binding.dept_col):
         found = next((Cell.of(r, col) for r in rows if col is not None
                       and not is_blank(r.cell(col))), Cell.of(own, col))
-        person.append(found if col is not None else Cell(None, ""))
-    cells = list(person)
+        cells.append(found if col is not None else Cell(None, ""))
     columns: dict[str, int] = {}
     for f in compiled.fields:
-        if f.key in compiled.rated:
-            col = rated_cols.get(f.key) if rated_cols is not None else binding.columns.get(f.key)
-            if col is None:
-                continue
-            chosen = Cell.of(own, col)
-        else:
-            col = binding.columns.get(f.key)
-            if col is None:
-                continue
-            given = [Cell.of(r, col) for r in rows if not is_blank(r.cell(col))]
-            chosen = given[0] if given else Cell.of(own, col)
-            for other in given[1:]:
-                if not same_value(given[0], other, f.numeric):
-                    errors.append(RowError(other.where, TWICE(label=f.label,
-                                                              first=given[0].where,
-                                                              second=other.where), f.key))
-                    break
+        rated = f.key in compiled.rated
+        col = (rated_cols if rated and rated_cols is not None else binding.columns).get(f.key)
+        if col is None:
+            continue
+        given = [] if rated else [Cell.of(r, col) for r in rows if not is_blank(r.cell(col))]
+        chosen = given[0] if given else Cell.of(own, col)
+        for other in given[1:]:
+            if not same_value(given[0], other, f.numeric):
+                errors.append(RowError(other.where, TWICE(label=f.label, first=given[0].where,
+                                                          second=other.where), f.key))
+                break
         columns[f.key] = len(cells)
         cells.append(chosen)
     return VirtualRow(cells, columns, list(binding.problems), own.number)
@@ -285,8 +276,7 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
     return Combined(scored, role_points, applied, missing, errors)
 
 
-def _role_text(title: str, parts: Sequence[Part], i: int, points: Decimal,
-               precision: int) -> Text:
+def _role_text(title: str, parts: Sequence[Part], i: int, points: Decimal, precision: int) -> Text:
     if len(parts) == 1:
         actual = parts[0].scored[i].actual
         return ROLE_ONE(precision, title=title, actual="—" if actual is None else actual,

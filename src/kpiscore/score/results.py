@@ -55,8 +55,7 @@ class SurveyStat:
                            respondents=ONE_RESPONDENT if self.respondents == 1 else RESPONDENTS)
         if self.value is None:
             if self.fallback is not None:
-                return TOO_FEW_FALLBACK(head=head, min=self.min_respondents,
-                                        fallback=self.fallback)
+                return TOO_FEW_FALLBACK(head=head, min=self.min_respondents, fallback=self.fallback)
             return TOO_FEW(head=head, min=self.min_respondents)
         shown = round_half_up(self.value, self.precision)
         if self.result == "nps":

@@ -56,8 +56,7 @@ THIS_PERSON = Phrase("this person", "此人")
 UNKNOWN_LEVEL = Phrase("{label}: {problem}", "{label}:{problem}")
 NO_ACTUAL = Phrase("no usable actual", "没有可用的实际值")
 UNKNOWN = Phrase("unknown level", "未知等级")
-INCOMPLETE = Phrase("some indicators have no actual",
-                    "部分指标没有实际值")
+INCOMPLETE = Phrase("some indicators have no actual", "部分指标没有实际值")
 PAY_ZERO = Phrase("{id} formula divides by zero ({divisor} is 0)",
                   "{id} 公式除以零({divisor} 为 0)")
 PAY_COEFFICIENT = Phrase("{id} formula: grade {grade!r} has no coefficient",
@@ -130,8 +129,7 @@ class Scorer:
         self.compiled = compiled
         self.lang = current()
         self._memo: list[dict[Decimal | str, Scored]] = [{} for _ in compiled.indicators]
-        self._weighed: list[dict[Decimal, tuple[Decimal, str]]] = \
-            [{} for _ in compiled.indicators]
+        self._weighed: list[dict[Decimal, tuple[Decimal, str]]] = [{} for _ in compiled.indicators]
         self._fields = {f.key: f for f in compiled.fields}
 
     # -- reading ------------------------------------------------------------------------
@@ -149,8 +147,7 @@ class Scorer:
             return cells[i] if i is not None and i < width else None
 
         result = PersonResult(row, cell_text(cell(binding.id_col)),
-                              cell_text(cell(binding.name_col)),
-                              cell_text(cell(binding.dept_col)))
+                              cell_text(cell(binding.name_col)), cell_text(cell(binding.dept_col)))
         errors = result.errors
         errors.extend(binding.problems)
         if result.id is None and binding.id_col is not None:
@@ -240,9 +237,8 @@ class Scorer:
                 continue
             problem = out_of_range(computed, ci)
             if problem is not None:
-                errors.append(RowError(label, FORMULA_RANGE(label=ind.label, formula=ind.formula,
-                                                            value=computed, problem=problem),
-                                       ci.id))
+                errors.append(RowError(label, FORMULA_RANGE(
+                    label=ind.label, formula=ind.formula, value=computed, problem=problem), ci.id))
             else:
                 values[ci.id] = computed
 
@@ -346,9 +342,8 @@ class Scorer:
                 for i in g.members:
                     part = shares[i]
                     value = None if part is None or value is None else value + part
-                out.append(GroupResult(g.id, g.title, g.weight,
-                                       None if value is None else value / compiled.denominator,
-                                       g.section))
+                out.append(GroupResult(g.id, g.title, g.weight, None if value is None
+                                       else value / compiled.denominator, g.section))
         result.vetoes = list(vetoes) if vetoes is not None else \
             self.vetoes(values, label, result.errors)
         if compiled.pay_lines:

@@ -65,9 +65,8 @@ def formulas_name_what_exists(ctx: Context) -> Iterator[Problem]:
             continue
         for name, offset in formula.name_offsets(node).items():
             if name not in known:
-                yield Problem(path, UNKNOWN(what=what, name=name,
-                                            hint=did_you_mean(name, sorted(known))),
-                              offset=offset)
+                yield Problem(path, UNKNOWN(what=what, name=name, hint=did_you_mean(
+                    name, sorted(known))), offset=offset)
 
 
 @check("formula-cycle")

@@ -111,8 +111,7 @@ def target_not_negative(ctx: Context) -> Iterator[Problem]:
     for ci in ctx.compiled.indicators:
         target = ci.ind.target
         if ci.rule.divides_by_target and target is not None and target < 0:
-            yield Problem(ci.path + ("target",), NEGATIVE_TARGET(kind=ci.rule.kind,
-                                                                 target=target))
+            yield Problem(ci.path + ("target",), NEGATIVE_TARGET(kind=ci.rule.kind, target=target))
 
 
 @check("rule", severity="error")

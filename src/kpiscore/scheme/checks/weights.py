@@ -84,8 +84,7 @@ def weights_all_or_none(ctx: Context) -> Iterator[Problem]:
     for dim, path in _dimensions(ctx):
         given = [i.weight for i in dim.indicators if i.weight is not None]
         if dim.weight is None and 0 < len(given) < len(dim.indicators):
-            yield Problem(path + ("indicators",), SOME_MISSING(title=dim.title or dim.id),
-                          key=True)
+            yield Problem(path + ("indicators",), SOME_MISSING(title=dim.title or dim.id), key=True)
 
 
 def _dimensions(ctx: Context) -> Iterator[tuple[Dimension, Path]]:
