@@ -16,7 +16,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from pydantic.json_schema import WithJsonSchema
 
 from kpiscore.base.fields import Identifier, Number, Slug, Weight
-from kpiscore.rules import AnyRule, Rule
+from kpiscore.base.numbers import plain
+from kpiscore.rules import RULES, AnyRule, Rule
 from kpiscore.rules.levels import Level
 
 
@@ -56,8 +57,6 @@ class Condition(Model):
                 ">": x > v, "<": x < v}[self.op]
 
     def __str__(self) -> str:
-        from kpiscore.base.numbers import plain
-
         return f"{self.op} {plain(self.value)}"
 
 
@@ -440,8 +439,6 @@ def _yaml_forms(schema: dict[str, Any]) -> None:
     """Add the forms the models accept through "before" validators to their schema:
     a condition written ``">= 1"`` and ``rule: pass_fail`` for a rule without required
     parameters (a single header where a list is taken: :data:`Names`)."""
-    from kpiscore.rules import RULES
-
     defs = schema.get("$defs", {})
     if "Condition" in defs:
         defs["Condition"] = {"anyOf": [

@@ -142,9 +142,14 @@ class Scorer:
         actuals of some indicators (read or computed): whatif asks "what if …"."""
         compiled = self.compiled
         width = len(cells)
+        columns = binding.columns
 
         def cell(i: int | None) -> Any:
             return cells[i] if i is not None and i < width else None
+
+        def where_of(key: str) -> str:
+            col = columns.get(key)
+            return where(col) if col is not None else row_label(row)
 
         result = PersonResult(row, cell_text(cell(binding.id_col)),
                               cell_text(cell(binding.name_col)), cell_text(cell(binding.dept_col)))
@@ -154,7 +159,6 @@ class Scorer:
             errors.append(RowError(where(binding.id_col), NO_ID()))
         values: dict[str, Decimal] = {}
         answers: dict[str, str] = {}
-        columns = binding.columns
         given = overrides or {}
         for f in compiled.fields:
             col = columns.get(f.key)
@@ -170,7 +174,6 @@ class Scorer:
                     elif col is not None:
                         errors.append(RowError(where(col), BLANK(label=f.label), f.key))
                     continue
-            at = where(col) if col is not None else row_label(row)
             try:
                 if f.numeric:
                     number = read_number(raw, pct)
@@ -181,7 +184,8 @@ class Scorer:
                 else:
                     answers[f.key] = read_text(raw)
             except BadValue as exc:
-                errors.append(RowError(at, BAD_CELL(label=f.label, problem=str(exc)), f.key))
+                errors.append(RowError(where_of(f.key), BAD_CELL(label=f.label, problem=str(exc)),
+                                       f.key))
         surveys: dict[str, SurveyStat] = {}
         for key, sid in compiled.survey_of.items():
             if key in given:
@@ -202,11 +206,6 @@ class Scorer:
                     answers[key] = value
                 else:
                     values[key] = value
-
-        def where_of(key: str) -> str:
-            col = columns.get(key)
-            return where(col) if col is not None else row_label(row)
-
         reading = Reading(result, values, answers, where_of, surveys)
         self.compute(reading, row_label(row), skip=frozenset(given))
         return reading

@@ -74,8 +74,8 @@ class Check:
 #: Every check, in the order the modules register them.
 CHECKS: list[Check] = []
 #: The modules that hold the checks (imported on first use).
-MODULES = ("weights", "indicators", "formulas", "ids", "grades", "pay", "surveys", "raters",
-           "periods", "distribution")
+MODULES = ("weights", "indicators", "formulas", "ids", "grades", "surveys", "grouped",
+           "distribution")
 
 
 def check(code: str, *, severity: Severity = "error") -> Callable[[CheckFn], CheckFn]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from kpiscore.base.i18n import Phrase
+from kpiscore.io.table import header_key
 from kpiscore.scheme.checks import Context, Problem, check, reserved
 from kpiscore.scheme.yamlload import Path
 
@@ -50,10 +52,7 @@ def ids_unique(ctx: Context) -> Iterator[Problem]:
             yield Problem(path + ("id",), DUPLICATE(id=ident, line=ctx.line(seen[ident])))
         else:
             seen[ident] = path
-    counts: dict[str, int] = {}
-    for g in ctx.compiled.dimensions:
-        counts[g.id] = counts.get(g.id, 0) + 1
-    for name, count in counts.items():
+    for name, count in Counter(g.id for g in ctx.compiled.dimensions).items():
         if count > 1:
             yield Problem(("dimensions",), DIMENSION(id=name, count=count), key=True)
     yield from _pay_lines(ctx)
@@ -86,8 +85,6 @@ def _surveys(ctx: Context) -> Iterator[Problem]:
 
 
 def _raters(ctx: Context) -> Iterator[Problem]:
-    from kpiscore.io.table import header_key
-
     r = ctx.scheme.raters
     if r is None:
         return

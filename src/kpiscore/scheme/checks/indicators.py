@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from kpiscore.base.i18n import Phrase
 from kpiscore.scheme.checks import Context, Problem, check
-from kpiscore.scheme.compile import CompiledIndicator
+from kpiscore.scheme.compile import CompiledIndicator, full_marks
 
 FULL = Phrase("full marks must be positive, not {full}", "满分必须大于 0,不能是 {full}")
 FLOOR = Phrase("floor {floor} is above full marks {full}", "保底分 {floor} 高于满分 {full}")
@@ -61,8 +61,6 @@ def _target_ok(ci: CompiledIndicator) -> bool:
 @check("bad-full-marks")
 def full_marks_positive(ctx: Context) -> Iterator[Problem]:
     """An indicator's full marks are more than 0."""
-    from kpiscore.scheme.compile import full_marks
-
     for ci in ctx.compiled.indicators:
         full = full_marks(ci.ind)
         if full <= 0:
