@@ -134,10 +134,7 @@ class Call(Node):
         return _FUNCS[self.func][2]([a.eval(env) for a in self.args])
 
     def names(self) -> set[str]:
-        out: set[str] = set()
-        for a in self.args:
-            out |= a.names()
-        return out
+        return set[str]().union(*(a.names() for a in self.args))
 
 
 @dataclass(frozen=True)

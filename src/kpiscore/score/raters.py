@@ -263,14 +263,12 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
             scored.append(Scored(actual, values[0], first.step, first.source, first.survey,
                                  first.text))
             continue
-        combined = sum((roles[k].weight * v for k, v in zip(present, values, strict=True)),
-                       ZERO) / weight
-        shown = Joined(tuple(_role_text(roles[k].title or roles[k].id, by_role[k], i, v,
-                                        precision)
-                             for k, v in zip(present, values, strict=True)), " · ")
+        pairs = list(zip(present, values, strict=True))
+        combined = sum((roles[k].weight * v for k, v in pairs), ZERO) / weight
+        shown = Joined(tuple(_role_text(roles[k].title or roles[k].id, by_role[k], i, v, precision)
+                             for k, v in pairs), " · ")
         mix = Joined(tuple(SHARE(precision, weight=round_half_up(applied[k], precision + 2),
-                                 points=v) for k, v in zip(present, values, strict=True)),
-                     " + ")
+                                 points=v) for k, v in pairs), " + ")
         scored.append(Scored(actual, combined, COMBINED(precision, roles=shown, mix=mix,
                                                         points=combined)))
     return Combined(scored, role_points, applied, missing, errors)
