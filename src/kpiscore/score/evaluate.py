@@ -23,7 +23,7 @@ from kpiscore.io.table import HeaderIndex, Table
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.score import across
 from kpiscore.score.binding import Binding, bind
-from kpiscore.score.people import Person, Source, each_person
+from kpiscore.score.people import DUPLICATE, Person, Source, each_person
 from kpiscore.score.periods import PeriodScore, roll
 from kpiscore.score.raters import (
     Part,
@@ -61,8 +61,6 @@ MISSING_PERIODS = Phrase("{id} has no actuals for {what} (periods given: {given}
 OF = Phrase("{missing} of {expected}", "{expected} 期中的 {missing} 期")
 TOO_MANY = Phrase("{id} has {count} periods; a {to} has {expected}",
                   "{id} 有 {count} 期;一个{to}只有 {expected} 期")
-DUPLICATE_IN = Phrase("duplicate id {id!r} (also on row {first}{during})",
-                      "工号 {id!r} 重复(第 {first} 行也有{during})")
 FOR = Phrase(" for {label}", " [{label}]")
 UNRATED = Phrase("a rated value on a row that names no rater", "评分值所在的行没有写明评价人")
 TWICE = Phrase("{rater} rates {id} twice (rows {first} and {second}); set multiple: true for "
@@ -329,8 +327,8 @@ class _Grouped:
             for extra, _, _ in rows[1:]:
                 errors.append(RowError(
                     extra.where(self.files[extra.table].binding.id_col or 0),
-                    DUPLICATE_IN(id=person.id, first=src.number,
-                                 during=FOR(label=label) if label is not None else "")))
+                    DUPLICATE(id=person.id, first=src.number,
+                              how=FOR(label=label) if label is not None else "")))
             reading = scorer.read(file.binding, src.number, src.row.values, src.where,
                                   src.row.percent.__contains__, injected)
             vetoes = scorer.vetoes(reading.values, row_label(src.number), reading.result.errors)
@@ -386,8 +384,8 @@ class _Grouped:
             id_where = src.where(file.binding.id_col or 0)
             if file.layout == "columns":
                 if src is not first:
-                    errors.append(RowError(id_where, DUPLICATE_IN(id=person.id, first=first.number,
-                                                                  during=during)))
+                    errors.append(RowError(id_where, DUPLICATE(id=person.id, first=first.number,
+                                                               how=during)))
                     continue
                 for who in sorted(file.suffixed):
                     cols = file.suffixed[who]

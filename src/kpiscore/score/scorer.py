@@ -35,7 +35,7 @@ from kpiscore.score.results import (
 ROW = Phrase("row {n}", "第 {n} 行")
 NO_ID = Phrase("the person has no id", "此人没有工号")
 BLANK = Phrase("{label} is blank", "{label} 为空")
-BAD_CELL = Phrase("{label}: {problem}", "{label}:{problem}")
+LABELLED = Phrase("{label}: {problem}", "{label}:{problem}")
 SET_MIN = Phrase("(set min_value to allow it)", "(如需允许,请设置 min_value)")
 SET_MAX = Phrase("(set max_value to allow it)", "(如需允许,请设置 max_value)")
 RATING_FROM = Phrase("(a rating runs from the floor {floor})", "(评分从保底分 {floor} 起)")
@@ -53,7 +53,6 @@ DIVIDES = Phrase("{label}: {formula} divides by zero for {who} ({divisor} is 0);
                  "{label}:{formula} 对 {who} 除以零({divisor} 为 0);"
                  "可设置 if_divide_by_zero 给出取值")
 THIS_PERSON = Phrase("this person", "此人")
-UNKNOWN_LEVEL = Phrase("{label}: {problem}", "{label}:{problem}")
 NO_ACTUAL = Phrase("no usable actual", "没有可用的实际值")
 UNKNOWN = Phrase("unknown level", "未知等级")
 INCOMPLETE = Phrase("some indicators have no actual", "部分指标没有实际值")
@@ -184,7 +183,7 @@ class Scorer:
                 else:
                     answers[f.key] = read_text(raw)
             except BadValue as exc:
-                errors.append(RowError(where_of(f.key), BAD_CELL(label=f.label, problem=str(exc)),
+                errors.append(RowError(where_of(f.key), LABELLED(label=f.label, problem=str(exc)),
                                        f.key))
         surveys: dict[str, SurveyStat] = {}
         for key, sid in compiled.survey_of.items():
@@ -275,8 +274,8 @@ class Scorer:
         try:
             points, step = ci.rule.score(actual, ci.spec)
         except UnknownLevel as exc:
-            errors.append(RowError(where(ci.id), UNKNOWN_LEVEL(label=ci.ind.label,
-                                                               problem=str(exc)), ci.id))
+            errors.append(RowError(where(ci.id), LABELLED(label=ci.ind.label,
+                                                          problem=str(exc)), ci.id))
             return Scored(actual, None, UNKNOWN())
         scored = Scored(actual, points, step, text=step.render(self.lang))
         if len(memo) < MEMO_SIZE:

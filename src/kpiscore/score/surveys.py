@@ -33,7 +33,7 @@ from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.scheme.models import Survey
 from kpiscore.score.people import Source, person_key
 from kpiscore.score.results import RowError, SurveyStat, SurveySummary
-from kpiscore.score.scorer import Injection, cell_text
+from kpiscore.score.scorer import LABELLED, Injection, cell_text
 
 NPS_SCALE = (ZERO, Decimal(10))
 
@@ -47,7 +47,6 @@ ANSWERED = Phrase("respondent {by!r} already answered for {who} (row {row})",
                   "评价人 {by!r} 已为 {who} 作答过(第 {row} 行)")
 OUTSIDE = Phrase("{value} is outside the scale {low}–{high}", "{value} 超出量表范围 {low}–{high}")
 ANSWER = Phrase("survey answer: {problem}", "问卷回答:{problem}")
-LABELLED = Phrase("{label}: {message}", "{label}:{message}")
 TOO_FEW = Phrase("{count} respondent(s) in survey {survey}, fewer than min_respondents {min} "
                  "(set if_too_few to use a value instead)",
                  "问卷 {survey} 只有 {count} 人作答,少于 min_respondents {min}"
@@ -106,14 +105,14 @@ class SurveyData:
             label = self.compiled.indicator(key).ind.label
             if data.problem is not None:
                 out[key] = Injection(None, [RowError(data.where, LABELLED(
-                    label=label, message=data.problem), key)])
+                    label=label, problem=data.problem), key)])
                 continue
             tally = data.tallies.get(key_of) or _Tally(data.where)
             stat, error = _aggregate(data.survey, tally, self.compiled.scheme.precision)
-            errors = [RowError(e.where, LABELLED(label=label, message=e.message), key)
+            errors = [RowError(e.where, LABELLED(label=label, problem=e.message), key)
                       for e in tally.errors]
             if error is not None:
-                errors.append(RowError(tally.first, LABELLED(label=label, message=error), key))
+                errors.append(RowError(tally.first, LABELLED(label=label, problem=error), key))
             value = stat.value if stat.value is not None else stat.fallback
             out[key] = Injection(None if errors else value, errors, stat)
         return out
