@@ -56,10 +56,6 @@ class Interval:
         return self.bounds().render("en")
 
 
-def _n(value: Decimal) -> str:
-    return plain(value)
-
-
 class Bands(Rule):
     """Step bands (大于99%得25分;低于99%得20分;低于95%得10分;低于90%得0分).
 
@@ -113,31 +109,20 @@ class Bands(Rule):
         upper_only = all(iv.lo is None for iv in raw)
         if lower_only and not upper_only:
             # ≥99, ≥95, ≥90, rest: each band runs up to the next higher bound
-            bounded = sorted((iv for iv in raw if iv.lo is not None), key=lambda iv: iv.lo)  # type: ignore[arg-type,return-value]
-            out: list[Interval] = []
-            rest = [iv for iv in raw if iv.lo is None]
-            for iv in rest:
-                first = bounded[0]
-                out.append(Interval(iv.index, None, False, first.lo, not first.lo_incl,
-                                    iv.points))
-            for k, iv in enumerate(bounded):
-                nxt = bounded[k + 1] if k + 1 < len(bounded) else None
-                out.append(Interval(iv.index, iv.lo, iv.lo_incl,
-                                    nxt.lo if nxt else None,
-                                    (not nxt.lo_incl) if nxt else False, iv.points))
-            return out
+            by_lo = sorted((iv for iv in raw if iv.lo is not None), key=lambda iv: iv.lo)  # type: ignore[arg-type,return-value]
+            rest = [Interval(iv.index, None, False, by_lo[0].lo, not by_lo[0].lo_incl, iv.points)
+                    for iv in raw if iv.lo is None]
+            return rest + [Interval(iv.index, iv.lo, iv.lo_incl, None if nxt is None else nxt.lo,
+                                    nxt is not None and not nxt.lo_incl, iv.points)
+                           for iv, nxt in zip(by_lo, [*by_lo[1:], None], strict=True)]
         if upper_only and not lower_only:
-            bounded = sorted((iv for iv in raw if iv.hi is not None), key=lambda iv: iv.hi)  # type: ignore[arg-type,return-value]
-            out = []
-            for k, iv in enumerate(bounded):
-                prev = bounded[k - 1] if k > 0 else None
-                out.append(Interval(iv.index, prev.hi if prev else None,
-                                    (not prev.hi_incl) if prev else False,
-                                    iv.hi, iv.hi_incl, iv.points))
-            for iv in (iv for iv in raw if iv.hi is None):
-                last = bounded[-1]
-                out.append(Interval(iv.index, last.hi, not last.hi_incl, None, False, iv.points))
-            return out
+            # ≤1, ≤3, ≤5, rest: each band runs down to the next lower bound
+            by_hi = sorted((iv for iv in raw if iv.hi is not None), key=lambda iv: iv.hi)  # type: ignore[arg-type,return-value]
+            rest = [Interval(iv.index, by_hi[-1].hi, not by_hi[-1].hi_incl, None, False, iv.points)
+                    for iv in raw if iv.hi is None]
+            return [Interval(iv.index, None if prev is None else prev.hi,
+                             prev is not None and not prev.hi_incl, iv.hi, iv.hi_incl, iv.points)
+                    for prev, iv in zip([None, *by_hi[:-1]], by_hi, strict=True)] + rest
 
         def key(iv: Interval) -> tuple[int, Decimal, int]:
             if iv.lo is None:
@@ -177,7 +162,7 @@ class Bands(Rule):
             elif a.hi < b.lo or (a.hi == b.lo and not a.hi_incl and not b.lo_incl):
                 yield Check(where, "error", "bands-gap",
                             f"bands {a.index + 1} ({a.describe()}) and {b.index + 1} "
-                            f"({b.describe()}) leave a gap: {_n(a.hi)} to {_n(b.lo)} "
+                            f"({b.describe()}) leave a gap: {plain(a.hi)} to {plain(b.lo)} "
                             "matches no band")
         for a, b in pairwise(ivs):
             falls = b.points < a.points if spec.better == "higher" else b.points > a.points
@@ -185,15 +170,15 @@ class Bands(Rule):
                 direction = "higher" if spec.better == "higher" else "lower"
                 verb = "less" if spec.better == "higher" else "more"
                 yield Check(("rule", "bands", b.index), "error", "not-monotone",
-                            f"band {b.index + 1} ({b.describe()}, {_n(b.points)} points) earns "
-                            f"{verb} than band {a.index + 1} ({a.describe()}, {_n(a.points)} "
+                            f"band {b.index + 1} ({b.describe()}, {plain(b.points)} points) earns "
+                            f"{verb} than band {a.index + 1} ({a.describe()}, {plain(a.points)} "
                             f"points) although {direction} is better")
         yield from self._edges(ivs, spec)
         for iv in ivs:
             if iv.points > spec.full:
                 yield Check(("rule", "bands", iv.index, "points"), "error", "above-full-marks",
-                            f"band {iv.index + 1} gives {_n(iv.points)} points, more than "
-                            f"the indicator's full marks {_n(spec.full)}")
+                            f"band {iv.index + 1} gives {plain(iv.points)} points, more than "
+                            f"the indicator's full marks {plain(spec.full)}")
 
     def _edges(self, ivs: list[Interval], spec: Spec) -> Iterator[Check]:
         """Actuals outside every band earn the floor: fine at the worse end (below
@@ -218,8 +203,8 @@ class Bands(Rule):
                 worst = max(worst, spec.floor)  # band points are clamped to the floor too
             if better_end or worst < outside:
                 yield Check(("rule", "bands", iv.index), "error", "bands-gap",
-                            f"no band covers actuals {word} {_n(bound)}: they would earn "
-                            f"{_n(outside)} (the floor); add a band for them")
+                            f"no band covers actuals {word} {plain(bound)}: they would earn "
+                            f"{plain(outside)} (the floor); add a band for them")
 
     def best(self, spec: Spec) -> Decimal:
         reachable = [iv.points for iv in self.intervals
@@ -232,8 +217,7 @@ class Bands(Rule):
 
 #: A step: the band the actual falls in.
 IN_BAND = Phrase("{actual} is {bounds} → {points}", "{actual} 落在「{bounds}」一档 → {points}")
-OUTSIDE = Phrase("{actual} is outside every band → {points}",
-                 "{actual} 不在任何一档内 → {points}")
+OUTSIDE = Phrase("{actual} is outside every band → {points}", "{actual} 不在任何一档内 → {points}")
 #: A band's bounds.
 AT_LEAST = Phrase("≥ {value}", "≥ {value}")
 ABOVE = Phrase("> {value}", "> {value}")

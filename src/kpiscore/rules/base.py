@@ -25,7 +25,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from kpiscore.base.i18n import Phrase, Text
-from kpiscore.base.numbers import ZERO, readable
+from kpiscore.base.numbers import ZERO
 
 Better = Literal["higher", "lower"]
 
@@ -41,10 +41,6 @@ class Spec:
     lowest: Decimal | None  # the smallest actual that is valid (domain), if bounded
     highest: Decimal | None  # the largest valid actual, if bounded
     precision: int = 2
-
-    def num(self, value: Decimal) -> str:
-        """A number for an explanation: exact when short, else rounded for reading."""
-        return readable(value, self.precision)
 
     def clamp(self, points: Decimal, upper: Decimal | None = None) -> Decimal:
         top = self.full if upper is None else upper
@@ -158,11 +154,6 @@ OVER_CAP = Phrase(", over the cap {cap}", ",超过封顶 {cap}")
 BELOW_FLOOR = Phrase(", below the floor {floor}", ",低于保底 {floor}")
 #: Items of a list, as a summary shows them (``levels 1级=10, 2级=15``).
 LIST = Phrase("{head}, {tail}", "{head},{tail}")
-
-
-def better_word(spec: Spec) -> Phrase:
-    """``short`` of the target (better: higher) or ``over`` it (better: lower)."""
-    return SHORT if spec.better == "higher" else OVER
 
 
 def shortfall(actual: Decimal, spec: Spec) -> Decimal:

@@ -8,11 +8,12 @@ from kpiscore.base.fields import Number
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import ONE
 from kpiscore.rules.base import (
+    OVER,
+    SHORT,
     STOPS_AT_FLOOR,
     Check,
     Rule,
     Spec,
-    better_word,
     exact,
     number,
     shortfall,
@@ -63,14 +64,6 @@ class Deduct(Rule):
     points: Number
     units: Literal["prorate", "started", "whole"] = "prorate"
 
-    def units_short(self, actual: Decimal, spec: Spec) -> Decimal:
-        count = shortfall(actual, spec) / self.per
-        if self.units == "started":
-            return count.to_integral_value(rounding=ROUND_CEILING)
-        if self.units == "whole":
-            return count.to_integral_value(rounding=ROUND_FLOOR)
-        return count
-
     def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
         actual = number(actual, self.kind)
         assert spec.target is not None
@@ -78,13 +71,17 @@ class Deduct(Rule):
         gap = shortfall(actual, spec)
         if gap == 0:
             return spec.full, TARGET_MET(p, actual=actual, target=spec.target, points=spec.full)
-        count = self.units_short(actual, spec)
+        count = gap / self.per
+        if self.units != "prorate":
+            rounding = ROUND_CEILING if self.units == "started" else ROUND_FLOOR
+            count = count.to_integral_value(rounding=rounding)
         loss = count * self.points
         points = spec.clamp(spec.full - loss)
         note = None
         if spec.floor is not None and spec.full - loss < spec.floor:
             note = STOPS_AT_FLOOR(p, floor=spec.floor)
-        values = {"actual": actual, "target": spec.target, "gap": gap, "side": better_word(spec),
+        side = SHORT if spec.better == "higher" else OVER
+        values = {"actual": actual, "target": spec.target, "gap": gap, "side": side,
                   "each": self.points, "loss": loss, "note": note, "points": points}
         if self.per == 1 and self.units == "prorate":
             return points, SHORT_BY(p, **values)
@@ -111,8 +108,7 @@ class Deduct(Rule):
 TARGET_MET = Phrase("{actual} vs target {target}: target met → {points}",
                     "{actual} 对比目标 {target}:达标 → {points}")
 #: A step short of the target, in units of 1 prorated.
-SHORT_BY = Phrase("{actual} vs target {target}: {gap} {side} × {each} = −{loss}{note} "
-                  "→ {points}",
+SHORT_BY = Phrase("{actual} vs target {target}: {gap} {side} × {each} = −{loss}{note} → {points}",
                   "{actual} 对比目标 {target}:{side} {gap} × {each} = −{loss}{note} → {points}")
 #: A step short of the target in units of ``per`` (or counting started / whole units).
 SHORT_BY_STEPS = Phrase("{actual} vs target {target}: {gap} {side} = {count}{units} steps of "

@@ -7,15 +7,7 @@ from typing import Literal
 from kpiscore.base.fields import Number
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import ONE
-from kpiscore.rules.base import (
-    CAPPED_AT_FULL,
-    STOPS_AT_FLOOR,
-    Check,
-    Rule,
-    Spec,
-    exact,
-    number,
-)
+from kpiscore.rules.base import CAPPED_AT_FULL, STOPS_AT_FLOOR, Check, Rule, Spec, exact, number
 
 
 class PassLine(Rule):
@@ -97,8 +89,7 @@ class PassLine(Rule):
 
     def checks(self, spec: Spec) -> Iterator[Check]:
         if self.per <= 0 or self.points <= 0:
-            yield Check(("rule",), "error", "bad-parameter",
-                        "per and points must be positive")
+            yield Check(("rule",), "error", "bad-parameter", "per and points must be positive")
         if self.base > spec.full:
             yield Check(("rule", "base"), "error", "above-full-marks",
                         f"base {self.base} is more than the full marks {spec.full}")

@@ -116,8 +116,7 @@ ACHIEVEMENT = Phrase("{actual} vs target {target}: achievement {achievement}%, {
 NO_ACHIEVEMENT = Phrase("{actual} vs target {target}: achievement n/a, {verdict} → {points}",
                         "{actual} 对比目标 {target}:达成率无法计算,{verdict} → {points}")
 #: Nothing spent (better: lower, actual 0) against a positive target.
-NOTHING_AGAINST = Phrase("{actual} vs target {target}: 0 against the target, exceeds "
-                         "→ {exceed}",
+NOTHING_AGAINST = Phrase("{actual} vs target {target}: 0 against the target, exceeds → {exceed}",
                          "{actual} 对比目标 {target}:实际为 0,超出目标 → {exceed}")
 EXCEEDS = Phrase("exceeds", "超出目标")
 MEETS = Phrase("meets", "达标")

@@ -11,8 +11,8 @@ that does not parse, a cycle) it records, and the registered checks
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -120,8 +120,7 @@ class CompiledScheme:
     def indicator(self, key: str) -> CompiledIndicator:
         return self.indicators[self.position[key]]
 
-    def subtotal(self, points: tuple[Decimal | None, ...] | list[Decimal | None]
-                 ) -> Decimal | None:
+    def subtotal(self, points: Sequence[Decimal | None]) -> Decimal | None:
         """The total before vetoes for each indicator's points, None if any is missing."""
         numerator = ZERO
         for ci, p in zip(self.indicators, points, strict=True):
@@ -190,15 +189,12 @@ class _Compiler:
             self.section(None, None, HUNDRED, dims, ("dimensions",) if s.dimensions else (),
                          implicit=s.dimensions is None)
         denominator, factors = self.factors()
-        indicators = [CompiledIndicator(ci.ind, ci.path, ci.rule, ci.spec, ci.weight,
-                                        ci.local_weight, ci.section_weight, ci.dimension,
-                                        factor, self.parse(ci.ind.formula, ci.path))
+        indicators = [replace(ci, factor=factor, formula=self.parse(ci.ind.formula, ci.path))
                       for ci, factor in zip(self.indicators, factors, strict=True)]
         order, cycles = _order(indicators)
         known = {ci.id for ci in indicators} | {i.id for i in s.inputs}
-        survey_of = {ci.id: ci.ind.survey for ci in indicators
-                     if ci.ind.survey is not None and ci.ind.survey in
-                     {sv.id for sv in s.surveys}}
+        surveys = {sv.id for sv in s.surveys}
+        survey_of = {ci.id: ci.ind.survey for ci in indicators if ci.ind.survey in surveys}
         rated = self.rated(indicators)
         default = s.rollup.default if s.rollup is not None else "mean_points"
         return CompiledScheme(
@@ -217,9 +213,8 @@ class _Compiler:
         for d, dim in enumerate(dims):
             self.dimension(dim, base if implicit else base + (d,), sid, sweight, implicit)
         if sid is not None:
-            self.sections.append(Group(sid, stitle or sid, sweight,
-                                       tuple(range(start, len(self.indicators))),
-                                       implicit=implicit, share=sweight))
+            self.sections.append(Group(sid, stitle or sid, sweight, tuple(range(
+                start, len(self.indicators))), implicit=implicit, share=sweight))
 
     def dimension(self, dim: Dimension, dpath: Path, sid: str | None, sweight: Decimal,
                   implicit: bool) -> None:
@@ -280,8 +275,7 @@ class _Compiler:
         return Decimal(denominator), [Decimal(r.numerator * (denominator // r.denominator))
                                       for r in ratios]
 
-    def parse(self, text: str | None, path: Path,
-                known: set[str] | None = None) -> Node | None:
+    def parse(self, text: str | None, path: Path, known: set[str] | None = None) -> Node | None:
         """The parsed formula at ``path`` (``path + ("formula",)``), None when there is none
         or it does not parse (recorded for the check), or names something not ``known``."""
         if text is None:
@@ -334,8 +328,7 @@ class _Compiler:
         r = self.scheme.raters
         if r is None:
             return frozenset()
-        readable = [ci.id for ci in indicators if ci.ind.formula is None
-                    and ci.ind.survey is None]
+        readable = [ci.id for ci in indicators if ci.ind.formula is None and ci.ind.survey is None]
         if r.rated is None:
             return frozenset(readable)
         groups = {g.id: g for g in self.sections + self.dimensions}

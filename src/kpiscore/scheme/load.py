@@ -81,10 +81,8 @@ def _resolve(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
     path: list[str | int] = []
     node = data
     for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and part < len(node)):
             path.append(part)
             node = node[part]
         elif i == len(loc) - 1:
@@ -97,6 +95,8 @@ def _resolve(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
 def _model_for(data: Any, path: Path) -> type | None:
     """The pydantic model that a mapping at ``path`` is validated by (for did-you-mean)."""
     from kpiscore.rules import RULES
+    from kpiscore.rules.bands import Band
+    from kpiscore.rules.levels import Level
     from kpiscore.scheme import models as sm
 
     names = [p for p in path if isinstance(p, str)]
@@ -116,21 +116,16 @@ def _model_for(data: Any, path: Path) -> type | None:
         "pay_lines": sm.PayLine, "raters": sm.Raters, "roles": sm.Rater,
         "surveys": sm.Survey, "questions": sm.Question, "scale": sm.Scale,
         "rollup": sm.Rollup, "distribution": sm.Distribution, "quotas": sm.Quota,
+        "bands": Band, "levels": Level, "answers": Level,
     }
     if last == "rule" and isinstance(node, dict):
         return RULES.get(str(node.get("kind")))
-    if last in ("bands",):
-        from kpiscore.rules.bands import Band
-
-        return Band
-    if last in ("levels", "answers"):
-        from kpiscore.rules.levels import Level
-
-        return Level
     return table.get(last)
 
 
 def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, str]:
+    from kpiscore.rules import RULES
+
     kind = err["type"]
     field = path[-1] if path else "scheme"
     if kind == "extra_forbidden":
@@ -147,25 +142,18 @@ def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, st
     if kind == "missing":
         return "missing-field", f"missing required field {field!r}"
     if kind == "union_tag_invalid":
-        from kpiscore.rules import RULES
-
         got = err.get("ctx", {}).get("tag")
         close = difflib.get_close_matches(str(got), list(RULES), n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}? " if close else ""
         return "unknown-rule", f"unknown rule kind {got!r} ({hint}known: {', '.join(RULES)})"
     if kind == "union_tag_not_found":
-        from kpiscore.rules import RULES
-
         return "missing-field", f"the rule needs a kind (one of: {', '.join(RULES)})"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return "bad-value", (f"{field}: expected a mapping of fields (name: value), found "
                              f"{_kind_of(err.get('input'))}")
     if kind == "list_type":
         return "bad-value", f"{field}: expected a list (- item), found {_kind_of(err.get('input'))}"
-    msg = err["msg"]
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
+    msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "bad-value", f"{field}: {err.get('input')!r} is not a whole number"
     if kind == "literal_error":

@@ -136,11 +136,10 @@ def distribute(scorer: Scorer, results: Sequence[PersonResult]) -> DistributionR
     report = DistributionReport(d.mode, d.ties, d.rounding, d.scope, [], [])
     for dept, people in groups.items():
         exact, counts = quota_counts(len(people), [q.percent for q in quotas])
-        keys = [(bool(r.vetoes), r.total if r.total is not None else Decimal(0))
-                for r in people]
+        keys = [(bool(r.vetoes), r.total if r.total is not None else Decimal(0)) for r in people]
         for r, q in zip(people, assign(keys, counts, d.ties), strict=True):
             r.quota_grade = lowest if r.vetoes else quotas[q].grade
-        lines = [QuotaLine(q.grade, q.percent, _decimal(e), c,
+        lines = [QuotaLine(q.grade, q.percent, Decimal(e.numerator) / Decimal(e.denominator), c,
                            sum(1 for r in people if r.grade == q.grade),
                            sum(1 for r in people if r.quota_grade == q.grade))
                  for q, e, c in zip(quotas, exact, counts, strict=True)]
@@ -152,7 +151,3 @@ def distribute(scorer: Scorer, results: Sequence[PersonResult]) -> DistributionR
         if d.mode == "enforce":
             scorer.pay(r, row_label(r.row), grade=r.quota_grade)
     return report
-
-
-def _decimal(value: Fraction) -> Decimal:
-    return Decimal(value.numerator) / Decimal(value.denominator)

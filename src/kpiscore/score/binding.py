@@ -38,10 +38,7 @@ def bind(compiled: CompiledScheme, header: Sequence[Any], where: Callable[[int],
     columns: dict[str, int] = {}
     problems: list[RowError] = []
     for f in compiled.fields if fields is None else fields:
-        hits = index.matching(f.headers)
-        if len(hits) > 1:
-            exact = [i for i in hits if i in index.exact(f.headers)]
-            hits = exact if len(exact) == 1 else hits
+        hits = index.find(f.headers)
         if not hits:
             if f.if_missing is None:
                 problems.append(RowError(where(0), NO_COLUMN(label=f.label,
@@ -52,12 +49,9 @@ def bind(compiled: CompiledScheme, header: Sequence[Any], where: Callable[[int],
         else:
             columns[f.key] = hits[0]
     taken = set(columns.values())
-
-    def person(candidates: Sequence[str]) -> int | None:
-        return next((i for i in index.matching(candidates) if i not in taken), None)
-
     cfg = compiled.scheme.columns
-    id_col = person(cfg.id)
+    id_col = index.first(cfg.id, taken)
     if id_col is None:
         problems.append(RowError(where(0), NO_ID(names=Alternatives(tuple(cfg.id)))))
-    return Binding(columns, id_col, person(cfg.name), person(cfg.department), problems)
+    return Binding(columns, id_col, index.first(cfg.name, taken),
+                   index.first(cfg.department, taken), problems)

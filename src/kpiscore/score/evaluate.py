@@ -13,23 +13,23 @@ distribution, ranks and the summary (:mod:`kpiscore.score.across`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from kpiscore.base.i18n import Alternatives, Phrase
 from kpiscore.io.cells import is_blank
-from kpiscore.io.table import Table
+from kpiscore.io.table import HeaderIndex, Table
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.score import across
 from kpiscore.score.binding import Binding, bind
-from kpiscore.score.people import Person, Source, each_person
+from kpiscore.score.people import DUPLICATE, Person, Source, each_person
 from kpiscore.score.periods import PeriodScore, roll
 from kpiscore.score.raters import (
     Part,
     RoleNames,
     block,
     combine,
-    find_column,
     rate,
     suffixed_columns,
     virtual_row,
@@ -40,7 +40,6 @@ from kpiscore.score.results import (
     PersonResult,
     Report,
     RowError,
-    VetoResult,
     summarise,
 )
 from kpiscore.score.scorer import Injection, Scorer, cell_text, row_label
@@ -62,8 +61,6 @@ MISSING_PERIODS = Phrase("{id} has no actuals for {what} (periods given: {given}
 OF = Phrase("{missing} of {expected}", "{expected} 期中的 {missing} 期")
 TOO_MANY = Phrase("{id} has {count} periods; a {to} has {expected}",
                   "{id} 有 {count} 期;一个{to}只有 {expected} 期")
-DUPLICATE_IN = Phrase("duplicate id {id!r} (also on row {first}{during})",
-                      "工号 {id!r} 重复(第 {first} 行也有{during})")
 FOR = Phrase(" for {label}", " [{label}]")
 UNRATED = Phrase("a rated value on a row that names no rater", "评分值所在的行没有写明评价人")
 TWICE = Phrase("{rater} rates {id} twice (rows {first} and {second}); set multiple: true for "
@@ -71,20 +68,17 @@ TWICE = Phrase("{rater} rates {id} twice (rows {first} and {second}); set multip
                "{rater} 给 {id} 评了两次(第 {first} 行和第 {second} 行);"
                "同类评价人有多位时请设置 multiple: true")
 
-Injections = Callable[[str | None], Mapping[str, Injection]]
+T = TypeVar("T")
 
 
-def injections_of(compiled: CompiledScheme, data: SurveyData | None) -> Injections | None:
+def injections(compiled: CompiledScheme, data: SurveyData | None,
+               pid: str | None) -> dict[str, Injection] | None:
     """A person's survey actuals, by their id (None when the scheme has no surveys)."""
     if not compiled.survey_of:
         return None
-
-    def get(pid: str | None) -> Mapping[str, Injection]:
-        if data is None or pid is None:
-            return {key: Injection(None) for key in compiled.survey_of}
-        return data.injections(pid)
-
-    return get
+    if data is None or pid is None:
+        return {key: Injection(None) for key in compiled.survey_of}
+    return data.injections(pid)
 
 
 def binding_for(compiled: CompiledScheme, table: Table) -> Binding:
@@ -103,14 +97,11 @@ def iter_results(compiled: CompiledScheme, table: Table, *, scorer: Scorer | Non
     non-blank row, as they are read. Results carry no ranks (those need every row)."""
     scorer = scorer or Scorer(compiled)
     binding = binding_for(compiled, table)
-    inject = injections_of(compiled, surveys)
     for person in each_person([table], [binding.id_col]):
-        src = person.sources[0]
-        row = src.row
-        yield scorer.score_row(binding, row.number, row.values, src.where,
+        row = person.sources[0].row
+        yield scorer.score_row(binding, row.number, row.values, person.sources[0].where,
                                row.percent.__contains__,
-                               inject(person.id) if inject is not None else None,
-                               errors=person.errors)
+                               injections(compiled, surveys, person.id), errors=person.errors)
 
 
 def can_stream(compiled: CompiledScheme, tables: int = 1) -> bool:
@@ -196,53 +187,44 @@ class _Grouped:
         self.tables = tables
         scheme = compiled.scheme
         self.names = RoleNames(scheme.raters) if scheme.raters is not None else None
-        self.files = [self._file(t, table, surveys[t] if t < len(surveys) else None)
+        self.files = [self._file(table, surveys[t] if t < len(surveys) else None)
                       for t, table in enumerate(tables)]
         self.labels: list[str] = []
 
-    def _file(self, t: int, table: Table, surveys: SurveyData | None) -> _File:
+    def _file(self, table: Table, surveys: SurveyData | None) -> _File:
         compiled, scheme = self.compiled, self.compiled.scheme
-        header = table.header
-        rollup = scheme.rollup
-        taken: list[int] = []
-        period_col = find_column(header, rollup.column) if rollup is not None else None
-        if period_col is not None:
-            taken.append(period_col)
+        header, rollup, raters = table.header, scheme.rollup, scheme.raters
+        index = HeaderIndex(header)
+        period_col = index.first(rollup.column, exact=True) if rollup is not None else None
+        taken = [] if period_col is None else [period_col]
         layout: str | None = None
         rater_col: int | None = None
         suffixed: dict[tuple[int, str], dict[str, int]] = {}
+        fields = None
         extra: list[RowError] = []
-        raters = scheme.raters
         if raters is not None and self.names is not None:
-            rater_col = find_column(header, raters.column, taken)
+            rater_col = index.first(raters.column, taken, exact=True)
             layout = raters.layout
             if layout == "auto":
                 layout = "rows" if rater_col is not None else "columns"
-            if layout == "rows":
-                if rater_col is None:
-                    extra.append(RowError(table.where(0), NO_RATER_COLUMN(
-                        names=Alternatives(tuple(raters.column)))))
-                else:
-                    taken.append(rater_col)
-                binding = bind(compiled, header, table.where, skip=taken)
+            if layout == "rows" and rater_col is not None:
+                taken.append(rater_col)
+            elif layout == "rows":
+                extra.append(RowError(table.where(0), NO_RATER_COLUMN(
+                    names=Alternatives(tuple(raters.column)))))
             else:
                 suffixed = suffixed_columns(compiled, header, self.names)
                 taken += [c for cols in suffixed.values() for c in cols.values()]
-                shared = [f for f in compiled.fields if f.key not in compiled.rated]
-                binding = bind(compiled, header, table.where, fields=shared, skip=taken)
+                fields = [f for f in compiled.fields if f.key not in compiled.rated]
                 first = raters.roles[0]
-                for f in compiled.fields:
-                    if f.key in compiled.rated and not any(f.key in cols
-                                                           for cols in suffixed.values()):
-                        extra.append(RowError(table.where(0), NO_RATER_COLUMNS(
-                            label=f.label, header=f.headers[0], rater=first.title or first.id),
-                            f.key))
-        else:
-            binding = bind(compiled, header, table.where, skip=taken)
+                extra += [RowError(table.where(0), NO_RATER_COLUMNS(
+                    label=f.label, header=f.headers[0], rater=first.title or first.id), f.key)
+                    for f in compiled.fields if f.key in compiled.rated
+                    and not any(f.key in cols for cols in suffixed.values())]
+        binding = bind(compiled, header, table.where, fields=fields, skip=taken)
         binding.problems.extend(extra)
         label = os.path.splitext(table.source)[0] if rollup is not None else None
-        return _File(table.source, label, binding, period_col, rater_col, layout, suffixed,
-                     surveys)
+        return _File(table.source, label, binding, period_col, rater_col, layout, suffixed, surveys)
 
     def results(self) -> list[PersonResult]:
         people = list(each_person(self.tables, [f.binding.id_col for f in self.files],
@@ -280,13 +262,6 @@ class _Grouped:
             return None, True
         return role, False
 
-    def _injected(self, file: _File, pid: str | None) -> dict[str, Injection] | None:
-        if file.surveys is not None and pid is not None:
-            return file.surveys.injections(pid)
-        if self.compiled.survey_of:
-            return {key: Injection(None) for key in self.compiled.survey_of}
-        return None
-
     def _orphan(self, person: Person) -> PersonResult:
         """A row without an id: scored on its own, and an error."""
         src = person.sources[0]
@@ -296,7 +271,7 @@ class _Grouped:
         self._role(src, errors)
         result = self.scorer.score_row(file.binding, src.number, src.row.values, src.where,
                                        src.row.percent.__contains__,
-                                       self._injected(file, None), errors=errors)
+                                       injections(self.compiled, file.surveys, None), errors=errors)
         result.period = period
         return result
 
@@ -331,9 +306,9 @@ class _Grouped:
         parts: list[Part] = []
         combos = []
         for label in own:
-            rows = by_period.get(label) or [(s, None, False) for s in person.sources]
+            rows = by_period[label]
             file = self.files[rows[0][0].table]
-            injected = self._injected(file, person.id)
+            injected = injections(compiled, file.surveys, person.id)
             if raters is not None:
                 mine = self._ratings(person, rows, label, errors)
                 parts += mine
@@ -344,22 +319,19 @@ class _Grouped:
                 values = dict(mine[0].reading.values) if mine else {}
                 for p in mine[1:]:
                     values = {k: v for k, v in values.items() if p.reading.values.get(k) == v}
-                vetoes = _union([v for p in mine for v in p.vetoes])
-                scores.append(PeriodScore(label, file.name,
-                                          sorted({s.number for s, _, _ in rows}),
-                                          combo.scored, values, vetoes,
-                                          part_errors + combo.errors, combo))
+                vetoes = _first_each((v for p in mine for v in p.vetoes), lambda v: v.id)
+                scores.append(PeriodScore(label, file.name, sorted({s.number for s, _, _ in rows}),
+                                          combo.scored, values, vetoes, part_errors + combo.errors))
                 continue
             src = rows[0][0]
             for extra, _, _ in rows[1:]:
                 errors.append(RowError(
                     extra.where(self.files[extra.table].binding.id_col or 0),
-                    DUPLICATE_IN(id=person.id, first=src.number,
-                                 during=FOR(label=label) if label is not None else "")))
+                    DUPLICATE(id=person.id, first=src.number,
+                              how=FOR(label=label) if label is not None else "")))
             reading = scorer.read(file.binding, src.number, src.row.values, src.where,
                                   src.row.percent.__contains__, injected)
-            vetoes, more = scorer.vetoes_for(reading.values, row_label(src.number))
-            reading.result.errors += more
+            vetoes = scorer.vetoes(reading.values, row_label(src.number), reading.result.errors)
             scores.append(PeriodScore(label, file.name, [src.number], scorer.score(reading),
                                       reading.values, vetoes, reading.result.errors))
         scored, env = roll(scorer, scores, errors)
@@ -368,11 +340,12 @@ class _Grouped:
         name, dept = self._names(person)
         result = PersonResult(first.number, person.id, name, dept)
         result.sources = [(self.files[s.table].name, s.number) for s in person.sources]
-        result.errors = _dedupe(errors)
+        result.errors = _first_each(errors, lambda e: (e.where, e.message, e.field))
         result.period = None if own == [None] else (
             own[0] if len(own) == 1 else f"{own[0]}..{own[-1]}")
         scorer.assemble(result, scored, env, label=row_label(first.number),
-                        vetoes=_union([v for ps in scores for v in ps.vetoes]))
+                        vetoes=_first_each((v for ps in scores for v in ps.vetoes),
+                                           lambda v: v.id))
         if raters is not None:
             result.raters = block(compiled, combos, parts)
             result.raters.rows = sorted(set(result.sources), key=result.sources.index)
@@ -392,8 +365,7 @@ class _Grouped:
             dept = dept or cell_text(src.cell(b.dept_col))
         return name, dept
 
-    def _ratings(self, person: Person,
-                 rows: Sequence[tuple[Source, tuple[int, str] | None, bool]],
+    def _ratings(self, person: Person, rows: Sequence[tuple[Source, tuple[int, str] | None, bool]],
                  label: str | None, errors: list[RowError]) -> list[Part]:
         """Every rating of a person in one period, read and scored."""
         compiled, scorer = self.compiled, self.scorer
@@ -405,16 +377,15 @@ class _Grouped:
         during = FOR(label=label) if label is not None else ""
         for src, role, unknown in rows:
             file = self.files[src.table]
-            injected = self._injected(file, person.id)
+            injected = injections(compiled, file.surveys, person.id)
             if unknown:
                 continue
             same_file = [s for s, _, u in rows if s.table == src.table and not u]
             id_where = src.where(file.binding.id_col or 0)
             if file.layout == "columns":
                 if src is not first:
-                    errors.append(RowError(id_where, DUPLICATE_IN(id=person.id,
-                                                                  first=first.number,
-                                                                  during=during)))
+                    errors.append(RowError(id_where, DUPLICATE(id=person.id, first=first.number,
+                                                               how=during)))
                     continue
                 for who in sorted(file.suffixed):
                     cols = file.suffixed[who]
@@ -441,22 +412,9 @@ class _Grouped:
         return out
 
 
-def _dedupe(errors: Sequence[RowError]) -> list[RowError]:
-    seen: set[tuple[str, str, str | None]] = set()
-    out = []
-    for e in errors:
-        key = (e.where, str(e.message), e.field)
-        if key not in seen:
-            seen.add(key)
-            out.append(e)
-    return out
-
-
-def _union(vetoes: Sequence[VetoResult]) -> list[VetoResult]:
-    seen: set[str] = set()
-    out = []
-    for v in vetoes:
-        if v.id not in seen:
-            seen.add(v.id)
-            out.append(v)
-    return out
+def _first_each(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
+    """The first item of each ``key``, in order."""
+    out: dict[Hashable, T] = {}
+    for item in items:
+        out.setdefault(key(item), item)
+    return list(out.values())

@@ -58,11 +58,6 @@ def person_key(ident: str) -> str:
     return "".join(ident.split())
 
 
-def duplicate(ident: str, first: int, spelt: str, where: str) -> RowError:
-    how = "" if spelt == ident else SPELT(spelt=spelt)
-    return RowError(where, DUPLICATE(id=ident, first=first, how=how))
-
-
 def each_person(tables: Sequence[Table], id_columns: Sequence[int | None], *,
                 grouped: bool = False) -> Iterator[Person]:
     """Persons in the order they first appear. ``id_columns`` gives each table's id
@@ -96,6 +91,7 @@ def each_person(tables: Sequence[Table], id_columns: Sequence[int | None], *,
                 seen[key] = (row.number, ident)
                 yield Person(ident, [source])
             else:
-                yield Person(ident, [source], [duplicate(ident, first[0], first[1],
-                                                         where(col or 0))])
+                how = "" if first[1] == ident else SPELT(spelt=first[1])
+                yield Person(ident, [source], [RowError(where(col or 0), DUPLICATE(
+                    id=ident, first=first[0], how=how))])
     yield from order

@@ -28,7 +28,7 @@ from decimal import Decimal
 from kpiscore.base.i18n import Joined, Phrase
 from kpiscore.base.numbers import ZERO
 from kpiscore.scheme.compile import CompiledScheme
-from kpiscore.score.raters import Combined, mean
+from kpiscore.score.raters import mean
 from kpiscore.score.results import PersonResult, RowError, Scored, VetoResult
 from kpiscore.score.scorer import NO_ACTUAL, Reading, Scorer
 
@@ -36,8 +36,7 @@ MEAN_POINTS = Phrase("mean of {count} periods ({each}) = {points} → {points}",
                      "{count} 期平均({each})= {points} → {points}")
 LAST = Phrase("last of {count} periods: ", "{count} 期中的最后一期:")
 SUM = Phrase("sum of {count} periods ({each}) = {actual}: ", "{count} 期合计({each})= {actual}:")
-MEAN = Phrase("mean of {count} periods ({each}) = {actual}: ",
-              "{count} 期平均({each})= {actual}:")
+MEAN = Phrase("mean of {count} periods ({each}) = {actual}: ", "{count} 期平均({each})= {actual}:")
 COMPUTED = Phrase("computed from {count} periods' inputs: ", "由 {count} 期的输入项计算:")
 ROLLED = Phrase("rolled up", "汇总")
 
@@ -53,7 +52,6 @@ class PeriodScore:
     values: dict[str, Decimal]  # values every rating of the period agrees on
     vetoes: list[VetoResult]
     errors: list[RowError] = field(default_factory=list)
-    combined: Combined | None = None
 
     def total(self, compiled: CompiledScheme) -> Decimal | None:
         sub = compiled.subtotal([s.points for s in self.scored])
@@ -63,11 +61,12 @@ class PeriodScore:
 
 
 def roll_values(kind: str, values: Sequence[Decimal]) -> Decimal:
+    """The periods' values summed, their last, or their mean (``mean``, ``mean_points``)."""
     if kind == "sum":
         return sum(values, ZERO)
-    if kind == "mean":
-        return sum(values, ZERO) / len(values)
-    return values[-1]
+    if kind == "last":
+        return values[-1]
+    return sum(values, ZERO) / len(values)
 
 
 def roll(scorer: Scorer, periods: Sequence[PeriodScore],
@@ -79,18 +78,13 @@ def roll(scorer: Scorer, periods: Sequence[PeriodScore],
     p = compiled.scheme.precision
     n = len(periods)
     env: dict[str, Decimal] = {}
-    for inp in compiled.scheme.inputs:
-        got = [ps.values.get(inp.id) for ps in periods]
-        if all(g is not None for g in got):
-            env[inp.id] = roll_values(inp.rollup, [g for g in got if g is not None])
-    for ci in compiled.indicators:
-        if ci.ind.formula is not None:
-            continue
-        kind = compiled.rollup_of.get(ci.id, "mean_points")
-        got = [ps.values.get(ci.id) for ps in periods]
-        if all(g is not None for g in got):
-            env[ci.id] = roll_values("mean" if kind == "mean_points" else kind,
-                                     [g for g in got if g is not None])
+    kinds: list[tuple[str, str]] = [(inp.id, inp.rollup) for inp in compiled.scheme.inputs]
+    kinds += [(ci.id, compiled.rollup_of[ci.id]) for ci in compiled.indicators
+              if ci.ind.formula is None]
+    for key, kind in kinds:
+        got = [ps.values[key] for ps in periods if key in ps.values]
+        if len(got) == n:
+            env[key] = roll_values(kind, got)
     recompute = {ci.id for ci in compiled.indicators
                  if ci.ind.formula is not None and compiled.rollup_of.get(ci.id) != "mean_points"}
     rolled = ROLLED().render(scorer.lang)
@@ -106,10 +100,10 @@ def roll(scorer: Scorer, periods: Sequence[PeriodScore],
         common = each[0].actual if len(actuals) == 1 else None
         if kind == "mean_points":
             pts = [s.points for s in each]
-            if any(x is None for x in pts):
+            value = mean(pts)
+            if value is None:
                 out.append(Scored(common, None, NO_ACTUAL()))
                 continue
-            value = mean([x for x in pts if x is not None])
             out.append(Scored(common, value, MEAN_POINTS(
                 p, count=n, each=Joined(tuple(pts), ", ", p), points=value)))
             continue

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from kpiscore.base.i18n import Joined, Phrase, Text
 from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, round_half_up
 from kpiscore.io.cells import BadValue, is_blank, read_number
-from kpiscore.io.table import HeaderIndex, header_key
+from kpiscore.io.table import header_key
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.scheme.models import Raters
 from kpiscore.score.binding import Binding
@@ -57,8 +57,7 @@ MISSING = Phrase("no rating by {names} (raters: {raters}); set raters.missing: r
                  "combine the raters present",
                  "缺少 {names} 的评分(评价人:{raters});可设置 "
                  "raters.missing: reweight 按在场的评价人合计")
-ROLE_ONE = Phrase("{title} {actual} → {points}",
-                  "{title} {actual} → {points}")
+ROLE_ONE = Phrase("{title} {actual} → {points}", "{title} {actual} → {points}")
 ROLE_MANY = Phrase("{title} ×{count} ({each}) mean {points}",
                    "{title} ×{count}({each})平均 {points}")
 SHARE = Phrase("{weight}% × {points}", "{weight}% × {points}")
@@ -90,13 +89,6 @@ class RoleNames:
 
     def known(self) -> str:
         return ", ".join(r.title or r.id for r in self.raters.roles)
-
-
-def find_column(header: Sequence[Any], candidates: Sequence[str],
-                taken: Sequence[int] = ()) -> int | None:
-    """The first column whose whole header is one of ``candidates``."""
-    hits = HeaderIndex(header, taken).exact(candidates)
-    return hits[0] if hits else None
 
 
 def suffixed_columns(compiled: CompiledScheme, header: Sequence[Any],
@@ -159,36 +151,28 @@ def same_value(a: Cell, b: Cell, numeric: bool) -> bool:
     return normalise_text(str(a.value)) == normalise_text(str(b.value))
 
 
-def virtual_row(compiled: CompiledScheme, binding: Binding, own: Source,
-                rows: Sequence[Source], rated_cols: dict[str, int] | None,
-                errors: list[RowError]) -> VirtualRow:
+def virtual_row(compiled: CompiledScheme, binding: Binding, own: Source, rows: Sequence[Source],
+                rated_cols: dict[str, int] | None, errors: list[RowError]) -> VirtualRow:
     """A rater's row: rated values from ``own`` (its row, or with ``rated_cols`` its
     suffixed columns), shared values from whichever of ``rows`` gives them."""
-    person = [Cell.of(own, binding.id_col)]
+    cells = [Cell.of(own, binding.id_col)]
     for col in (binding.name_col, binding.dept_col):
         found = next((Cell.of(r, col) for r in rows if col is not None
                       and not is_blank(r.cell(col))), Cell.of(own, col))
-        person.append(found if col is not None else Cell(None, ""))
-    cells = list(person)
+        cells.append(found if col is not None else Cell(None, ""))
     columns: dict[str, int] = {}
     for f in compiled.fields:
-        if f.key in compiled.rated:
-            col = rated_cols.get(f.key) if rated_cols is not None else binding.columns.get(f.key)
-            if col is None:
-                continue
-            chosen = Cell.of(own, col)
-        else:
-            col = binding.columns.get(f.key)
-            if col is None:
-                continue
-            given = [Cell.of(r, col) for r in rows if not is_blank(r.cell(col))]
-            chosen = given[0] if given else Cell.of(own, col)
-            for other in given[1:]:
-                if not same_value(given[0], other, f.numeric):
-                    errors.append(RowError(other.where, TWICE(label=f.label,
-                                                              first=given[0].where,
-                                                              second=other.where), f.key))
-                    break
+        rated = f.key in compiled.rated
+        col = (rated_cols if rated and rated_cols is not None else binding.columns).get(f.key)
+        if col is None:
+            continue
+        given = [] if rated else [Cell.of(r, col) for r in rows if not is_blank(r.cell(col))]
+        chosen = given[0] if given else Cell.of(own, col)
+        for other in given[1:]:
+            if not same_value(given[0], other, f.numeric):
+                errors.append(RowError(other.where, TWICE(label=f.label, first=given[0].where,
+                                                          second=other.where), f.key))
+                break
         columns[f.key] = len(cells)
         cells.append(chosen)
     return VirtualRow(cells, columns, list(binding.problems), own.number)
@@ -207,7 +191,7 @@ class Part:
     source: str
     row: int
     period: str | None
-    vetoes: list[VetoResult] = field(default_factory=list)
+    vetoes: list[VetoResult]
 
     @property
     def points(self) -> list[Decimal | None]:
@@ -218,16 +202,17 @@ def rate(scorer: Scorer, role: int, row: VirtualRow, injected: dict[str, Injecti
          source: str, period: str | None) -> Part:
     """One rater's rating of a person, scored, with the vetoes it fires."""
     reading = row.read(scorer, injected)
-    part = Part(role, reading, scorer.score(reading), source, row.row, period)
-    part.vetoes, more = scorer.vetoes_for(reading.values, row_label(row.row))
-    reading.result.errors += more
-    return part
+    return Part(role, reading, scorer.score(reading), source, row.row, period,
+                scorer.vetoes(reading.values, row_label(row.row), reading.result.errors))
 
 
-def mean(values: Sequence[Decimal]) -> Decimal:
-    """The mean of ``values``, summed in sorted order so that it does not depend on the
-    order of the rows."""
-    return sum(sorted(values), ZERO) / len(values)
+def mean(values: Sequence[Decimal | None]) -> Decimal | None:
+    """The mean of ``values`` (None if any is None, or there are none), summed in sorted
+    order so that it does not depend on the order of the rows."""
+    known = [v for v in values if v is not None]
+    if not known or len(known) < len(values):
+        return None
+    return sum(sorted(known), ZERO) / len(known)
 
 
 @dataclass
@@ -260,14 +245,8 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
                           ", ")), None))
     weight = sum((roles[k].weight for k in present), ZERO)
     applied = {k: roles[k].weight * HUNDRED / weight for k in present} if weight else {}
-    role_points: dict[int, list[Decimal | None]] = {}
-    for k in present:
-        points: list[Decimal | None] = []
-        for i in range(len(compiled.indicators)):
-            got = [p.scored[i].points for p in by_role[k]]
-            points.append(None if any(g is None for g in got)
-                          else mean([g for g in got if g is not None]))
-        role_points[k] = points
+    role_points = {k: [mean([p.scored[i].points for p in by_role[k]])
+                       for i in range(len(compiled.indicators))] for k in present}
     scored: list[Scored] = []
     precision = compiled.scheme.precision
     for i in range(len(compiled.indicators)):
@@ -284,21 +263,18 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
             scored.append(Scored(actual, values[0], first.step, first.source, first.survey,
                                  first.text))
             continue
-        combined = sum((roles[k].weight * v for k, v in zip(present, values, strict=True)),
-                       ZERO) / weight
-        shown = Joined(tuple(_role_text(roles[k].title or roles[k].id, by_role[k], i, v,
-                                        precision)
-                             for k, v in zip(present, values, strict=True)), " · ")
+        pairs = list(zip(present, values, strict=True))
+        combined = sum((roles[k].weight * v for k, v in pairs), ZERO) / weight
+        shown = Joined(tuple(_role_text(roles[k].title or roles[k].id, by_role[k], i, v, precision)
+                             for k, v in pairs), " · ")
         mix = Joined(tuple(SHARE(precision, weight=round_half_up(applied[k], precision + 2),
-                                 points=v) for k, v in zip(present, values, strict=True)),
-                     " + ")
+                                 points=v) for k, v in pairs), " + ")
         scored.append(Scored(actual, combined, COMBINED(precision, roles=shown, mix=mix,
                                                         points=combined)))
     return Combined(scored, role_points, applied, missing, errors)
 
 
-def _role_text(title: str, parts: Sequence[Part], i: int, points: Decimal,
-               precision: int) -> Text:
+def _role_text(title: str, parts: Sequence[Part], i: int, points: Decimal, precision: int) -> Text:
     if len(parts) == 1:
         actual = parts[0].scored[i].actual
         return ROLE_ONE(precision, title=title, actual="—" if actual is None else actual,
@@ -314,25 +290,10 @@ def block(compiled: CompiledScheme, combos: Sequence[Combined],
     assert raters is not None
     roles: list[RoleResult] = []
     for k, role in enumerate(raters.roles):
-        ratings = []
-        for p in parts:
-            if p.role != k:
-                continue
-            total = compiled.subtotal(p.points)
-            ratings.append(RatingResult(p.source, p.row, p.period, total, [
-                (ci.id, s.actual, s.points)
-                for ci, s in zip(compiled.indicators, p.scored, strict=True)
-                if ci.id in compiled.rated]))
-        totals: list[Decimal] = []
-        for c in combos:
-            if k in c.role_points:
-                sub = compiled.subtotal(c.role_points[k])
-                if sub is None:
-                    totals = []
-                    break
-                totals.append(sub)
-        total = mean(totals) if totals and len(totals) == sum(
-            1 for c in combos if k in c.role_points) else None
+        ratings = [RatingResult(p.source, p.row, p.period, compiled.subtotal(p.points), [
+            (ci.id, s.actual, s.points) for ci, s in zip(compiled.indicators, p.scored, strict=True)
+            if ci.id in compiled.rated]) for p in parts if p.role == k]
+        total = mean([compiled.subtotal(c.role_points[k]) for c in combos if k in c.role_points])
         weights = [c.applied.get(k, ZERO) for c in combos]
         applied = mean(weights) if any(k in c.applied for c in combos) else None
         roles.append(RoleResult(role.id, role.title or role.id, role.weight, applied,

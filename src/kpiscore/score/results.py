@@ -7,10 +7,10 @@ or already rendered strings in the language of the run.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import round_half_up
@@ -55,8 +55,7 @@ class SurveyStat:
                            respondents=ONE_RESPONDENT if self.respondents == 1 else RESPONDENTS)
         if self.value is None:
             if self.fallback is not None:
-                return TOO_FEW_FALLBACK(head=head, min=self.min_respondents,
-                                        fallback=self.fallback)
+                return TOO_FEW_FALLBACK(head=head, min=self.min_respondents, fallback=self.fallback)
             return TOO_FEW(head=head, min=self.min_respondents)
         shown = round_half_up(self.value, self.precision)
         if self.result == "nps":
@@ -350,46 +349,20 @@ class Report:
     problems: list[RowError] = field(default_factory=list)
 
 
-
-def median(values: Sequence[Decimal]) -> Decimal | None:
-    """The middle value (the mean of the two middle ones for an even count)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[mid]
-    return (ordered[mid - 1] + ordered[mid]) / 2
-
-
-def population_std_dev(values: Sequence[Decimal]) -> Decimal | None:
-    """σ = √(Σ(x − mean)² / N): the people scored are the whole population, not a
-    sample. Exact up to the square root (28 significant digits)."""
-    if not values:
-        return None
-    xs = [Fraction(v) for v in values]
-    mean = sum(xs, Fraction(0)) / len(xs)
-    var = sum(((x - mean) ** 2 for x in xs), Fraction(0)) / len(xs)
-    return (Decimal(var.numerator) / Decimal(var.denominator)).sqrt()
-
-
 def summarise(results: list[PersonResult], grades: Sequence[str] = (),
               pass_mark: bool = False) -> Summary:
     totals = [r.total for r in results if r.scored and r.total is not None]
     s = Summary(rows=len(results), ok=sum(not r.errors for r in results))
     s.error = s.rows - s.ok
-    s.input_rows = sum(_rows_of(r) for r in results)
+    # a result built from several input rows (raters, periods) counts each of them
+    s.input_rows = sum(len(set(r.sources)) or 1 for r in results)
     if totals:
         s.mean = sum(totals, Decimal(0)) / len(totals)
         s.min, s.max = min(totals), max(totals)
-        s.median = median(totals)
-        s.std_dev = population_std_dev(totals)
+        s.median = statistics.median(totals)
+        # the people scored are the whole population, not a sample
+        s.std_dev = statistics.pstdev(totals)
     s.grades = [(g, sum(1 for r in results if r.scored and r.grade == g)) for g in grades]
     if pass_mark:
         s.passed = sum(1 for r in results if r.scored and r.passed)
     return s
-
-
-def _rows_of(r: PersonResult) -> int:
-    """Input rows behind one result (several with raters or periods)."""
-    return len(set(r.sources)) or 1

@@ -19,6 +19,7 @@ from kpiscore.io.cells import BadValue, is_blank, read_number, read_text
 from kpiscore.rules.levels import UnknownLevel
 from kpiscore.scheme import formula
 from kpiscore.scheme.compile import CompiledIndicator, CompiledScheme, Field
+from kpiscore.scheme.models import SchemeVeto, Veto
 from kpiscore.score.binding import Binding
 from kpiscore.score.results import (
     GroupResult,
@@ -34,7 +35,7 @@ from kpiscore.score.results import (
 ROW = Phrase("row {n}", "第 {n} 行")
 NO_ID = Phrase("the person has no id", "此人没有工号")
 BLANK = Phrase("{label} is blank", "{label} 为空")
-BAD_CELL = Phrase("{label}: {problem}", "{label}:{problem}")
+LABELLED = Phrase("{label}: {problem}", "{label}:{problem}")
 SET_MIN = Phrase("(set min_value to allow it)", "(如需允许,请设置 min_value)")
 SET_MAX = Phrase("(set max_value to allow it)", "(如需允许,请设置 max_value)")
 RATING_FROM = Phrase("(a rating runs from the floor {floor})", "(评分从保底分 {floor} 起)")
@@ -52,11 +53,9 @@ DIVIDES = Phrase("{label}: {formula} divides by zero for {who} ({divisor} is 0);
                  "{label}:{formula} 对 {who} 除以零({divisor} 为 0);"
                  "可设置 if_divide_by_zero 给出取值")
 THIS_PERSON = Phrase("this person", "此人")
-UNKNOWN_LEVEL = Phrase("{label}: {problem}", "{label}:{problem}")
 NO_ACTUAL = Phrase("no usable actual", "没有可用的实际值")
 UNKNOWN = Phrase("unknown level", "未知等级")
-INCOMPLETE = Phrase("some indicators have no actual",
-                    "部分指标没有实际值")
+INCOMPLETE = Phrase("some indicators have no actual", "部分指标没有实际值")
 PAY_ZERO = Phrase("{id} formula divides by zero ({divisor} is 0)",
                   "{id} 公式除以零({divisor} 为 0)")
 PAY_COEFFICIENT = Phrase("{id} formula: grade {grade!r} has no coefficient",
@@ -129,8 +128,7 @@ class Scorer:
         self.compiled = compiled
         self.lang = current()
         self._memo: list[dict[Decimal | str, Scored]] = [{} for _ in compiled.indicators]
-        self._weighed: list[dict[Decimal, tuple[Decimal, str]]] = \
-            [{} for _ in compiled.indicators]
+        self._weighed: list[dict[Decimal, tuple[Decimal, str]]] = [{} for _ in compiled.indicators]
         self._fields = {f.key: f for f in compiled.fields}
 
     # -- reading ------------------------------------------------------------------------
@@ -143,20 +141,23 @@ class Scorer:
         actuals of some indicators (read or computed): whatif asks "what if …"."""
         compiled = self.compiled
         width = len(cells)
+        columns = binding.columns
 
         def cell(i: int | None) -> Any:
             return cells[i] if i is not None and i < width else None
 
+        def where_of(key: str) -> str:
+            col = columns.get(key)
+            return where(col) if col is not None else row_label(row)
+
         result = PersonResult(row, cell_text(cell(binding.id_col)),
-                              cell_text(cell(binding.name_col)),
-                              cell_text(cell(binding.dept_col)))
+                              cell_text(cell(binding.name_col)), cell_text(cell(binding.dept_col)))
         errors = result.errors
         errors.extend(binding.problems)
         if result.id is None and binding.id_col is not None:
             errors.append(RowError(where(binding.id_col), NO_ID()))
         values: dict[str, Decimal] = {}
         answers: dict[str, str] = {}
-        columns = binding.columns
         given = overrides or {}
         for f in compiled.fields:
             col = columns.get(f.key)
@@ -172,7 +173,6 @@ class Scorer:
                     elif col is not None:
                         errors.append(RowError(where(col), BLANK(label=f.label), f.key))
                     continue
-            at = where(col) if col is not None else row_label(row)
             try:
                 if f.numeric:
                     number = read_number(raw, pct)
@@ -183,7 +183,8 @@ class Scorer:
                 else:
                     answers[f.key] = read_text(raw)
             except BadValue as exc:
-                errors.append(RowError(at, BAD_CELL(label=f.label, problem=str(exc)), f.key))
+                errors.append(RowError(where_of(f.key), LABELLED(label=f.label, problem=str(exc)),
+                                       f.key))
         surveys: dict[str, SurveyStat] = {}
         for key, sid in compiled.survey_of.items():
             if key in given:
@@ -204,11 +205,6 @@ class Scorer:
                     answers[key] = value
                 else:
                     values[key] = value
-
-        def where_of(key: str) -> str:
-            col = columns.get(key)
-            return where(col) if col is not None else row_label(row)
-
         reading = Reading(result, values, answers, where_of, surveys)
         self.compute(reading, row_label(row), skip=frozenset(given))
         return reading
@@ -239,9 +235,8 @@ class Scorer:
                 continue
             problem = out_of_range(computed, ci)
             if problem is not None:
-                errors.append(RowError(label, FORMULA_RANGE(label=ind.label, formula=ind.formula,
-                                                            value=computed, problem=problem),
-                                       ci.id))
+                errors.append(RowError(label, FORMULA_RANGE(
+                    label=ind.label, formula=ind.formula, value=computed, problem=problem), ci.id))
             else:
                 values[ci.id] = computed
 
@@ -279,8 +274,8 @@ class Scorer:
         try:
             points, step = ci.rule.score(actual, ci.spec)
         except UnknownLevel as exc:
-            errors.append(RowError(where(ci.id), UNKNOWN_LEVEL(label=ci.ind.label,
-                                                               problem=str(exc)), ci.id))
+            errors.append(RowError(where(ci.id), LABELLED(label=ci.ind.label,
+                                                          problem=str(exc)), ci.id))
             return Scored(actual, None, UNKNOWN())
         scored = Scored(actual, points, step, text=step.render(self.lang))
         if len(memo) < MEMO_SIZE:
@@ -345,11 +340,10 @@ class Scorer:
                 for i in g.members:
                     part = shares[i]
                     value = None if part is None or value is None else value + part
-                out.append(GroupResult(g.id, g.title, g.weight,
-                                       None if value is None else value / compiled.denominator,
-                                       g.section))
+                out.append(GroupResult(g.id, g.title, g.weight, None if value is None
+                                       else value / compiled.denominator, g.section))
         result.vetoes = list(vetoes) if vetoes is not None else \
-            self._vetoes(values, label, result.errors)
+            self.vetoes(values, label, result.errors)
         if compiled.pay_lines:
             result.pay_lines = [PayLineResult(line.id, line.title or line.id, None, None, None)
                                 for line, _ in compiled.pay_lines]
@@ -383,23 +377,12 @@ class Scorer:
 
     # -- vetoes and pay -----------------------------------------------------------------
 
-    def vetoes_for(self, values: Mapping[str, Decimal],
-                   label: str) -> tuple[list[VetoResult], list[RowError]]:
-        """The vetoes that fire on ``values``, and errors deciding them."""
-        errors: list[RowError] = []
-        return self._vetoes(values, label, errors), errors
-
-    def _vetoes(self, values: Mapping[str, Decimal], label: str,
-                errors: list[RowError]) -> list[VetoResult]:
-        out: list[VetoResult] = []
-        for ci in self.compiled.indicators:
-            veto = ci.ind.veto
-            actual = values.get(ci.id)
-            if veto is not None and actual is not None and veto.when.holds(actual):
-                reason = veto.reason or str(VETO_REASON(label=ci.ind.label, when=str(veto.when),
-                                                        actual=actual))
-                out.append(VetoResult(ci.id, ci.ind.label, veto.outcome, f"{ci.id} {veto.when}",
-                                      actual, reason))
+    def vetoes(self, values: Mapping[str, Decimal], label: str,
+               errors: list[RowError]) -> list[VetoResult]:
+        """The vetoes that fire on ``values``; errors deciding them go to ``errors``."""
+        tests: list[tuple[str, str, Veto | SchemeVeto, Decimal | None]] = [
+            (ci.id, ci.ind.label, ci.ind.veto, values.get(ci.id))
+            for ci in self.compiled.indicators if ci.ind.veto is not None]
         for sv, node in self.compiled.vetoes:
             actual = values.get(f"veto:{sv.id}")
             if node is not None and node.names() <= values.keys():
@@ -409,11 +392,13 @@ class Scorer:
                     errors.append(RowError(label, VETO_ZERO(id=sv.id, formula=sv.formula,
                                                             divisor=exc.divisor), sv.id))
                     actual = None
-            if actual is not None and sv.when.holds(actual):
-                title = sv.title or sv.id
-                reason = sv.reason or str(VETO_REASON(label=title, when=str(sv.when),
-                                                      actual=actual))
-                out.append(VetoResult(sv.id, title, sv.outcome, f"{sv.id} {sv.when}", actual,
+            tests.append((sv.id, sv.title or sv.id, sv, actual))
+        out: list[VetoResult] = []
+        for ident, title, veto, actual in tests:
+            if actual is not None and veto.when.holds(actual):
+                reason = veto.reason or str(VETO_REASON(label=title, when=str(veto.when),
+                                                        actual=actual))
+                out.append(VetoResult(ident, title, veto.outcome, f"{ident} {veto.when}", actual,
                                       reason))
         return out
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from kpiscore.base.i18n import Alternatives, Joined, Phrase, Text
 from kpiscore.base.numbers import HUNDRED, ZERO
@@ -32,9 +31,9 @@ from kpiscore.io.table import HeaderIndex, Table
 from kpiscore.rules.levels import Levels, UnknownLevel
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.scheme.models import Survey
-from kpiscore.score.people import person_key
+from kpiscore.score.people import Source, person_key
 from kpiscore.score.results import RowError, SurveyStat, SurveySummary
-from kpiscore.score.scorer import Injection, cell_text
+from kpiscore.score.scorer import LABELLED, Injection, cell_text
 
 NPS_SCALE = (ZERO, Decimal(10))
 
@@ -48,7 +47,6 @@ ANSWERED = Phrase("respondent {by!r} already answered for {who} (row {row})",
                   "评价人 {by!r} 已为 {who} 作答过(第 {row} 行)")
 OUTSIDE = Phrase("{value} is outside the scale {low}–{high}", "{value} 超出量表范围 {low}–{high}")
 ANSWER = Phrase("survey answer: {problem}", "问卷回答:{problem}")
-LABELLED = Phrase("{label}: {message}", "{label}:{message}")
 TOO_FEW = Phrase("{count} respondent(s) in survey {survey}, fewer than min_respondents {min} "
                  "(set if_too_few to use a value instead)",
                  "问卷 {survey} 只有 {count} 人作答,少于 min_respondents {min}"
@@ -107,14 +105,14 @@ class SurveyData:
             label = self.compiled.indicator(key).ind.label
             if data.problem is not None:
                 out[key] = Injection(None, [RowError(data.where, LABELLED(
-                    label=label, message=data.problem), key)])
+                    label=label, problem=data.problem), key)])
                 continue
             tally = data.tallies.get(key_of) or _Tally(data.where)
             stat, error = _aggregate(data.survey, tally, self.compiled.scheme.precision)
-            errors = [RowError(e.where, LABELLED(label=label, message=e.message), key)
+            errors = [RowError(e.where, LABELLED(label=label, problem=e.message), key)
                       for e in tally.errors]
             if error is not None:
-                errors.append(RowError(tally.first, LABELLED(label=label, message=error), key))
+                errors.append(RowError(tally.first, LABELLED(label=label, problem=error), key))
             value = stat.value if stat.value is not None else stat.fallback
             out[key] = Injection(None if errors else value, errors, stat)
         return out
@@ -184,16 +182,13 @@ def _read_one(survey: Survey, table: Table) -> SurveyResponses:
         out.problem = NO_EVALUATEE(source=out.source, names=Alternatives(tuple(survey.evaluatee)))
         return out
     ev_col = evaluatee[0]
-    respondent = [i for i in index.matching(survey.respondent) if i != ev_col]
-    resp_col = respondent[0] if respondent else None
+    resp_col = index.first(survey.respondent, (ev_col,))
+    taken = [ev_col] if resp_col is None else [ev_col, resp_col]
     columns: list[tuple[int, Levels | None, Decimal]] = []
     missing: list[object] = []
     for q in survey.questions:
         names = [q.column] if q.column else [q.id] + ([q.title] if q.title else [])
-        hits = [i for i in index.matching(names) if i not in (ev_col, resp_col)]
-        if len(hits) != 1:
-            exact = [i for i in hits if i in index.exact(names)]
-            hits = exact if len(exact) == 1 else hits
+        hits = index.find(names, taken)
         if len(hits) != 1:
             label = f"{q.title} ({q.id})" if q.title else q.id
             missing.append(label if not hits else MATCHED_BY(
@@ -211,12 +206,8 @@ def _read_one(survey: Survey, table: Table) -> SurveyResponses:
     low, high = (survey.scale.min, survey.scale.max) if survey.scale else NPS_SCALE
     seen: dict[tuple[str, str], int] = {}
     for row, where in table.people():
-        cells: list[Any] = row.values
-
-        def cell(i: int, _cells: list[Any] = cells) -> Any:
-            return _cells[i] if i < len(_cells) else None
-
-        who = cell_text(cell(ev_col))
+        src = Source(0, row, where)
+        who = cell_text(src.cell(ev_col))
         if who is None:
             out.orphans.append(where(ev_col))
             continue
@@ -224,7 +215,7 @@ def _read_one(survey: Survey, table: Table) -> SurveyResponses:
         tally = out.tallies.setdefault(key, _Tally(where(ev_col)))
         tally.rows += 1
         if resp_col is not None:
-            by = cell_text(cell(resp_col))
+            by = cell_text(src.cell(resp_col))
             if by is not None:
                 if (key, by) in seen:
                     tally.errors.append(RowError(where(resp_col), ANSWERED(
@@ -232,7 +223,7 @@ def _read_one(survey: Survey, table: Table) -> SurveyResponses:
                 seen.setdefault((key, by), row.number)
         answered = 0
         for col, levels, top in columns:
-            raw = cell(col)
+            raw = src.cell(col)
             if is_blank(raw):
                 continue
             try:

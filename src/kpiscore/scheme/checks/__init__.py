@@ -21,7 +21,7 @@ from typing import Literal
 
 from kpiscore.base.errors import Finding
 from kpiscore.base.i18n import Phrase, Text
-from kpiscore.scheme.compile import CompiledIndicator, CompiledScheme
+from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.scheme.models import Scheme
 from kpiscore.scheme.yamlload import Located, Path
 
@@ -56,12 +56,15 @@ class Context:
         return self.located.where(path)[0] if self.located else 0
 
 
+CheckFn = Callable[[Context], Iterator[Problem]]
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
     code: str
     severity: Severity
-    run: Callable[[Context], Iterator[Problem]]
+    run: CheckFn
 
     @property
     def doc(self) -> str:
@@ -71,16 +74,13 @@ class Check:
 #: Every check, in the order the modules register them.
 CHECKS: list[Check] = []
 #: The modules that hold the checks (imported on first use).
-MODULES = ("weights", "indicators", "formulas", "ids", "grades", "pay", "surveys", "raters",
-           "periods", "distribution")
+MODULES = ("weights", "indicators", "formulas", "ids", "grades", "surveys", "grouped",
+           "distribution")
 
 
-def check(code: str, *, severity: Severity = "error"
-          ) -> Callable[[Callable[[Context], Iterator[Problem]]],
-                        Callable[[Context], Iterator[Problem]]]:
+def check(code: str, *, severity: Severity = "error") -> Callable[[CheckFn], CheckFn]:
     """Register a check that reports ``code``."""
-    def register(fn: Callable[[Context], Iterator[Problem]]
-                 ) -> Callable[[Context], Iterator[Problem]]:
+    def register(fn: CheckFn) -> CheckFn:
         CHECKS.append(Check(fn.__name__, code, severity, fn))
         return fn
     return register
@@ -142,5 +142,8 @@ def did_you_mean(name: str, options: Sequence[str]) -> Text | str:
     return DID_YOU_MEAN(name=close[0]) if close else ""
 
 
-def indicators(ctx: Context) -> Iterator[CompiledIndicator]:
-    return iter(ctx.compiled.indicators)
+def reserved(s: Scheme) -> set[str]:
+    """The names a formula reads besides inputs and indicators: ``total``, and
+    ``grade_coefficient`` with grades, ``passed`` with a pass mark."""
+    return {"total"} | ({"grade_coefficient"} if s.grades else set()) | \
+        ({"passed"} if s.pass_mark is not None else set())

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.scheme import formula
-from kpiscore.scheme.checks import Context, Problem, check, did_you_mean
+from kpiscore.scheme.checks import Context, Problem, check, did_you_mean, reserved
 from kpiscore.scheme.compile import parse
 from kpiscore.scheme.yamlload import Path
 
@@ -45,11 +45,7 @@ def _formulas(ctx: Context) -> Iterator[tuple[Path, str, set[str], Text]]:
     for k, sv in enumerate(s.vetoes):
         if sv.formula is not None and sv.column is None:
             yield ("vetoes", k, "formula"), sv.formula, known, THE_VETO()
-    pay = {"total"} | known
-    if s.grades:
-        pay.add("grade_coefficient")
-    if s.pass_mark is not None:
-        pay.add("passed")
+    pay = reserved(s) | known
     if s.pay is not None:
         yield ("pay", "formula"), s.pay.formula, set(pay), THE_PAY()
         pay.add("pay")
@@ -69,9 +65,8 @@ def formulas_name_what_exists(ctx: Context) -> Iterator[Problem]:
             continue
         for name, offset in formula.name_offsets(node).items():
             if name not in known:
-                yield Problem(path, UNKNOWN(what=what, name=name,
-                                            hint=did_you_mean(name, sorted(known))),
-                              offset=offset)
+                yield Problem(path, UNKNOWN(what=what, name=name, hint=did_you_mean(
+                    name, sorted(known))), offset=offset)
 
 
 @check("formula-cycle")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from kpiscore.base.i18n import Phrase
-from kpiscore.scheme.checks import Context, Problem, check
+from kpiscore.io.table import header_key
+from kpiscore.scheme.checks import Context, Problem, check, reserved
 from kpiscore.scheme.yamlload import Path
 
 RESERVED = Phrase("{id!r} is reserved for {what} in formulas; choose another id",
@@ -33,11 +35,9 @@ def _named(ctx: Context) -> list[tuple[str, Path]]:
 def ids_not_reserved(ctx: Context) -> Iterator[Problem]:
     """An indicator or input is not named ``total`` (nor ``grade_coefficient`` with grades,
     nor ``passed`` with a pass mark): formulas use those names."""
-    s = ctx.scheme
-    reserved = {"total"} | ({"grade_coefficient"} if s.grades else set()) | \
-        ({"passed"} if s.pass_mark is not None else set())
+    names = reserved(ctx.scheme)
     for ident, path in _named(ctx):
-        if ident in reserved:
+        if ident in names:
             yield Problem(path + ("id",), RESERVED(id=ident, what=RESERVED_FOR[ident]))
 
 
@@ -52,10 +52,7 @@ def ids_unique(ctx: Context) -> Iterator[Problem]:
             yield Problem(path + ("id",), DUPLICATE(id=ident, line=ctx.line(seen[ident])))
         else:
             seen[ident] = path
-    counts: dict[str, int] = {}
-    for g in ctx.compiled.dimensions:
-        counts[g.id] = counts.get(g.id, 0) + 1
-    for name, count in counts.items():
+    for name, count in Counter(g.id for g in ctx.compiled.dimensions).items():
         if count > 1:
             yield Problem(("dimensions",), DIMENSION(id=name, count=count), key=True)
     yield from _pay_lines(ctx)
@@ -67,11 +64,7 @@ def _pay_lines(ctx: Context) -> Iterator[Problem]:
     s = ctx.scheme
     if s.pay is None:
         return
-    taken = {"total", "pay"} | set(seen for seen, _ in _named(ctx))
-    if s.grades:
-        taken.add("grade_coefficient")
-    if s.pass_mark is not None:
-        taken.add("passed")
+    taken = reserved(s) | {"pay"} | {ident for ident, _ in _named(ctx)}
     for k, line in enumerate(s.pay_lines):
         if line.id in taken:
             yield Problem(("pay_lines", k, "id"), PAY_LINE(id=line.id))
@@ -92,8 +85,6 @@ def _surveys(ctx: Context) -> Iterator[Problem]:
 
 
 def _raters(ctx: Context) -> Iterator[Problem]:
-    from kpiscore.io.table import header_key
-
     r = ctx.scheme.raters
     if r is None:
         return

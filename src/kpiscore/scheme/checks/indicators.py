@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from kpiscore.base.i18n import Phrase
-from kpiscore.scheme.checks import Context, Problem, check, indicators
-from kpiscore.scheme.compile import CompiledIndicator
+from kpiscore.scheme.checks import Context, Problem, check
+from kpiscore.scheme.compile import CompiledIndicator, full_marks
 
 FULL = Phrase("full marks must be positive, not {full}", "满分必须大于 0,不能是 {full}")
 FLOOR = Phrase("floor {floor} is above full marks {full}", "保底分 {floor} 高于满分 {full}")
@@ -61,9 +61,7 @@ def _target_ok(ci: CompiledIndicator) -> bool:
 @check("bad-full-marks")
 def full_marks_positive(ctx: Context) -> Iterator[Problem]:
     """An indicator's full marks are more than 0."""
-    from kpiscore.scheme.compile import full_marks
-
-    for ci in indicators(ctx):
+    for ci in ctx.compiled.indicators:
         full = full_marks(ci.ind)
         if full <= 0:
             yield Problem(ci.path + ("full_marks",), FULL(full=full))
@@ -72,7 +70,7 @@ def full_marks_positive(ctx: Context) -> Iterator[Problem]:
 @check("bad-floor")
 def floor_below_full_marks(ctx: Context) -> Iterator[Problem]:
     """An indicator's floor (its lowest points) is not above its full marks."""
-    for ci in indicators(ctx):
+    for ci in ctx.compiled.indicators:
         floor = ci.spec.floor
         if floor is not None and floor > ci.spec.full:
             yield Problem(ci.path + ("floor",), FLOOR(floor=floor, full=ci.spec.full))
@@ -82,7 +80,7 @@ def floor_below_full_marks(ctx: Context) -> Iterator[Problem]:
 def valid_range(ctx: Context) -> Iterator[Problem]:
     """The valid range of an indicator's actual (min_value … max_value, or its rule's
     own) is not empty."""
-    for ci in indicators(ctx):
+    for ci in ctx.compiled.indicators:
         lo, hi = ci.spec.lowest, ci.spec.highest
         if lo is not None and hi is not None and lo > hi:
             yield Problem(ci.path + ("min_value",), RANGE(lo=lo, hi=hi))
@@ -91,7 +89,7 @@ def valid_range(ctx: Context) -> Iterator[Problem]:
 @check("missing-target")
 def target_given(ctx: Context) -> Iterator[Problem]:
     """A rule that compares the actual with a target has one."""
-    for ci in indicators(ctx):
+    for ci in ctx.compiled.indicators:
         if ci.rule.needs_target and ci.ind.target is None:
             yield Problem(ci.path, NEEDS_TARGET(label=ci.ind.label, kind=ci.rule.kind), key=True)
 
@@ -100,7 +98,7 @@ def target_given(ctx: Context) -> Iterator[Problem]:
 def target_not_zero(ctx: Context) -> Iterator[Problem]:
     """A rule that divides by the target (threshold 5/4/3/2, ratio) has a target other
     than 0 (DOMAIN §1: the ratio would be meaningless)."""
-    for ci in indicators(ctx):
+    for ci in ctx.compiled.indicators:
         if ci.rule.divides_by_target and ci.ind.target == 0:
             yield Problem(ci.path + ("target",), ZERO_TARGET(kind=ci.rule.kind))
 
@@ -108,11 +106,10 @@ def target_not_zero(ctx: Context) -> Iterator[Problem]:
 @check("negative-target")
 def target_not_negative(ctx: Context) -> Iterator[Problem]:
     """A rule that divides by the target has a positive target."""
-    for ci in indicators(ctx):
+    for ci in ctx.compiled.indicators:
         target = ci.ind.target
         if ci.rule.divides_by_target and target is not None and target < 0:
-            yield Problem(ci.path + ("target",), NEGATIVE_TARGET(kind=ci.rule.kind,
-                                                                 target=target))
+            yield Problem(ci.path + ("target",), NEGATIVE_TARGET(kind=ci.rule.kind, target=target))
 
 
 @check("rule", severity="error")
@@ -122,7 +119,7 @@ def rules_own_checks(ctx: Context) -> Iterator[Problem]:
     not-monotone), points above the full marks (above-full-marks), anchors out of order
     (anchors-order), a level given twice (duplicate-level), a parameter out of its
     range (bad-parameter)."""
-    for ci in indicators(ctx):
+    for ci in ctx.compiled.indicators:
         if not _target_ok(ci):
             continue
         for c in ci.rule.checks(ci.spec):
@@ -133,7 +130,7 @@ def rules_own_checks(ctx: Context) -> Iterator[Problem]:
 def full_marks_reachable(ctx: Context) -> Iterator[Problem]:
     """Some valid actual earns the full marks (the 全屋定制卡's "严格执行到位得8分" of 10:
     the top 2 points can never be earned). Allow it when the card means it."""
-    for ci in indicators(ctx):
+    for ci in ctx.compiled.indicators:
         if not _target_ok(ci):
             continue
         best = ci.rule.best(ci.spec)
@@ -149,7 +146,7 @@ def vetoes_can_fire(ctx: Context) -> Iterator[Problem]:
     """A veto compares a number (not a level's label), and ``outcome: lowest_grade`` has
     grades to give."""
     grades = bool(ctx.scheme.grades)
-    for ci in indicators(ctx):
+    for ci in ctx.compiled.indicators:
         veto = ci.ind.veto
         if veto is None:
             continue
@@ -166,7 +163,7 @@ def vetoes_can_fire(ctx: Context) -> Iterator[Problem]:
 def direction_applies(ctx: Context) -> Iterator[Problem]:
     """``better: lower`` is refused on rules whose points are the answer's own (levels,
     direct ratings)."""
-    for ci in indicators(ctx):
+    for ci in ctx.compiled.indicators:
         if ci.ind.better == "lower" and not ci.rule.directional:
             yield Problem(ci.path, NOT_DIRECTIONAL(kind=ci.rule.kind), key=True)
 
@@ -177,7 +174,7 @@ def direction_sounds_right(ctx: Context) -> Iterator[Problem]:
     成本, 时长 …, unless it names the good side: 投诉解决率, 成本节约) but whose score rises
     with the actual: the seed's error-rate formula rewards errors (DOMAIN §5). Set
     ``better: lower``, or allow ``higher-is-better``."""
-    for ci in indicators(ctx):
+    for ci in ctx.compiled.indicators:
         ind, rule = ci.ind, ci.rule
         words = f"{ind.id} {ind.title or ''}"
         if (ind.better == "higher" and rule.directional and not rule.reads_labels

@@ -49,8 +49,7 @@ def survey_scale(ctx: Context) -> Iterator[Problem]:
     """A survey's numeric ``scale`` runs upwards (min below max)."""
     for k, sv in enumerate(ctx.scheme.surveys):
         if sv.scale is not None and sv.scale.min >= sv.scale.max:
-            yield Problem(("surveys", k, "scale", "min"), SCALE(min=sv.scale.min,
-                                                                max=sv.scale.max))
+            yield Problem(("surveys", k, "scale", "min"), SCALE(min=sv.scale.min, max=sv.scale.max))
 
 
 @check("survey-levels")

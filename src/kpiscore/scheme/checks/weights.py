@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from kpiscore.base.i18n import Phrase
 from kpiscore.base.numbers import HUNDRED, ZERO
 from kpiscore.scheme.checks import Context, Problem, check
-from kpiscore.scheme.models import Dimension
+from kpiscore.scheme.models import Dimension, Indicator
 from kpiscore.scheme.yamlload import Path
 
 SECTIONS = Phrase("section weights add up to {total}, not 100", "各部分权重合计为 {total},不是 100")
@@ -31,16 +31,15 @@ SOME_MISSING = Phrase(
     "{title!r} 的指标有的给了权重、有的没有;请给每个指标权重,或给维度一个权重由指标均分")
 
 
-def _bodies(ctx: Context) -> Iterator[tuple[str | None, Path, bool]]:
-    """Each section (or the scheme): its id, where its dimensions are, whether implicit."""
+def _bodies(ctx: Context) -> Iterator[
+        tuple[str | None, Path, list[Dimension] | None, list[Indicator] | None]]:
+    """Each section (or the scheme): its id, where it is, and its dimensions or (written
+    without dimensions) its indicators."""
     s = ctx.scheme
-    if s.sections is not None:
-        for k, sec in enumerate(s.sections):
-            implicit = sec.dimensions is None
-            yield sec.id, ("sections", k) if implicit else ("sections", k, "dimensions"), implicit
-    else:
-        implicit = s.dimensions is None
-        yield None, () if implicit else ("dimensions",), implicit
+    if s.sections is None:
+        yield None, (), s.dimensions, s.indicators
+    for k, sec in enumerate(s.sections or []):
+        yield sec.id, ("sections", k), sec.dimensions, sec.indicators
 
 
 @check("weights-sum")
@@ -56,13 +55,13 @@ def weights_add_up(ctx: Context) -> Iterator[Problem]:
         if total != HUNDRED:
             yield Problem(("sections",), SECTIONS(total=total))
     groups = ctx.compiled.dimensions
-    for sid, base, implicit in _bodies(ctx):
+    for sid, base, dims, _ in _bodies(ctx):
         total = sum((g.share for g in groups if g.section == sid), ZERO)
         if total != HUNDRED:
-            what = INDICATOR_WEIGHTS if implicit else DIMENSION_WEIGHTS
+            what = INDICATOR_WEIGHTS if dims is None else DIMENSION_WEIGHTS
             scope = SECTION(id=sid) if sid else THE_SCHEME
             hint = FRACTIONS if total == 1 else ""
-            yield Problem(base + ("indicators",) if implicit else base,
+            yield Problem(base + ("indicators" if dims is None else "dimensions",),
                           IN_SCOPE(what=what, scope=scope, total=total, hint=hint), key=True)
     for dim, path in _dimensions(ctx):
         if dim.weight is None:
@@ -85,20 +84,14 @@ def weights_all_or_none(ctx: Context) -> Iterator[Problem]:
     for dim, path in _dimensions(ctx):
         given = [i.weight for i in dim.indicators if i.weight is not None]
         if dim.weight is None and 0 < len(given) < len(dim.indicators):
-            yield Problem(path + ("indicators",), SOME_MISSING(title=dim.title or dim.id),
-                          key=True)
+            yield Problem(path + ("indicators",), SOME_MISSING(title=dim.title or dim.id), key=True)
 
 
 def _dimensions(ctx: Context) -> Iterator[tuple[Dimension, Path]]:
-    s = ctx.scheme
-    for sid, base, implicit in _bodies(ctx):
-        if implicit:
-            body = s.indicators if sid is None else next(
-                sec.indicators for sec in s.sections or [] if sec.id == sid)
-            yield Dimension(id=sid or "main", title=None if sid else s.title,
-                            indicators=body or []), base
-            continue
-        dims = s.dimensions if sid is None else next(
-            sec.dimensions for sec in s.sections or [] if sec.id == sid)
+    """Each dimension and where it is (a body without dimensions is one)."""
+    for sid, base, dims, inds in _bodies(ctx):
+        if dims is None:
+            yield Dimension(id=sid or "main", title=None if sid else ctx.scheme.title,
+                            indicators=inds or []), base
         for d, dim in enumerate(dims or []):
-            yield dim, base + (d,)
+            yield dim, base + ("dimensions", d)

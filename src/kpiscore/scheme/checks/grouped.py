@@ -1,4 +1,5 @@
-"""Raters: weights add up, and they rate something read from a column."""
+"""Raters and periods (a result from several rows): rater weights add up and raters rate
+something read from a column; each indicator rolls up over the periods in a way that fits it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,16 @@ UNKNOWN = Phrase("{id!r} is neither a section, a dimension nor an indicator{hint
                  "{id!r} 既不是部分、维度,也不是指标{hint}")
 NOTHING = Phrase("the raters rate nothing: every indicator is computed",
                  "评价人没有可评的内容:每个指标都是计算出来的")
+NO_ROLLUP = Phrase("rollup needs the scheme's rollup: (which period the periods roll into)",
+                   "rollup 需要方案的 rollup:(各期汇总成哪个周期)")
+LABELS = Phrase("{label!r} reads labels, which cannot be {how}: use mean_points or last",
+                "{label!r} 读取的是等级文字,不能{how}:请用 mean_points 或 last")
+SUMMED = Phrase("summed", "相加")
+AVERAGED = Phrase("averaged", "取平均")
+SURVEY = Phrase("a survey's result cannot be summed over periods: use mean_points, mean or last",
+                "问卷结果不能跨期相加:请用 mean_points、mean 或 last")
+RATED = Phrase("{label!r} is rated: its periods roll up by mean_points (ratings are not summed)",
+               "{label!r} 由评价人评分:各期按 mean_points 汇总(评分不相加)")
 
 
 @check("weights-sum")
@@ -66,3 +77,25 @@ def raters_rate_columns(ctx: Context) -> Iterator[Problem]:
                 yield Problem(("raters", "rated", k), COMPUTED(id=ident))
     if not ctx.compiled.rated and not problem:
         yield Problem(("raters",), NOTHING(), key=True)
+
+
+@check("rollup")
+def rollups_make_sense(ctx: Context) -> Iterator[Problem]:
+    """An indicator's ``rollup`` needs the scheme's ``rollup:``; labels (levels) cannot be
+    summed or averaged, a survey's result cannot be summed, and rated indicators roll
+    up by ``mean_points``."""
+    ru = ctx.scheme.rollup
+    for ci in ctx.compiled.indicators:
+        kind = ci.ind.rollup or (ru.default if ru is not None else "mean_points")
+        own = ci.ind.rollup is not None
+        path = ci.path + ("rollup",) if own else ci.path
+        label = ci.ind.label
+        if own and ru is None:
+            yield Problem(path, NO_ROLLUP())
+        elif ci.rule.reads_labels and kind in ("sum", "mean"):
+            yield Problem(path, LABELS(label=label, how=SUMMED if kind == "sum" else AVERAGED),
+                          key=not own)
+        elif ci.ind.survey is not None and kind == "sum":
+            yield Problem(path, SURVEY(), key=not own)
+        elif ci.id in ctx.compiled.rated and kind != "mean_points":
+            yield Problem(path, RATED(label=label), key=not own)
