@@ -275,17 +275,13 @@ def same_id(ident: str) -> str:
     return "".join(normalise_text(str(ident)).casefold().split())
 
 
-def pick(results: list[PersonResult], person: str) -> PersonResult | None:
-    """The result whose id is ``person`` (case and white space aside), first if repeated."""
-    wanted = same_id(person)
-    return next((r for r in results if r.id is not None and same_id(r.id) == wanted), None)
-
-
 def explain_person(loaded: LoadedScheme, report: Report, person: str) -> Trace:
     """The trace of ``person`` in ``report`` (``loaded`` scored it): exactly what
     ``kpiscore evaluate`` says, raters, periods, surveys, ranks and forced distribution
     included. Raises :class:`PersonNotFound`."""
-    result = pick(report.results, person)
+    wanted = same_id(person)  # the first, if repeated
+    result = next((r for r in report.results if r.id is not None and same_id(r.id) == wanted),
+                  None)
     if result is None:
         raise PersonNotFound(t("msg.no_person", DEFAULT, id=person, file=report.source))
     return build_trace(loaded.compiled, result, report.source)
@@ -330,43 +326,40 @@ def _exact(value: Decimal, precision: int) -> str:
 
 
 def _signed_sum(values: list[str]) -> str:
-    out = ""
-    for k, v in enumerate(values):
-        if k == 0:
-            out = v
-        elif v.startswith("-"):
-            out += f" − {v[1:]}"
-        else:
-            out += f" + {v}"
-    return out
+    """``39.08 + 29.19 − 2.00``: the parts of a total, each after its sign."""
+    signed = (f" − {v[1:]}" if v.startswith("-") else f" + {v}" for v in values[1:])
+    return "".join([*values[:1], *signed])
 
 
 def outline(trace: Trace, lang: str = DEFAULT) -> Node:
     """The trace as a tree of labelled lines in ``lang``."""
     s, r, p = trace.compiled.scheme, trace.result, trace.compiled.scheme.precision
-    root = Node("person", t("explain.person", lang, who=trace.who(),
-                            scheme=f"{s.title} ({s.id})"))
-    scale = "" if s.scale == HUNDRED else t("explain.of_scale", lang, scale=plain(s.scale))
+
+    def say(key: str, **fields: object) -> str:
+        return t(key, lang, **fields)
+
+    root = Node("person", say("explain.person", who=trace.who(), scheme=f"{s.title} ({s.id})"))
+
+    def add(kind: str, label: str, children: list[Node] | None = None) -> None:
+        root.children.append(Node(kind, label, children or []))
+
+    scale = "" if s.scale == HUNDRED else say("explain.of_scale", scale=plain(s.scale))
 
     def indicator(ci: CompiledIndicator, i: IndicatorResult) -> Node:
         unit = ci.ind.unit
         actual = _with_unit(i.actual, unit, trace, lang)
         if i.points is None:
-            node = Node("indicator", t("explain.indicator.unscored", lang, title=i.title,
-                                       id=i.id, actual=actual))
+            label = say("explain.indicator.unscored", title=i.title, id=i.id, actual=actual)
         else:
-            node = Node("indicator", t("explain.indicator", lang, title=i.title, id=i.id,
-                                       actual=actual, points=trace.num(i.points),
-                                       full=trace.num(i.full_marks)))
-        target = ""
-        if i.target is not None:
-            target = t("explain.rule.target", lang, target=_with_unit(i.target, unit, trace, lang),
-                       better=t(f"explain.better.{ci.ind.better}", lang))
-        node.children.append(Node("rule", t("explain.rule", lang, summary=str(ci.rule.summary(p)),
-                                            target=target)))
+            label = say("explain.indicator", title=i.title, id=i.id, actual=actual,
+                        points=trace.num(i.points), full=trace.num(i.full_marks))
+        target = "" if i.target is None else say(
+            "explain.rule.target", target=_with_unit(i.target, unit, trace, lang),
+            better=say(f"explain.better.{ci.ind.better}"))
+        node = Node("indicator", label, [
+            Node("rule", say("explain.rule", summary=str(ci.rule.summary(p)), target=target))])
         if ci.ind.formula:
-            node.children.append(Node("formula", t("explain.formula", lang,
-                                                   formula=ci.ind.formula)))
+            node.children.append(Node("formula", say("explain.formula", formula=ci.ind.formula)))
         if i.survey is not None:
             node.children.append(Node("formula", str(i.survey.describe())))
         arithmetic = "" if i.step is None else str(i.step)
@@ -376,30 +369,27 @@ def outline(trace: Trace, lang: str = DEFAULT) -> Node:
             weight = plain(round_half_up(ci.local_weight, p + 2))
             if ci.section_weight != HUNDRED:
                 weight += f"% × {plain(ci.section_weight)}"
-            node.children.append(Node("contribution", t(
-                "explain.contribution", lang, points=trace.num(i.points),
-                full=trace.num(i.full_marks), weight=weight, scale=scale,
-                contribution=trace.fixed(i.contribution))))
+            node.children.append(Node("contribution", say(
+                "explain.contribution", points=trace.num(i.points), full=trace.num(i.full_marks),
+                weight=weight, scale=scale, contribution=trace.fixed(i.contribution))))
         return node
 
     def group(kind: str, g: Group, gr: GroupResult, **fields: str) -> Node:
         score = gr.score()
         if score is None or gr.contribution is None:
-            label = t("explain.dimension.unscored", lang, title=g.title, id=g.id,
-                      weight=plain(gr.weight))
-        else:
-            label = t(f"explain.{kind}", lang, title=g.title, id=g.id, score=trace.num(score),
-                      weight=plain(gr.weight), scale="", contribution=trace.fixed(gr.contribution),
-                      **fields)
-        return Node(kind, label)
+            return Node(kind, say("explain.dimension.unscored", title=g.title, id=g.id,
+                                  weight=plain(gr.weight)))
+        return Node(kind, say(f"explain.{kind}", title=g.title, id=g.id, score=trace.num(score),
+                              weight=plain(gr.weight), scale="",
+                              contribution=trace.fixed(gr.contribution), **fields))
 
     def dimension(g: Group, gr: GroupResult) -> list[Node]:
         below = [indicator(ci, i) for ci, i in trace.members(g)]
         if g.implicit:
             return below
         equal = len({ci.local_weight for ci, _ in trace.members(g)}) <= 1
-        node = group("dimension", g, gr,
-                     mean=t("explain.mean" if equal else "explain.weighted_mean", lang))
+        node = group("dimension", g, gr, mean=say("explain.mean" if equal
+                                                  else "explain.weighted_mean"))
         node.children = below
         return [node]
 
@@ -413,27 +403,24 @@ def outline(trace: Trace, lang: str = DEFAULT) -> Node:
             root.children += dimension(g, gr)
 
     if r.periods:
-        root.children.append(Node("periods", t("explain.periods", lang), [
-            Node("period", t("explain.period", lang, period=e.period, source=e.source,
-                             total="—" if e.total is None else trace.fixed(e.total)))
-            for e in r.periods]))
+        add("periods", say("explain.periods"), [
+            Node("period", say("explain.period", period=e.period, source=e.source,
+                               total="—" if e.total is None else trace.fixed(e.total)))
+            for e in r.periods])
     if r.raters is not None:
-        raters = Node("raters", t("explain.raters", lang))
+        raters = []
         for role in r.raters.roles:
             if role.total is None or role.applied_weight is None:
-                raters.children.append(Node("rater", t("explain.rater.missing", lang,
-                                                       title=role.title, id=role.id)))
+                label = say("explain.rater.missing", title=role.title, id=role.id)
             else:
-                raters.children.append(Node("rater", t(
-                    "explain.rater", lang, title=role.title, id=role.id,
-                    total=trace.fixed(role.total),
-                    weight=plain(round_half_up(role.applied_weight, p + 2)),
-                    contribution=trace.fixed(role.total * role.applied_weight / HUNDRED))))
-        root.children.append(raters)
-
+                label = say("explain.rater", title=role.title, id=role.id,
+                            total=trace.fixed(role.total),
+                            weight=plain(round_half_up(role.applied_weight, p + 2)),
+                            contribution=trace.fixed(role.total * role.applied_weight / HUNDRED))
+            raters.append(Node("rater", label))
+        add("raters", say("explain.raters"), raters)
     if r.errors:
-        root.children.append(Node("error", t("explain.errors", lang), [
-            Node("error", str(e)) for e in r.errors]))
+        add("error", say("explain.errors"), [Node("error", str(e)) for e in r.errors])
 
     # total
     if trace.implicit_only():
@@ -442,73 +429,71 @@ def outline(trace: Trace, lang: str = DEFAULT) -> Node:
         parts = [gr.contribution for _, gr in trace.groups()]
     subtotal = trace.subtotal
     if subtotal is None or any(part is None for part in parts):
-        root.children.append(Node("total", t("explain.total.none", lang)))
+        add("total", say("explain.total.none"))
     else:
         shown = _signed_sum([trace.fixed(part) for part in parts if part is not None])
         if r.total is not None and r.vetoes and r.total != subtotal:
-            label = t("explain.total.vetoed", lang, parts=shown, total=trace.fixed(subtotal),
-                      zero=trace.fixed(r.total))
+            add("total", say("explain.total.vetoed", parts=shown, total=trace.fixed(subtotal),
+                             zero=trace.fixed(r.total)))
+        elif subtotal != round_half_up(subtotal, p):
+            add("total", say("explain.total", parts=shown, total=trace.fixed(subtotal))
+                + say("explain.total.exact", exact=_exact(subtotal, p)))
         else:
-            label = t("explain.total", lang, parts=shown, total=trace.fixed(subtotal))
-            if subtotal != round_half_up(subtotal, p):
-                label += t("explain.total.exact", lang, exact=_exact(subtotal, p))
-        root.children.append(Node("total", label))
+            add("total", say("explain.total", parts=shown, total=trace.fixed(subtotal)))
 
     # veto
     if not r.vetoes:
-        root.children.append(Node("veto", t("explain.veto.none", lang)))
+        add("veto", say("explain.veto.none"))
     for v in r.vetoes:
-        root.children.append(Node("vetoed", t("explain.veto.fired", lang, reason=v.reason,
-                                            outcome=t(f"explain.outcome.{v.outcome}", lang))))
+        add("vetoed", say("explain.veto.fired", reason=v.reason,
+                          outcome=say(f"explain.outcome.{v.outcome}")))
 
     # grade
     if not s.grades:
-        root.children.append(Node("grade", t("explain.grade.none", lang)))
+        add("grade", say("explain.grade.none"))
     elif r.grade is not None and r.total is not None:
         total = trace.num(r.total)
         mins = [g.min for g in s.grades if g.min is not None]
         if trace.grade_by == "veto":
-            label = t("explain.grade.veto", lang, grade=r.grade)
+            label = say("explain.grade.veto", grade=r.grade)
         elif trace.band is not None and trace.band.min is not None:
-            label = t("explain.grade", lang, total=total, op="≥", bound=plain(trace.band.min),
-                      grade=r.grade)
+            label = say("explain.grade", total=total, op="≥", bound=plain(trace.band.min),
+                        grade=r.grade)
         elif mins:
-            label = t("explain.grade", lang, total=total, op="<", bound=plain(min(mins)),
-                      grade=r.grade)
+            label = say("explain.grade", total=total, op="<", bound=plain(min(mins)),
+                        grade=r.grade)
         else:
-            label = t("explain.grade.last", lang, total=total, grade=r.grade)
+            label = say("explain.grade.last", total=total, grade=r.grade)
         if s.distribution is not None and r.quota_grade is not None and trace.band is not None:
             label = label.replace(f"→ {r.grade}", f"→ {trace.band.name}")
             quota = "quota" if s.distribution.mode == "enforce" else "advisory"
-            label += t(f"explain.grade.{quota}", lang, grade=r.quota_grade)
-        root.children.append(Node("grade", label))
+            label += say(f"explain.grade.{quota}", grade=r.quota_grade)
+        add("grade", label)
     if s.pass_mark is not None and r.passed is not None and r.total is not None:
-        key = "explain.pass.yes" if r.passed else (
-            "explain.pass.veto" if r.vetoes else "explain.pass.no")
-        root.children.append(Node("grade", t(key, lang, total=trace.num(r.total),
-                                             mark=plain(s.pass_mark))))
+        key = "yes" if r.passed else "veto" if r.vetoes else "no"
+        add("grade", say(f"explain.pass.{key}", total=trace.num(r.total),
+                         mark=plain(s.pass_mark)))
     if r.rank is not None:
-        label = t("explain.rank", lang, rank=r.rank.overall, of=r.rank.of)
+        label = say("explain.rank", rank=r.rank.overall, of=r.rank.of)
         if r.rank.department is not None:
-            label += t("explain.rank.department", lang, rank=r.rank.department,
-                       of=r.rank.department_of)
-        root.children.append(Node("rank", label))
+            label += say("explain.rank.department", rank=r.rank.department,
+                         of=r.rank.department_of)
+        add("rank", label)
 
     # pay
     if s.pay is None:
-        root.children.append(Node("pay", t("explain.pay.none", lang)))
+        add("pay", say("explain.pay.none"))
     elif r.pay is not None:
         values = ", ".join(f"{k} = {trace.num(v)}" for k, v in trace.pay_values.items())
-        root.children.append(Node("pay", t(
-            "explain.pay", lang, formula=s.pay.formula,
-            pay=str(round_half_up(r.pay, s.pay.precision)),
-            values=t("explain.pay.values", lang, values=values) if values else "")))
+        add("pay", say("explain.pay", formula=s.pay.formula,
+                       pay=str(round_half_up(r.pay, s.pay.precision)),
+                       values=say("explain.pay.values", values=values) if values else ""))
     for line, formula in trace.pay_lines():
         amount = "—" if line.amount is None else str(round_half_up(line.amount, line.precision))
-        label = t("explain.pay_line", lang, title=line.title, formula=formula, amount=amount)
+        label = say("explain.pay_line", title=line.title, formula=formula, amount=amount)
         if line.capped:
-            label += t("explain.capped", lang, cap=line.capped)
-        root.children.append(Node("pay", label))
+            label += say("explain.capped", cap=line.capped)
+        add("pay", label)
     return root
 
 
