@@ -538,12 +538,16 @@ def _fail(result: RunResult, problem: str) -> None:
     result.written = []
 
 
-def _load(path: str) -> LoadedScheme:
+def _load(path: str, reporter: Reporter) -> LoadedScheme:
+    """The scheme at ``path``, its warnings told."""
     from kpiscore.scheme.load import load_scheme
 
     if not os.path.exists(path):
         raise InputUnreadable(f"{path}: no such scheme file")
-    return load_scheme(path)
+    loaded = load_scheme(path)
+    for warning in loaded.warnings:
+        reporter.message(str(warning), "warning")
+    return loaded
 
 
 def _report_rows(plan: RunPlan, results: Sequence[PersonResult], reporter: Reporter) -> None:
@@ -568,14 +572,23 @@ def _report_rows(plan: RunPlan, results: Sequence[PersonResult], reporter: Repor
                          "the outputs (errors column, 错误 sheet)", "error")
 
 
+def _count(plan: RunPlan, result: RunResult, report: Report, loaded: LoadedScheme,
+           reporter: Reporter) -> list[tuple[str, str, Report, LoadedScheme]]:
+    """Count ``report``'s rows into ``result`` and tell its row errors; its outputs."""
+    _report_rows(plan, report.results, reporter)
+    result.schemes.append(report.scheme_id)
+    result.rows += len(report.results)
+    result.scored += report.summary.ok
+    return [(fmt, fill(path, {"scheme": safe_name(report.scheme_id)}), report, loaded)
+            for fmt, path in plan.outputs]
+
+
 def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Reporter,
                 claimed: dict[str, str]) -> None:
     from kpiscore.api import evaluate_file
 
     assert plan.scheme is not None and plan.actuals
-    loaded = _load(plan.scheme)
-    for warning in loaded.warnings:
-        reporter.message(str(warning), "warning")
+    loaded = _load(plan.scheme, reporter)
     for path in plan.actuals + list(plan.responses.values()):
         if not os.path.exists(path):
             raise InputUnreadable(f"{path}: no such file")
@@ -583,12 +596,7 @@ def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
                            responses=plan.responses or None)
     for p in report.problems:
         reporter.message(f"{plan.name}: {p.where}: {p.message}", "error")
-    _report_rows(plan, report.results, reporter)
-    result.schemes = [report.scheme_id]
-    result.rows = len(report.results)
-    result.scored = report.summary.ok
-    targets = [(fmt, fill(path, {"scheme": safe_name(report.scheme_id)}), report, loaded)
-               for fmt, path in plan.outputs]
+    targets = _count(plan, result, report, loaded, reporter)
     result.written = _write(batch, plan, targets, claimed, reporter)
     if result.scored < result.rows or report.problems:
         result.status = "errors"
@@ -633,12 +641,7 @@ def _run_roster(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
             raise InputUnreadable(f"the schemes {ids[sid]} and {part.ref} have the same id "
                                   f"{sid!r}: their outputs would be one file")
         ids[sid] = part.ref
-        _report_rows(plan, report.results, reporter)
-        result.schemes.append(sid)
-        result.rows += len(report.results)
-        result.scored += report.summary.ok
-        for fmt, path in plan.outputs:
-            targets.append((fmt, fill(path, {"scheme": safe_name(sid)}), report, part.loaded))
+        targets += _count(plan, result, report, part.loaded, reporter)
     for person in unassigned[:MAX_ROW_MESSAGES]:
         who = person.id or f"row {person.row}"
         for e in person.errors:
@@ -666,7 +669,7 @@ def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
         parts.setdefault(_key(ref), _Part(ref, [])).roles.append(role)
     for part in parts.values():
         try:
-            part.loaded = _load(part.ref)
+            part.loaded = _load(part.ref, reporter)
         except SchemeInvalid as exc:
             for f in exc.findings:
                 reporter.message(str(f), "error")
@@ -674,8 +677,6 @@ def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
         except InputUnreadable as exc:
             part.problem = str(exc)
         else:
-            for warning in part.loaded.warnings:
-                reporter.message(str(warning), "warning")
             compiled = part.loaded.compiled
             if compiled.grouped or compiled.survey_of:
                 part.problem = (f"its scheme {compiled.scheme.id} combines several rows per "
