@@ -14,6 +14,7 @@ from kpiscore.cli.common import (
     actuals_options,
     color_option,
     fail,
+    human,
     load_or_exit,
     scheme_path,
     use_color,
@@ -91,9 +92,9 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     from kpiscore.base.errors import InputUnreadable
     from kpiscore.score.evaluate import can_stream
 
-    if fmt is None:
-        fmt = for_path(output) if output is not None else \
-            ("table" if sys.stdout.isatty() else "json")
+    if fmt is None and output is not None:
+        fmt = for_path(output)
+    fmt = human(fmt, "table")
     if output is not None and fmt == "table":
         fail("--format table is for the terminal; use json, jsonl or csv with --output",
              ExitCode.USAGE)

@@ -121,8 +121,7 @@ def template(scheme: str, output: str | None, fmt: str | None) -> None:
 
     path = scheme_path(scheme)
     if fmt is None:
-        fmt = "csv" if output is not None and output.lower().endswith(".csv") else \
-            ("csv" if output is None else "xlsx")
+        fmt = "csv" if output is None or output.lower().endswith(".csv") else "xlsx"
     if fmt == "xlsx" and output is None:
         fail("an .xlsx template needs -o FILE (or use --format csv)", ExitCode.USAGE)
     loaded = load_or_exit(path, warn=False)

@@ -180,10 +180,8 @@ def print_whatif(w: WhatIf, *, color: bool) -> None:
     who = " ".join(x for x in (w.subject_id, w.name) if x)
     goal = w.goal
     bound = "" if goal.total is None else plain(goal.total)
-    if goal.grade is not None:
-        console.print(t("whatif.goal.grade", lang, grade=goal.grade, total=bound), markup=False)
-    else:
-        console.print(t("whatif.goal.total", lang, total=bound), markup=False)
+    key = "whatif.goal.total" if goal.grade is None else "whatif.goal.grade"
+    console.print(t(key, lang, grade=goal.grade, total=bound), markup=False)
     grade = f" ({w.grade})" if w.grade else ""
     now = t("whatif.now", lang, total="—" if w.total is None else round_half_up(w.total, p),
             grade=grade)
