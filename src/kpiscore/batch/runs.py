@@ -14,10 +14,11 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -93,25 +94,19 @@ Outputs = dict[Annotated[str, AfterValidator(_format_name)], str]
 class Run(_Model):
     """One run: ``scheme`` + ``actuals``, or ``roster`` + ``role_column`` + ``schemes``."""
 
-    name: Text = Field(description="names the run in messages and in {name}")
-    scheme: str | None = Field(default=None, description="a scheme file, or a shipped "
-                               "scheme's id")
-    actuals: str | list[str] | None = Field(
-        default=None, description="the actuals (.xlsx or .csv); a list is one file per "
-        "period, rolled up as the scheme's rollup says")
-    responses: str | dict[str, str] | None = Field(
-        default=None, description="survey responses: a file for every survey, or survey "
-        "id → file")
-    roster: str | None = Field(default=None, description="a workbook of people of "
-                               "several roles")
-    role_column: Text | None = Field(default=None, description="the roster's column that "
-                                     "names each person's role, e.g. 岗位")
-    schemes: dict[str, str] | None = Field(default=None, description="role → scheme file "
-                                           "or shipped id")
-    sheet: Text | None = Field(default=None, description="worksheet to read")
-    encoding: str | None = Field(default=None, description="encoding of a CSV file")
-    outputs: Outputs | None = Field(default=None, description="where this run's results "
-                                    "go (default: the manifest's outputs)")
+    name: Text  # names the run in messages and in {name}
+    scheme: str | None = None  # a scheme file, or a shipped scheme's id
+    #: the actuals (.xlsx or .csv); a list is one file per period, rolled up as the
+    #: scheme's rollup says
+    actuals: str | list[str] | None = None
+    #: survey responses: a file for every survey, or survey id → file
+    responses: str | dict[str, str] | None = None
+    roster: str | None = None  # a workbook of people of several roles
+    role_column: Text | None = None  # the roster's column naming each person's role: 岗位
+    schemes: dict[str, str] | None = None  # role → scheme file or shipped id
+    sheet: Text | None = None  # worksheet to read
+    encoding: str | None = None  # encoding of a CSV file
+    outputs: Outputs | None = None  # where this run's results go (default: the manifest's)
 
     @model_validator(mode="after")
     def _kind(self) -> Run:
@@ -136,12 +131,9 @@ class Run(_Model):
 class Manifest(_Model):
     """A month's runs."""
 
-    period: Text | None = Field(default=None, description="the period's label, e.g. "
-                                "2024-06: {period} in paths, and on the reports")
-    outputs: Outputs | None = Field(default=None, description="outputs of runs that name "
-                                    "none")
-    summary: str | None = Field(default=None, description="a JSON file that records "
-                                "the batch: every run, its status and outputs")
+    period: Text | None = None  # the period's label, e.g. 2024-06: {period} in paths, reports
+    outputs: Outputs | None = None  # outputs of runs that name none
+    summary: str | None = None  # a JSON file recording every run, its status and outputs
     runs: list[Run] = Field(min_length=1)
 
 
@@ -253,10 +245,6 @@ def _validation_findings(exc: ValidationError, located: Located) -> list[Finding
     return sorted(findings, key=lambda f: (f.line, f.column))
 
 
-def _fields(template: str) -> list[str]:
-    return _FIELD.findall(template)
-
-
 def fill(template: str, values: dict[str, str]) -> str:
     """Replace ``{field}`` by its value (fields without a value are left as they are)."""
     return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template)
@@ -293,10 +281,6 @@ def load_manifest(path: str, *, period: str | None = None) -> Batch:
         manifest = Manifest.model_validate(located.data)
     except ValidationError as exc:
         raise ManifestInvalid(_validation_findings(exc, located)) from None
-    return _plan(manifest, located, path, period)
-
-
-def _plan(manifest: Manifest, located: Located, path: str, period: str | None) -> Batch:
     if period is not None and check_period(period):
         raise ValueError(check_period(period))
     planner = _Planner(manifest, located, path, period)
@@ -340,7 +324,7 @@ class _Planner:
     def resolve(self, loc: Path, template: str, allowed: Sequence[str],
                 run: str | None) -> str:
         """``template`` with its fields filled, relative to the manifest's folder."""
-        for name in _fields(template):
+        for name in _FIELD.findall(template):
             if name not in allowed:
                 close = difflib.get_close_matches(name, list(allowed), n=1)
                 hint = f"did you mean {{{close[0]}}}? " if close else ""
@@ -554,12 +538,16 @@ def _fail(result: RunResult, problem: str) -> None:
     result.written = []
 
 
-def _load(path: str) -> LoadedScheme:
+def _load(path: str, reporter: Reporter) -> LoadedScheme:
+    """The scheme at ``path``, its warnings told."""
     from kpiscore.scheme.load import load_scheme
 
     if not os.path.exists(path):
         raise InputUnreadable(f"{path}: no such scheme file")
-    return load_scheme(path)
+    loaded = load_scheme(path)
+    for warning in loaded.warnings:
+        reporter.message(str(warning), "warning")
+    return loaded
 
 
 def _report_rows(plan: RunPlan, results: Sequence[PersonResult], reporter: Reporter) -> None:
@@ -584,14 +572,23 @@ def _report_rows(plan: RunPlan, results: Sequence[PersonResult], reporter: Repor
                          "the outputs (errors column, 错误 sheet)", "error")
 
 
+def _count(plan: RunPlan, result: RunResult, report: Report, loaded: LoadedScheme,
+           reporter: Reporter) -> list[tuple[str, str, Report, LoadedScheme]]:
+    """Count ``report``'s rows into ``result`` and tell its row errors; its outputs."""
+    _report_rows(plan, report.results, reporter)
+    result.schemes.append(report.scheme_id)
+    result.rows += len(report.results)
+    result.scored += report.summary.ok
+    return [(fmt, fill(path, {"scheme": safe_name(report.scheme_id)}), report, loaded)
+            for fmt, path in plan.outputs]
+
+
 def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Reporter,
                 claimed: dict[str, str]) -> None:
     from kpiscore.api import evaluate_file
 
     assert plan.scheme is not None and plan.actuals
-    loaded = _load(plan.scheme)
-    for warning in loaded.warnings:
-        reporter.message(str(warning), "warning")
+    loaded = _load(plan.scheme, reporter)
     for path in plan.actuals + list(plan.responses.values()):
         if not os.path.exists(path):
             raise InputUnreadable(f"{path}: no such file")
@@ -599,12 +596,7 @@ def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
                            responses=plan.responses or None)
     for p in report.problems:
         reporter.message(f"{plan.name}: {p.where}: {p.message}", "error")
-    _report_rows(plan, report.results, reporter)
-    result.schemes = [report.scheme_id]
-    result.rows = len(report.results)
-    result.scored = report.summary.ok
-    targets = [(fmt, fill(path, {"scheme": safe_name(report.scheme_id)}), report, loaded)
-               for fmt, path in plan.outputs]
+    targets = _count(plan, result, report, loaded, reporter)
     result.written = _write(batch, plan, targets, claimed, reporter)
     if result.scored < result.rows or report.problems:
         result.status = "errors"
@@ -649,12 +641,7 @@ def _run_roster(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
             raise InputUnreadable(f"the schemes {ids[sid]} and {part.ref} have the same id "
                                   f"{sid!r}: their outputs would be one file")
         ids[sid] = part.ref
-        _report_rows(plan, report.results, reporter)
-        result.schemes.append(sid)
-        result.rows += len(report.results)
-        result.scored += report.summary.ok
-        for fmt, path in plan.outputs:
-            targets.append((fmt, fill(path, {"scheme": safe_name(sid)}), report, part.loaded))
+        targets += _count(plan, result, report, part.loaded, reporter)
     for person in unassigned[:MAX_ROW_MESSAGES]:
         who = person.id or f"row {person.row}"
         for e in person.errors:
@@ -664,15 +651,15 @@ def _run_roster(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
                          "people without a scheme (all are in the batch summary)", "error")
     result.unassigned = unassigned
     result.rows += len(unassigned)
+    # with no target, every part has a problem
+    problems = "; ".join(f"{'、'.join(p.roles)}: {p.problem}" for p in parts.values()
+                         if p.problem)
     if not targets:
-        problems = "; ".join(f"{'、'.join(p.roles)}: {p.problem}" for p in parts.values())
         raise InputUnreadable(f"no scheme of the roster could be used ({problems})")
     result.written = _write(batch, plan, targets, claimed, reporter)
-    if result.scored < result.rows or any(p.problem for p in parts.values()):
+    if result.scored < result.rows or problems:
         result.status = "errors"
-        bad = [p for p in parts.values() if p.problem]
-        if bad:
-            result.problem = "; ".join(f"{'、'.join(p.roles)}: {p.problem}" for p in bad)
+        result.problem = problems or None
 
 
 def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
@@ -682,7 +669,7 @@ def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
         parts.setdefault(_key(ref), _Part(ref, [])).roles.append(role)
     for part in parts.values():
         try:
-            part.loaded = _load(part.ref)
+            part.loaded = _load(part.ref, reporter)
         except SchemeInvalid as exc:
             for f in exc.findings:
                 reporter.message(str(f), "error")
@@ -690,8 +677,6 @@ def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
         except InputUnreadable as exc:
             part.problem = str(exc)
         else:
-            for warning in part.loaded.warnings:
-                reporter.message(str(warning), "warning")
             compiled = part.loaded.compiled
             if compiled.grouped or compiled.survey_of:
                 part.problem = (f"its scheme {compiled.scheme.id} combines several rows per "
@@ -788,13 +773,9 @@ def _write(batch: Batch, plan: RunPlan,
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
             fmt = FORMATS[name]
             options = Options(loaded, batch.period,
-                              _progress(reporter, plan, os.path.basename(path)))
-            if fmt.to_file:
-                fmt.write(report, stack.enter_context(atomic_path(path, batch.inputs)),
-                          options)
-            else:
-                fmt.write(report, stack.enter_context(atomic_output(path, batch.inputs)),
-                          options)
+                              partial(reporter.writing, plan, os.path.basename(path)))
+            opened = atomic_path if fmt.to_file else atomic_output
+            fmt.write(report, stack.enter_context(opened(path, batch.inputs)), options)
             written.append(path)
     for path in written:
         claimed[os.path.normcase(os.path.abspath(path))] = plan.name
@@ -802,13 +783,6 @@ def _write(batch: Batch, plan: RunPlan,
 
 
 # -- telling what happened --------------------------------------------------------------------
-
-
-def _progress(reporter: Reporter, plan: RunPlan, what: str) -> Callable[[int, int], None]:
-    def tell(done: int, total: int) -> None:
-        reporter.writing(plan, what, done, total)
-
-    return tell
 
 
 def _relative(path: str, folder: str) -> str:
@@ -819,9 +793,9 @@ def _relative(path: str, folder: str) -> str:
 
 
 def summary_dict(out: BatchResult) -> dict[str, Any]:
+    """The batch summary file: the same manifest and inputs give the same bytes."""
     from kpiscore.outputs.records import error_dict
 
-    """The batch summary file: the same manifest and inputs give the same bytes."""
     b = out.batch
     runs = []
     for r in out.runs:

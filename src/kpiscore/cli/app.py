@@ -75,8 +75,8 @@ def _localized(ctx: click.Context, formatter: click.HelpFormatter, key: str,
     lang = i18n.normalise(ctx.meta.get(i18n.META_KEY))
     if lang == "en":
         english(ctx, formatter)
-        return
-    write_wide(formatter, i18n.t(key, lang))
+    else:
+        write_wide(formatter, i18n.t(key, lang))
 
 
 def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:

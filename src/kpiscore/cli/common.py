@@ -76,8 +76,8 @@ class Command(click.Command):
         text = i18n.ZH_HELP.get(self.name or "") if language == "zh" else None
         if text is None:
             super().format_help_text(ctx, formatter)
-            return
-        write_wide(formatter, text)
+        else:
+            write_wide(formatter, text)
 
 
 def load_or_exit(path: str, *, warn: bool = True) -> LoadedScheme:
@@ -152,7 +152,6 @@ def complete_scheme(ctx: click.Context, param: click.Parameter,
     """Shell completion for a SCHEME argument: shipped scheme ids, and files."""
     from click.shell_completion import CompletionItem
 
-    items: list[CompletionItem] = []
     try:
         from kpiscore.library import entries
 

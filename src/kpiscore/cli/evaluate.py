@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +14,7 @@ from kpiscore.cli.common import (
     actuals_options,
     color_option,
     fail,
+    human,
     load_or_exit,
     scheme_path,
     use_color,
@@ -92,9 +92,9 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     from kpiscore.base.errors import InputUnreadable
     from kpiscore.score.evaluate import can_stream
 
-    if fmt is None:
-        fmt = for_path(output) if output is not None else \
-            ("table" if sys.stdout.isatty() else "json")
+    if fmt is None and output is not None:
+        fmt = for_path(output)
+    fmt = human(fmt, "table")
     if output is not None and fmt == "table":
         fail("--format table is for the terminal; use json, jsonl or csv with --output",
              ExitCode.USAGE)
@@ -117,7 +117,8 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     loaded = load_or_exit(path)
     account = Accounting()
     problems = 0
-    reading = ActualsOptions(encoding, sheet, table, max_bytes)
+    reading: dict[str, Any] = {"encoding": encoding, "sheet": sheet, "table": table,
+                               "max_bytes": max_bytes}
     try:
         chosen = FORMATS.get(fmt)
         if chosen is not None and chosen.streams and not answers and \
@@ -125,9 +126,7 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
             _stream(loaded, actuals[0], chosen.name, output, inputs, account, reading)
         else:
             with working(f"scoring {os.path.basename(actuals[0])}"):  # a terminal only
-                report = api.evaluate_file(loaded, actuals, responses=answers,
-                                           encoding=encoding, sheet=sheet, table=table,
-                                           max_bytes=max_bytes)
+                report = api.evaluate_file(loaded, actuals, responses=answers, **reading)
             for _ in account.note(report.results):
                 pass
             for problem in report.problems:  # e.g. responses for someone not in ACTUALS
@@ -141,25 +140,14 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
         sys.exit(int(ExitCode.FINDINGS))
 
 
-@dataclass(frozen=True)
-class ActualsOptions:
-    """How to read the actuals (the options every command that reads them has)."""
-
-    encoding: str | None
-    sheet: str | None
-    table: str | None
-    max_bytes: int | None
-
-
 def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
-            inputs: tuple[str, ...], account: Accounting, reading: ActualsOptions) -> None:
+            inputs: tuple[str, ...], account: Accounting, reading: dict[str, Any]) -> None:
     """Write results as rows are scored: memory stays flat however many people."""
     from kpiscore.api import iter_results, open_table
     from kpiscore.score.evaluate import head
 
     with working(f"scoring {os.path.basename(actuals)}") as update, \
-            open_table(actuals, encoding=reading.encoding, sheet=reading.sheet,
-                       table=reading.table, max_bytes=reading.max_bytes) as table:
+            open_table(actuals, **reading) as table:
         def counted(results: Iterable[PersonResult]) -> Iterator[PersonResult]:
             for r in results:
                 update(account.people, account.people)  # the total is not known ahead

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -30,44 +31,19 @@ from kpiscore.cli.common import (
 )
 from kpiscore.cli.exitcodes import ExitCode
 
-if TYPE_CHECKING:
-    from kpiscore.explain.trace import Subject
-    from kpiscore.scheme.load import LoadedScheme
-    from kpiscore.score.results import Report
 
-
-def _report(loaded: LoadedScheme, actuals: str, sheet: str | None, table: str | None,
-            encoding: str | None) -> Report:
-    from kpiscore.api import evaluate_file
+@contextmanager
+def _usage_errors(actuals: str, person: str = "") -> Iterator[None]:
+    """An unreadable ACTUALS, or no ``person`` in it: exit 2."""
     from kpiscore.base.errors import InputUnreadable
+    from kpiscore.explain.trace import PersonNotFound
 
     try:
-        return evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet, table=table)
-    except InputUnreadable as exc:
-        fail(str(exc), ExitCode.USAGE)
-
-
-def _subject(loaded: LoadedScheme, actuals: str, person: str, sheet: str | None,
-             table: str | None, encoding: str | None) -> Subject:
-    from kpiscore.api import open_table
-    from kpiscore.base.errors import InputUnreadable
-    from kpiscore.explain.trace import PersonNotFound, find_person
-
-    try:
-        with open_table(actuals, encoding=encoding, sheet=sheet, table=table) as opened:
-            return find_person(loaded, opened, person)
+        yield
     except PersonNotFound:
         fail(say("msg.no_person", id=person, file=os.path.basename(actuals)), ExitCode.USAGE)
     except InputUnreadable as exc:
         fail(str(exc), ExitCode.USAGE)
-
-
-def _not_scored(subject: Subject) -> NoReturn:
-    r = subject.result
-    for e in r.errors:
-        click.echo(f"{e.where}: {e.message}", err=True)
-    fail(say("msg.not_scored", who=r.id or f"row {r.row}", errors=len(r.errors)),
-         ExitCode.FINDINGS)
 
 
 @click.command(cls=Command)
@@ -92,8 +68,8 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
     file. The tree shows every number the total is made of; a row that could
     not be scored is shown with its errors, and the exit code is 1.
     """
-    from kpiscore.base.errors import InputUnreadable
-    from kpiscore.explain.trace import PersonNotFound, explain_person, markdown, outline
+    from kpiscore.api import evaluate_file
+    from kpiscore.explain.trace import explain_person, markdown, outline
 
     if output is not None and fmt is None:
         fmt = "markdown" if output.lower().endswith((".md", ".markdown")) else "json"
@@ -102,13 +78,9 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
         fail("--format tree is for the terminal; use json or markdown with --output",
               ExitCode.USAGE)
     loaded = load(scheme)
-    try:
-        trace = explain_person(loaded, _report(loaded, actuals, sheet, table, encoding),
-                               person)
-    except PersonNotFound:
-        fail(say("msg.no_person", id=person, file=os.path.basename(actuals)), ExitCode.USAGE)
-    except InputUnreadable as exc:
-        fail(str(exc), ExitCode.USAGE)
+    with _usage_errors(actuals, person):
+        report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet, table=table)
+        trace = explain_person(loaded, report, person)
     lang = current_lang()
     if fmt in ("json", "markdown"):
         if fmt == "json":
@@ -124,8 +96,8 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
         from kpiscore.cli.render import print_trace
 
         print_trace(outline(trace, lang), color=use_color(color, sys.stdout))
-    if trace.status != "ok":
-        for e in trace.errors:
+    if trace.result.status != "ok":
+        for e in trace.result.errors:
             click.echo(f"{e.where}: {e.message}", err=True)
         sys.exit(int(ExitCode.FINDINGS))
 
@@ -154,7 +126,9 @@ def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str
     indicator that cannot reach the goal however good its actual is reported as
     not reachable alone.
     """
+    from kpiscore.api import open_table
     from kpiscore.base.numbers import parse_number
+    from kpiscore.explain.trace import find_person
     from kpiscore.explain.whatif import GoalError, goal_for, unsupported, what_if
 
     goal_total: Decimal | None = None
@@ -168,9 +142,15 @@ def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str
     if why is not None:
         fail(f"whatif scores one row at a time and cannot answer for this scheme: {why}",
               ExitCode.USAGE)
-    subject = _subject(loaded, actuals, person, sheet, table, encoding)
-    if subject.result.status != "ok":
-        _not_scored(subject)
+    with _usage_errors(actuals, person), \
+            open_table(actuals, encoding=encoding, sheet=sheet, table=table) as opened:
+        subject = find_person(loaded, opened, person)
+    r = subject.result
+    if r.status != "ok":
+        for e in r.errors:
+            click.echo(f"{e.where}: {e.message}", err=True)
+        fail(say("msg.not_scored", who=r.id or f"row {r.row}", errors=len(r.errors)),
+             ExitCode.FINDINGS)
     try:
         goal = goal_for(subject.compiled, subject.result, grade=grade, total=goal_total)
     except GoalError as exc:
@@ -183,7 +163,7 @@ def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str
         return
     from kpiscore.cli.render import print_whatif
 
-    print_whatif(answers, color=use_color(color, sys.stdout), lang=current_lang())
+    print_whatif(answers, color=use_color(color, sys.stdout))
 
 
 @click.command(cls=Command)
@@ -204,16 +184,13 @@ def diff(old: str, new: str, actuals: str, fmt: str | None, changed: bool,
     The exit code is 1 when a row cannot be scored under either version.
     """
     from kpiscore.api import evaluate_file
-    from kpiscore.base.errors import InputUnreadable
     from kpiscore.explain.diff import compare
 
     before, after = load(old), load(new)
-    try:
+    with _usage_errors(actuals):
         comparison = compare(
             evaluate_file(before, actuals, encoding=encoding, sheet=sheet, table=table),
             evaluate_file(after, actuals, encoding=encoding, sheet=sheet, table=table))
-    except InputUnreadable as exc:
-        fail(str(exc), ExitCode.USAGE)
     if human(fmt, "table") == "json":
         from kpiscore.outputs.json_format import dumps
 
@@ -222,7 +199,7 @@ def diff(old: str, new: str, actuals: str, fmt: str | None, changed: bool,
         from kpiscore.cli.render import print_diff
 
         print_diff(comparison, color=use_color(color, sys.stdout), changed_only=changed,
-                   old_name=old, new_name=new, lang=current_lang())
+                   old_name=old, new_name=new)
     unscored = [m for m in comparison.moves if m.change is None]
     if unscored:
         click.echo(f"kpiscore: {len(unscored)} of {len(comparison.moves)} rows could not be "

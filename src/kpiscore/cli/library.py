@@ -11,6 +11,7 @@ from kpiscore.cli.common import (
     Command,
     color_option,
     fail,
+    human,
     load_or_exit,
     scheme_path,
     use_color,
@@ -40,7 +41,7 @@ def schemes(name: str | None, fmt: str | None, color: str) -> None:
         found = entries()
         if fmt == "yaml":
             fail("--format yaml shows one scheme: give its NAME", ExitCode.USAGE)
-        if fmt == "json" or (fmt is None and not sys.stdout.isatty()):
+        if human(fmt, "table") == "json":
             from kpiscore.outputs.json_format import dumps
 
             click.echo(dumps([e.to_dict() for e in found]))
@@ -56,16 +57,8 @@ def schemes(name: str | None, fmt: str | None, color: str) -> None:
     if fmt == "yaml":
         click.echo(entry.path.read_text(encoding="utf-8"), nl=False)
         return
-    from kpiscore.base.errors import SchemeInvalid
-    from kpiscore.scheme.load import load_scheme
-
-    try:
-        loaded = load_scheme(entry.path)
-    except SchemeInvalid as exc:  # pragma: no cover - the library is tested valid
-        for f in exc.findings:
-            click.echo(str(f), err=True)
-        sys.exit(int(ExitCode.FINDINGS))
-    if fmt == "json" or (fmt is None and not sys.stdout.isatty()):
+    loaded = load_or_exit(str(entry.path), warn=False)
+    if human(fmt, "table") == "json":
         from kpiscore.outputs.json_format import dumps
         from kpiscore.scheme.describe import describe_dict
 
@@ -128,8 +121,7 @@ def template(scheme: str, output: str | None, fmt: str | None) -> None:
 
     path = scheme_path(scheme)
     if fmt is None:
-        fmt = "csv" if output is not None and output.lower().endswith(".csv") else \
-            ("csv" if output is None else "xlsx")
+        fmt = "csv" if output is None or output.lower().endswith(".csv") else "xlsx"
     if fmt == "xlsx" and output is None:
         fail("an .xlsx template needs -o FILE (or use --format csv)", ExitCode.USAGE)
     loaded = load_or_exit(path, warn=False)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpiscore.base.numbers import ZERO, round_half_up
+from kpiscore.outputs.records import _fixed
 from kpiscore.score.results import PersonResult, Report
 
 
@@ -71,20 +72,16 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         p = self.precision
-
-        def fixed(v: Decimal | None) -> Decimal | None:
-            return None if v is None else round_half_up(v, p)
-
         return {
             "old": {"id": self.old_id, "title": self.old_title},
             "new": {"id": self.new_id, "title": self.new_title},
             "people": [{
                 "row": m.row, "id": m.id, "name": m.name,
-                "old": {"status": m.old_status, "total": fixed(m.old_total),
+                "old": {"status": m.old_status, "total": _fixed(m.old_total, p),
                         "grade": m.old_grade},
-                "new": {"status": m.new_status, "total": fixed(m.new_total),
+                "new": {"status": m.new_status, "total": _fixed(m.new_total, p),
                         "grade": m.new_grade},
-                "change": fixed(m.change), "moved": self.moved(m),
+                "change": _fixed(m.change, p), "moved": self.moved(m),
                 "grade_changed": m.change is not None and m.old_grade != m.new_grade,
             } for m in self.moves],
             "summary": self.summary(),

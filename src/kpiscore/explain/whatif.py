@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.errors import KpiscoreError
 from kpiscore.base.numbers import ZERO, quantum, round_half_up
+from kpiscore.outputs.records import _fixed
 from kpiscore.score.results import PersonResult
 
 if TYPE_CHECKING:
@@ -115,8 +116,6 @@ class Answer:
     total_then: Decimal | None = None
     grade_then: str | None = None
     step: Decimal | None = None
-    #: one step short of ``needed`` (its resolution): does not reach the goal
-    short_of: Decimal | str | None = None
     best: Decimal | str | None = None  # the best valid actual, when the goal is out of reach
     best_total: Decimal | None = None
     verified: bool = False
@@ -137,34 +136,26 @@ class WhatIf:
         p = self.precision
 
         def short(v: Decimal | str | None) -> Decimal | str | None:
-            return v if v is None or isinstance(v, str) else _show(v, p)
-
-        def fixed(v: Decimal | None) -> Decimal | None:
-            return None if v is None else round_half_up(v, p)
+            """An actual as people write it: exact when short, else rounded."""
+            if v is None or isinstance(v, str):
+                return v
+            return _tidy(v) if v == v.quantize(quantum(p + 2)) else round_half_up(v, p)
 
         return {
             "person": {"id": self.subject_id, "name": self.name},
             "goal": {"total": short(self.goal.total), "grade": self.goal.grade},
-            "now": {"total": fixed(self.total), "grade": self.grade},
+            "now": {"total": _fixed(self.total, p), "grade": self.grade},
             "reached": self.reached,
             "indicators": [{
                 "id": a.id, "title": a.title, "unit": a.unit, "better": a.better,
                 "formula": a.formula, "actual": short(a.current),
-                "points": fixed(a.points_now), "reachable": a.reachable,
+                "points": _fixed(a.points_now, p), "reachable": a.reachable,
                 "needed": short(a.needed), "step": short(a.step),
-                "points_then": fixed(a.points_then), "total_then": fixed(a.total_then),
+                "points_then": _fixed(a.points_then, p), "total_then": _fixed(a.total_then, p),
                 "grade_then": a.grade_then, "best": short(a.best),
-                "best_total": fixed(a.best_total), "verified": a.verified,
+                "best_total": _fixed(a.best_total, p), "verified": a.verified,
             } for a in self.answers],
         }
-
-
-def _show(value: Decimal, precision: int) -> Decimal:
-    """An actual as people write it: exact when short, else rounded to the precision."""
-    if value == value.quantize(quantum(precision + 2)):
-        return value.normalize() if value != value.to_integral_value() \
-            else value.quantize(Decimal(1))
-    return round_half_up(value, precision)
 
 
 def _tidy(value: Decimal) -> Decimal:
@@ -275,7 +266,6 @@ def _finish(subject: Subject, goal: Goal, answer: Answer, key: str, needed: Deci
     answer.needed = needed
     answer.points_then = _points(then, key)
     answer.total_then, answer.grade_then = then.total, then.grade
-    answer.short_of = short_of
     # checked again from scratch: the answer reaches the goal, one step less does not
     ok = goal.reached(subject.evaluate({key: needed}))
     if short_of is not None:
