@@ -2,7 +2,7 @@
 
 Every case of ``tests/bad/cases.yaml`` runs as a real ``kpiscore`` process and
 must give exactly its documented exit code and standard error, never a
-traceback, in under 2 seconds and 200 MB (measured per process with
+traceback, and without blowing up in time or memory (measured per process with
 ``os.wait4``; see tests/bad/corpus.py). The other tests here show that the
 defences docs/security.md describes are the ones in force: openpyxl parses
 with defusedxml, zip members are read in bounded chunks, the YAML composer
