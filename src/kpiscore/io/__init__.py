@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kpiscore.base.errors import InputUnreadable
-from kpiscore.base.limits import LIMITS, Limits
+from kpiscore.base.limits import Limits
 from kpiscore.io.csv_table import open_csv
 from kpiscore.io.sqlite_table import open_sqlite
 from kpiscore.io.table import (
@@ -34,11 +34,8 @@ from kpiscore.io.table import (
 )
 from kpiscore.io.xlsx_table import open_xlsx
 
-__all__ = ["DEFAULT", "MAX_INPUT_BYTES", "OPENERS", "REFUSED", "HeaderIndex", "Opener", "Row",
+__all__ = ["DEFAULT", "OPENERS", "REFUSED", "HeaderIndex", "Opener", "Row",
            "Table", "TableOptions", "header_key", "header_variants", "open_table", "opener_for"]
-
-#: Actuals files larger than this are refused (raise with --max-bytes).
-MAX_INPUT_BYTES = LIMITS["input_bytes"].default
 
 #: Every input kind, by name (``Table.kind``): the suffixes it claims and its opener.
 OPENERS: dict[str, Opener] = {
