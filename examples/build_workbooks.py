@@ -223,7 +223,40 @@ def _fixed_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def sqlite_bytes(workbook: Path, table: str) -> bytes:
+    """The rows of ``workbook`` as a SQLite table, each row's rowid its row number in the
+    sheet (so results name the same rows), values as the workbook reads them."""
+    import sqlite3
+    import tempfile
+
+    from kpiscore.io import open_table
+    from kpiscore.io.cells import read_number
+
+    with open_table(workbook) as source, tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "actuals.sqlite"
+        db = sqlite3.connect(path)
+        names = [str(h) for h in source.header]
+        columns = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
+        db.execute(f'CREATE TABLE "{table}" ({columns})')
+        for row in source.rows:
+            cells = row.values + [None] * (len(names) - len(row.values))
+            # SQLite has no cell formats: a percent-formatted 0.915 is stored as 91.5
+            values = [str(read_number(v, True)) if i in row.percent else v
+                      for i, v in enumerate(cells)]
+            db.execute(f'INSERT INTO "{table}" (rowid, {columns}) VALUES (?, '
+                       + ", ".join("?" * len(names)) + ")", [row.number, *values])
+        db.commit()
+        db.close()
+        return path.read_bytes()
+
+
 def main() -> None:
+    sqlite = HERE / "sqlite-table" / "actuals.sqlite"
+    sqlite.parent.mkdir(exist_ok=True)
+    data = sqlite_bytes(HERE / "tech-support-manager" / "actuals.xlsx", "2024_06")
+    if not sqlite.exists() or sqlite.read_bytes() != data:
+        sqlite.write_bytes(data)
+        print(f"wrote     {sqlite.relative_to(HERE.parent)}")
     for sheet in SHEETS:
         path = HERE / sheet.folder / "actuals.xlsx"
         data = workbook_bytes(sheet)

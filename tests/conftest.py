@@ -7,9 +7,12 @@ deterministic; ``long`` digs deeper::
 """
 
 import os
+from collections.abc import Callable
 
 import pytest
 from hypothesis import settings
+
+from helpers import CliResult, run_cli
 
 settings.register_profile("default", max_examples=60, deadline=None)
 settings.register_profile("long", max_examples=2000, deadline=None)
@@ -27,3 +30,10 @@ def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests compare English output: a zh_CN locale on the machine must not change it."""
     for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture()
+def run_line() -> Callable[..., CliResult]:
+    """``kpiscore ARGS`` in-process: a function returning (exit code, stdout, stderr).
+    Any exception other than an exit, and any traceback, fails the test."""
+    return run_cli

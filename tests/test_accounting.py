@@ -59,6 +59,14 @@ def data_rows(path: Path, sheet: str | None = None, encoding: str | None = None)
         first = next((line for line in text.splitlines() if line.strip()), "")
         delimiter = max(",;\t", key=first.count)
         rows: list[list[Any]] = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    elif path.suffix.lower() in (".sqlite", ".sqlite3", ".db"):
+        import sqlite3
+
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            [table] = [n for (n,) in db.execute("SELECT name FROM sqlite_master "
+                                                "WHERE type = 'table'")]
+            return sum(1 for r in db.execute(f'SELECT * FROM "{table}"')
+                       if any(v is not None and str(v).strip() for v in r))
     else:
         import openpyxl
 
@@ -242,7 +250,7 @@ def test_a_terminated_run_cleans_up(tmp_path: Path) -> None:
                                              (RuntimeError("a bug in a writer"), None)])
 def test_a_writer_failing_midway_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   error: Exception, code: int | None) -> None:
-    from kpiscore.outputs import writers
+    from kpiscore.outputs import json_format as writers
 
     real = writers.jsonl_line
     written: list[int] = []

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from helpers import write, write_csv
 from kpiscore.api import evaluate_file
 from kpiscore.base.errors import SchemeInvalid
-from kpiscore.outputs.writers import render
+from kpiscore.outputs import render
 from kpiscore.scheme.load import load_scheme
 from kpiscore.score import across
 

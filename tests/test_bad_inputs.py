@@ -2,7 +2,7 @@
 
 Every case of ``tests/bad/cases.yaml`` runs as a real ``kpiscore`` process and
 must give exactly its documented exit code and standard error, never a
-traceback, in under 2 seconds and 200 MB (measured per process with
+traceback, and without blowing up in time or memory (measured per process with
 ``os.wait4``; see tests/bad/corpus.py). The other tests here show that the
 defences docs/security.md describes are the ones in force: openpyxl parses
 with defusedxml, zip members are read in bounded chunks, the YAML composer
@@ -24,7 +24,8 @@ import pytest
 from bad import build_corpus, corpus
 from kpiscore.base.errors import InputUnreadable, SchemeInvalid
 from kpiscore.base.limits import LIMITS, Limits
-from kpiscore.io.readers import CHUNK, _BoundedZip, open_actuals
+from kpiscore.io import open_table as open_actuals
+from kpiscore.io.xlsx_table import CHUNK, _BoundedZip
 from kpiscore.scheme.load import load_scheme, read_scheme_text
 from kpiscore.scheme.yamlload import YamlProblems, load_yaml
 
@@ -311,7 +312,7 @@ def test_a_huge_formula_result_is_scored_or_an_error_row(tmp_path: Path) -> None
 def test_the_csv_delimiter_comes_from_the_header_quickly() -> None:
     import time
 
-    from kpiscore.io.readers import _delimiter
+    from kpiscore.io.csv_table import _delimiter
 
     assert _delimiter('工号;"姓名,全名";得分\nE1;张三;95\n') == ";"
     assert _delimiter("工号\t姓名\n") == "\t"

@@ -20,11 +20,10 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
+from helpers import run_cli as run
 from kpiscore import __version__
-from kpiscore.cli import cli
-from kpiscore.cli.app import use_color
+from kpiscore.cli.common import use_color
 
 HERE = Path(__file__).parent
 GOOD = HERE / "validate" / "good"
@@ -70,17 +69,6 @@ GRADES = {"E1": "优秀", "E2": "合格", "E3": "不合格"}
 
 
 # -- helpers ------------------------------------------------------------------
-
-
-def run(*args: Any, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """Run ``kpiscore ARGS`` in-process; returns (exit code, stdout, stderr)."""
-    result = CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=True)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"kpiscore {' '.join(map(str, args))} raised "
-                             f"{result.exception!r}") from result.exception
-    assert "Traceback" not in result.stderr
-    assert "Traceback" not in result.stdout
-    return result.exit_code, result.stdout, result.stderr
 
 
 def run_exe(*args: Any, env: dict[str, str] | None = None) -> tuple[int, str, str]:

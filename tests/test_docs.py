@@ -195,7 +195,7 @@ sections:
                                    ["A2", "5", "1", "6000"],
                                    ["A3", "", "3", "6000"]])
     report = evaluate_file(str(scheme), str(actuals))
-    from kpiscore.outputs.writers import render
+    from kpiscore.outputs import render
 
     document = json.loads(render(report, "json"))
     assert [r["status"] for r in document["results"]] == ["ok", "ok", "error"]
@@ -476,7 +476,7 @@ indicators:
 """)
     actuals = write_csv(tmp_path, [["工号", "a", "b"], ["A1", "79.99", "100"]])
     report = evaluate_file(str(scheme), str(actuals))
-    from kpiscore.outputs.writers import render
+    from kpiscore.outputs import render
 
     (person,) = json.loads(render(report, "json"), parse_float=Decimal)["results"]
     assert (str(person["total"]), person["grade"]) == ("90.00", "良好")  # 89.995 exactly
@@ -545,9 +545,9 @@ indicators:
 
 
 def test_the_option_named_by_the_size_limit_error_exists() -> None:
-    from kpiscore.io import readers
+    from kpiscore.base.limits import LIMITS
 
-    assert "--max-bytes" in Path(readers.__file__).read_text(encoding="utf-8")
+    assert LIMITS["input_bytes"].option == "--max-bytes"  # what the refusal names
     evaluate = cli.commands["evaluate"]  # type: ignore[attr-defined]
     assert "--max-bytes" in [o for p in evaluate.params for o in getattr(p, "opts", [])]
 
@@ -583,3 +583,12 @@ def test_the_newest_releases_command_runs_the_same_checks_unpinned() -> None:
     [newest] = [b for b in _sh_blocks(readme) if "--upgrade-strategy eager" in b]
     assert newest.endswith(checks) and "constraints" not in newest
     assert newest in _sh_blocks((DOCS / "development.md").read_text(encoding="utf-8"))
+
+
+def test_the_readmes_library_example_runs(monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"```python\n(.*?)\n```", readme, re.S)
+    monkeypatch.chdir(ROOT)
+    exec(compile(block, "README.md", "exec"), {})
+    assert capsys.readouterr().out.splitlines()[0] == "E001 97.190 优秀"

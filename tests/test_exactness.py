@@ -13,20 +13,24 @@ from typing import Any
 import pytest
 
 from kpiscore.base.numbers import round_half_up, to_decimal
+from kpiscore.outputs.records import person_dict
+from kpiscore.scheme.load import from_model
 from kpiscore.scheme.models import Scheme
-from kpiscore.score.engine import compile_scheme
-from kpiscore.score.results import PersonResult, person_dict
+from kpiscore.score.binding import bind
+from kpiscore.score.results import PersonResult
+from kpiscore.score.scorer import Scorer
 
 
 def score_row(scheme: dict[str, Any], header: list[str], row: list[Any]) -> PersonResult:
     """Score one spreadsheet row (cells as openpyxl gives them: int, float, str)."""
-    compiled = compile_scheme(Scheme.model_validate({"id": "exact", "title": "exact", **scheme}))
+    compiled = from_model(Scheme.model_validate({"id": "exact", "title": "exact",
+                                                 **scheme})).compiled
 
     def where(col: int) -> str:
         return f"Sheet1!{chr(ord('A') + col)}2"
 
-    binding = compiled.bind(header, where)
-    result = compiled.evaluate(binding, 2, row, where)
+    binding = bind(compiled, header, where)
+    result = Scorer(compiled).score_row(binding, 2, row, where)
     assert result.status == "ok", result.errors
     return result
 
@@ -189,7 +193,8 @@ def test_no_result_field_is_a_float() -> None:
     import importlib
     import inspect
 
-    for name in ("kpiscore.score.results", "kpiscore.score.engine", "kpiscore.rules.base"):
+    for name in ("kpiscore.score.results", "kpiscore.score.scorer", "kpiscore.scheme.compile",
+                 "kpiscore.rules.base"):
         module = importlib.import_module(name)
         for cls_name, cls in inspect.getmembers(module, dataclasses.is_dataclass):
             if cls.__module__ != name:

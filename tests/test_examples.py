@@ -156,6 +156,12 @@ def test_every_input_row_appears(case: str, monkeypatch: pytest.MonkeyPatch) -> 
 
     rows = 0
     for path in actuals_of(case):
+        if path.suffix == ".sqlite":  # the table holds the rows of a workbook
+            import sqlite3
+
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+                rows += db.execute('SELECT count(*) FROM "2024_06"').fetchone()[0]
+            continue
         wb = openpyxl.load_workbook(path, read_only=True)
         try:
             rows += sum(1 for r in wb.worksheets[0].iter_rows(min_row=2, values_only=True)

@@ -18,11 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from kpiscore.cli import cli
-from kpiscore.explain.trace import build_trace, find_person, markdown, outline, trace_person
-from kpiscore.scheme.load import load_scheme
+from helpers import run_cli as run
+from kpiscore.api import open_table
+from kpiscore.explain.trace import Subject, build_trace, markdown, outline, trace_person
+from kpiscore.explain.trace import find_person as find_in_table
+from kpiscore.scheme.load import LoadedScheme, load_scheme
+
+
+def find_person(loaded: LoadedScheme, actuals: Path, person: str) -> Subject:
+    with open_table(actuals) as table:
+        return find_in_table(loaded, table, person)
+
 
 ROOT = Path(__file__).resolve().parents[1]
 TSM = ROOT / "examples" / "tech-support-manager"
@@ -84,14 +91,6 @@ def expected_case() -> list[dict[str, Any]]:
                     "mean": mean.group(1), "weight": mean.group(2),
                     "contribution": mean.group(3)})
     return out
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env=env)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(repr(result.exception)) from result.exception
-    assert "Traceback" not in result.output
-    return result.exit_code, result.stdout, result.stderr
 
 
 def tree_lines(out: str) -> list[str]:
@@ -288,8 +287,8 @@ def test_chinese_labels(tmp_path: Path) -> None:
     assert "客户满意度(customer):平均 97.7 × 40% = 39.08" in lines
     assert "总分:39.08 + 29.19 + 19.14 + 9.78 = 97.19" in lines
     assert "等级:97.19 ≥ 90 → 优秀" in lines
-    # the engine's own lines stay as they are (the JSON contract)
-    assert "86 vs target 90: 4 short × 0.5 = −2 → 98" in lines
+    # the rule's own line is in the user's language too
+    assert "86 对比目标 90:不足 4 × 0.5 = −2 → 98" in lines
 
 
 def test_outline_and_markdown_without_the_cli() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import string
@@ -10,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from rich.cells import cell_len
 
+from helpers import run_cli
 from kpiscore.base import i18n
 from kpiscore.cli import cli
 
@@ -23,10 +24,8 @@ NEUTRAL = {"LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "200"}
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={**NEUTRAL, **(env or {})})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(repr(result.exception)) from result.exception
-    return result.exit_code, result.stdout, result.stderr
+    """The shared runner, with no locale of the machine's leaking in."""
+    return run_cli(*args, env={**NEUTRAL, **(env or {})})
 
 
 def fields(text: str) -> set[str]:
@@ -107,9 +106,29 @@ def test_lang_option_and_locale_choose_the_labels() -> None:
                "--format", "table", env={"LANG": "zh_CN.UTF-8"})[1] == english
 
 
-def test_json_does_not_change_with_the_language() -> None:
+#: the JSON fields whose text is in the language of the run (docs/json.md)
+LOCALIZED = {"explanation", "message", "reason"}
+
+
+def _machine(value: object) -> object:
+    """A JSON document without its localized text."""
+    if isinstance(value, dict):
+        return {k: _machine(v) for k, v in value.items() if k not in LOCALIZED}
+    if isinstance(value, list):
+        return [_machine(v) for v in value]
+    return value
+
+
+def test_json_does_not_change_with_the_language_but_its_words() -> None:
+    """Codes, ids, statuses and numbers stay; explanations and messages are in the
+    user's language."""
     args = ("evaluate", str(TSM / "scheme.yaml"), str(TSM / "actuals.xlsx"), "--format", "json")
-    assert run(*args)[1] == run("--lang", "zh", *args)[1]
+    en, zh = json.loads(run(*args)[1]), json.loads(run("--lang", "zh", *args)[1])
+    assert _machine(en) == _machine(zh)
+    first = en["results"][0]["indicators"][0]["explanation"]
+    assert first == "86 vs target 90: 4 short × 0.5 = −2 → 98/100 × 8% = 7.84"
+    assert zh["results"][0]["indicators"][0]["explanation"] == \
+        "86 对比目标 90:不足 4 × 0.5 = −2 → 98/100 × 8% = 7.84"
 
 
 def _columns(line: str) -> list[int]:
@@ -164,6 +183,16 @@ def test_library_tables_line_up_in_chinese() -> None:
     code, out, _ = run("--lang", "zh", "schemes", "--format", "table")
     assert code == 0 and "岗位" in out
     _check_aligned(out)
+
+
+def test_scheme_table_says_how_each_indicator_is_scored_in_its_language() -> None:
+    code, out, _ = run("--lang", "zh", "schemes", "cabinet-installer", "--format", "table")
+    assert code == 0 and "计分方法" in out
+    assert "按目标比例计分,封顶 100%" in out and "每 1 扣 5(按比例折算)" in out
+    _check_aligned(out)
+    code, out, _ = run("schemes", "cabinet-installer", "--format", "table")
+    assert code == 0 and "ratio to target, cap 100%" in out
+    assert "deduct 5 per 1 (prorate)" in out
 
 
 def test_group_help_in_chinese_fits_the_terminal() -> None:

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from kpiscore.cli import cli
+from helpers import run_cli as run
 from kpiscore.scheme.load import load_scheme
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,11 +30,6 @@ REGEN = os.environ.get("REGEN") == "1"
 
 FILES = sorted(SCHEMES.rglob("*.yaml"))
 IDS = [p.stem for p in FILES]
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_the_library_validates_with_no_warnings() -> None:

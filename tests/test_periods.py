@@ -12,15 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import write, write_csv
+from helpers import run_cli, write, write_csv
 from kpiscore.api import evaluate_file
 from kpiscore.base.errors import SchemeInvalid
-from kpiscore.cli import cli
-from kpiscore.outputs.writers import render
+from kpiscore.outputs import render
 from kpiscore.scheme.load import load_scheme
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,8 +133,8 @@ def test_several_files_need_a_rollup(tmp_path: Path) -> None:
     scheme = write(tmp_path / "s.yaml", "id: s\ntitle: s\nindicators: [{id: a, rule: direct}]\n")
     a = write_csv(tmp_path / "a.csv", [["工号", "a"], ["E1", 50]])
     b = write_csv(tmp_path / "b.csv", [["工号", "a"], ["E1", 60]])
-    result = CliRunner().invoke(cli, ["evaluate", str(scheme), str(a), str(b)])
-    assert result.exit_code == 2 and "the scheme has no rollup" in result.stderr
+    code, out, err = run_cli("evaluate", scheme, a, b)
+    assert (code, out) == (2, "") and "the scheme has no rollup" in err
 
 
 # -- property: rolling up one month gives that month -----------------------------------------

@@ -1,9 +1,11 @@
 """Reading actuals (.xlsx, .csv) as a person means them, or refusing with sheet!cell.
 
-Workbooks are built in each test with openpyxl. Values are checked through
-:func:`kpiscore.api.evaluate_file` with a one-indicator scheme whose actual is
-reported as read, so the whole path (reader → header binding → cell value) is
-exercised.
+Workbooks are built in each test with openpyxl. Values are checked twice:
+through :func:`kpiscore.api.evaluate_file` with a one-indicator scheme whose
+actual is reported as read, so the whole path (reader → header binding → cell
+value) is exercised; and straight through :func:`kpiscore.io.open_table`,
+:class:`~kpiscore.io.table.HeaderIndex` and :mod:`kpiscore.io.cells`, so the
+openers are tested without the engine.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ import openpyxl
 import pytest
 
 from kpiscore.api import evaluate_file
+from kpiscore.base.errors import InputUnreadable
+from kpiscore.io import open_table
+from kpiscore.io.cells import BadValue, read_number, read_text
+from kpiscore.io.table import HeaderIndex
 from kpiscore.scheme.load import LoadedScheme, load_scheme
 from kpiscore.score.results import PersonResult
 
@@ -74,7 +80,7 @@ def actual(r: PersonResult) -> Any:
 # -- numbers as people type them --------------------------------------------------
 
 
-@pytest.mark.parametrize("cell,fmt,expected", [
+AS_MEANT = [
     (95, None, "95"),
     (86.5, None, "86.5"),
     ("95", None, "95"),
@@ -92,7 +98,10 @@ def actual(r: PersonResult) -> Any:
     ("1,234.5", None, "1234.5"),
     ("-3", None, "-3"),
     ("+7", None, "7"),
-], ids=lambda v: repr(v))
+]
+
+
+@pytest.mark.parametrize("cell,fmt,expected", AS_MEANT, ids=lambda v: repr(v))
 def test_number_read_as_meant(scheme: LoadedScheme, tmp_path: Path, cell: Any,
                               fmt: str | None, expected: str) -> None:
     r = one_value(scheme, tmp_path, cell, fmt)
@@ -101,7 +110,7 @@ def test_number_read_as_meant(scheme: LoadedScheme, tmp_path: Path, cell: Any,
     assert actual(r) == Decimal(expected)
 
 
-@pytest.mark.parametrize("cell,reason", [
+UNUSABLE = [
     (None, "blank"),
     ("   ", "blank"),
     ("\u3000", "blank"),  # an ideographic space is still blank
@@ -116,7 +125,10 @@ def test_number_read_as_meant(scheme: LoadedScheme, tmp_path: Path, cell: Any,
     ("九十五", "not a number"),
     ("1.234,5", "not a number"),
     ("95%%", "not a number"),
-], ids=lambda v: repr(v))
+]
+
+
+@pytest.mark.parametrize("cell,reason", UNUSABLE, ids=lambda v: repr(v))
 def test_unusable_cell_is_an_error_naming_the_cell(scheme: LoadedScheme, tmp_path: Path,
                                                    cell: Any, reason: str) -> None:
     r = one_value(scheme, tmp_path, cell)
@@ -177,8 +189,11 @@ def test_formula_without_saved_value_is_not_called_blank(scheme: LoadedScheme,
 # -- the header row -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("header", ["数值", "value", "VALUE", " 数值 ", "数值 (%)", "数值（%）",
-                                    "数值\n(value)", "数值/value"])
+HEADERS = ["数值", "value", "VALUE", " 数值 ", "数值 (%)", "数值（%）", "数值\n(value)",
+           "数值/value", "数值【%】"]
+
+
+@pytest.mark.parametrize("header", HEADERS)
 def test_header_matched_by_id_or_title(scheme: LoadedScheme, tmp_path: Path,
                                        header: str) -> None:
     path = workbook(tmp_path / "h.xlsx", [["工号", header], ["E1", 42]])
@@ -313,3 +328,167 @@ def test_csv_duplicate_ids(scheme: LoadedScheme, tmp_path: Path) -> None:
     first, dup = results(scheme, path)
     assert first.status == "ok"
     assert dup.status == "error" and any("duplicate" in e.message for e in dup.errors)
+
+
+# -- the same, read straight through kpiscore.io.open_table ---------------------------------
+#
+# No engine: the opener's rows, HeaderIndex for the column, kpiscore.io.cells for the value.
+
+
+def table_rows(path: Path, **kw: Any) -> tuple[list[Any], list[tuple[int, list[Any], Any, Any]]]:
+    """The header and each non-blank row: (number, values, percent columns, locator)."""
+    with open_table(path, **kw) as table:
+        return list(table.header), [(row.number, row.values, row.percent, where)
+                                    for row, where in table.people()]
+
+
+def value_column(header: list[Any]) -> int:
+    [col] = HeaderIndex(header).find(["value", "数值"])
+    return col
+
+
+def read_value(path: Path, **kw: Any) -> list[tuple[int, Any, str]]:
+    """Each row's number, its 数值 read as a number (or the BadValue's message), and where."""
+    header, rows = table_rows(path, **kw)
+    col = value_column(header)
+    out = []
+    for number, values, percent, where in rows:
+        cell = values[col] if col < len(values) else None
+        try:
+            value: Any = None if cell is None or not str(cell).strip() else \
+                read_number(cell, col in percent)
+        except BadValue as exc:
+            value = str(exc)
+        out.append((number, value, where(col)))
+    return out
+
+
+@pytest.mark.parametrize("cell,fmt,expected", AS_MEANT, ids=lambda v: repr(v))
+def test_number_read_as_meant_by_open_table(tmp_path: Path, cell: Any, fmt: str | None,
+                                            expected: str) -> None:
+    path = workbook(tmp_path / "a.xlsx", [["工号", "数值"], ["E1", cell]],
+                    formats={"B2": fmt} if fmt else None)
+    assert read_value(path) == [(2, Decimal(expected), "数据!B2")]
+
+
+@pytest.mark.parametrize("cell,reason", UNUSABLE, ids=lambda v: repr(v))
+def test_unusable_cell_named_by_open_table(tmp_path: Path, cell: Any, reason: str) -> None:
+    path = workbook(tmp_path / "a.xlsx", [["工号", "数值"], ["E1", cell]])
+    [(number, value, where)] = read_value(path)
+    assert (number, where) == (2, "数据!B2")
+    assert value is None if reason == "blank" else reason in value
+
+
+def test_formula_cells_by_open_table(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "f.xlsx", [["工号", "数值"], ["E1", "=40+50"], ["E2", "=1/0"],
+                                          ["E3", "=2+2"]])
+    _with_cached_values(path, {
+        '<c r="B2"><f>40+50</f><v /></c>': '<c r="B2"><f>40+50</f><v>90</v></c>',
+        '<c r="B3"><f>1/0</f><v /></c>': '<c r="B3" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+    })
+    ok, div, never = read_value(path)
+    assert ok == (2, Decimal(90), "数据!B2")
+    assert div[2] == "数据!B3" and "#DIV/0!" in div[1]
+    assert never[2] == "数据!B4" and "=2+2 has no saved value" in never[1]
+
+
+@pytest.mark.parametrize("header", HEADERS)
+def test_header_matched_by_id_or_title_in_the_index(tmp_path: Path, header: str) -> None:
+    path = workbook(tmp_path / "h.xlsx", [["工号", header], ["E1", 42]])
+    assert read_value(path) == [(2, Decimal(42), "数据!B2")]
+
+
+def test_missing_header_gives_no_column(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "h.xlsx", [["工号", "得分"], ["E1", 42]])
+    header, _ = table_rows(path)
+    assert HeaderIndex(header).find(["value", "数值"]) == []
+
+
+def test_first_non_blank_row_is_the_header_of_the_table(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "h.xlsx", [[None, None], [], ["", "  "], ["工号", "数值"],
+                                          ["E1", 7], ["E2", "x"]])
+    with open_table(path) as table:
+        assert (table.name, table.header, table.header_row) == ("数据", ["工号", "数值"], 4)
+        assert table.where(1) == "数据!B4"
+    assert read_value(path) == [(5, Decimal(7), "数据!B5"), (6, "'x' is not a number", "数据!B6")]
+
+
+def test_hidden_first_sheet_is_skipped_by_open_table(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    notes.title = "说明"
+    notes.append(["填表说明:每人一行"])
+    notes.sheet_state = "hidden"
+    data = wb.create_sheet("三月")
+    data.append(["工号", "数值"])
+    data.append(["E1", 3])
+    wb.save(tmp_path / "h.xlsx")
+    assert read_value(tmp_path / "h.xlsx") == [(2, Decimal(3), "三月!B2")]
+    with open_table(tmp_path / "h.xlsx", sheet="说明") as table:
+        assert table.header == ["填表说明:每人一行"]
+    with pytest.raises(InputUnreadable, match=r"no sheet named '四月' \(sheets: 说明, 三月\)"), \
+            open_table(tmp_path / "h.xlsx", sheet="四月"):
+        pass
+
+
+def test_numeric_ids_as_written_by_open_table(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "ids.xlsx", [["工号", "数值"], [1001, 1], [1002.0, 2],
+                                            ["007", 3]])
+    _, rows = table_rows(path)
+    assert [read_text(values[0]) for _, values, _, _ in rows] == ["1001", "1002", "007"]
+
+
+def test_blank_rows_are_skipped_by_people(tmp_path: Path) -> None:
+    rows: list[list[Any]] = [["工号", "数值"], ["E1", 1], [None, None], ["E2", "bad"], [],
+                             ["  ", ""], [None, 5], ["E3", None], ["E4", 4]]
+    path = workbook(tmp_path / "b.xlsx", rows)
+    assert [number for number, _, _ in read_value(path)] == [2, 4, 7, 8, 9]
+
+
+def test_csv_by_open_table(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufeff工号,数值\r\nE1,95%\r\nE2,\"1,234\"\r\n".encode())
+    assert read_value(bom) == [(2, Decimal(95), "bom.csv!B2"), (3, Decimal(1234), "bom.csv!B3")]
+    semi = tmp_path / "semi.csv"
+    semi.write_text("工号;姓名;数值\nE1;张三;95\nE2;李四;\"1,234\"\nE3;王五;1,5\n",
+                    encoding="utf-8")
+    assert read_value(semi) == [(2, Decimal(95), "semi.csv!C2"),
+                                (3, Decimal(1234), "semi.csv!C3"),
+                                (4, "'1,5' is not a number", "semi.csv!C4")]
+    lines = tmp_path / "a.csv"
+    lines.write_text("\n\n工号,数值\n\nE1,1\n,\nE2,\nE3,3\n", encoding="utf-8")
+    assert read_value(lines) == [(5, Decimal(1), "a.csv!B5"), (7, None, "a.csv!B7"),
+                                 (8, Decimal(3), "a.csv!B8")]
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("工号,姓名,数值\nE1,张三,９５％\n".encode("gbk"))
+    assert read_value(gbk, encoding="gbk") == [(2, Decimal(95), "gbk.csv!C2")]
+    with pytest.raises(InputUnreadable, match="try --encoding gbk"), open_table(gbk):
+        pass
+    with open_table(gbk, encoding="gbk") as table:
+        assert (table.name, table.source, table.kind) == ("gbk.csv", "gbk.csv", "csv")
+
+
+def test_the_csv_delimiter_comes_from_the_header() -> None:
+    from kpiscore.io.csv_table import _delimiter
+
+    assert _delimiter('工号;"姓名,全名";得分\nE1;张三;95\n') == ";"
+    assert _delimiter("工号\t姓名\n") == "\t"
+    assert _delimiter("\n\n工号\n") == ","
+
+
+def test_workbook_parts_are_read_in_bounded_chunks() -> None:
+    from kpiscore.io.xlsx_table import CHUNK, _BoundedZip
+
+    calls: list[int] = []
+    ok = Path(__file__).parent / "bad" / "actuals" / "ok.xlsx"
+    with open(ok, "rb") as fh, _BoundedZip(fh) as archive:
+        with archive.open("xl/worksheets/sheet1.xml") as part:
+            real = part._part.read
+
+            def spy(n: int = -1) -> bytes:
+                calls.append(n)
+                return real(n)
+
+            part._part.read = spy
+            assert part.read().startswith(b"<?xml")
+    assert calls and all(0 < n <= CHUNK for n in calls)

@@ -12,10 +12,9 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
+from helpers import run_cli as run
 from kpiscore.api import evaluate_file
-from kpiscore.cli import cli
 from kpiscore.outputs import report_xlsx
 from kpiscore.outputs.report_xlsx import bucket_counts, sheet_name, text_width, write_report
 from kpiscore.scheme.load import load_scheme
@@ -65,14 +64,6 @@ ROWS = [
     ["A4", "李四", "客服二部", "70", "80%", "6000"],       # 54.00 不合格, rank 4
     ["A5", "王五", "客服二部", "n/a", "100%", "6000"],     # error: not a number
 ]
-
-
-def run(*args: Any) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"kpiscore {args} raised {result.exception!r}") \
-            from result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ scheme model and compiler:
 (b) points never decrease as the actual improves in the direction of
     ``better`` (for ``levels``: as the level rises, when the scheme's points
     rise with it);
-(c) every level's number, letter and label is recognised and earns its points.
+(c) every level's number, letter and label is recognised and earns its points;
+(d) every step and summary renders in English and Chinese with every placeholder
+    filled and the same numbers in both, its numbers kept as Decimals.
 
 Numbers are Decimals throughout; the size of a run is the hypothesis profile
 (``HYPOTHESIS_PROFILE=long`` for a deep run, see ``conftest.py``).
@@ -17,6 +19,7 @@ Numbers are Decimals throughout; the size of a run is the hypothesis profile
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,11 +29,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kpiscore.base import i18n
 from kpiscore.base.errors import SchemeInvalid
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.rules import RULES
 from kpiscore.rules.levels import Levels, UnknownLevel
+from kpiscore.scheme.compile import CompiledIndicator
+from kpiscore.scheme.load import from_model
 from kpiscore.scheme.models import Scheme
-from kpiscore.score.engine import CompiledIndicator, compile_scheme
 
 HUNDRED = Decimal(100)
 STEP = Decimal("0.01")
@@ -272,7 +278,7 @@ def compile_case(case: Case) -> CompiledIndicator:
     """Compile the indicator as the only one of a scheme; a valid config must compile."""
     data = {"id": "x", "weight": 100, **case.indicator}
     scheme = Scheme.model_validate({"id": "prop", "title": "prop", "indicators": [data]})
-    return compile_scheme(scheme).indicators[0]
+    return from_model(scheme).compiled.indicators[0]
 
 
 def actuals(ci: CompiledIndicator, case: Case) -> st.SearchStrategy[Decimal]:
@@ -310,8 +316,9 @@ def test_points_within_documented_bounds(kind: str, data: st.DataObject) -> None
     case = data.draw(STRATEGIES[kind](), label="case")
     ci = compile_case(case)
     actual = data.draw(actuals(ci, case), label="actual")
-    points, explanation = ci.rule.score(actual, ci.spec)
-    assert isinstance(points, Decimal) and isinstance(explanation, str)
+    points, step = ci.rule.score(actual, ci.spec)
+    assert isinstance(points, Decimal) and isinstance(step, Text)
+    assert isinstance(step.render("en"), str)
     assert points <= upper_bound(ci)
     if ci.spec.floor is not None:
         assert points >= ci.spec.floor
@@ -360,12 +367,12 @@ def test_bands_uncovered_end(indicator: dict[str, Any], worse: Decimal,
     data = {"id": "x", "weight": 100, **indicator}
     scheme = Scheme.model_validate({"id": "prop", "title": "prop", "indicators": [data]})
     try:
-        compiled = compile_scheme(scheme)
+        loaded = from_model(scheme)
     except SchemeInvalid:
         return  # validate refuses the bands: fine
-    if compiled.findings:
+    if loaded.warnings:
         return  # validate warns about them: fine
-    ci = compiled.indicators[0]
+    ci = loaded.compiled.indicators[0]
     worse_points, _ = ci.rule.score(worse, ci.spec)
     better_points, _ = ci.rule.score(better, ci.spec)
     assert better_points >= worse_points, (worse, worse_points, better, better_points)
@@ -394,7 +401,7 @@ def test_every_level_is_recognised(config: dict[str, Any]) -> None:
     assert isinstance(ci.rule, Levels)
     for level in config["levels"]:
         for answer in _answers(level):
-            points, _ = ci.rule.score_answer(answer, ci.spec)
+            points, _ = ci.rule.score(answer, ci.spec)
             assert points == level["points"], (answer, level)
         if "level" in level:
             points, _ = ci.rule.score(Decimal(level["level"]), ci.spec)
@@ -413,4 +420,54 @@ def test_a_letter_with_another_levels_label_is_refused(config: dict[str, Any],
     ci = compile_case(Case({"rule": config}))
     assert isinstance(ci.rule, Levels)
     with pytest.raises(UnknownLevel):
-        ci.rule.score_answer(f"{coded_level['code']}{other['label']}", ci.spec)
+        ci.rule.score(f"{coded_level['code']}{other['label']}", ci.spec)
+
+
+# -- the rule's step and summary in English and Chinese -----------------------------------
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _check_languages(text: Text, *, translated: bool) -> None:
+    """Both languages render every placeholder and show the same numbers; with
+    ``translated`` (no user words such as level letters in it) the Chinese has no
+    English left in it."""
+    en, zh = text.render("en"), text.render("zh")
+    for rendered in (en, zh):
+        assert "{" not in rendered and "}" not in rendered, rendered
+    assert sorted(_NUMBER.findall(en)) == sorted(_NUMBER.findall(zh)), (en, zh)
+    if translated:
+        assert not _LATIN.search(zh), zh
+    with i18n.using("zh"):
+        assert str(text) == zh
+    with i18n.using("en"):
+        assert str(text) == en
+    assert str(text) == en  # English is the default
+
+
+def _values_are_plain(text: Text) -> None:
+    """A step's numbers are Decimals, its words Phrases (or nested texts, user text)."""
+    for value in text.values.values():
+        assert value is None or isinstance(value, (Decimal, Phrase, Text, str)), value
+        assert not isinstance(value, (bool, int, float))
+        if isinstance(value, Text):
+            _values_are_plain(value)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@given(data=st.data())
+def test_every_step_reads_in_english_and_chinese(kind: str, data: st.DataObject) -> None:
+    case = data.draw(STRATEGIES[kind](), label="case")
+    ci = compile_case(case)
+    actual: Decimal | str = data.draw(actuals(ci, case), label="actual")
+    if ci.rule.reads_labels and data.draw(st.booleans(), label="as text"):
+        level = data.draw(st.sampled_from(case.indicator["rule"]["levels"]), label="level")
+        actual = data.draw(st.sampled_from(_answers(level)), label="answer")
+    points, step = ci.rule.score(actual, ci.spec)
+    _check_languages(step, translated=not ci.rule.reads_labels)
+    _values_are_plain(step)
+    assert step.value("points") == points
+    summary = ci.rule.summary(ci.spec.precision)
+    _check_languages(summary, translated=not ci.rule.reads_labels)
+    _values_are_plain(summary)

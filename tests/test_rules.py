@@ -3,7 +3,9 @@
 Each case's indicator goes through the real scheme model and compiler (as a
 one-indicator scheme), then its rule scores each actual; points are compared
 exactly as Decimal (or rounded half up to ``places`` where DOMAIN.md gives a
-rounded number). See ``tests/rules/threshold.yaml`` for the format.
+rounded number), and the rule's step rendered in English (``explanation``,
+the JSON contract) and, for some cases, Chinese (``explanation_zh``). See
+``tests/rules/threshold.yaml`` for the format.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from typing import Any
 import pytest
 import yaml
 
+from kpiscore.base import i18n
 from kpiscore.base.errors import SchemeInvalid
+from kpiscore.base.i18n import Text
 from kpiscore.rules import RULES
 from kpiscore.rules.levels import Levels, UnknownLevel
+from kpiscore.scheme.compile import CompiledIndicator
+from kpiscore.scheme.load import from_model
 from kpiscore.scheme.models import Indicator, Scheme
-from kpiscore.score.engine import CompiledIndicator, compile_scheme
 
 CASES_DIR = Path(__file__).parent / "rules"
 
@@ -57,9 +62,9 @@ def compile_indicator(indicator: dict[str, Any]) -> tuple[CompiledIndicator, lis
     data = {"id": "x", "weight": 100, **indicator}
     Indicator.model_validate(data)  # the indicator alone is a valid scheme indicator
     scheme = Scheme.model_validate({"id": "golden", "title": "golden", "indicators": [data]})
-    compiled = compile_scheme(scheme)
-    warnings = sorted(f.code for f in compiled.findings if f.severity == "warning")
-    return compiled.indicators[0], warnings
+    loaded = from_model(scheme)
+    warnings = sorted(f.code for f in loaded.warnings if f.severity == "warning")
+    return loaded.compiled.indicators[0], warnings
 
 
 def _marks(item: dict[str, Any]) -> list[pytest.MarkDecorator]:
@@ -124,12 +129,15 @@ def test_golden_points(indicator: dict[str, Any], item: dict[str, Any]) -> None:
         answer = str(item["answer"])
         if "error" in item:
             with pytest.raises(UnknownLevel, match=item["error"]):
-                ci.rule.score_answer(answer, ci.spec)
+                ci.rule.score(answer, ci.spec)
             return
-        points, explanation = ci.rule.score_answer(answer, ci.spec)
+        points, step = ci.rule.score(answer, ci.spec)
     else:
-        points, explanation = ci.rule.score(_number(item["actual"]), ci.spec)
+        points, step = ci.rule.score(_number(item["actual"]), ci.spec)
     assert isinstance(points, Decimal)
+    assert isinstance(step, Text)
+    with i18n.using("en"):
+        explanation = str(step)
     expected = _number(item["points"])
     if "places" in item:
         quantum = Decimal(1).scaleb(-int(item["places"]))
@@ -138,3 +146,5 @@ def test_golden_points(indicator: dict[str, Any], item: dict[str, Any]) -> None:
         assert points == expected
     if "explanation" in item:
         assert explanation == item["explanation"]
+    if "explanation_zh" in item:
+        assert step.render("zh") == item["explanation_zh"]

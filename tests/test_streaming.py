@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from kpiscore.api import evaluate_file, iter_results
-from kpiscore.outputs.streaming import can_stream, write_stream
-from kpiscore.outputs.writers import write_csv, write_jsonl
-from kpiscore.scheme.load import load_scheme
+from kpiscore.api import evaluate_file, iter_results, open_table
+from kpiscore.outputs import FORMATS, Options, render
+from kpiscore.scheme.load import LoadedScheme, load_scheme
+from kpiscore.score.evaluate import can_stream, head
+from kpiscore.score.results import PersonResult
+
+
+def write_stream(loaded: LoadedScheme, fmt: str, actuals: Path, out: io.StringIO,
+                 note: Callable[[PersonResult], None]) -> None:
+    """The streamed output of ``actuals``, each result noted as it goes by."""
+    def noted(results: Iterator[PersonResult]) -> Iterator[PersonResult]:
+        for r in results:
+            note(r)
+            yield r
+
+    with open_table(actuals) as table:
+        FORMATS[fmt].stream(head(loaded.compiled, [table.source]),
+                            noted(iter_results(loaded, table)), out, Options(loaded))
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted(
@@ -26,16 +41,14 @@ CASES = sorted(
 def test_streamed_output_is_the_whole_report_output(scheme: Path, actuals: Path,
                                                     fmt: str) -> None:
     loaded = load_scheme(scheme)
-    if not can_stream(loaded, [str(actuals)]):
+    if not can_stream(loaded.compiled):
         pytest.skip("needs every row first (raters, periods, surveys or quotas)")
     report = evaluate_file(loaded, str(actuals))
-    whole = io.StringIO()
-    (write_jsonl if fmt == "jsonl" else write_csv)(report, whole)
+    whole = render(report, fmt)
     streamed = io.StringIO()
-    seen = []
-    write_stream(loaded, fmt, iter_results(loaded, str(actuals)), streamed, str(actuals),
-                 note=seen.append)
-    assert streamed.getvalue() == whole.getvalue()
+    seen: list[PersonResult] = []
+    write_stream(loaded, fmt, actuals, streamed, note=seen.append)
+    assert streamed.getvalue() == whole
     assert len(seen) == len(report.results)
 
 
@@ -44,7 +57,6 @@ def test_streaming_keeps_results_out_of_memory() -> None:
     import gc
     import weakref
 
-    from kpiscore.score.results import PersonResult
 
     scheme = ROOT / "schemes" / "tech-support-manager.yaml"
     actuals = ROOT / "examples" / "library" / "tech-support-manager" / "actuals.csv"
@@ -56,6 +68,5 @@ def test_streaming_keeps_results_out_of_memory() -> None:
         assert sum(ref() is not None for ref in alive) <= 1  # only the one just before
         alive.append(weakref.ref(r))
 
-    write_stream(loaded, "jsonl", iter_results(loaded, str(actuals)), io.StringIO(),
-                 str(actuals), note=note)
+    write_stream(loaded, "jsonl", actuals, io.StringIO(), note=note)
     assert len(alive) >= 5

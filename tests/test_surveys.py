@@ -19,7 +19,7 @@ from helpers import write, write_csv
 from kpiscore.api import evaluate_file
 from kpiscore.base.errors import SchemeInvalid
 from kpiscore.cli import cli
-from kpiscore.outputs.writers import render
+from kpiscore.outputs import render
 from kpiscore.scheme.load import load_scheme
 
 ROOT = Path(__file__).resolve().parent.parent

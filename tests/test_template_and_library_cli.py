@@ -9,20 +9,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
+from helpers import run_cli as run
 from kpiscore import library
 from kpiscore.api import evaluate_file
-from kpiscore.cli import cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 INSTALL = EXAMPLES / "installation-card" / "scheme.yaml"
 BANDS = EXAMPLES / "step-bands" / "scheme.yaml"
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from kpiscore.cli import cli
+from helpers import run_cli as run
 
 HERE = Path(__file__).parent
 GOOD = sorted((HERE / "validate" / "good").glob("*.yaml"))
@@ -41,16 +40,6 @@ class Finding:
     severity: str
     message: str
     code: str
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process; an escaped exception (a traceback for the user) fails."""
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=True)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"kpiscore {' '.join(args)} raised {result.exception!r}") \
-            from result.exception
-    assert "Traceback" not in result.stderr
-    return result.exit_code, result.stdout, result.stderr
 
 
 def findings_in(stderr: str, path: Path) -> list[Finding]:

@@ -17,24 +17,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from kpiscore.api import evaluate_file
-from kpiscore.cli import cli
-from kpiscore.explain.trace import Subject, find_person
+from helpers import run_cli as run
+from kpiscore.api import evaluate_file, open_table
+from kpiscore.explain.trace import Subject
+from kpiscore.explain.trace import find_person as find_in_table
 from kpiscore.explain.whatif import Goal, GoalError, goal_for, what_if
-from kpiscore.scheme.load import load_scheme
+from kpiscore.scheme.load import LoadedScheme, load_scheme
 from kpiscore.score.results import PersonResult
+
+
+def find_person(loaded: LoadedScheme, actuals: Path, person: str) -> Subject:
+    with open_table(actuals) as table:
+        return find_in_table(loaded, table, person)
+
 
 ROOT = Path(__file__).resolve().parents[1]
 TSM = ROOT / "examples" / "tech-support-manager"
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(repr(result.exception)) from result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def tsm_csv(tmp_path: Path) -> Path:

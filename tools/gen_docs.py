@@ -14,6 +14,7 @@ It writes:
 - ``docs/scheme.schema.json``: the JSON Schema of the scheme format, from
   ``Scheme.model_json_schema()`` plus the YAML shorthands the models accept
   through "before" validators (``Scheme.model_json_schema`` adds them);
+- ``docs/validate.md``: every finding code, from the validate checks' docstrings;
 - ``docs/cli.md``: every command's ``--help`` at a fixed width of 80
   columns, and the exit codes of ``kpiscore.cli.exitcodes.ExitCode``.
 
@@ -228,7 +229,11 @@ def _docstring_markdown(doc: str) -> list[str]:
 
 def _facts(rule: type[Rule]) -> str:
     facts = ["needs a `target`" if rule.needs_target else "no `target` needed"]
-    facts.append("reads a number" if rule.numeric else "reads a label (`4`, `4级`, `D` …)")
+    facts.append("reads a label (`4`, `4级`, `D` …)" if rule.reads_labels else "reads a number")
+    if rule.is_rating:
+        facts.append("the actual is the points (valid from the floor to full marks)")
+    if not rule.directional:
+        facts.append("`better` does not apply")
     if rule.divides_by_target:
         facts.append("a target of 0 is rejected by `validate`")
     return "Indicator facts: " + " · ".join(facts) + "."
@@ -313,7 +318,8 @@ def cli_md() -> str:
         "# Command-line reference",
         "",
         GENERATED,
-        "<!-- Source: the click commands in src/kpiscore/cli/ and src/kpiscore/cli/exitcodes.py. -->",
+        "<!-- Source: the click commands in src/kpiscore/cli/ and "
+        "src/kpiscore/cli/exitcodes.py. -->",
         "",
         "Results go to standard output, diagnostics (`sheet!cell: message`,",
         "`file:line:col: severity: message (code)`) to standard error. The JSON,",
@@ -337,6 +343,61 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "scheme.schema.json": scheme_schema,
     "cli.md": cli_md,
 }
+
+
+def validate_md() -> str:
+    """docs/validate.md: every finding code ``kpiscore validate`` reports, from the
+    docstrings of the registered checks (kpiscore.scheme.checks), then the codes the
+    loader gives before any check runs."""
+    from kpiscore.scheme.checks import all_checks
+
+    lines = [
+        "# Validate: every finding code",
+        "",
+        GENERATED,
+        "",
+        "`kpiscore validate` reports each problem as `file:line:col: severity: message "
+        "(code)`. The codes below come from the registered checks, one small function each "
+        "in `src/kpiscore/scheme/checks/`; this page is generated from their docstrings "
+        "(`python tools/gen_docs.py`).",
+        "",
+    ]
+    by_code: dict[str, list[Any]] = {}
+    for entry in all_checks():
+        by_code.setdefault(entry.code, []).append(entry)
+    for code in sorted(by_code):
+        entries = by_code[code]
+        severity = " / ".join(sorted({e.severity for e in entries}))
+        lines += [f"## `{code}` ({severity})", ""]
+        for entry in entries:
+            lines += [" ".join(entry.doc.split()), ""]
+    lines += ["## Before the checks", "",
+              "Reading the file gives these, each at `file:line:col`:", ""]
+    for code, what in LOADER_CODES:
+        lines.append(f"- `{code}`: {what}")
+    return "\n".join(lines) + "\n"
+
+
+#: Codes found while reading a scheme, before it is compiled (kpiscore.scheme.load and
+#: kpiscore.scheme.yamlload).
+LOADER_CODES = [
+    ("yaml-syntax", "the file is not valid YAML (an unclosed quote or bracket, a tab)"),
+    ("yaml-limit", "nesting, aliases or values over a limit (docs/security.md)"),
+    ("duplicate-key", "a key given twice in one mapping (YAML would keep only the last)"),
+    ("yaml-tag", "a tag such as !!python/object"),
+    ("yaml-merge", "a merge key (<<)"),
+    ("yaml-key", "a mapping key that is not a plain value"),
+    ("yaml-number", "a number that is not finite"),
+    ("empty", "the file is empty"),
+    ("not-a-mapping", "the file holds a list or a plain value, not a scheme"),
+    ("encoding", "the file is not UTF-8 text"),
+    ("too-large", "the file is over the size limit"),
+    ("unknown-field", "a field the format does not have (with did-you-mean)"),
+    ("missing-field", "a required field left out"),
+    ("unknown-rule", "a rule kind that does not exist"),
+    ("bad-value", "a value of the wrong type or out of its range"),
+]
+GENERATORS["validate.md"] = validate_md
 
 
 def main(argv: list[str] | None = None) -> int:

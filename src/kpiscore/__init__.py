@@ -18,23 +18,27 @@ __all__ = [
     "CompiledScheme",
     "Report",
     "__version__",
-    "compile_scheme",
+    "evaluate",
     "evaluate_file",
+    "iter_results",
     "load_scheme",
-    "validate_path",
+    "open_table",
+    "validate_paths",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kpiscore.api import evaluate_file, validate_path
+    from kpiscore.api import evaluate, evaluate_file, iter_results, open_table, validate_paths
+    from kpiscore.scheme.compile import CompiledScheme
     from kpiscore.scheme.load import load_scheme
-    from kpiscore.score.engine import CompiledScheme, compile_scheme
     from kpiscore.score.results import Report
 
 _LAZY = {
+    "evaluate": "kpiscore.api",
     "evaluate_file": "kpiscore.api",
-    "validate_path": "kpiscore.api",
-    "CompiledScheme": "kpiscore.score.engine",
-    "compile_scheme": "kpiscore.score.engine",
+    "iter_results": "kpiscore.api",
+    "open_table": "kpiscore.api",
+    "validate_paths": "kpiscore.api",
+    "CompiledScheme": "kpiscore.scheme.compile",
     "load_scheme": "kpiscore.scheme.load",
     "Report": "kpiscore.score.results",
 }

@@ -1,165 +1,184 @@
-"""The library's front door: load, validate and evaluate without the CLI."""
+"""The library's front door: load and validate schemes, open tables, evaluate.
+
+The core takes opened tables (:func:`open_table` opens a file of any registered
+kind: xlsx, csv, a SQLite table …); :func:`evaluate_file` opens them for you::
+
+    from kpiscore.api import evaluate, load_scheme, open_table
+
+    loaded = load_scheme("examples/tech-support-manager/scheme.yaml")
+    with open_table("actuals.sqlite", table="2024_06") as table:
+        report = evaluate(loaded, table)
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 
 from kpiscore.base.errors import Finding, InputUnreadable, SchemeInvalid
-from kpiscore.score.results import PersonResult, Report, RowError
+from kpiscore.base.i18n import Phrase
+from kpiscore.base.limits import Limits
+from kpiscore.io import open_table
+from kpiscore.io.table import Table
+from kpiscore.scheme.load import LoadedScheme, load_scheme
+from kpiscore.score.evaluate import evaluate as _evaluate
+from kpiscore.score.evaluate import iter_results as _iter_results
+from kpiscore.score.results import PersonResult, Report
+from kpiscore.score.surveys import SurveyData, read_surveys
 
-if TYPE_CHECKING:
-    from kpiscore.base.limits import Limits
-    from kpiscore.scheme.load import LoadedScheme
-    from kpiscore.score.engine import Injection
+__all__ = ["evaluate", "evaluate_file", "iter_results", "load_scheme", "open_table",
+           "opened", "validate_paths"]
 
 SCHEME_SUFFIXES = (".yaml", ".yml")
+PathLike = str | os.PathLike[str]
+
+NO_ACTUALS = Phrase("no actuals file given", "没有给出实际数据文件")
+NO_ROLLUP = Phrase("{count} actuals files are {count} periods, but the scheme has no rollup: "
+                   "to say how they roll up (e.g. rollup: {{to: quarter}})",
+                   "{count} 个实际数据文件即 {count} 期,但方案没有 rollup: 说明如何汇总"
+                   "(例如 rollup: {{to: quarter}})")
+NO_SURVEY = Phrase("--responses {id}=…: the scheme has no survey {id!r} (surveys: {surveys})",
+                   "--responses {id}=…:方案中没有问卷 {id!r}(问卷:{surveys})")
+NO_SURVEYS = Phrase("responses were given, but the scheme has no surveys",
+                    "给出了问卷回答,但方案中没有问卷")
+WHERE_RESPONSES = Phrase("survey {id!r}: give its responses with --responses FILE, or name "
+                         "their sheet (sheet:) in the actuals workbook",
+                         "问卷 {id!r}:请用 --responses FILE 给出回答,或在实际数据工作簿中"
+                         "指定其工作表(sheet:)")
+CSV_SHEET = Phrase("survey {id!r}: {file} is a CSV file, which has no sheet {sheet!r}; give the "
+                   "responses with --responses FILE",
+                   "问卷 {id!r}:{file} 是 CSV 文件,没有工作表 {sheet!r};请用 --responses FILE "
+                   "给出回答")
+NO_PATH = Phrase("{path}: no such file or folder", "{path}:没有这个文件或文件夹")
 
 
-def _loaded(scheme: LoadedScheme | str | os.PathLike[str]) -> LoadedScheme:
-    from kpiscore.scheme.load import LoadedScheme, load_scheme
-
-    return scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme)
-
-
-@dataclass
-class Evaluation:
-    """A running evaluation: ``header_problems`` is known before the first row."""
-
-    loaded: LoadedScheme
-    source: str
-    header_problems: list[RowError] = field(default_factory=list)
+def evaluate(scheme: LoadedScheme, tables: Table | Sequence[Table], *,
+             surveys: Sequence[SurveyData | None] = ()) -> Report:
+    """Score opened tables (one, or one per period) into a :class:`Report`: results in
+    input order, with ranks, forced distribution and the summary. ``surveys[i]`` are
+    the survey responses for ``tables[i]`` (:func:`read_surveys`)."""
+    listed = [tables] if isinstance(tables, Table) else list(tables)
+    _check_periods(scheme, len(listed))
+    return _evaluate(scheme.compiled, listed, surveys=surveys)
 
 
-def iter_results(scheme: LoadedScheme | str | os.PathLike[str],
-                 actuals: str | os.PathLike[str], *, encoding: str | None = None,
-                 sheet: str | None = None, max_bytes: int | None = None,
-                 limits: Limits | None = None,
-                 injections: Callable[[str | None], Mapping[str, Injection]] | None = None
-                 ) -> Iterator[PersonResult]:
-    """Score every row of ``actuals``, one :class:`PersonResult` per non-blank row.
+def iter_results(scheme: LoadedScheme, table: Table,
+                 surveys: SurveyData | None = None) -> Iterator[PersonResult]:
+    """Score every row of ``table`` as it is read (a scheme without raters or periods):
+    memory stays flat however many people. Results carry no ranks."""
+    return _iter_results(scheme.compiled, table, surveys=surveys)
 
-    ``limits`` (default: :meth:`Limits.from_env`) bounds what is read;
-    ``max_bytes`` overrides its ``input_bytes``. ``injections`` gives a person's
-    survey actuals by id. Results carry no ranks (those need every row): see
-    :func:`evaluate_file`.
+
+@contextmanager
+def opened(scheme: LoadedScheme, actuals: PathLike | Sequence[PathLike], *,
+           responses: Mapping[str | None, PathLike] | None = None,
+           encoding: str | None = None, sheet: str | None = None, table: str | None = None,
+           max_bytes: int | None = None, limits: Limits | None = None
+           ) -> Iterator[tuple[list[Table], list[SurveyData | None]]]:
+    """The actuals files opened as tables, and each one's survey responses read.
+
+    ``responses`` gives the survey responses' file: ``{None: path}`` for every survey,
+    or by survey id; a survey with neither reads the sheet its ``sheet:`` names in
+    each actuals workbook.
     """
-    from kpiscore.io.cells import is_blank
-    from kpiscore.io.readers import open_actuals
-    from kpiscore.score.engine import cell_text
-
-    loaded = _loaded(scheme)
-    compiled = loaded.compiled
-    with open_actuals(actuals, encoding=encoding, sheet=sheet, max_bytes=max_bytes,
-                      limits=limits) as table:
-        binding = compiled.bind(table.header, table.where)
-        if binding.problems:  # a column is missing: say why the header may not be right
-            binding.problems.extend(RowError(table.where(col), note)
-                                    for col, note in table.header_notes())
-        seen: dict[str, tuple[int, str]] = {}
-        last = table.header_row
-        try:
-            for row in table.rows:
-                last = row.number
-                if all(is_blank(v) for v in row.values):
-                    continue
-                number = row.number
-
-                def where(col: int, _n: int = number) -> str:
-                    return table.where(col, _n)
-
-                pct = row.percent
-                injected = None
-                if injections is not None:
-                    cells = row.values
-                    col = binding.id_col
-                    injected = injections(cell_text(cells[col]) if col is not None
-                                          and col < len(cells) else None)
-                result = compiled.evaluate(binding, number, row.values, where,
-                                           pct.__contains__, injected)
-                if result.id is not None:
-                    # ids that differ only in white space ("E001" and "E 001") are one person
-                    key = "".join(result.id.split())
-                    if key in seen:
-                        first, spelt = seen[key]
-                        how = "" if spelt == result.id else \
-                            f", written {spelt!r}: they differ only in white space"
-                        result.errors.append(RowError(
-                            where(binding.id_col or 0),
-                            f"duplicate id {result.id!r} (also on row {first}{how})"))
-                        result.status = "error"
-                        result.total = result.grade = result.pay = None
-                    else:
-                        seen[key] = (number, result.id)
-                yield result
-        except InputUnreadable:
-            raise
-        except (OSError, ValueError, KeyError, EOFError) as exc:
-            # a workbook can be damaged past the header (truncated zip member, bad XML)
-            raise InputUnreadable(f"{os.fspath(actuals)}: cannot read past row {last}: "
-                                  f"{exc}") from None
+    paths = [os.fspath(actuals)] if isinstance(actuals, (str, os.PathLike)) else \
+        [os.fspath(a) for a in actuals]
+    _check_periods(scheme, len(paths))
+    with ExitStack() as stack:
+        tables = [stack.enter_context(open_table(p, sheet=sheet, table=table, encoding=encoding,
+                                                 max_bytes=max_bytes, limits=limits))
+                  for p in paths]
+        surveys: list[SurveyData | None] = []
+        cache: dict[tuple[tuple[str, str], ...], SurveyData] = {}
+        for path in paths:
+            sources = survey_sources(scheme, path, responses)
+            if not sources:
+                surveys.append(None)
+                continue
+            key = tuple(sorted(sources.items()))
+            if key not in cache:
+                with ExitStack() as inner:
+                    by_survey = {sid: inner.enter_context(open_table(
+                        src, sheet=_survey_sheet(scheme, sid), encoding=encoding,
+                        max_bytes=max_bytes, limits=limits)) for sid, src in sources.items()}
+                    cache[key] = read_surveys(scheme.compiled, by_survey)
+            surveys.append(cache[key])
+        yield tables, surveys
 
 
-def evaluate_file(scheme: LoadedScheme | str | os.PathLike[str],
-                  actuals: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *,
+def evaluate_file(scheme: LoadedScheme | PathLike, actuals: PathLike | Sequence[PathLike], *,
                   encoding: str | None = None, sheet: str | None = None,
-                  max_bytes: int | None = None, limits: Limits | None = None,
-                  responses: Mapping[str | None, str | os.PathLike[str]] | None = None
-                  ) -> Report:
-    """Score a whole actuals file into a :class:`Report` (results in input order), with
-    ranks, forced distribution and the summary.
-
-    ``actuals`` may be several files, one per period (the scheme's ``rollup`` says how
-    they roll up). ``responses`` gives the survey responses' file: ``{None: path}`` for
-    every survey, or by survey id.
-    """
-    from kpiscore.score.pipeline import evaluate
-
-    loaded = _loaded(scheme)
-    files = [actuals] if isinstance(actuals, (str, os.PathLike)) else list(actuals)
-    return evaluate(loaded, files, responses=responses, encoding=encoding, sheet=sheet,
-                    max_bytes=max_bytes, limits=limits)
+                  table: str | None = None, max_bytes: int | None = None,
+                  limits: Limits | None = None,
+                  responses: Mapping[str | None, PathLike] | None = None) -> Report:
+    """Open ``actuals`` (one file, or one per period) and score it into a report."""
+    loaded = scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme)
+    with opened(loaded, actuals, responses=responses, encoding=encoding, sheet=sheet,
+                table=table, max_bytes=max_bytes, limits=limits) as (tables, surveys):
+        return evaluate(loaded, tables, surveys=surveys)
 
 
-def make_report(loaded: LoadedScheme,
-                actuals: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
-                results: list[PersonResult]) -> Report:
-    """A report of ``results`` already scored: ranks, distribution and summary."""
-    from kpiscore.score.pipeline import finish
+def survey_sources(scheme: LoadedScheme, actuals: str,
+                   responses: Mapping[str | None, PathLike] | None) -> dict[str, str]:
+    """Which file each survey's responses are read from, for the actuals file ``actuals``."""
+    compiled = scheme.compiled
+    given = {k: os.fspath(v) for k, v in (responses or {}).items()}
+    surveys = {sv.id: sv for sv in compiled.scheme.surveys}
+    for key in given:
+        if key is not None and key not in surveys:
+            raise InputUnreadable(str(NO_SURVEY(id=key, surveys=", ".join(surveys) or "none")))
+    if given and not surveys:
+        raise InputUnreadable(str(NO_SURVEYS()))
+    out: dict[str, str] = {}
+    for sid in dict.fromkeys(compiled.survey_of.values()):
+        path = given.get(sid) or given.get(None)
+        if path is None:
+            sheet = surveys[sid].sheet
+            if sheet is None:
+                raise InputUnreadable(str(WHERE_RESPONSES(id=sid)))
+            if os.path.splitext(actuals)[1].lower() in (".csv", ".txt", ".tsv"):
+                raise InputUnreadable(str(CSV_SHEET(id=sid, file=actuals, sheet=sheet)))
+            path = actuals
+        out[sid] = path
+    return out
 
-    files = [actuals] if isinstance(actuals, (str, os.PathLike)) else list(actuals)
-    return finish(loaded, files, results)
+
+def _survey_sheet(scheme: LoadedScheme, sid: str) -> str | None:
+    return next(sv.sheet for sv in scheme.scheme.surveys if sv.id == sid)
 
 
-def scheme_files(paths: list[str]) -> list[str]:
+def _check_periods(scheme: LoadedScheme, count: int) -> None:
+    if count == 0:
+        raise InputUnreadable(str(NO_ACTUALS()))
+    if count > 1 and scheme.scheme.rollup is None:
+        raise InputUnreadable(str(NO_ROLLUP(count=count)))
+
+
+def scheme_files(paths: Sequence[str]) -> list[str]:
     """Expand folders into the scheme files below them (sorted, stable)."""
     out: list[str] = []
     for p in paths:
         if os.path.isdir(p):
             for root, dirs, files in os.walk(p):
                 dirs.sort()
-                for f in sorted(files):
-                    if f.endswith(SCHEME_SUFFIXES):
-                        out.append(os.path.join(root, f))
+                out += [os.path.join(root, f) for f in sorted(files)
+                        if f.endswith(SCHEME_SUFFIXES)]
         else:
             out.append(p)
     return out
 
 
-def validate_path(paths: list[str]) -> tuple[list[str], list[Finding]]:
+def validate_paths(paths: Sequence[str]) -> tuple[list[str], list[Finding]]:
     """Validate scheme files and folders; returns the files checked and all findings.
 
     Raises :class:`InputUnreadable` for a path that does not exist.
     """
-    from kpiscore.scheme.load import load_scheme
-
     files = scheme_files(paths)
     findings: list[Finding] = []
     for f in files:
         if not os.path.exists(f):
-            raise InputUnreadable(f"{f}: no such file or folder")
+            raise InputUnreadable(str(NO_PATH(path=f)))
         try:
             findings.extend(load_scheme(f).warnings)
         except SchemeInvalid as exc:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from kpiscore.io.readers import column_letter
+from kpiscore.io.table import column_letter
 
 HERE = Path(__file__).resolve().parent
 ZIP_TIME = (2024, 1, 1, 9, 0, 0)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from kpiscore.base.i18n import Text
 
 Severity = Literal["error", "warning"]
 
@@ -17,21 +20,18 @@ class Finding:
     column: int
     severity: Severity
     code: str
-    message: str
+    #: given as a localized Text, kept as its text in the language of the run
+    message: str | Text
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", str(self.message))
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.column}"
         return f"{where}: {self.severity}: {self.message} ({self.code})"
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "severity": self.severity,
-            "code": self.code,
-            "message": self.message,
-        }
+        return asdict(self)
 
 
 class KpiscoreError(Exception):
@@ -48,12 +48,3 @@ class SchemeInvalid(KpiscoreError):
 
 class InputUnreadable(KpiscoreError):
     """An input file cannot be read at all (missing, wrong format, bad encoding)."""
-
-
-class CellError(KpiscoreError):
-    """A value in the actuals cannot be used; ``where`` is ``sheet!cell``."""
-
-    def __init__(self, where: str, message: str) -> None:
-        self.where = where
-        self.message = message
-        super().__init__(f"{where}: {message}")

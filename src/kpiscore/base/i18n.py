@@ -1,8 +1,9 @@
 """English and Chinese labels for the terminal: table headers, report labels, messages.
 
-Plain dictionaries, no gettext and no third-party code, so that the core may
-use it too. Keys are short names; every language has the same keys and the
-same ``{placeholders}`` (a test checks both). Scheme titles are shown as the
+A plain dictionary of short keys to :class:`Phrase` objects (the text in every
+language), no gettext and no third-party code, so that the core may use it too;
+each phrase has the same ``{placeholders}`` in every language (a test checks).
+Scheme titles are shown as the
 scheme writes them and never translated; the engine's one-line explanations
 are part of the JSON contract and stay as they are::
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from kpiscore.base.numbers import readable
+from kpiscore.base.numbers import plain, readable
 
 #: The languages kpiscore speaks; the first is the default.
 LANGS = ("en", "zh")
@@ -30,236 +31,177 @@ DEFAULT = "en"
 #: Where the CLI keeps the chosen language (``click.Context.meta``).
 META_KEY = "kpiscore.lang"
 
-EN: dict[str, str] = {
-    # the top-level group
-    "cli.help": "Score employees' KPIs from a YAML scheme and an actuals spreadsheet.\n\n"
-                "\b\nExit codes: 0 ok · 1 findings (invalid scheme, rows that could not be\n"
-                "scored) · 2 usage error or unreadable input.",
-    "cli.epilog": "Run kpiscore COMMAND --help for a command's options. Labels and messages "
-                  "are in English or Chinese: --lang en|zh (default: zh when LANG or LC_ALL "
-                  "starts with zh). Shell completion: see docs/completion.md.",
-    "cli.commands": "Commands",
-    # tables (render.py)
-    "row": "row",
-    "id": "id",
-    "name": "name",
-    "department": "department",
-    "total": "total",
-    "grade": "grade",
-    "pay": "pay",
-    "status": "status",
-    "status.ok": "ok",
-    "status.veto": "veto",
-    "status.error": "error",
-    "summary.rows": "{rows} rows: {ok} scored, {error} with errors",
-    "summary.stats": "; mean {mean}, min {min}, max {max}",
-    "veto.for": "veto for {id}: {reason} ({outcome})",
-    "library.title": "{count} shipped schemes (kpiscore init ID -o my.yaml)",
-    "library.id": "id",
-    "title": "title",
-    "roles": "roles",
-    "period": "period",
-    "indicators": "indicators",
-    "origin": "origin",
-    "file": "file",
-    "source": "source",
-    "dimension": "dimension",
-    "indicator": "indicator",
-    "weight": "weight",
-    "target": "target",
-    "full": "full",
-    "scoring": "scoring",
-    "veto": "veto",
-    "grades": "grades",
-    # explain
-    "explain.person": "{who} · {scheme}",
-    "explain.section": "{title} ({id}): score {score} × {weight}%{scale} = {contribution}",
-    "explain.dimension": "{title} ({id}): {mean} {score} × {weight}%{scale} = {contribution}",
-    "explain.dimension.unscored": "{title} ({id}): not scored ({weight}%)",
-    "explain.mean": "mean",
-    "explain.weighted_mean": "weighted mean",
-    "explain.of_scale": " of {scale}",
-    "explain.indicator": "{title} ({id}): {actual} → {points} of {full}",
-    "explain.indicator.unscored": "{title} ({id}): {actual} → not scored",
-    "explain.no_actual": "no actual",
-    "explain.rule": "rule: {summary}{target}",
-    "explain.rule.target": "; target {target}, {better} is better",
-    "explain.better.higher": "higher",
-    "explain.better.lower": "lower",
-    "explain.formula": "actual = {formula}",
-    "explain.contribution": "contribution: {points}/{full} × {weight}%{scale} = {contribution}",
-    "explain.total": "total: {parts} = {total}",
-    "explain.total.exact": " (exactly {exact}, rounded half up)",
-    "explain.total.vetoed": "total: {parts} = {total} → {zero} (veto)",
-    "explain.total.none": "total: not scored",
-    "explain.veto.none": "veto: none",
-    "explain.veto.fired": "veto: {reason} → {outcome}",
-    "explain.outcome.zero": "total 0",
-    "explain.outcome.lowest_grade": "lowest grade",
-    "explain.grade": "grade: {total} {op} {bound} → {grade}",
-    "explain.grade.last": "grade: {total} is below every other band → {grade}",
-    "explain.grade.veto": "grade: vetoed → {grade} (the lowest)",
-    "explain.grade.none": "grade: the scheme names no grades",
-    "explain.pay": "pay: {formula} = {pay}{values}",
-    "explain.pay.values": " with {values}",
-    "explain.pay.none": "pay: not in the scheme",
-    "explain.errors": "errors",
-    "explain.grade.quota": "; forced distribution → {grade}",
-    "explain.grade.advisory": " (forced distribution would give {grade}; advisory)",
-    "explain.pass.yes": "pass: {total} ≥ {mark} → passed",
-    "explain.pass.no": "pass: {total} < {mark} → not passed",
-    "explain.pass.veto": "pass: vetoed → not passed",
-    "explain.rank": "rank: {rank} of {of}",
-    "explain.rank.department": "; {rank} of {of} in the department",
-    "explain.pay_line": "{title}: {formula} = {amount}",
-    "explain.capped": " (at its {cap})",
-    "explain.raters": "raters",
-    "explain.rater": "{title} ({id}): {total} × {weight}% = {contribution}",
-    "explain.rater.missing": "{title} ({id}): no rating",
-    "explain.periods": "periods",
-    "explain.period": "{period} ({source}): total {total}",
-    # whatif
-    "whatif.goal.total": "goal: total ≥ {total}",
-    "whatif.goal.grade": "goal: grade {grade} (total ≥ {total})",
-    "whatif.now": "now: total {total}{grade}",
-    "whatif.reached": "{who} already reaches the goal",
-    "whatif.top": "{who} already has the top grade {grade}; give --grade or --total",
-    "whatif.needed": "needed",
-    "whatif.actual": "actual",
-    "whatif.points": "points",
-    "whatif.then": "total then",
-    "whatif.unreachable": "not reachable with this indicator alone",
-    "whatif.summary": "{reachable} of {count} indicators can reach the goal alone "
-                      "(holding the others)",
-    # diff
-    "diff.old": "old",
-    "diff.new": "new",
-    "diff.change": "change",
-    "diff.moved": "{people} people: {moved} move ({up} up, {down} down), {same} unchanged",
-    "diff.mean": "; mean change {mean}",
-    "diff.grades": "grade changes: {count}",
-    "diff.grade_move": "  {old} → {new}: {count}",
-    "diff.missing": "not scored",
-    # messages
-    "msg.no_person": "no person with id {id} in {file}",
-    "msg.not_scored": "{who} could not be scored ({errors} problem(s) above); whatif needs "
-                      "a row that scores",
-    "msg.no_grades": "the scheme names no grades: give --total",
-    "msg.unknown_grade": "no grade named {grade!r} (grades: {grades})",
-    "msg.grade_no_min": "grade {grade!r} has no lower bound: every total reaches it",
-    "msg.one_goal": "give --grade or --total, not both",
-}
 
-ZH: dict[str, str] = {
-    "cli.help": "按 YAML 考核方案和实际数据表格,为员工的 KPI 精确计分。\n\n"
-                "退出码:0 正常 · 1 有问题(方案无效,或有行无法计分)· "
-                "2 用法错误或输入无法读取。",
-    "cli.epilog": "运行 kpiscore 命令 --help 查看该命令的选项。标签和消息可用中文或英文:"
-                  "--lang zh|en(默认:LANG 或 LC_ALL 以 zh 开头时为中文)。"
-                  "Shell 补全:见 docs/completion.md。",
-    "cli.commands": "命令",
-    "row": "行",
-    "id": "工号",
-    "name": "姓名",
-    "department": "部门",
-    "total": "总分",
-    "grade": "等级",
-    "pay": "工资",
-    "status": "状态",
-    "status.ok": "正常",
-    "status.veto": "否决",
-    "status.error": "错误",
-    "summary.rows": "共 {rows} 行:{ok} 行已计分,{error} 行有错误",
-    "summary.stats": ";平均 {mean},最低 {min},最高 {max}",
-    "veto.for": "{id} 被否决:{reason}({outcome})",
-    "library.title": "{count} 个内置方案(kpiscore init ID -o my.yaml)",
-    "library.id": "编号",
-    "title": "名称",
-    "roles": "岗位",
-    "period": "周期",
-    "indicators": "指标数",
-    "origin": "来源类型",
-    "file": "文件",
-    "source": "出处",
-    "dimension": "维度",
-    "indicator": "指标",
-    "weight": "权重",
-    "target": "目标",
-    "full": "满分",
-    "scoring": "计分方法",
-    "veto": "否决",
-    "grades": "等级",
-    "explain.person": "{who} · {scheme}",
-    "explain.section": "{title}({id}):得分 {score} × {weight}%{scale} = {contribution}",
-    "explain.dimension": "{title}({id}):{mean} {score} × {weight}%{scale} = {contribution}",
-    "explain.dimension.unscored": "{title}({id}):未计分({weight}%)",
-    "explain.mean": "平均",
-    "explain.weighted_mean": "加权平均",
-    "explain.of_scale": "(满分 {scale})",
-    "explain.indicator": "{title}({id}):{actual} → {points} 分(满分 {full})",
-    "explain.indicator.unscored": "{title}({id}):{actual} → 未计分",
-    "explain.no_actual": "无实际值",
-    "explain.rule": "规则:{summary}{target}",
-    "explain.rule.target": ";目标 {target},{better}",
-    "explain.better.higher": "越高越好",
-    "explain.better.lower": "越低越好",
-    "explain.formula": "实际值 = {formula}",
-    "explain.contribution": "贡献:{points}/{full} × {weight}%{scale} = {contribution}",
-    "explain.total": "总分:{parts} = {total}",
-    "explain.total.exact": "(精确值 {exact},四舍五入)",
-    "explain.total.vetoed": "总分:{parts} = {total} → {zero}(否决)",
-    "explain.total.none": "总分:未计分",
-    "explain.veto.none": "否决:无",
-    "explain.veto.fired": "否决:{reason} → {outcome}",
-    "explain.outcome.zero": "总分为 0",
-    "explain.outcome.lowest_grade": "最低等级",
-    "explain.grade": "等级:{total} {op} {bound} → {grade}",
-    "explain.grade.last": "等级:{total} 低于其他各档 → {grade}",
-    "explain.grade.veto": "等级:被否决 → {grade}(最低等级)",
-    "explain.grade.none": "等级:方案未设等级",
-    "explain.pay": "工资:{formula} = {pay}{values}",
-    "explain.pay.values": "(其中 {values})",
-    "explain.pay.none": "工资:方案未设工资公式",
-    "explain.errors": "错误",
-    "explain.grade.quota": ";强制分布 → {grade}",
-    "explain.grade.advisory": "(强制分布下为 {grade};仅供参考)",
-    "explain.pass.yes": "合格线:{total} ≥ {mark} → 合格",
-    "explain.pass.no": "合格线:{total} < {mark} → 不合格",
-    "explain.pass.veto": "合格线:被否决 → 不合格",
-    "explain.rank": "排名:{of} 人中第 {rank}",
-    "explain.rank.department": ";部门 {of} 人中第 {rank}",
-    "explain.pay_line": "{title}:{formula} = {amount}",
-    "explain.capped": "(已达{cap}限)",
-    "explain.raters": "评分人",
-    "explain.rater": "{title}({id}):{total} × {weight}% = {contribution}",
-    "explain.rater.missing": "{title}({id}):无评分",
-    "explain.periods": "各期",
-    "explain.period": "{period}({source}):总分 {total}",
-    "whatif.goal.total": "目标:总分 ≥ {total}",
-    "whatif.goal.grade": "目标:等级 {grade}(总分 ≥ {total})",
-    "whatif.now": "当前:总分 {total}{grade}",
-    "whatif.reached": "{who} 已达到目标",
-    "whatif.top": "{who} 已是最高等级 {grade};请用 --grade 或 --total 指定目标",
-    "whatif.needed": "需要达到",
-    "whatif.actual": "实际值",
-    "whatif.points": "得分",
-    "whatif.then": "届时总分",
-    "whatif.unreachable": "仅靠此指标无法达到",
-    "whatif.summary": "{count} 个指标中有 {reachable} 个单独改进即可达到目标(其他指标不变)",
-    "diff.old": "原",
-    "diff.new": "新",
-    "diff.change": "变化",
-    "diff.moved": "共 {people} 人:{moved} 人变动({up} 人上升,{down} 人下降),{same} 人不变",
-    "diff.mean": ";平均变化 {mean}",
-    "diff.grades": "等级变化:{count} 人",
-    "diff.grade_move": "  {old} → {new}:{count} 人",
-    "diff.missing": "未计分",
-    "msg.no_person": "{file} 中没有工号为 {id} 的人",
-    "msg.not_scored": "{who} 无法计分(见上方 {errors} 个问题);whatif 需要能计分的行",
-    "msg.no_grades": "方案未设等级:请用 --total 指定目标",
-    "msg.unknown_grade": "没有名为 {grade!r} 的等级(等级:{grades})",
-    "msg.grade_no_min": "等级 {grade!r} 没有下限:任何总分都能达到",
-    "msg.one_goal": "--grade 与 --total 只能给一个",
+class Phrase(NamedTuple):
+    """One sentence or phrase in every language kpiscore speaks, with ``{placeholders}``
+    (the same in each). Calling it with values gives a :class:`Text`."""
+
+    en: str
+    zh: str
+
+    def pick(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def __call__(self, precision: int | None = None, /, **values: object) -> Text:
+        return Text(self, values, precision)
+
+
+CATALOG: dict[str, Phrase] = {
+    # the top-level group
+    "cli.help": Phrase("Score employees' KPIs from a YAML scheme and an actuals spreadsheet.\n\n"
+                       "\b\nExit codes: 0 ok · 1 findings (invalid scheme, rows that could not "
+                       "be\nscored) · 2 usage error or unreadable input.",
+                       "按 YAML 考核方案和实际数据表格,为员工的 KPI 精确计分。\n\n"
+                       "退出码:0 正常 · 1 有问题(方案无效,或有行无法计分)· "
+                       "2 用法错误或输入无法读取。"),
+    "cli.epilog": Phrase("Run kpiscore COMMAND --help for a command's options. Labels and "
+                         "messages are in English or Chinese: --lang en|zh (default: zh when "
+                         "LANG or LC_ALL starts with zh). Shell completion: see "
+                         "docs/completion.md.",
+                         "运行 kpiscore 命令 --help 查看该命令的选项。标签和消息可用中文或英文:"
+                         "--lang zh|en(默认:LANG 或 LC_ALL 以 zh 开头时为中文)。"
+                         "Shell 补全:见 docs/completion.md。"),
+    "cli.commands": Phrase("Commands", "命令"),
+    # tables (render.py)
+    "row": Phrase("row", "行"),
+    "id": Phrase("id", "工号"),
+    "name": Phrase("name", "姓名"),
+    "department": Phrase("department", "部门"),
+    "total": Phrase("total", "总分"),
+    "grade": Phrase("grade", "等级"),
+    "pay": Phrase("pay", "工资"),
+    "status": Phrase("status", "状态"),
+    "status.ok": Phrase("ok", "正常"),
+    "status.veto": Phrase("veto", "否决"),
+    "status.error": Phrase("error", "错误"),
+    "summary.rows": Phrase("{rows} rows: {ok} scored, {error} with errors",
+                           "共 {rows} 行:{ok} 行已计分,{error} 行有错误"),
+    "summary.stats": Phrase("; mean {mean}, min {min}, max {max}",
+                            ";平均 {mean},最低 {min},最高 {max}"),
+    "veto.for": Phrase("veto for {id}: {reason} ({outcome})", "{id} 被否决:{reason}({outcome})"),
+    "library.title": Phrase("{count} shipped schemes (kpiscore init ID -o my.yaml)",
+                            "{count} 个内置方案(kpiscore init ID -o my.yaml)"),
+    "library.id": Phrase("id", "编号"),
+    "title": Phrase("title", "名称"),
+    "roles": Phrase("roles", "岗位"),
+    "period": Phrase("period", "周期"),
+    "indicators": Phrase("indicators", "指标数"),
+    "origin": Phrase("origin", "来源类型"),
+    "file": Phrase("file", "文件"),
+    "source": Phrase("source", "出处"),
+    "dimension": Phrase("dimension", "维度"),
+    "indicator": Phrase("indicator", "指标"),
+    "weight": Phrase("weight", "权重"),
+    "target": Phrase("target", "目标"),
+    "full": Phrase("full", "满分"),
+    "scoring": Phrase("scoring", "计分方法"),
+    "veto": Phrase("veto", "否决"),
+    "grades": Phrase("grades", "等级"),
+    # explain
+    "explain.person": Phrase("{who} · {scheme}", "{who} · {scheme}"),
+    "explain.section": Phrase("{title} ({id}): score {score} × {weight}%{scale} = {contribution}",
+                              "{title}({id}):得分 {score} × {weight}%{scale} = {contribution}"),
+    "explain.dimension": Phrase("{title} ({id}): {mean} {score} × {weight}%{scale} = "
+                                "{contribution}",
+                                "{title}({id}):{mean} {score} × {weight}%{scale} = {contribution}"),
+    "explain.dimension.unscored": Phrase("{title} ({id}): not scored ({weight}%)",
+                                         "{title}({id}):未计分({weight}%)"),
+    "explain.mean": Phrase("mean", "平均"),
+    "explain.weighted_mean": Phrase("weighted mean", "加权平均"),
+    "explain.of_scale": Phrase(" of {scale}", "(满分 {scale})"),
+    "explain.indicator": Phrase("{title} ({id}): {actual} → {points} of {full}",
+                                "{title}({id}):{actual} → {points} 分(满分 {full})"),
+    "explain.indicator.unscored": Phrase("{title} ({id}): {actual} → not scored",
+                                         "{title}({id}):{actual} → 未计分"),
+    "explain.no_actual": Phrase("no actual", "无实际值"),
+    "explain.rule": Phrase("rule: {summary}{target}", "规则:{summary}{target}"),
+    "explain.rule.target": Phrase("; target {target}, {better} is better",
+                                  ";目标 {target},{better}"),
+    "explain.better.higher": Phrase("higher", "越高越好"),
+    "explain.better.lower": Phrase("lower", "越低越好"),
+    "explain.formula": Phrase("actual = {formula}", "实际值 = {formula}"),
+    "explain.contribution": Phrase("contribution: {points}/{full} × {weight}%{scale} = "
+                                   "{contribution}",
+                                   "贡献:{points}/{full} × {weight}%{scale} = {contribution}"),
+    "explain.total": Phrase("total: {parts} = {total}", "总分:{parts} = {total}"),
+    "explain.total.exact": Phrase(" (exactly {exact}, rounded half up)",
+                                  "(精确值 {exact},四舍五入)"),
+    "explain.total.vetoed": Phrase("total: {parts} = {total} → {zero} (veto)",
+                                   "总分:{parts} = {total} → {zero}(否决)"),
+    "explain.total.none": Phrase("total: not scored", "总分:未计分"),
+    "explain.veto.none": Phrase("veto: none", "否决:无"),
+    "explain.veto.fired": Phrase("veto: {reason} → {outcome}", "否决:{reason} → {outcome}"),
+    "explain.outcome.zero": Phrase("total 0", "总分为 0"),
+    "explain.outcome.lowest_grade": Phrase("lowest grade", "最低等级"),
+    "explain.grade": Phrase("grade: {total} {op} {bound} → {grade}",
+                            "等级:{total} {op} {bound} → {grade}"),
+    "explain.grade.last": Phrase("grade: {total} is below every other band → {grade}",
+                                 "等级:{total} 低于其他各档 → {grade}"),
+    "explain.grade.veto": Phrase("grade: vetoed → {grade} (the lowest)",
+                                 "等级:被否决 → {grade}(最低等级)"),
+    "explain.grade.none": Phrase("grade: the scheme names no grades", "等级:方案未设等级"),
+    "explain.pay": Phrase("pay: {formula} = {pay}{values}", "工资:{formula} = {pay}{values}"),
+    "explain.pay.values": Phrase(" with {values}", "(其中 {values})"),
+    "explain.pay.none": Phrase("pay: not in the scheme", "工资:方案未设工资公式"),
+    "explain.errors": Phrase("errors", "错误"),
+    "explain.grade.quota": Phrase("; forced distribution → {grade}", ";强制分布 → {grade}"),
+    "explain.grade.advisory": Phrase(" (forced distribution would give {grade}; advisory)",
+                                     "(强制分布下为 {grade};仅供参考)"),
+    "explain.pass.yes": Phrase("pass: {total} ≥ {mark} → passed",
+                               "合格线:{total} ≥ {mark} → 合格"),
+    "explain.pass.no": Phrase("pass: {total} < {mark} → not passed",
+                              "合格线:{total} < {mark} → 不合格"),
+    "explain.pass.veto": Phrase("pass: vetoed → not passed", "合格线:被否决 → 不合格"),
+    "explain.rank": Phrase("rank: {rank} of {of}", "排名:{of} 人中第 {rank}"),
+    "explain.rank.department": Phrase("; {rank} of {of} in the department",
+                                      ";部门 {of} 人中第 {rank}"),
+    "explain.pay_line": Phrase("{title}: {formula} = {amount}", "{title}:{formula} = {amount}"),
+    "explain.capped": Phrase(" (at its {cap})", "(已达{cap}限)"),
+    "explain.raters": Phrase("raters", "评分人"),
+    "explain.rater": Phrase("{title} ({id}): {total} × {weight}% = {contribution}",
+                            "{title}({id}):{total} × {weight}% = {contribution}"),
+    "explain.rater.missing": Phrase("{title} ({id}): no rating", "{title}({id}):无评分"),
+    "explain.periods": Phrase("periods", "各期"),
+    "explain.period": Phrase("{period} ({source}): total {total}",
+                             "{period}({source}):总分 {total}"),
+    # whatif
+    "whatif.goal.total": Phrase("goal: total ≥ {total}", "目标:总分 ≥ {total}"),
+    "whatif.goal.grade": Phrase("goal: grade {grade} (total ≥ {total})",
+                                "目标:等级 {grade}(总分 ≥ {total})"),
+    "whatif.now": Phrase("now: total {total}{grade}", "当前:总分 {total}{grade}"),
+    "whatif.reached": Phrase("{who} already reaches the goal", "{who} 已达到目标"),
+    "whatif.top": Phrase("{who} already has the top grade {grade}; give --grade or --total",
+                         "{who} 已是最高等级 {grade};请用 --grade 或 --total 指定目标"),
+    "whatif.needed": Phrase("needed", "需要达到"),
+    "whatif.actual": Phrase("actual", "实际值"),
+    "whatif.points": Phrase("points", "得分"),
+    "whatif.then": Phrase("total then", "届时总分"),
+    "whatif.unreachable": Phrase("not reachable with this indicator alone", "仅靠此指标无法达到"),
+    "whatif.summary": Phrase("{reachable} of {count} indicators can reach the goal alone "
+                             "(holding the others)",
+                             "{count} 个指标中有 {reachable} 个单独改进即可达到目标(其他指标不变)"),
+    # diff
+    "diff.old": Phrase("old", "原"),
+    "diff.new": Phrase("new", "新"),
+    "diff.change": Phrase("change", "变化"),
+    "diff.moved": Phrase("{people} people: {moved} move ({up} up, {down} down), {same} unchanged",
+                         "共 {people} 人:{moved} 人变动({up} 人上升,{down} 人下降),{same} 人不变"),
+    "diff.mean": Phrase("; mean change {mean}", ";平均变化 {mean}"),
+    "diff.grades": Phrase("grade changes: {count}", "等级变化:{count} 人"),
+    "diff.grade_move": Phrase("  {old} → {new}: {count}", "  {old} → {new}:{count} 人"),
+    "diff.missing": Phrase("not scored", "未计分"),
+    # messages
+    "msg.no_person": Phrase("no person with id {id} in {file}", "{file} 中没有工号为 {id} 的人"),
+    "msg.not_scored": Phrase("{who} could not be scored ({errors} problem(s) above); whatif "
+                             "needs a row that scores",
+                             "{who} 无法计分(见上方 {errors} 个问题);whatif 需要能计分的行"),
+    "msg.no_grades": Phrase("the scheme names no grades: give --total",
+                            "方案未设等级:请用 --total 指定目标"),
+    "msg.unknown_grade": Phrase("no grade named {grade!r} (grades: {grades})",
+                                "没有名为 {grade!r} 的等级(等级:{grades})"),
+    "msg.grade_no_min": Phrase("grade {grade!r} has no lower bound: every total reaches it",
+                               "等级 {grade!r} 没有下限:任何总分都能达到"),
+    "msg.one_goal": Phrase("give --grade or --total, not both", "--grade 与 --total 只能给一个"),
 }
 
 #: Short help of each command in the command list of ``kpiscore --help`` (Chinese only:
@@ -289,7 +231,10 @@ ZH_HELP: dict[str, str] = {
             "等级变化的人数。",
 }
 
-CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
+#: The catalog in each language: key → text.
+CATALOGS: dict[str, dict[str, str]] = {lang: {k: p.pick(lang) for k, p in CATALOG.items()}
+                                      for lang in LANGS}
+EN = CATALOGS["en"]
 
 
 def detect(environ: Mapping[str, str]) -> str:
@@ -307,14 +252,12 @@ def normalise(lang: str | None) -> str:
     if not lang:
         return DEFAULT
     head = lang.strip().lower().replace("-", "_").split("_", 1)[0]
-    return head if head in CATALOGS else DEFAULT
+    return head if head in LANGS else DEFAULT
 
 
 def t(key: str, lang: str = DEFAULT, /, **fields: object) -> str:
-    """The text for ``key`` in ``lang`` (English when the language lacks it)."""
-    text = CATALOGS.get(lang, EN).get(key)
-    if text is None:
-        text = EN[key]
+    """The text for ``key`` in ``lang`` (English for a language kpiscore does not speak)."""
+    text = CATALOG[key].pick(lang)
     return text.format(**fields) if fields else text
 
 
@@ -372,25 +315,11 @@ def using(lang: str) -> Iterator[None]:
         _LANG.reset(token)
 
 
-class Phrase(NamedTuple):
-    """One sentence or phrase in every language kpiscore speaks, with ``{placeholders}``
-    (the same in each). Calling it with values gives a :class:`Text`."""
-
-    en: str
-    zh: str
-
-    def pick(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-    def __call__(self, precision: int = 2, /, **values: object) -> Text:
-        return Text(self, values, precision)
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Text:
     """A phrase and the values in it, rendered in a language only when it is shown.
 
-    Values may be numbers (shown exact when short, else rounded to ``precision``),
+    Values may be numbers (exact; with a ``precision``: exact when short, else rounded),
     words (a :class:`Phrase`), other texts, plain strings, or None (shown as nothing).
     Readers of the numbers (explain) use :meth:`value`; ``str()`` renders in the
     current language.
@@ -398,14 +327,14 @@ class Text:
 
     phrase: Phrase
     values: Mapping[str, object]
-    precision: int = 2
+    precision: int | None = None
 
     def value(self, name: str) -> object:
         return self.values.get(name)
 
     def render(self, lang: str) -> str:
         template = self.phrase.pick(lang)
-        if not self.values:
+        if not self.values and "{" not in template:
             return template
         return template.format_map({k: _show(v, lang, self.precision)
                                     for k, v in self.values.items()})
@@ -414,20 +343,39 @@ class Text:
         return self.render(_LANG.get())
 
 
-def _show(value: object, lang: str, precision: int) -> str:
+OR = Phrase(" or ", " 或 ")
+
+
+@dataclass(frozen=True, slots=True)
+class Alternatives:
+    """Names quoted and joined by "or" in the language of the text they are in."""
+
+    names: tuple[str, ...]
+
+    def render(self, lang: str) -> str:
+        return OR.pick(lang).join(repr(n) for n in self.names)
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """Parts (texts, numbers, words) shown one after the other with ``sep`` between."""
+
+    parts: tuple[object, ...]
+    sep: str | Phrase = ", "
+    precision: int | None = None
+
+    def render(self, lang: str) -> str:
+        sep = self.sep.pick(lang) if isinstance(self.sep, Phrase) else self.sep
+        return sep.join(_show(p, lang, self.precision) for p in self.parts)
+
+
+def _show(value: object, lang: str, precision: int | None) -> str:
     if isinstance(value, Decimal):
-        return readable(value, precision)
-    if isinstance(value, Text):
+        return plain(value) if precision is None else readable(value, precision)
+    if isinstance(value, (Text, Alternatives, Joined)):
         return value.render(lang)
     if isinstance(value, Phrase):
         return value.pick(lang)
     if value is None:
         return ""
     return str(value)
-
-
-def render(value: str | Text, lang: str | None = None) -> str:
-    """A message that may be a :class:`Text` or already plain text, in ``lang``."""
-    if isinstance(value, Text):
-        return value.render(_LANG.get() if lang is None else lang)
-    return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
 from kpiscore.base.errors import InputUnreadable
 
@@ -25,11 +25,6 @@ class Limit:
     option: str | None = None
     #: the most it may be raised to, where something beyond kpiscore sets a bound
     ceiling: int | None = None
-
-    def how_to_raise(self) -> str:
-        if self.option:
-            return f"raise it with {self.option} or {self.env}"
-        return f"raise it with the environment variable {self.env}"
 
 
 #: The documented limits, by the field name they have in :class:`Limits`.
@@ -108,8 +103,11 @@ class Limits:
                 raise TypeError(f"unknown limit {name!r}")
             if value is not None:
                 values[name] = value
-        return replace(cls(), **values)
+        return cls(**values)
 
     def refusal(self, name: str) -> str:
         """``"raise it with …"``: the end of a message refusing an input over a limit."""
-        return LIMITS[name].how_to_raise()
+        limit = LIMITS[name]
+        if limit.option:
+            return f"raise it with {limit.option} or {limit.env}"
+        return f"raise it with the environment variable {limit.env}"

@@ -14,13 +14,15 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -30,16 +32,17 @@ from pydantic import (
 )
 
 from kpiscore.base.errors import Finding, InputUnreadable, KpiscoreError, SchemeInvalid
+from kpiscore.outputs import FORMATS, Options
 from kpiscore.score.results import PersonResult, Report, RowError
 
 if TYPE_CHECKING:
     from kpiscore.scheme.load import LoadedScheme
     from kpiscore.scheme.yamlload import Located, Path
+    from kpiscore.score.binding import Binding
+    from kpiscore.score.scorer import Scorer
 
 #: A manifest larger than this is refused before parsing (they are a few lines).
 MAX_MANIFEST_BYTES = 1024 * 1024
-#: Output formats, in the order they are written.
-FORMATS = ("json", "jsonl", "csv", "xlsx")
 #: Row errors shown per run on standard error (all of them are in the outputs).
 MAX_ROW_MESSAGES = 20
 #: Version of the batch summary file's format.
@@ -76,45 +79,34 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Outputs(_Model):
-    """Where a run's results go: a file per format; leave a format out to skip it.
+def _format_name(name: str) -> str:
+    if name not in FORMATS:
+        raise ValueError(f"{name!r} is not an output format")
+    return name
 
-    Paths are relative to the manifest's folder and may use ``{period}``,
-    ``{name}`` (the run's name) and ``{scheme}`` (the scheme's id).
-    """
 
-    json_: str | None = Field(default=None, alias="json", description="the JSON document")
-    jsonl: str | None = Field(default=None, description="one JSON line per person")
-    csv: str | None = Field(default=None, description="one CSV row per person")
-    xlsx: str | None = Field(default=None, description="the report for people")
-
-    def items(self) -> list[tuple[str, str]]:
-        values = {"json": self.json_, "jsonl": self.jsonl, "csv": self.csv, "xlsx": self.xlsx}
-        return [(fmt, path) for fmt, path in values.items() if path is not None]
+#: Where a run's results go: a file per output format (kpiscore.outputs.FORMATS); leave a
+#: format out to skip it. Paths are relative to the manifest's folder and may use
+#: ``{period}``, ``{name}`` (the run's name) and ``{scheme}`` (the scheme's id).
+Outputs = dict[Annotated[str, AfterValidator(_format_name)], str]
 
 
 class Run(_Model):
     """One run: ``scheme`` + ``actuals``, or ``roster`` + ``role_column`` + ``schemes``."""
 
-    name: Text = Field(description="names the run in messages and in {name}")
-    scheme: str | None = Field(default=None, description="a scheme file, or a shipped "
-                               "scheme's id")
-    actuals: str | list[str] | None = Field(
-        default=None, description="the actuals (.xlsx or .csv); a list is one file per "
-        "period, rolled up as the scheme's rollup says")
-    responses: str | dict[str, str] | None = Field(
-        default=None, description="survey responses: a file for every survey, or survey "
-        "id → file")
-    roster: str | None = Field(default=None, description="a workbook of people of "
-                               "several roles")
-    role_column: Text | None = Field(default=None, description="the roster's column that "
-                                     "names each person's role, e.g. 岗位")
-    schemes: dict[str, str] | None = Field(default=None, description="role → scheme file "
-                                           "or shipped id")
-    sheet: Text | None = Field(default=None, description="worksheet to read")
-    encoding: str | None = Field(default=None, description="encoding of a CSV file")
-    outputs: Outputs | None = Field(default=None, description="where this run's results "
-                                    "go (default: the manifest's outputs)")
+    name: Text  # names the run in messages and in {name}
+    scheme: str | None = None  # a scheme file, or a shipped scheme's id
+    #: the actuals (.xlsx or .csv); a list is one file per period, rolled up as the
+    #: scheme's rollup says
+    actuals: str | list[str] | None = None
+    #: survey responses: a file for every survey, or survey id → file
+    responses: str | dict[str, str] | None = None
+    roster: str | None = None  # a workbook of people of several roles
+    role_column: Text | None = None  # the roster's column naming each person's role: 岗位
+    schemes: dict[str, str] | None = None  # role → scheme file or shipped id
+    sheet: Text | None = None  # worksheet to read
+    encoding: str | None = None  # encoding of a CSV file
+    outputs: Outputs | None = None  # where this run's results go (default: the manifest's)
 
     @model_validator(mode="after")
     def _kind(self) -> Run:
@@ -139,12 +131,9 @@ class Run(_Model):
 class Manifest(_Model):
     """A month's runs."""
 
-    period: Text | None = Field(default=None, description="the period's label, e.g. "
-                                "2024-06: {period} in paths, and on the reports")
-    outputs: Outputs | None = Field(default=None, description="outputs of runs that name "
-                                    "none")
-    summary: str | None = Field(default=None, description="a JSON file that records "
-                                "the batch: every run, its status and outputs")
+    period: Text | None = None  # the period's label, e.g. 2024-06: {period} in paths, reports
+    outputs: Outputs | None = None  # outputs of runs that name none
+    summary: str | None = None  # a JSON file recording every run, its status and outputs
     runs: list[Run] = Field(min_length=1)
 
 
@@ -225,11 +214,7 @@ class _Errors:
 
 def _model_at(loc: Sequence[Any]) -> type[BaseModel]:
     names = [p for p in loc if isinstance(p, str)]
-    if names and names[-1] == "outputs":
-        return Outputs
-    if names and names[-1] == "runs":
-        return Run
-    return Manifest
+    return Run if names and names[-1] == "runs" else Manifest
 
 
 def _validation_findings(exc: ValidationError, located: Located) -> list[Finding]:
@@ -241,11 +226,15 @@ def _validation_findings(exc: ValidationError, located: Located) -> list[Finding
     rest = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        if err["type"] != "extra_forbidden":
+        if loc and loc[-1] == "[key]":  # outputs: a format the registry does not have
+            loc = loc[:-1]
+            fields = list(FORMATS)
+        elif err["type"] != "extra_forbidden":
             rest.append(err)
             continue
-        model = _model_at(loc[:-1])
-        fields = [f.alias or name for name, f in model.model_fields.items()]
+        else:
+            model = _model_at(loc[:-1])
+            fields = [f.alias or name for name, f in model.model_fields.items()]
         got = str(loc[-1])
         close = difflib.get_close_matches(got, fields, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(fields)}"
@@ -254,10 +243,6 @@ def _validation_findings(exc: ValidationError, located: Located) -> list[Finding
                                 f"unknown field {got!r} ({hint})"))
     findings += validation_findings(_Errors(rest), located)
     return sorted(findings, key=lambda f: (f.line, f.column))
-
-
-def _fields(template: str) -> list[str]:
-    return _FIELD.findall(template)
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -296,10 +281,6 @@ def load_manifest(path: str, *, period: str | None = None) -> Batch:
         manifest = Manifest.model_validate(located.data)
     except ValidationError as exc:
         raise ManifestInvalid(_validation_findings(exc, located)) from None
-    return _plan(manifest, located, path, period)
-
-
-def _plan(manifest: Manifest, located: Located, path: str, period: str | None) -> Batch:
     if period is not None and check_period(period):
         raise ValueError(check_period(period))
     planner = _Planner(manifest, located, path, period)
@@ -343,7 +324,7 @@ class _Planner:
     def resolve(self, loc: Path, template: str, allowed: Sequence[str],
                 run: str | None) -> str:
         """``template`` with its fields filled, relative to the manifest's folder."""
-        for name in _fields(template):
+        for name in _FIELD.findall(template):
             if name not in allowed:
                 close = difflib.get_close_matches(name, list(allowed), n=1)
                 hint = f"did you mean {{{close[0]}}}? " if close else ""
@@ -413,7 +394,7 @@ class _Planner:
                 plan.roles[role] = self.scheme(base + ("schemes", role), ref)
         chosen = run.outputs if run.outputs is not None else self.manifest.outputs
         where: Path = base + ("outputs",) if run.outputs is not None else ("outputs",)
-        if chosen is None or not chosen.items():
+        if not chosen:
             self.problem(base, "no-outputs", f"run {run.name!r} writes nothing: give it "
                          "outputs: (json, jsonl, csv, xlsx), or give the manifest outputs: "
                          "for every run")
@@ -492,12 +473,9 @@ class BatchResult:
     summary_written: str | None = None
 
     @property
-    def exit_code(self) -> int:
-        """0 when every run scored every row, else 1 (findings)."""
-        from kpiscore.cli.exitcodes import ExitCode
-
-        ok = all(r.status == "ok" for r in self.runs)
-        return int(ExitCode.OK if ok else ExitCode.FINDINGS)
+    def ok(self) -> bool:
+        """Whether every run scored every row."""
+        return all(r.status == "ok" for r in self.runs)
 
 
 class Reporter:
@@ -544,7 +522,8 @@ def run_batch(batch: Batch, reporter: Reporter | None = None) -> BatchResult:
         reporter.run_finished(result)
         out.runs.append(result)
     if batch.summary is not None:
-        from kpiscore.outputs.writers import atomic_output, dumps
+        from kpiscore.outputs.files import atomic_output
+        from kpiscore.outputs.json_format import dumps
 
         os.makedirs(os.path.dirname(batch.summary) or ".", exist_ok=True)
         with atomic_output(batch.summary, batch.inputs) as fh:
@@ -559,12 +538,16 @@ def _fail(result: RunResult, problem: str) -> None:
     result.written = []
 
 
-def _load(path: str) -> LoadedScheme:
+def _load(path: str, reporter: Reporter) -> LoadedScheme:
+    """The scheme at ``path``, its warnings told."""
     from kpiscore.scheme.load import load_scheme
 
     if not os.path.exists(path):
         raise InputUnreadable(f"{path}: no such scheme file")
-    return load_scheme(path)
+    loaded = load_scheme(path)
+    for warning in loaded.warnings:
+        reporter.message(str(warning), "warning")
+    return loaded
 
 
 def _report_rows(plan: RunPlan, results: Sequence[PersonResult], reporter: Reporter) -> None:
@@ -576,9 +559,9 @@ def _report_rows(plan: RunPlan, results: Sequence[PersonResult], reporter: Repor
             continue
         who = r.id or f"row {r.row}"
         for e in r.errors:
-            if (e.where, e.message) in said:
+            if (e.where, str(e.message)) in said:
                 continue
-            said.add((e.where, e.message))
+            said.add((e.where, str(e.message)))
             if shown < MAX_ROW_MESSAGES:
                 reporter.message(f"{plan.name}: {e.where}: {e.message} [{who}]", "error")
                 shown += 1
@@ -589,14 +572,23 @@ def _report_rows(plan: RunPlan, results: Sequence[PersonResult], reporter: Repor
                          "the outputs (errors column, 错误 sheet)", "error")
 
 
+def _count(plan: RunPlan, result: RunResult, report: Report, loaded: LoadedScheme,
+           reporter: Reporter) -> list[tuple[str, str, Report, LoadedScheme]]:
+    """Count ``report``'s rows into ``result`` and tell its row errors; its outputs."""
+    _report_rows(plan, report.results, reporter)
+    result.schemes.append(report.scheme_id)
+    result.rows += len(report.results)
+    result.scored += report.summary.ok
+    return [(fmt, fill(path, {"scheme": safe_name(report.scheme_id)}), report, loaded)
+            for fmt, path in plan.outputs]
+
+
 def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Reporter,
                 claimed: dict[str, str]) -> None:
     from kpiscore.api import evaluate_file
 
     assert plan.scheme is not None and plan.actuals
-    loaded = _load(plan.scheme)
-    for warning in loaded.warnings:
-        reporter.message(str(warning), "warning")
+    loaded = _load(plan.scheme, reporter)
     for path in plan.actuals + list(plan.responses.values()):
         if not os.path.exists(path):
             raise InputUnreadable(f"{path}: no such file")
@@ -604,12 +596,7 @@ def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
                            responses=plan.responses or None)
     for p in report.problems:
         reporter.message(f"{plan.name}: {p.where}: {p.message}", "error")
-    _report_rows(plan, report.results, reporter)
-    result.schemes = [report.scheme_id]
-    result.rows = len(report.results)
-    result.scored = report.summary.ok
-    targets = [(fmt, fill(path, {"scheme": safe_name(report.scheme_id)}), report, loaded)
-               for fmt, path in plan.outputs]
+    targets = _count(plan, result, report, loaded, reporter)
     result.written = _write(batch, plan, targets, claimed, reporter)
     if result.scored < result.rows or report.problems:
         result.status = "errors"
@@ -623,7 +610,8 @@ class _Part:
     roles: list[str]
     loaded: LoadedScheme | None = None
     problem: str | None = None
-    binding: Any = None
+    binding: Binding | None = None
+    scorer: Scorer | None = None
     results: list[PersonResult] = field(default_factory=list)
 
 
@@ -635,7 +623,7 @@ def _role_key(text: str) -> str:
 
 def _run_roster(batch: Batch, plan: RunPlan, result: RunResult, reporter: Reporter,
                 claimed: dict[str, str]) -> None:
-    from kpiscore.api import make_report
+    from kpiscore.score.evaluate import finish
 
     assert plan.roster is not None
     parts = _roster_parts(plan, reporter)
@@ -645,20 +633,15 @@ def _run_roster(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
     targets: list[tuple[str, str, Report, LoadedScheme]] = []
     ids: dict[str, str] = {}
     for part in parts.values():
-        if part.loaded is None:
+        if part.loaded is None or part.scorer is None:
             continue
-        report = make_report(part.loaded, plan.roster, part.results)
+        report = finish(part.scorer, part.results, [os.path.basename(plan.roster)])
         sid = report.scheme_id
         if sid in ids:
             raise InputUnreadable(f"the schemes {ids[sid]} and {part.ref} have the same id "
                                   f"{sid!r}: their outputs would be one file")
         ids[sid] = part.ref
-        _report_rows(plan, report.results, reporter)
-        result.schemes.append(sid)
-        result.rows += len(report.results)
-        result.scored += report.summary.ok
-        for fmt, path in plan.outputs:
-            targets.append((fmt, fill(path, {"scheme": safe_name(sid)}), report, part.loaded))
+        targets += _count(plan, result, report, part.loaded, reporter)
     for person in unassigned[:MAX_ROW_MESSAGES]:
         who = person.id or f"row {person.row}"
         for e in person.errors:
@@ -668,15 +651,15 @@ def _run_roster(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
                          "people without a scheme (all are in the batch summary)", "error")
     result.unassigned = unassigned
     result.rows += len(unassigned)
+    # with no target, every part has a problem
+    problems = "; ".join(f"{'、'.join(p.roles)}: {p.problem}" for p in parts.values()
+                         if p.problem)
     if not targets:
-        problems = "; ".join(f"{'、'.join(p.roles)}: {p.problem}" for p in parts.values())
         raise InputUnreadable(f"no scheme of the roster could be used ({problems})")
     result.written = _write(batch, plan, targets, claimed, reporter)
-    if result.scored < result.rows or any(p.problem for p in parts.values()):
+    if result.scored < result.rows or problems:
         result.status = "errors"
-        bad = [p for p in parts.values() if p.problem]
-        if bad:
-            result.problem = "; ".join(f"{'、'.join(p.roles)}: {p.problem}" for p in bad)
+        result.problem = problems or None
 
 
 def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
@@ -686,7 +669,7 @@ def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
         parts.setdefault(_key(ref), _Part(ref, [])).roles.append(role)
     for part in parts.values():
         try:
-            part.loaded = _load(part.ref)
+            part.loaded = _load(part.ref, reporter)
         except SchemeInvalid as exc:
             for f in exc.findings:
                 reporter.message(str(f), "error")
@@ -694,8 +677,6 @@ def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
         except InputUnreadable as exc:
             part.problem = str(exc)
         else:
-            for warning in part.loaded.warnings:
-                reporter.message(str(warning), "warning")
             compiled = part.loaded.compiled
             if compiled.grouped or compiled.survey_of:
                 part.problem = (f"its scheme {compiled.scheme.id} combines several rows per "
@@ -710,34 +691,36 @@ def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
 def _score_roster(plan: RunPlan, parts: dict[str, _Part]) -> list[PersonResult]:
     """Score each roster row with its role's scheme (into its part); return the rows
     no scheme could score."""
-    from kpiscore.io.cells import is_blank
-    from kpiscore.io.readers import open_actuals
-    from kpiscore.score.engine import cell_text, header_key, header_variants
+    from kpiscore.io import open_table
+    from kpiscore.io.table import HeaderIndex
+    from kpiscore.score.binding import bind
+    from kpiscore.score.people import each_person
+    from kpiscore.score.scorer import Scorer, cell_text
 
     assert plan.roster is not None and plan.role_column is not None
     by_role = {_role_key(role): part for part in parts.values() for role in part.roles}
     known = [role for part in parts.values() for role in part.roles]
     unassigned: list[PersonResult] = []
-    seen: dict[str, int] = {}
-    wanted = header_key(plan.role_column)
-    with open_actuals(plan.roster, encoding=plan.encoding, sheet=plan.sheet) as table:
+    with open_table(plan.roster, encoding=plan.encoding, sheet=plan.sheet) as table:
         header = table.header
-        role_col = next((i for i, h in enumerate(header)
-                         if not is_blank(h) and wanted in header_variants(h)), None)
-        if role_col is None:
-            shown = ", ".join(repr(str(h)) for h in header if not is_blank(h))
+        hits = HeaderIndex(header).matching([plan.role_column])
+        if not hits:
+            shown = ", ".join(repr(str(h)) for h in header if h is not None and str(h).strip())
             raise InputUnreadable(f"{plan.roster}: no column {plan.role_column!r} naming each "
                                   f"person's role (the headers are {shown})")
+        role_col = hits[0]
         for part in parts.values():
             if part.loaded is not None:
-                part.binding = part.loaded.compiled.bind(header, table.where, skip=[role_col])
-        person_cols = _person_columns(header, [p for p in parts.values() if p.binding])
-        for row, where in table.people():
-            number = row.number
-            cells = row.values
-            said = cell_text(cells[role_col]) if role_col < len(cells) else None
+                part.binding = bind(part.loaded.compiled, header, table.where, skip=[role_col])
+                part.scorer = Scorer(part.loaded.compiled)
+        person_cols = _person_columns(header, [p.binding for p in parts.values()
+                                               if p.binding is not None])
+        # ids are unique in the whole roster
+        for person in each_person([table], [person_cols[0]]):
+            src = person.sources[0]
+            said = cell_text(src.cell(role_col))
             found = by_role.get(_role_key(said)) if said is not None else None
-            if found is None or found.binding is None or found.loaded is None:
+            if found is None or found.binding is None or found.scorer is None:
                 if said is None:
                     why = f"{plan.role_column} is blank: no scheme for this person"
                 elif found is None:
@@ -747,76 +730,52 @@ def _score_roster(plan: RunPlan, parts: dict[str, _Part]) -> list[PersonResult]:
                            f"({hint}roles: {', '.join(known)})")
                 else:
                     why = f"{plan.role_column} {said!r}: {found.problem}"
-                got = [cell_text(cells[c]) if c is not None and c < len(cells) else None
-                       for c in person_cols]
-                unassigned.append(PersonResult(number, got[0], got[1], got[2], status="error",
-                                               errors=[RowError(where(role_col), why)]))
+                got = [cell_text(src.cell(c)) for c in person_cols]
+                unassigned.append(PersonResult(src.number, got[0], got[1], got[2],
+                                               errors=[RowError(src.where(role_col), why)]))
                 continue
-            person = found.loaded.compiled.evaluate(found.binding, number, cells, where,
-                                                    row.percent.__contains__)
-            if person.id is not None:  # ids are unique in the whole roster
-                key = "".join(person.id.split())
-                if key in seen:
-                    person.errors.append(RowError(
-                        where(found.binding.id_col or 0),
-                        f"duplicate id {person.id!r} (also on row {seen[key]})"))
-                    person.status = "error"
-                    person.total = person.grade = person.pay = None
-                else:
-                    seen[key] = number
-            found.results.append(person)
+            row = src.row
+            found.results.append(found.scorer.score_row(
+                found.binding, row.number, row.values, src.where, row.percent.__contains__,
+                errors=person.errors))
     return unassigned
 
 
-def _person_columns(header: Sequence[Any], parts: Sequence[_Part]) -> list[int | None]:
+def _person_columns(header: Sequence[Any], bindings: Sequence[Binding]) -> list[int | None]:
     """Id, name and department columns of a roster (for rows no scheme scores)."""
-    for part in parts:
-        b = part.binding
+    if bindings:
+        b = bindings[0]
         return [b.id_col, b.name_col, b.dept_col]
+    from kpiscore.io.table import HeaderIndex
     from kpiscore.scheme.models import Columns
-    from kpiscore.score.engine import header_key
 
     defaults = Columns()
-    keys = [header_key(h) for h in header]
-    out: list[int | None] = []
-    for names in (defaults.id, defaults.name, defaults.department):
-        wanted = {header_key(n) for n in names}
-        out.append(next((i for i, k in enumerate(keys) if k in wanted), None))
-    return out
+    index = HeaderIndex(header)
+    return [next(iter(index.exact(names)), None)
+            for names in (defaults.id, defaults.name, defaults.department)]
 
 
 def _write(batch: Batch, plan: RunPlan,
            targets: Sequence[tuple[str, str, Report, LoadedScheme]],
            claimed: dict[str, str], reporter: Reporter) -> list[str]:
     """Write every output of a run; all are renamed into place only once all are written."""
-    from kpiscore.outputs.report_xlsx import write_report
-    from kpiscore.outputs.writers import (
-        atomic_output,
-        atomic_path,
-        write_csv,
-        write_json,
-        write_jsonl,
-    )
+    from kpiscore.outputs.files import atomic_output, atomic_path
 
-    writers: dict[str, Callable[[Report, Any], None]] = {
-        "json": write_json, "jsonl": write_jsonl, "csv": write_csv}
     for _, path, _, _ in targets:
         key = os.path.normcase(os.path.abspath(path))
         if key in claimed and claimed[key] != plan.name:
             raise ValueError(f"{path} was already written by run {claimed[key]!r} of this "
                              "batch")
-    order = {fmt: k for k, fmt in enumerate(FORMATS)}
+    order = {name: k for k, name in enumerate(FORMATS)}
     written = []
     with ExitStack() as stack:
-        for fmt, path, report, loaded in sorted(targets, key=lambda t: order[t[0]]):
+        for name, path, report, loaded in sorted(targets, key=lambda t: order[t[0]]):
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-            if fmt == "xlsx":
-                tmp = stack.enter_context(atomic_path(path, batch.inputs))
-                write_report(tmp, report, loaded, period=batch.period,
-                             progress=_progress(reporter, plan, os.path.basename(path)))
-            else:
-                fh = stack.enter_context(atomic_output(path, batch.inputs))
-                writers[fmt](report, fh)
+            fmt = FORMATS[name]
+            options = Options(loaded, batch.period,
+                              partial(reporter.writing, plan, os.path.basename(path)))
+            opened = atomic_path if fmt.to_file else atomic_output
+            fmt.write(report, stack.enter_context(opened(path, batch.inputs)), options)
             written.append(path)
     for path in written:
         claimed[os.path.normcase(os.path.abspath(path))] = plan.name
@@ -824,13 +783,6 @@ def _write(batch: Batch, plan: RunPlan,
 
 
 # -- telling what happened --------------------------------------------------------------------
-
-
-def _progress(reporter: Reporter, plan: RunPlan, what: str) -> Callable[[int, int], None]:
-    def tell(done: int, total: int) -> None:
-        reporter.writing(plan, what, done, total)
-
-    return tell
 
 
 def _relative(path: str, folder: str) -> str:
@@ -842,6 +794,8 @@ def _relative(path: str, folder: str) -> str:
 
 def summary_dict(out: BatchResult) -> dict[str, Any]:
     """The batch summary file: the same manifest and inputs give the same bytes."""
+    from kpiscore.outputs.records import error_dict
+
     b = out.batch
     runs = []
     for r in out.runs:
@@ -852,14 +806,14 @@ def summary_dict(out: BatchResult) -> dict[str, Any]:
             "problem": r.problem,
             "unassigned": [{"row": p.row, "id": p.id, "name": p.name,
                             "department": p.department,
-                            "errors": [e.to_dict() for e in p.errors]}
+                            "errors": [error_dict(e) for e in p.errors]}
                            for p in r.unassigned],
         })
     return {
         "kpiscore_batch": SUMMARY_VERSION,
         "manifest": os.path.basename(b.path),
         "period": b.period,
-        "ok": out.exit_code == 0,
+        "ok": out.ok,
         "runs": runs,
         "totals": _totals(out),
     }

@@ -6,96 +6,15 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO
 
 import click
 
+from kpiscore.cli.common import use_color
 from kpiscore.cli.exitcodes import ExitCode
+from kpiscore.cli.progress import Progress, stderr_is_terminal
 
 STATUS_COLOUR = {"ok": "green", "errors": "yellow", "failed": "red"}
-
-
-def stderr_is_terminal() -> bool:
-    return bool(getattr(sys.stderr, "isatty", lambda: False)())
-
-
-class Progress:
-    """A rich progress display on standard error, or nothing (not a terminal, --quiet).
-
-    ``say`` prints a line above the display while it runs.
-    """
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> Progress:
-        if self.enabled:
-            from rich import progress as rp
-            from rich.console import Console
-
-            self._progress = rp.Progress(
-                rp.SpinnerColumn(), rp.TextColumn("{task.description}"), rp.BarColumn(),
-                rp.MofNCompleteColumn(), rp.TimeElapsedColumn(),
-                console=Console(stderr=True, highlight=False), transient=True,
-                redirect_stdout=False, redirect_stderr=False)
-            self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
-
-    def show(self, description: str, done: int | None = None,
-             total: int | None = None) -> None:
-        if self._progress is None:
-            return
-        if self._task is None:
-            self._task = self._progress.add_task(description, total=total)
-        self._progress.update(self._task, description=description, total=total,
-                              completed=done or 0)
-
-    def say(self, text: str, colour: str | None = None, *, enabled: bool = True) -> None:
-        if self._progress is not None:
-            self._progress.console.print(text, style=colour if enabled else None,
-                                         markup=False, highlight=False, soft_wrap=True)
-        else:
-            if colour and enabled:
-                text = click.style(text, fg=colour)
-            click.echo(text, err=True, color=enabled)
-
-
-@contextmanager
-def working(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress display for ``evaluate`` while it scores and writes, when standard
-    error is a terminal; yields a callback ``(done, total)``."""
-    with Progress(stderr_is_terminal()) as progress:
-        progress.show(description)
-
-        def update(done: int, total: int) -> None:
-            progress.show(description, done, total)
-
-        yield update
-
-
-def write_xlsx(output: str | None, inputs: tuple[str, ...], report: Any,
-               loaded: Any) -> None:
-    """``evaluate --format xlsx``: the report for people, written atomically to ``output``."""
-    from kpiscore.outputs.report_xlsx import write_report
-    from kpiscore.outputs.writers import atomic_path
-
-    assert output is not None
-    try:
-        with working(f"writing {os.path.basename(output)}") as update, \
-                atomic_path(output, inputs=inputs) as tmp:
-            write_report(tmp, report, loaded, progress=update)
-    except (OSError, ValueError) as exc:
-        click.echo(f"kpiscore: error: cannot write {output}: {exc}", err=True)
-        sys.exit(int(ExitCode.USAGE))
 
 
 class _Log:
@@ -159,7 +78,6 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
         run_line,
         total_line,
     )
-    from kpiscore.cli.app import use_color
 
     colour = use_color(color, sys.stderr)
     try:
@@ -219,7 +137,7 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
             result: BatchResult = run_batch(plan, Say())
         except (OSError, ValueError) as exc:  # the summary file could not be written
             usage([f"kpiscore: error: cannot write the batch summary: {exc}"])
-    failed = result.exit_code != 0
+    failed = not result.ok
     if not quiet or failed:
         for text, level in held:
             progress.say(text, "yellow" if level == "warning" else None, enabled=colour)
@@ -231,4 +149,4 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
         progress.say(total_line(result), None, enabled=colour)
     log.write("error" if failed else "info", total_line(result))
     log.close()
-    sys.exit(result.exit_code)
+    sys.exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))

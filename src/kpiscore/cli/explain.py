@@ -10,100 +10,43 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, NoReturn
 
 import click
 
-from kpiscore.base import i18n
-from kpiscore.cli.app import (
-    _fail,
-    _scheme_path,
-    _write,
+from kpiscore.cli.common import (
+    Command,
+    actuals_options,
     color_option,
-    load_or_exit,
+    complete_scheme,
+    current_lang,
+    fail,
+    human,
+    load,
+    say,
     use_color,
-    write_wide,
+    write_output,
 )
 from kpiscore.cli.exitcodes import ExitCode
 
 
-def _lang() -> str:
-    ctx = click.get_current_context(silent=True)
-    return i18n.normalise(ctx.meta.get(i18n.META_KEY)) if ctx is not None else i18n.DEFAULT
-
-
-class _Command(click.Command):
-    """A command whose description follows ``--lang`` (options stay in English)."""
-
-    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        lang = i18n.normalise(ctx.meta.get(i18n.META_KEY))
-        text = i18n.ZH_HELP.get(self.name or "") if lang == "zh" else None
-        if text is None:
-            super().format_help_text(ctx, formatter)
-            return
-        write_wide(formatter, text)
-
-
-def _say(key: str, **fields: Any) -> str:
-    return i18n.t(key, _lang(), **fields)
-
-
-def _load(scheme: str) -> Any:
-    return load_or_exit(_scheme_path(scheme))
-
-
-def _subject(loaded: Any, actuals: str, person: str, sheet: str | None,
-             encoding: str | None) -> Any:
+@contextmanager
+def _usage_errors(actuals: str, person: str = "") -> Iterator[None]:
+    """An unreadable ACTUALS, or no ``person`` in it: exit 2."""
     from kpiscore.base.errors import InputUnreadable
-    from kpiscore.explain.trace import PersonNotFound, find_person
+    from kpiscore.explain.trace import PersonNotFound
 
     try:
-        return find_person(loaded, actuals, person, encoding=encoding, sheet=sheet)
+        yield
     except PersonNotFound:
-        _fail(_say("msg.no_person", id=person, file=os.path.basename(actuals)), ExitCode.USAGE)
+        fail(say("msg.no_person", id=person, file=os.path.basename(actuals)), ExitCode.USAGE)
     except InputUnreadable as exc:
-        _fail(str(exc), ExitCode.USAGE)
+        fail(str(exc), ExitCode.USAGE)
 
 
-def _not_scored(subject: Any) -> NoReturn:
-    r = subject.result
-    for e in r.errors:
-        click.echo(f"{e.where}: {e.message}", err=True)
-    _fail(_say("msg.not_scored", who=r.id or f"row {r.row}", errors=len(r.errors)),
-          ExitCode.FINDINGS)
-
-
-def complete_scheme(ctx: click.Context, param: click.Parameter,
-                    incomplete: str) -> list[Any]:
-    """Shell completion for a SCHEME argument: shipped scheme ids, and files."""
-    from click.shell_completion import CompletionItem
-
-    items: list[Any] = []
-    try:
-        from kpiscore.library import entries
-
-        items = [CompletionItem(e.id, help=e.title) for e in entries()
-                 if e.id.startswith(incomplete)]
-    except Exception:  # completing must never fail or print a traceback
-        items = []
-    return items + [CompletionItem(incomplete, type="file")]
-
-
-def _human(fmt: str | None, human: str) -> str:
-    """``fmt``, or by default the human format on a terminal and json when piped."""
-    if fmt is not None:
-        return fmt
-    return human if sys.stdout.isatty() else "json"
-
-
-def _actuals_options(f: Any) -> Any:
-    f = click.option("--encoding", help="Encoding of a CSV file (default UTF-8; e.g. gbk).")(f)
-    f = click.option("--sheet", help="Worksheet to read (default: the first visible one).")(f)
-    return f
-
-
-@click.command(cls=_Command)
+@click.command(cls=Command)
 @click.argument("scheme", shell_complete=complete_scheme)
 @click.argument("actuals", type=click.Path(dir_okay=False))
 @click.option("--id", "person", required=True, metavar="ID",
@@ -114,10 +57,10 @@ def _actuals_options(f: Any) -> Any:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write json or markdown (for a .md FILE) to FILE, atomically, instead of "
               "standard output.")
-@_actuals_options
+@actuals_options
 @color_option
 def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str | None,
-            sheet: str | None, encoding: str | None, color: str) -> None:
+            sheet: str | None, table: str | None, encoding: str | None, color: str) -> None:
     """Explain one person's score step by step: dimension → indicator → rule →
     arithmetic → contribution → total → veto → grade → pay.
 
@@ -125,44 +68,41 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
     file. The tree shows every number the total is made of; a row that could
     not be scored is shown with its errors, and the exit code is 1.
     """
-    from kpiscore.base.errors import InputUnreadable
-    from kpiscore.explain.trace import PersonNotFound, explain_person, markdown, outline
+    from kpiscore.api import evaluate_file
+    from kpiscore.explain.trace import explain_person, markdown, outline
 
     if output is not None and fmt is None:
         fmt = "markdown" if output.lower().endswith((".md", ".markdown")) else "json"
-    fmt = _human(fmt, "tree")
+    fmt = human(fmt, "tree")
     if output is not None and fmt == "tree":
-        _fail("--format tree is for the terminal; use json or markdown with --output",
+        fail("--format tree is for the terminal; use json or markdown with --output",
               ExitCode.USAGE)
-    loaded = _load(scheme)
-    try:
-        trace = explain_person(loaded, actuals, person, encoding=encoding, sheet=sheet)
-    except PersonNotFound:
-        _fail(_say("msg.no_person", id=person, file=os.path.basename(actuals)), ExitCode.USAGE)
-    except InputUnreadable as exc:
-        _fail(str(exc), ExitCode.USAGE)
-    lang = _lang()
+    loaded = load(scheme)
+    with _usage_errors(actuals, person):
+        report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet, table=table)
+        trace = explain_person(loaded, report, person)
+    lang = current_lang()
     if fmt in ("json", "markdown"):
         if fmt == "json":
-            from kpiscore.outputs.writers import dumps
+            from kpiscore.outputs.json_format import dumps
 
             text = dumps(trace.to_dict()) + "\n"
         else:
             text = markdown(outline(trace, lang))
-        _write(output, (scheme, actuals), lambda fh: fh.write(text))
+        write_output(output, (scheme, actuals), lambda fh: fh.write(text))
         if output is not None:
             click.echo(f"wrote {output}", err=True)
     else:
         from kpiscore.cli.render import print_trace
 
         print_trace(outline(trace, lang), color=use_color(color, sys.stdout))
-    if trace.status != "ok":
-        for e in trace.errors:
+    if trace.result.status != "ok":
+        for e in trace.result.errors:
             click.echo(f"{e.where}: {e.message}", err=True)
         sys.exit(int(ExitCode.FINDINGS))
 
 
-@click.command(cls=_Command)
+@click.command(cls=Command)
 @click.argument("scheme", shell_complete=complete_scheme)
 @click.argument("actuals", type=click.Path(dir_okay=False))
 @click.option("--id", "person", required=True, metavar="ID",
@@ -172,10 +112,11 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
 @click.option("--total", metavar="N", help="The total to reach, instead of a grade.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default=None,
               help="table (default on a terminal) or json (default when piped).")
-@_actuals_options
+@actuals_options
 @color_option
 def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str | None,
-           fmt: str | None, sheet: str | None, encoding: str | None, color: str) -> None:
+           fmt: str | None, sheet: str | None, table: str | None, encoding: str | None,
+           color: str) -> None:
     """For one person, the actual each indicator needs to reach the next grade (or
     --grade NAME, or --total N), holding everything else as it is.
 
@@ -185,39 +126,47 @@ def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str
     indicator that cannot reach the goal however good its actual is reported as
     not reachable alone.
     """
+    from kpiscore.api import open_table
     from kpiscore.base.numbers import parse_number
+    from kpiscore.explain.trace import find_person
     from kpiscore.explain.whatif import GoalError, goal_for, unsupported, what_if
 
     goal_total: Decimal | None = None
     if total is not None:
         parsed = parse_number(total)
         if parsed is None:
-            _fail(f"--total {total!r} is not a number", ExitCode.USAGE)
+            fail(f"--total {total!r} is not a number", ExitCode.USAGE)
         goal_total = parsed[0]
-    loaded = _load(scheme)
+    loaded = load(scheme)
     why = unsupported(loaded.compiled)
     if why is not None:
-        _fail(f"whatif scores one row at a time and cannot answer for this scheme: {why}",
+        fail(f"whatif scores one row at a time and cannot answer for this scheme: {why}",
               ExitCode.USAGE)
-    subject = _subject(loaded, actuals, person, sheet, encoding)
-    if subject.result.status != "ok":
-        _not_scored(subject)
+    with _usage_errors(actuals, person), \
+            open_table(actuals, encoding=encoding, sheet=sheet, table=table) as opened:
+        subject = find_person(loaded, opened, person)
+    r = subject.result
+    if r.status != "ok":
+        for e in r.errors:
+            click.echo(f"{e.where}: {e.message}", err=True)
+        fail(say("msg.not_scored", who=r.id or f"row {r.row}", errors=len(r.errors)),
+             ExitCode.FINDINGS)
     try:
         goal = goal_for(subject.compiled, subject.result, grade=grade, total=goal_total)
     except GoalError as exc:
-        _fail(_say(exc.key, **exc.fields), ExitCode.USAGE)
+        fail(say(exc.key, **exc.fields), ExitCode.USAGE)
     answers = what_if(subject, goal)
-    if _human(fmt, "table") == "json":
-        from kpiscore.outputs.writers import dumps
+    if human(fmt, "table") == "json":
+        from kpiscore.outputs.json_format import dumps
 
         click.echo(dumps(answers.to_dict()))
         return
     from kpiscore.cli.render import print_whatif
 
-    print_whatif(answers, color=use_color(color, sys.stdout), lang=_lang())
+    print_whatif(answers, color=use_color(color, sys.stdout))
 
 
-@click.command(cls=_Command)
+@click.command(cls=Command)
 @click.argument("old", shell_complete=complete_scheme)
 @click.argument("new", shell_complete=complete_scheme)
 @click.argument("actuals", type=click.Path(dir_okay=False))
@@ -225,34 +174,32 @@ def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str
               help="table (default on a terminal) or json (default when piped).")
 @click.option("--changed", is_flag=True,
               help="In the table, list only the people whose total or grade changes.")
-@_actuals_options
+@actuals_options
 @color_option
 def diff(old: str, new: str, actuals: str, fmt: str | None, changed: bool,
-         sheet: str | None, encoding: str | None, color: str) -> None:
+         sheet: str | None, table: str | None, encoding: str | None, color: str) -> None:
     """Score ACTUALS with the OLD and the NEW version of a scheme and show who moves:
     each person's totals, the change, grade changes, and counts.
 
     The exit code is 1 when a row cannot be scored under either version.
     """
     from kpiscore.api import evaluate_file
-    from kpiscore.base.errors import InputUnreadable
-    from kpiscore.explain.whatif import compare
+    from kpiscore.explain.diff import compare
 
-    before, after = _load(old), _load(new)
-    try:
-        comparison = compare(evaluate_file(before, actuals, encoding=encoding, sheet=sheet),
-                             evaluate_file(after, actuals, encoding=encoding, sheet=sheet))
-    except InputUnreadable as exc:
-        _fail(str(exc), ExitCode.USAGE)
-    if _human(fmt, "table") == "json":
-        from kpiscore.outputs.writers import dumps
+    before, after = load(old), load(new)
+    with _usage_errors(actuals):
+        comparison = compare(
+            evaluate_file(before, actuals, encoding=encoding, sheet=sheet, table=table),
+            evaluate_file(after, actuals, encoding=encoding, sheet=sheet, table=table))
+    if human(fmt, "table") == "json":
+        from kpiscore.outputs.json_format import dumps
 
         click.echo(dumps(comparison.to_dict()))
     else:
         from kpiscore.cli.render import print_diff
 
         print_diff(comparison, color=use_color(color, sys.stdout), changed_only=changed,
-                   old_name=old, new_name=new, lang=_lang())
+                   old_name=old, new_name=new)
     unscored = [m for m in comparison.moves if m.change is None]
     if unscored:
         click.echo(f"kpiscore: {len(unscored)} of {len(comparison.moves)} rows could not be "

@@ -8,47 +8,57 @@ columns line up.
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kpiscore.base.i18n import DEFAULT, t
-from kpiscore.base.numbers import round_half_up
+from kpiscore.base.i18n import t
+from kpiscore.base.numbers import plain, readable, round_half_up
+from kpiscore.cli.common import current_lang
 from kpiscore.score.results import Report
 
-
-def current_lang(lang: str | None = None) -> str:
-    """``lang``, else the language of the running kpiscore command, else English."""
-    if lang is not None:
-        return lang
-    import click
-
-    from kpiscore.base.i18n import META_KEY, normalise
-
-    ctx = click.get_current_context(silent=True)
-    return normalise(ctx.meta.get(META_KEY)) if ctx is not None else DEFAULT
+if TYPE_CHECKING:
+    from kpiscore.explain.diff import Comparison
+    from kpiscore.explain.trace import Node
+    from kpiscore.explain.whatif import WhatIf
+    from kpiscore.library import Entry
+    from kpiscore.scheme.compile import CompiledScheme
 
 
-def print_table(report: Report, *, color: bool, lang: str | None = None) -> None:
-    lang = current_lang(lang)
+def _console(color: bool, **options: Any) -> Console:
     # force_terminal: --color always must colour a pipe too; never must not
-    console = Console(no_color=not color, force_terminal=color or None, highlight=False,
-                      soft_wrap=False)
-    p = report.precision
-    # the title on a line of its own: a table title wraps to the table's width
-    console.print(f"{report.scheme_title} ({report.scheme_id})", style="italic", markup=False)
+    return Console(no_color=not color, force_terminal=color or None, highlight=False,
+                   **options)
+
+
+def _wide_console(color: bool) -> Console:
+    """A console that gives a pipe or file whole lines (no wrapping), a terminal its width."""
+    return _console(color, width=None if color or sys.stdout.isatty() else 10_000)
+
+
+def _people_table(lang: str) -> Table:
+    """A table whose first columns say who: row, id, name."""
     table = Table()
     table.add_column(t("row", lang), justify="right", style="dim")
     table.add_column(t("id", lang), no_wrap=True)
     table.add_column(t("name", lang))
+    return table
+
+
+def print_table(report: Report, *, color: bool) -> None:
+    lang = current_lang()
+    console = _console(color, soft_wrap=False)
+    p = report.precision
+    # the title on a line of its own: a table title wraps to the table's width
+    console.print(f"{report.scheme_title} ({report.scheme_id})", style="italic", markup=False)
+    table = _people_table(lang)
     table.add_column(t("department", lang))
-    if report.results and report.results[0].dimensions and len(report.results[0].dimensions) > 1:
-        dims = report.results[0].dimensions
-    else:
-        dims = []
+    first = report.results[0].dimensions if report.results else []
+    dims = first if len(first) > 1 else []
     for d in dims:
         table.add_column(d.title, justify="right", no_wrap=True)
     table.add_column(t("total", lang), justify="right", style="bold", no_wrap=True)
@@ -84,9 +94,9 @@ def print_table(report: Report, *, color: bool, lang: str | None = None) -> None
                           markup=False)
 
 
-def print_library(entries: list[Any], *, color: bool, lang: str | None = None) -> None:
-    lang = current_lang(lang)
-    console = Console(no_color=not color, force_terminal=color or None, highlight=False)
+def print_library(entries: list[Entry], *, color: bool) -> None:
+    lang = current_lang()
+    console = _console(color)
     table = Table(title=t("library.title", lang, count=len(entries)), title_justify="left")
     for name in ("id", "title", "roles", "period", "indicators", "origin"):
         table.add_column(t("library.id" if name == "id" else name, lang),
@@ -98,13 +108,9 @@ def print_library(entries: list[Any], *, color: bool, lang: str | None = None) -
     console.print(table)
 
 
-def print_scheme(compiled: Any, entry: dict[str, Any], *, color: bool,
-                 lang: str | None = None) -> None:
-    from kpiscore.base.numbers import plain
-    from kpiscore.scheme.describe import rule_summary
-
-    lang = current_lang(lang)
-    console = Console(no_color=not color, force_terminal=color or None, highlight=False)
+def print_scheme(compiled: CompiledScheme, entry: dict[str, Any], *, color: bool) -> None:
+    lang = current_lang()
+    console = _console(color)
     s = compiled.scheme
     console.print(f"[bold]{s.title}[/bold] ({s.id})")
     for label, value in (("file", entry["file"]), ("roles", "、".join(s.roles)),
@@ -123,7 +129,7 @@ def print_scheme(compiled: Any, entry: dict[str, Any], *, color: bool,
             target = "≤ " + target
         table.add_row(ci.dimension, f"{ci.ind.label} ({ci.id})",
                       f"{plain(round_half_up(ci.weight, 2))}%", target, plain(ci.spec.full),
-                      rule_summary(ci))
+                      ci.rule.summary(s.precision).render(lang))
     console.print(table)
     veto = t("veto", lang)
     for v in s.vetoes:
@@ -146,52 +152,36 @@ _STYLES = {"person": "bold", "section": "bold", "dimension": "bold", "rule": "di
            "grade": "bold magenta", "pay": "bold", "error": "red", "vetoed": "bold red"}
 
 
-def _console(color: bool) -> Console:
-    # a pipe or file gets whole lines (no wrapping), a terminal its own width
-    import sys
-
-    wide = None if color or sys.stdout.isatty() else 10_000
-    return Console(no_color=not color, force_terminal=color or None, highlight=False,
-                   width=wide)
-
-
-def print_trace(node: Any, *, color: bool) -> None:
+def print_trace(node: Node, *, color: bool) -> None:
     """An explanation outline (:func:`kpiscore.explain.trace.outline`) as a tree."""
     from rich.text import Text
     from rich.tree import Tree
 
-    def style(n: Any) -> str:
-        return _STYLES.get(n.kind, "")
-
-    def add(parent: Tree, n: Any) -> None:
-        branch = parent.add(Text(n.label, style=style(n)))
+    def add(parent: Tree, n: Node) -> None:
+        branch = parent.add(Text(n.label, style=_STYLES.get(n.kind, "")))
         for c in n.children:
             add(branch, c)
 
-    tree = Tree(Text(node.label, style=style(node)), guide_style="dim")
+    tree = Tree(Text(node.label, style=_STYLES.get(node.kind, "")), guide_style="dim")
     for child in node.children:
         add(tree, child)
-    _console(color).print(tree)
+    _wide_console(color).print(tree)
 
 
-def _signed(value: Any, precision: int) -> str:
+def _signed(value: Decimal, precision: int) -> str:
     v = round_half_up(value, precision)
     return f"+{v}" if v > 0 else str(v)
 
 
-def print_whatif(w: Any, *, color: bool, lang: str | None = None) -> None:
-    from kpiscore.base.numbers import plain
-
-    lang = current_lang(lang)
-    console = _console(color)
+def print_whatif(w: WhatIf, *, color: bool) -> None:
+    lang = current_lang()
+    console = _wide_console(color)
     p = w.precision
     who = " ".join(x for x in (w.subject_id, w.name) if x)
     goal = w.goal
-    if goal.grade is not None:
-        console.print(t("whatif.goal.grade", lang, grade=goal.grade, total=plain(goal.total)),
-                      markup=False)
-    else:
-        console.print(t("whatif.goal.total", lang, total=plain(goal.total)), markup=False)
+    bound = "" if goal.total is None else plain(goal.total)
+    key = "whatif.goal.total" if goal.grade is None else "whatif.goal.grade"
+    console.print(t(key, lang, grade=goal.grade, total=bound), markup=False)
     grade = f" ({w.grade})" if w.grade else ""
     now = t("whatif.now", lang, total="—" if w.total is None else round_half_up(w.total, p),
             grade=grade)
@@ -200,28 +190,24 @@ def print_whatif(w: Any, *, color: bool, lang: str | None = None) -> None:
         console.print(t("whatif.reached", lang, who=who), markup=False)
         return
 
-    def shown(v: Any, unit: str = "") -> str:
+    def shown(v: Decimal | str | None, unit: str = "") -> str:
         if v is None:
             return ""
         if isinstance(v, str):
             return v
-        text = plain(v) if v == v.quantize(Decimal(1).scaleb(-(p + 2))) \
-            else plain(round_half_up(v, p))
-        return f"{text}{unit}" if unit == "%" else text
+        return f"{readable(v, p)}{unit}" if unit == "%" else readable(v, p)
 
     table = Table()
     table.add_column(t("indicator", lang))
-    table.add_column(t("whatif.actual", lang), justify="right", no_wrap=True)
-    table.add_column(t("whatif.needed", lang), justify="right")
-    table.add_column(t("whatif.points", lang), justify="right", no_wrap=True)
-    table.add_column(t("whatif.then", lang), justify="right", no_wrap=True)
+    for key in ("whatif.actual", "whatif.needed", "whatif.points", "whatif.then"):
+        table.add_column(t(key, lang), justify="right", no_wrap=key != "whatif.needed")
     for a in w.answers:
         now_points = shown(a.points_now)
         if a.reachable:
             needed = shown(a.needed, a.unit)
             points = f"{now_points} → {shown(a.points_then)}"
-            then = str(round_half_up(a.total_then, p)) + (f" {a.grade_then}" if a.grade_then
-                                                          else "")
+            then = ("" if a.total_then is None else str(round_half_up(a.total_then, p))) + \
+                (f" {a.grade_then}" if a.grade_then else "")
         else:
             needed = f"[dim]{t('whatif.unreachable', lang)}[/dim]"
             points = now_points
@@ -234,23 +220,20 @@ def print_whatif(w: Any, *, color: bool, lang: str | None = None) -> None:
                   markup=False)
 
 
-def print_diff(c: Any, *, color: bool, changed_only: bool = False, old_name: str = "",
-               new_name: str = "", lang: str | None = None) -> None:
-    lang = current_lang(lang)
-    console = _console(color)
+def print_diff(c: Comparison, *, color: bool, changed_only: bool = False, old_name: str = "",
+               new_name: str = "") -> None:
+    lang = current_lang()
+    console = _wide_console(color)
     p = c.precision
     old, new = t("diff.old", lang), t("diff.new", lang)
     for label, name, title, ident in ((old, old_name, c.old_title, c.old_id),
                                       (new, new_name, c.new_title, c.new_id)):
         console.print(f"{label}: {name} — {title} ({ident})" if name else
                       f"{label}: {title} ({ident})", markup=False)
-    table = Table()
-    table.add_column(t("row", lang), justify="right", style="dim")
-    table.add_column(t("id", lang), no_wrap=True)
-    table.add_column(t("name", lang))
-    table.add_column(f"{old} {t('total', lang)}", justify="right", no_wrap=True)
-    table.add_column(f"{new} {t('total', lang)}", justify="right", no_wrap=True)
-    table.add_column(t("diff.change", lang), justify="right", no_wrap=True)
+    table = _people_table(lang)
+    for head in (f"{old} {t('total', lang)}", f"{new} {t('total', lang)}",
+                 t("diff.change", lang)):
+        table.add_column(head, justify="right", no_wrap=True)
     table.add_column(t("grade", lang), no_wrap=True)
     missing = t("diff.missing", lang)
     for m in c.moves:

@@ -3,8 +3,8 @@
 The chain DOMAIN.md describes — dimension → indicator → rule → arithmetic →
 contribution → total → veto → grade → pay — rebuilt from the engine's own
 :class:`~kpiscore.score.results.PersonResult` and the compiled scheme, never by
-scoring a second way. A :class:`Trace` is plain data: ``to_dict()`` is the
-``--format json`` document, :func:`outline` the labelled tree the terminal
+scoring a second way. A :class:`Trace` reads the two side by side: ``to_dict()`` is
+the ``--format json`` document, :func:`outline` the labelled tree the terminal
 (rich, in the CLI) and :func:`markdown` show. No click, no rich here.
 
 :class:`Subject` keeps one person's row so that it can be scored again with
@@ -13,8 +13,6 @@ some actuals replaced (``kpiscore whatif``).
 
 from __future__ import annotations
 
-import copy
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,12 +20,30 @@ from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.errors import KpiscoreError
 from kpiscore.base.i18n import DEFAULT, t
-from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, plain, round_half_up
-from kpiscore.score.results import FORMAT_VERSION, PersonResult, RowError, VetoResult
+from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, plain, readable, round_half_up
+from kpiscore.io.table import Table
+from kpiscore.outputs.records import (
+    FORMAT_VERSION,
+    _fixed,
+    _short,
+    error_dict,
+    group_dict,
+    rank_dict,
+)
+from kpiscore.scheme.compile import CompiledIndicator, CompiledScheme, Group
+from kpiscore.score.binding import Binding
+from kpiscore.score.results import (
+    GroupResult,
+    IndicatorResult,
+    PayLineResult,
+    PersonResult,
+    Report,
+)
+from kpiscore.score.scorer import Scorer
 
 if TYPE_CHECKING:
     from kpiscore.scheme.load import LoadedScheme
-    from kpiscore.score.engine import Binding, CompiledIndicator, CompiledScheme
+    from kpiscore.scheme.models import Grade
 
 
 class PersonNotFound(KpiscoreError):
@@ -41,7 +57,7 @@ class PersonNotFound(KpiscoreError):
 class Subject:
     """One person's row of an actuals file, bound to a compiled scheme."""
 
-    compiled: CompiledScheme
+    scorer: Scorer
     binding: Binding
     row: int
     cells: list[Any]
@@ -50,11 +66,12 @@ class Subject:
     source: str
     result: PersonResult
 
+    @property
+    def compiled(self) -> CompiledScheme:
+        return self.scorer.compiled
+
     def indicator(self, key: str) -> CompiledIndicator:
-        for ci in self.compiled.indicators:
-            if ci.id == key:
-                return ci
-        raise KeyError(key)
+        return self.compiled.indicator(key)
 
     def evaluate(self, overrides: Mapping[str, Decimal | str] | None = None) -> PersonResult:
         """Score the row again, with the actuals of some indicators replaced.
@@ -62,419 +79,212 @@ class Subject:
         An override takes the place of what the row says (or of what the
         indicator's formula computes): the rest of the row is held as it is.
         """
-        compiled, binding = self.compiled, self.binding
-        if not overrides:
-            return compiled.evaluate(binding, self.row, self.cells, self.where,
-                                     self.percent.__contains__)
-        from kpiscore.score.engine import Binding, Field
-
-        cells = list(self.cells)
-        columns = dict(binding.columns)
-        fields = list(compiled.fields)
-        order = list(compiled.formula_order)
-        percent = set(self.percent)
-        for key, value in overrides.items():
-            index = next(k for k, ci in enumerate(compiled.indicators) if ci.id == key)
-            ci = compiled.indicators[index]
-            col = columns.get(key)
-            if col is None:
-                # a computed actual (or an absent column): a virtual cell of its own
-                cells.append(None)
-                col = len(cells) - 1
-                columns[key] = col
-                fields = [f for f in fields if f.key != key]
-                fields.append(Field(key, ci.ind.label, [], ci.rule.numeric, ci.spec.lowest,
-                                    ci.spec.highest))
-                order = [k for k in order if k != index]
-            while len(cells) <= col:
-                cells.append(None)
-            cells[col] = value
-            percent.discard(col)
-        twin = copy.copy(compiled)
-        twin.fields = fields
-        twin.formula_order = order
-        bound = Binding(columns, binding.id_col, binding.name_col, binding.dept_col,
-                        binding.problems)
-        frozen = frozenset(percent)
-        return twin.evaluate(bound, self.row, cells, self.where, frozen.__contains__)
-
-    def inputs(self) -> dict[str, Decimal]:
-        """The row's raw input values (``inputs:`` of the scheme) that can be read."""
-        from kpiscore.io.cells import BadValue, is_blank, read_number
-
-        out: dict[str, Decimal] = {}
-        for inp in self.compiled.scheme.inputs:
-            col = self.binding.columns.get(inp.id)
-            raw = self.cells[col] if col is not None and col < len(self.cells) else None
-            if col is None or is_blank(raw):
-                continue
-            try:
-                out[inp.id] = read_number(raw, col in self.percent)
-            except BadValue:
-                continue
-        return out
+        return self.scorer.score_row(self.binding, self.row, self.cells, self.where,
+                                     self.percent.__contains__, overrides=overrides)
 
 
-def find_person(loaded: LoadedScheme, actuals: str | os.PathLike[str], person: str, *,
-                encoding: str | None = None, sheet: str | None = None,
-                max_bytes: int | None = None) -> Subject:
-    """The row of ``actuals`` whose id is ``person`` (the first one, if repeated).
+def find_person(loaded: LoadedScheme, table: Table, person: str) -> Subject:
+    """The row of ``table`` whose id is ``person`` (the first one, if repeated).
 
     Raises :class:`PersonNotFound`, or :class:`~kpiscore.base.errors.InputUnreadable`
-    when the file cannot be read.
+    when the table cannot be read.
     """
-    from kpiscore.io.readers import open_actuals
+    from kpiscore.score.evaluate import binding_for
+    from kpiscore.score.people import each_person
 
     compiled = loaded.compiled
-    size: dict[str, Any] = {} if max_bytes is None else {"max_bytes": max_bytes}
-    with open_actuals(actuals, encoding=encoding, sheet=sheet, **size) as table:
-        binding = compiled.bind(table.header, table.where)
-        for row, where in table.people():
-            number = row.number
-            result = compiled.evaluate(binding, number, row.values, where,
-                                       row.percent.__contains__)
-            if pick([result], person) is not None:
-                return Subject(compiled, binding, number, list(row.values), where,
-                               frozenset(row.percent), os.path.basename(os.fspath(actuals)),
-                               result)
-    raise PersonNotFound(t("msg.no_person", DEFAULT, id=person,
-                           file=os.path.basename(os.fspath(actuals))))
+    scorer = Scorer(compiled)
+    binding = binding_for(compiled, table)
+    wanted = same_id(person)
+    for found in each_person([table], [binding.id_col]):
+        if found.id is not None and same_id(found.id) == wanted:
+            src = found.sources[0]
+            row = src.row
+            result = scorer.score_row(binding, row.number, row.values, src.where,
+                                      row.percent.__contains__)
+            return Subject(scorer, binding, row.number, list(row.values), src.where,
+                           frozenset(row.percent), table.source, result)
+    raise PersonNotFound(t("msg.no_person", DEFAULT, id=person, file=table.source))
 
 
 # -- the trace -------------------------------------------------------------------------
 
 
 @dataclass
-class IndicatorStep:
-    id: str
-    title: str
-    dimension: str
-    unit: str
-    better: str
-    target: Decimal | None
-    formula: str | None
-    actual: Decimal | str | None
-    rule: str
-    scoring: str
-    arithmetic: str  # the rule's own line: "86 vs target 90: 4 short × 0.5 = −2 → 98"
-    points: Decimal | None
-    full_marks: Decimal
-    local_weight: Decimal  # percent within its section
-    section_weight: Decimal
-    weight: Decimal  # percent of the total
-    contribution: Decimal | None
-    explanation: str  # the engine's whole line, as in evaluate's output
-    survey: str | None = None  # how survey responses became the actual
-
-
-@dataclass
-class GroupStep:
-    id: str
-    title: str
-    weight: Decimal  # percent of the total
-    score: Decimal | None
-    contribution: Decimal | None
-    section: str | None = None
-    equal_weights: bool = True
-    indicators: list[IndicatorStep] = field(default_factory=list)
-    dimensions: list[GroupStep] = field(default_factory=list)  # of a section
-    implicit: bool = False  # a section written with indicators, or a scheme without dimensions
-
-
-@dataclass
 class Trace:
-    scheme_id: str
-    scheme_title: str
-    source: str
-    precision: int
-    pay_precision: int
-    scale: Decimal
-    row: int
-    id: str | None
-    name: str | None
-    department: str | None
-    status: str
-    errors: list[RowError]
-    groups: list[GroupStep]  # sections, or dimensions when there are none
-    has_sections: bool
-    subtotal: Decimal | None  # the weighted sum before any veto
-    total: Decimal | None
-    vetoes: list[VetoResult]
-    grade: str | None
-    grade_min: Decimal | None
-    grade_by: str | None  # "band", "last" or "veto"
-    grade_below: Decimal | None  # for "last": the lowest bound of the other bands
-    has_grades: bool
-    pay: Decimal | None
-    pay_formula: str | None
-    pay_values: dict[str, Decimal]
-    #: further parts some schemes have (see :func:`build_trace`), as plain data
-    band: str | None = None  # the grade band of the total, when a forced distribution moved it
-    quota_grade: str | None = None
-    distribution: str | None = None  # "enforce" or "advisory"
-    pass_mark: Decimal | None = None
-    passed: bool | None = None
-    rank: Any = None  # results.Rank
-    pay_lines: list[tuple[Any, str]] = field(default_factory=list)  # (PayLineResult, formula)
-    raters: Any = None  # results.RatersResult
-    periods: list[Any] = field(default_factory=list)  # results.PeriodEntry
+    """One person's result beside the scheme that scored it, with what the result does
+    not say itself: ``to_dict()`` is the ``--format json`` document."""
 
-    # -- reading --------------------------------------------------------------------
+    compiled: CompiledScheme
+    result: PersonResult
+    source: str
+    subtotal: Decimal | None  # the weighted sum before any veto
+    grade_by: str | None  # "band", "last" or "veto"
+    band: Grade | None  # the grade band of the total (a forced distribution may grade otherwise)
+    pay_values: dict[str, Decimal]  # the values the pay formula reads
+
+    @property
+    def total(self) -> Decimal | None:
+        return self.result.total
+
+    @property
+    def grade(self) -> str | None:
+        return self.result.grade
 
     def num(self, value: Decimal) -> str:
         """An intermediate number: exact when short, else rounded for reading."""
-        if value == value.quantize(Decimal(1).scaleb(-(self.precision + 2))):
-            return plain(value)
-        return plain(round_half_up(value, self.precision))
+        return readable(value, self.compiled.scheme.precision)
 
     def fixed(self, value: Decimal) -> str:
         """A result number (contribution, total) as the outputs show it."""
-        return str(round_half_up(value, self.precision))
+        return str(round_half_up(value, self.compiled.scheme.precision))
 
-    def dimensions(self) -> list[GroupStep]:
-        if not self.has_sections:
-            return list(self.groups)
-        return [d for s in self.groups for d in s.dimensions]
+    def dimensions(self, section: str | None = None) -> list[tuple[Group, GroupResult]]:
+        """The dimensions (of ``section``, if given) with their results."""
+        pairs = zip(self.compiled.dimensions, self.result.dimensions, strict=True)
+        return [(g, r) for g, r in pairs if section is None or g.section == section]
 
-    def indicators(self) -> list[IndicatorStep]:
-        return [i for d in self.dimensions() for i in d.indicators]
+    def groups(self) -> list[tuple[Group, GroupResult]]:
+        """The sections, or the dimensions when there are none."""
+        if not self.compiled.has_sections:
+            return self.dimensions()
+        return list(zip(self.compiled.sections, self.result.sections, strict=True))
+
+    def members(self, group: Group) -> list[tuple[CompiledIndicator, IndicatorResult]]:
+        return [(self.compiled.indicators[k], self.result.indicators[k]) for k in group.members]
+
+    def indicators(self) -> list[IndicatorResult]:
+        return self.result.indicators
 
     def implicit_only(self) -> bool:
         """A scheme written with ``indicators:`` only: its one dimension is not shown."""
-        return not self.has_sections and all(g.implicit for g in self.groups)
+        return not self.compiled.has_sections and all(g.implicit for g in self.compiled.dimensions)
+
+    def pay_lines(self) -> list[tuple[PayLineResult, str]]:
+        """The further pay lines with their formulas."""
+        formulas = {line.id: line.formula for line in self.compiled.scheme.pay_lines or []}
+        return [(line, formulas[line.id]) for line in self.result.pay_lines or []
+                if line.id in formulas]
 
     def who(self) -> str:
-        parts = [p for p in (self.id, self.name) if p]
-        who = " ".join(parts) or f"row {self.row}"
-        return f"{who} · {self.department}" if self.department else who
+        r = self.result
+        who = " ".join(p for p in (r.id, r.name) if p) or f"row {r.row}"
+        return f"{who} · {r.department}" if r.department else who
 
     def to_dict(self) -> dict[str, Any]:
-        p = self.precision
+        s, r, p = self.compiled.scheme, self.result, self.compiled.scheme.precision
 
-        def fixed(v: Decimal | None) -> Decimal | None:
-            return None if v is None else round_half_up(v, p)
-
-        def short(v: Decimal | str | None) -> Decimal | str | None:
-            if v is None or isinstance(v, str):
-                return v
-            return round_half_up(v, p).normalize() if v != v.to_integral_value() \
-                else v.quantize(Decimal(1))
-
-        def indicator(i: IndicatorStep) -> dict[str, Any]:
-            return {"id": i.id, "title": i.title, "actual": short(i.actual), "unit": i.unit,
-                    "target": short(i.target), "better": i.better, "formula": i.formula,
-                    "rule": i.rule, "scoring": i.scoring, "arithmetic": i.arithmetic,
-                    "points": fixed(i.points), "full_marks": short(i.full_marks),
-                    "weight": short(i.weight), "contribution": fixed(i.contribution),
+        def indicator(ci: CompiledIndicator, i: IndicatorResult) -> dict[str, Any]:
+            return {"id": i.id, "title": i.title, "actual": _short(i.actual, p),
+                    "unit": ci.ind.unit, "target": _short(i.target, p), "better": ci.ind.better,
+                    "formula": ci.ind.formula, "rule": ci.rule.kind,
+                    "scoring": str(ci.rule.summary(p)),
+                    "arithmetic": "" if i.step is None else str(i.step),
+                    "points": _fixed(i.points, p), "full_marks": _short(i.full_marks, p),
+                    "weight": _short(i.weight, p), "contribution": _fixed(i.contribution, p),
                     "explanation": i.explanation}
-
-        def group(g: GroupStep) -> dict[str, Any]:
-            out: dict[str, Any] = {"id": g.id, "title": g.title}
-            if g.section is not None:
-                out["section"] = g.section
-            out.update({"weight": short(g.weight), "score": fixed(g.score),
-                        "contribution": fixed(g.contribution)})
-            if g.dimensions:
-                out["dimensions"] = [d.id for d in g.dimensions]
-            else:
-                out["indicators"] = [indicator(i) for i in g.indicators]
-            return out
 
         doc: dict[str, Any] = {
             "kpiscore": FORMAT_VERSION,
-            "scheme": {"id": self.scheme_id, "title": self.scheme_title},
+            "scheme": {"id": s.id, "title": s.title},
             "source": self.source,
-            "person": {"row": self.row, "id": self.id, "name": self.name,
-                       "department": self.department},
-            "status": self.status,
-            "errors": [e.to_dict() for e in self.errors],
+            "person": {"row": r.row, "id": r.id, "name": r.name, "department": r.department},
+            "status": r.status,
+            "errors": [error_dict(e) for e in r.errors],
         }
-        if self.has_sections:
-            doc["sections"] = [group(s) for s in self.groups]
-        doc["dimensions"] = [group(d) for d in self.dimensions()]
-        doc["subtotal"] = fixed(self.subtotal)
-        doc["total"] = fixed(self.total)
-        doc["veto"] = None if not self.vetoes else {
-            "outcome": "zero" if any(v.outcome == "zero" for v in self.vetoes)
-            else "lowest_grade",
+        if self.compiled.has_sections:
+            doc["sections"] = [{**group_dict(gr, p), "dimensions": [d.id for d, _ in
+                                                                    self.dimensions(g.id)]}
+                               for g, gr in self.groups()]
+        doc["dimensions"] = [{**group_dict(gr, p), "indicators": [indicator(ci, i) for ci, i
+                                                                  in self.members(g)]}
+                             for g, gr in self.dimensions()]
+        doc["subtotal"] = _fixed(self.subtotal, p)
+        doc["total"] = _fixed(r.total, p)
+        doc["veto"] = None if not r.vetoes else {
+            "outcome": "zero" if any(v.outcome == "zero" for v in r.vetoes) else "lowest_grade",
             "fired": [{"id": v.id, "title": v.title, "condition": v.condition,
-                       "actual": short(v.actual), "reason": v.reason} for v in self.vetoes]}
-        doc["grade"] = None if self.grade is None else {
-            "name": self.grade, "min": short(self.grade_min), "by": self.grade_by}
-        doc["pay"] = None if self.pay_formula is None else {
-            "formula": self.pay_formula,
-            "values": {k: short(v) for k, v in self.pay_values.items()},
-            "pay": None if self.pay is None else round_half_up(self.pay, self.pay_precision)}
-        if self.quota_grade is not None:
-            doc["distribution"] = {"mode": self.distribution, "band": self.band,
-                                   "quota_grade": self.quota_grade}
-        if self.pass_mark is not None:
-            doc["pass"] = {"mark": short(self.pass_mark), "passed": self.passed}
-        if self.rank is not None:
-            doc["rank"] = {"overall": self.rank.overall, "of": self.rank.of,
-                           "department": self.rank.department,
-                           "department_of": self.rank.department_of}
-        if self.pay_lines:
+                       "actual": _short(v.actual, p), "reason": v.reason} for v in r.vetoes]}
+        doc["grade"] = None if r.grade is None else {
+            "name": r.grade, "min": None if self.band is None else _short(self.band.min, p),
+            "by": self.grade_by}
+        doc["pay"] = None if s.pay is None else {
+            "formula": s.pay.formula,
+            "values": {k: _short(v, p) for k, v in self.pay_values.items()},
+            "pay": _fixed(r.pay, s.pay.precision)}
+        if s.distribution is not None and r.quota_grade is not None:
+            doc["distribution"] = {"mode": s.distribution.mode,
+                                   "band": None if self.band is None else self.band.name,
+                                   "quota_grade": r.quota_grade}
+        if s.pass_mark is not None:
+            doc["pass"] = {"mark": _short(s.pass_mark, p), "passed": r.passed}
+        if r.rank is not None:
+            doc["rank"] = rank_dict(r.rank)
+        if self.pay_lines():
             doc["pay_lines"] = [{"id": line.id, "title": line.title, "formula": formula,
-                                 "amount": None if line.amount is None
-                                 else round_half_up(line.amount, line.precision),
-                                 "capped": line.capped} for line, formula in self.pay_lines]
-        if self.raters is not None:
-            doc["raters"] = [{"id": r.id, "title": r.title, "weight": short(r.weight),
-                              "applied_weight": short(r.applied_weight),
-                              "total": fixed(r.total), "contribution": fixed(r.contribution)}
-                             for r in self.raters.roles]
-        if self.periods:
-            doc["periods"] = [{"period": e.period, "source": e.source, "total": fixed(e.total)}
-                              for e in self.periods]
+                                 "amount": _fixed(line.amount, line.precision),
+                                 "capped": line.capped} for line, formula in self.pay_lines()]
+        if r.raters is not None:
+            doc["raters"] = [{"id": role.id, "title": role.title,
+                              "weight": _short(role.weight, p),
+                              "applied_weight": _short(role.applied_weight, p),
+                              "total": _fixed(role.total, p),
+                              "contribution": _fixed(role.contribution, p)}
+                             for role in r.raters.roles]
+        if r.periods:
+            doc["periods"] = [{"period": e.period, "source": e.source,
+                               "total": _fixed(e.total, p)} for e in r.periods]
         return doc
 
 
-def _rule_line(ci: CompiledIndicator, actual: Decimal | str | None) -> str:
-    """The rule's own explanation (without the engine's weighting suffix)."""
-    if actual is None:
-        return ""
-    try:
-        if isinstance(actual, str):
-            return str(ci.rule.score_answer(actual, ci.spec)[1])  # type: ignore[attr-defined]
-        return ci.rule.score(actual, ci.spec)[1]
-    except ValueError as exc:  # an unknown level: the row's errors say where
-        return str(exc)
-
-
-def build_trace(compiled: CompiledScheme, result: PersonResult, *, source: str = "",
-                inputs: Mapping[str, Decimal] | None = None) -> Trace:
+def build_trace(compiled: CompiledScheme, result: PersonResult, source: str = "") -> Trace:
     """The trace of ``result``, which ``compiled`` produced."""
-    from kpiscore.scheme.describe import rule_summary
-
     s = compiled.scheme
-    by_id = {r.id: r for r in result.indicators}
-    steps: dict[str, IndicatorStep] = {}
-    for ci in compiled.indicators:
-        r = by_id[ci.id]
-        steps[ci.id] = IndicatorStep(
-            ci.id, ci.ind.label, ci.dimension, ci.ind.unit, ci.ind.better, ci.ind.target,
-            ci.ind.formula, r.actual, ci.rule.kind, rule_summary(ci),  # type: ignore[attr-defined]
-            _rule_line(ci, r.actual), r.points, ci.spec.full, ci.local_weight,
-            ci.section_weight, ci.weight, r.contribution, r.explanation,
-            _survey_line(getattr(r, "survey", None)))
-    dims: list[GroupStep] = []
-    for g, gr in zip(compiled.dimensions, result.dimensions, strict=True):
-        members = [steps[compiled.indicators[k].id] for k in g.members]
-        equal = len({m.local_weight for m in members}) <= 1
-        implicit = (s.sections is None and s.dimensions is None) or (
-            g.section is not None and g.id == g.section and any(
-                sec.id == g.section and sec.dimensions is None for sec in s.sections or []))
-        dims.append(GroupStep(g.id, g.title, gr.weight, gr.score(), gr.contribution, g.section,
-                              equal, members, implicit=implicit))
-    groups: list[GroupStep]
-    if compiled.has_sections:
-        groups = []
-        for g, gr in zip(compiled.sections, result.sections, strict=True):
-            groups.append(GroupStep(g.id, g.title, gr.weight, gr.score(), gr.contribution,
-                                    dimensions=[d for d in dims if d.section == g.id]))
-    else:
-        groups = dims
+    groups = result.sections if compiled.has_sections else result.dimensions
     parts = [g.contribution for g in groups if g.contribution is not None]
     subtotal = sum(parts, ZERO) if len(parts) == len(groups) else None
     if result.total is not None and not result.vetoes:
         subtotal = result.total
-
-    grade_min = grade_below = None
-    grade_by = band_name = None
+    band = grade_by = None
     if result.grade is not None and result.total is not None:
-        if result.vetoes:
-            grade_by = "veto"
-        else:
-            # the band the total falls in (a forced distribution may grade otherwise)
-            band = next((g for g in s.grades if g.min is None or result.total >= g.min),
-                        s.grades[-1])
-            band_name = band.name
-            grade_min = band.min
+        grade_by = "veto"
+        if not result.vetoes:
+            total = result.total
+            band = next((g for g in s.grades if g.min is None or total >= g.min), s.grades[-1])
             grade_by = "band" if band.min is not None else "last"
-            mins = [g.min for g in s.grades if g.min is not None]
-            grade_below = min(mins) if mins else None
-
     pay_values: dict[str, Decimal] = {}
-    if s.pay is not None and compiled.pay_formula is not None:
-        known = dict(getattr(result, "env", None) or {})
-        for key, value in (inputs or {}).items():
-            known.setdefault(key, value)
-        for ci in compiled.indicators:
-            actual = by_id[ci.id].actual
-            if isinstance(actual, Decimal):
-                known.setdefault(ci.id, actual)
-        for name in sorted(compiled.pay_formula.names()):
-            if name == "total":
-                if result.total is not None:
-                    pay_values[name] = result.total
-            elif name in known:
-                pay_values[name] = known[name]
-    trace = Trace(
-        s.id, s.title, source, s.precision, s.pay.precision if s.pay else s.precision, s.scale,
-        result.row, result.id, result.name, result.department, result.status,
-        list(result.errors), groups, compiled.has_sections, subtotal, result.total,
-        list(result.vetoes), result.grade, grade_min, grade_by, grade_below, bool(s.grades),
-        result.pay, s.pay.formula if s.pay else None, pay_values)
-    # parts a scheme may or may not have: forced distribution, a pass mark, ranks,
-    # further pay lines, raters, periods
-    distribution = getattr(s, "distribution", None)
-    quota = getattr(result, "quota_grade", None)
-    if distribution is not None and quota is not None:
-        trace.distribution, trace.quota_grade, trace.band = distribution.mode, quota, band_name
-    trace.pass_mark = getattr(s, "pass_mark", None)
-    trace.passed = getattr(result, "passed", None)
-    trace.rank = getattr(result, "rank", None)
-    formulas = {line.id: line.formula for line in getattr(s, "pay_lines", None) or []}
-    trace.pay_lines = [(line, formulas[line.id]) for line in
-                       getattr(result, "pay_lines", None) or [] if line.id in formulas]
-    trace.raters = getattr(result, "raters", None)
-    trace.periods = list(getattr(result, "periods", None) or [])
-    return trace
-
-
-def _survey_line(stat: Any) -> str | None:
-    if stat is None:
-        return None
-    try:
-        return str(stat.describe())
-    except (AttributeError, TypeError, AssertionError):  # a result too few answers left
-        return None
+    pay_formula = compiled.pay_lines[0][1] if s.pay is not None else None
+    if pay_formula is not None:
+        actuals = {i.id: i.actual for i in result.indicators if isinstance(i.actual, Decimal)}
+        known = {**actuals, **result.env, "total": result.total}
+        for name in sorted(pay_formula.names()):
+            value = known.get(name)
+            if value is not None:
+                pay_values[name] = value
+    return Trace(compiled, result, source, subtotal, grade_by, band, pay_values)
 
 
 def trace_person(subject: Subject) -> Trace:
     """The trace of one row scored on its own (see :func:`explain_person` for the trace
     of what ``kpiscore evaluate`` reports)."""
-    return build_trace(subject.compiled, subject.result, source=subject.source,
-                       inputs=subject.inputs())
+    return build_trace(subject.compiled, subject.result, subject.source)
 
 
-def pick(results: list[PersonResult], person: str) -> PersonResult | None:
-    """The result whose id is ``person`` (case and white space aside), first if repeated."""
-    wanted = "".join(normalise_text(str(person)).casefold().split())
-    for r in results:
-        if r.id is not None and "".join(r.id.casefold().split()) == wanted:
-            return r
-    return None
+def same_id(ident: str) -> str:
+    """An id as a person types it for ``--id``: case, width and white space aside."""
+    return "".join(normalise_text(str(ident)).casefold().split())
 
 
-def explain_person(loaded: LoadedScheme, actuals: str | os.PathLike[str], person: str, *,
-                   encoding: str | None = None, sheet: str | None = None,
-                   max_bytes: int | None = None) -> Trace:
-    """The trace of ``person`` exactly as ``kpiscore evaluate`` scores the whole file
-    (raters, periods, surveys, ranks and forced distribution included).
-
-    Raises :class:`PersonNotFound`, or :class:`~kpiscore.base.errors.InputUnreadable`.
-    """
-    from kpiscore.api import evaluate_file
-
-    size: dict[str, Any] = {} if max_bytes is None else {"max_bytes": max_bytes}
-    report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet, **size)
-    result = pick(report.results, person)
+def explain_person(loaded: LoadedScheme, report: Report, person: str) -> Trace:
+    """The trace of ``person`` in ``report`` (``loaded`` scored it): exactly what
+    ``kpiscore evaluate`` says, raters, periods, surveys, ranks and forced distribution
+    included. Raises :class:`PersonNotFound`."""
+    wanted = same_id(person)  # the first, if repeated
+    result = next((r for r in report.results if r.id is not None and same_id(r.id) == wanted),
+                  None)
     if result is None:
-        raise PersonNotFound(t("msg.no_person", DEFAULT, id=person,
-                               file=os.path.basename(os.fspath(actuals))))
-    return build_trace(loaded.compiled, result, source=report.source)
+        raise PersonNotFound(t("msg.no_person", DEFAULT, id=person, file=report.source))
+    return build_trace(loaded.compiled, result, report.source)
 
 
 # -- the outline: labelled lines in a tree ---------------------------------------------
@@ -516,185 +326,174 @@ def _exact(value: Decimal, precision: int) -> str:
 
 
 def _signed_sum(values: list[str]) -> str:
-    out = ""
-    for k, v in enumerate(values):
-        if k == 0:
-            out = v
-        elif v.startswith("-"):
-            out += f" − {v[1:]}"
-        else:
-            out += f" + {v}"
-    return out
+    """``39.08 + 29.19 − 2.00``: the parts of a total, each after its sign."""
+    signed = (f" − {v[1:]}" if v.startswith("-") else f" + {v}" for v in values[1:])
+    return "".join([*values[:1], *signed])
 
 
 def outline(trace: Trace, lang: str = DEFAULT) -> Node:
     """The trace as a tree of labelled lines in ``lang``."""
-    root = Node("person", t("explain.person", lang, who=trace.who(),
-                            scheme=f"{trace.scheme_title} ({trace.scheme_id})"))
-    scale = "" if trace.scale == HUNDRED else t("explain.of_scale", lang,
-                                                 scale=plain(trace.scale))
+    s, r, p = trace.compiled.scheme, trace.result, trace.compiled.scheme.precision
 
-    def indicator(i: IndicatorStep) -> Node:
-        actual = _with_unit(i.actual, i.unit, trace, lang)
+    def say(key: str, **fields: object) -> str:
+        return t(key, lang, **fields)
+
+    root = Node("person", say("explain.person", who=trace.who(), scheme=f"{s.title} ({s.id})"))
+
+    def add(kind: str, label: str, children: list[Node] | None = None) -> None:
+        root.children.append(Node(kind, label, children or []))
+
+    scale = "" if s.scale == HUNDRED else say("explain.of_scale", scale=plain(s.scale))
+
+    def indicator(ci: CompiledIndicator, i: IndicatorResult) -> Node:
+        unit = ci.ind.unit
+        actual = _with_unit(i.actual, unit, trace, lang)
         if i.points is None:
-            node = Node("indicator", t("explain.indicator.unscored", lang, title=i.title,
-                                       id=i.id, actual=actual))
+            label = say("explain.indicator.unscored", title=i.title, id=i.id, actual=actual)
         else:
-            node = Node("indicator", t("explain.indicator", lang, title=i.title, id=i.id,
-                                       actual=actual, points=trace.num(i.points),
-                                       full=trace.num(i.full_marks)))
-        target = ""
-        if i.target is not None:
-            target = t("explain.rule.target", lang, target=_with_unit(i.target, i.unit, trace,
-                                                                       lang),
-                       better=t(f"explain.better.{i.better}", lang))
-        node.children.append(Node("rule", t("explain.rule", lang, summary=i.scoring,
-                                            target=target)))
-        if i.formula:
-            node.children.append(Node("formula", t("explain.formula", lang,
-                                                   formula=i.formula)))
-        if i.survey:
-            node.children.append(Node("formula", i.survey))
-        if i.arithmetic:
-            node.children.append(Node("arithmetic", i.arithmetic))
+            label = say("explain.indicator", title=i.title, id=i.id, actual=actual,
+                        points=trace.num(i.points), full=trace.num(i.full_marks))
+        target = "" if i.target is None else say(
+            "explain.rule.target", target=_with_unit(i.target, unit, trace, lang),
+            better=say(f"explain.better.{ci.ind.better}"))
+        node = Node("indicator", label, [
+            Node("rule", say("explain.rule", summary=str(ci.rule.summary(p)), target=target))])
+        if ci.ind.formula:
+            node.children.append(Node("formula", say("explain.formula", formula=ci.ind.formula)))
+        if i.survey is not None:
+            node.children.append(Node("formula", str(i.survey.describe())))
+        arithmetic = "" if i.step is None else str(i.step)
+        if arithmetic:
+            node.children.append(Node("arithmetic", arithmetic))
         if i.points is not None and i.contribution is not None:
-            weight = plain(round_half_up(i.local_weight, trace.precision + 2))
-            if i.section_weight != HUNDRED:
-                weight += f"% × {plain(i.section_weight)}"
-            node.children.append(Node("contribution", t(
-                "explain.contribution", lang, points=trace.num(i.points),
-                full=trace.num(i.full_marks), weight=weight, scale=scale,
-                contribution=trace.fixed(i.contribution))))
+            weight = plain(round_half_up(ci.local_weight, p + 2))
+            if ci.section_weight != HUNDRED:
+                weight += f"% × {plain(ci.section_weight)}"
+            node.children.append(Node("contribution", say(
+                "explain.contribution", points=trace.num(i.points), full=trace.num(i.full_marks),
+                weight=weight, scale=scale, contribution=trace.fixed(i.contribution))))
         return node
 
-    def dimension(d: GroupStep) -> list[Node]:
-        if d.implicit:
-            return [indicator(i) for i in d.indicators]
-        if d.score is None or d.contribution is None:
-            node = Node("dimension", t("explain.dimension.unscored", lang, title=d.title,
-                                       id=d.id, weight=plain(d.weight)))
-        else:
-            mean = t("explain.mean" if d.equal_weights else "explain.weighted_mean", lang)
-            node = Node("dimension", t("explain.dimension", lang, title=d.title, id=d.id,
-                                       mean=mean, score=trace.num(d.score),
-                                       weight=plain(d.weight), scale="",
-                                       contribution=trace.fixed(d.contribution)))
-        node.children = [indicator(i) for i in d.indicators]
+    def group(kind: str, g: Group, gr: GroupResult, **fields: str) -> Node:
+        score = gr.score()
+        if score is None or gr.contribution is None:
+            return Node(kind, say("explain.dimension.unscored", title=g.title, id=g.id,
+                                  weight=plain(gr.weight)))
+        return Node(kind, say(f"explain.{kind}", title=g.title, id=g.id, score=trace.num(score),
+                              weight=plain(gr.weight), scale="",
+                              contribution=trace.fixed(gr.contribution), **fields))
+
+    def dimension(g: Group, gr: GroupResult) -> list[Node]:
+        below = [indicator(ci, i) for ci, i in trace.members(g)]
+        if g.implicit:
+            return below
+        equal = len({ci.local_weight for ci, _ in trace.members(g)}) <= 1
+        node = group("dimension", g, gr, mean=say("explain.mean" if equal
+                                                  else "explain.weighted_mean"))
+        node.children = below
         return [node]
 
-    for g in trace.groups:
-        if trace.has_sections:
-            if g.score is None or g.contribution is None:
-                node = Node("section", t("explain.dimension.unscored", lang, title=g.title,
-                                         id=g.id, weight=plain(g.weight)))
-            else:
-                node = Node("section", t("explain.section", lang, title=g.title, id=g.id,
-                                         score=trace.num(g.score), weight=plain(g.weight),
-                                         scale="", contribution=trace.fixed(g.contribution)))
-            for d in g.dimensions:
-                node.children += dimension(d)
+    for g, gr in trace.groups():
+        if trace.compiled.has_sections:
+            node = group("section", g, gr)
+            for d, dr in trace.dimensions(g.id):
+                node.children += dimension(d, dr)
             root.children.append(node)
         else:
-            root.children += dimension(g)
+            root.children += dimension(g, gr)
 
-    if trace.periods:
-        root.children.append(Node("periods", t("explain.periods", lang), [
-            Node("period", t("explain.period", lang, period=e.period, source=e.source,
-                             total="—" if e.total is None else trace.fixed(e.total)))
-            for e in trace.periods]))
-    if trace.raters is not None:
-        raters = Node("raters", t("explain.raters", lang))
-        for r in trace.raters.roles:
-            if r.total is None or r.applied_weight is None:
-                raters.children.append(Node("rater", t("explain.rater.missing", lang,
-                                                       title=r.title, id=r.id)))
+    if r.periods:
+        add("periods", say("explain.periods"), [
+            Node("period", say("explain.period", period=e.period, source=e.source,
+                               total="—" if e.total is None else trace.fixed(e.total)))
+            for e in r.periods])
+    if r.raters is not None:
+        raters = []
+        for role in r.raters.roles:
+            if role.total is None or role.applied_weight is None:
+                label = say("explain.rater.missing", title=role.title, id=role.id)
             else:
-                raters.children.append(Node("rater", t(
-                    "explain.rater", lang, title=r.title, id=r.id, total=trace.fixed(r.total),
-                    weight=plain(round_half_up(r.applied_weight, trace.precision + 2)),
-                    contribution=trace.fixed(r.contribution))))
-        root.children.append(raters)
-
-    if trace.errors:
-        root.children.append(Node("error", t("explain.errors", lang), [
-            Node("error", str(e)) for e in trace.errors]))
+                label = say("explain.rater", title=role.title, id=role.id,
+                            total=trace.fixed(role.total),
+                            weight=plain(round_half_up(role.applied_weight, p + 2)),
+                            contribution=trace.fixed(role.total * role.applied_weight / HUNDRED))
+            raters.append(Node("rater", label))
+        add("raters", say("explain.raters"), raters)
+    if r.errors:
+        add("error", say("explain.errors"), [Node("error", str(e)) for e in r.errors])
 
     # total
     if trace.implicit_only():
         parts = [i.contribution for i in trace.indicators()]
     else:
-        parts = [g.contribution for g in trace.groups]
-    if trace.subtotal is None or any(p is None for p in parts):
-        root.children.append(Node("total", t("explain.total.none", lang)))
+        parts = [gr.contribution for _, gr in trace.groups()]
+    subtotal = trace.subtotal
+    if subtotal is None or any(part is None for part in parts):
+        add("total", say("explain.total.none"))
     else:
-        shown = _signed_sum([trace.fixed(p) for p in parts if p is not None])
-        if trace.total is not None and trace.vetoes and trace.total != trace.subtotal:
-            label = t("explain.total.vetoed", lang, parts=shown,
-                      total=trace.fixed(trace.subtotal), zero=trace.fixed(trace.total))
+        shown = _signed_sum([trace.fixed(part) for part in parts if part is not None])
+        if r.total is not None and r.vetoes and r.total != subtotal:
+            add("total", say("explain.total.vetoed", parts=shown, total=trace.fixed(subtotal),
+                             zero=trace.fixed(r.total)))
+        elif subtotal != round_half_up(subtotal, p):
+            add("total", say("explain.total", parts=shown, total=trace.fixed(subtotal))
+                + say("explain.total.exact", exact=_exact(subtotal, p)))
         else:
-            label = t("explain.total", lang, parts=shown, total=trace.fixed(trace.subtotal))
-            if trace.subtotal != round_half_up(trace.subtotal, trace.precision):
-                label += t("explain.total.exact", lang, exact=_exact(trace.subtotal,
-                                                                     trace.precision))
-        root.children.append(Node("total", label))
+            add("total", say("explain.total", parts=shown, total=trace.fixed(subtotal)))
 
     # veto
-    if not trace.vetoes:
-        root.children.append(Node("veto", t("explain.veto.none", lang)))
-    for v in trace.vetoes:
-        root.children.append(Node("vetoed", t("explain.veto.fired", lang, reason=v.reason,
-                                            outcome=t(f"explain.outcome.{v.outcome}", lang))))
+    if not r.vetoes:
+        add("veto", say("explain.veto.none"))
+    for v in r.vetoes:
+        add("vetoed", say("explain.veto.fired", reason=v.reason,
+                          outcome=say(f"explain.outcome.{v.outcome}")))
 
     # grade
-    if not trace.has_grades:
-        root.children.append(Node("grade", t("explain.grade.none", lang)))
-    elif trace.grade is not None and trace.total is not None:
-        total = trace.num(trace.total)
+    if not s.grades:
+        add("grade", say("explain.grade.none"))
+    elif r.grade is not None and r.total is not None:
+        total = trace.num(r.total)
+        mins = [g.min for g in s.grades if g.min is not None]
         if trace.grade_by == "veto":
-            label = t("explain.grade.veto", lang, grade=trace.grade)
-        elif trace.grade_by == "band" and trace.grade_min is not None:
-            label = t("explain.grade", lang, total=total, op="≥", bound=plain(trace.grade_min),
-                      grade=trace.grade)
-        elif trace.grade_below is not None:
-            label = t("explain.grade", lang, total=total, op="<",
-                      bound=plain(trace.grade_below), grade=trace.grade)
+            label = say("explain.grade.veto", grade=r.grade)
+        elif trace.band is not None and trace.band.min is not None:
+            label = say("explain.grade", total=total, op="≥", bound=plain(trace.band.min),
+                        grade=r.grade)
+        elif mins:
+            label = say("explain.grade", total=total, op="<", bound=plain(min(mins)),
+                        grade=r.grade)
         else:
-            label = t("explain.grade.last", lang, total=total, grade=trace.grade)
-        if trace.quota_grade is not None and trace.band is not None:
-            banded = trace.band
-            label = label.replace(f"→ {trace.grade}", f"→ {banded}")
-            if trace.distribution == "enforce":
-                label += t("explain.grade.quota", lang, grade=trace.quota_grade)
-            else:
-                label += t("explain.grade.advisory", lang, grade=trace.quota_grade)
-        root.children.append(Node("grade", label))
-    if trace.pass_mark is not None and trace.passed is not None and trace.total is not None:
-        key = "explain.pass.yes" if trace.passed else (
-            "explain.pass.veto" if trace.vetoes else "explain.pass.no")
-        root.children.append(Node("grade", t(key, lang, total=trace.num(trace.total),
-                                             mark=plain(trace.pass_mark))))
-    if trace.rank is not None:
-        label = t("explain.rank", lang, rank=trace.rank.overall, of=trace.rank.of)
-        if trace.rank.department is not None:
-            label += t("explain.rank.department", lang, rank=trace.rank.department,
-                       of=trace.rank.department_of)
-        root.children.append(Node("rank", label))
+            label = say("explain.grade.last", total=total, grade=r.grade)
+        if s.distribution is not None and r.quota_grade is not None and trace.band is not None:
+            label = label.replace(f"→ {r.grade}", f"→ {trace.band.name}")
+            quota = "quota" if s.distribution.mode == "enforce" else "advisory"
+            label += say(f"explain.grade.{quota}", grade=r.quota_grade)
+        add("grade", label)
+    if s.pass_mark is not None and r.passed is not None and r.total is not None:
+        key = "yes" if r.passed else "veto" if r.vetoes else "no"
+        add("grade", say(f"explain.pass.{key}", total=trace.num(r.total),
+                         mark=plain(s.pass_mark)))
+    if r.rank is not None:
+        label = say("explain.rank", rank=r.rank.overall, of=r.rank.of)
+        if r.rank.department is not None:
+            label += say("explain.rank.department", rank=r.rank.department,
+                         of=r.rank.department_of)
+        add("rank", label)
 
     # pay
-    if trace.pay_formula is None:
-        root.children.append(Node("pay", t("explain.pay.none", lang)))
-    elif trace.pay is not None:
+    if s.pay is None:
+        add("pay", say("explain.pay.none"))
+    elif r.pay is not None:
         values = ", ".join(f"{k} = {trace.num(v)}" for k, v in trace.pay_values.items())
-        root.children.append(Node("pay", t(
-            "explain.pay", lang, formula=trace.pay_formula,
-            pay=str(round_half_up(trace.pay, trace.pay_precision)),
-            values=t("explain.pay.values", lang, values=values) if values else "")))
-    for line, formula in trace.pay_lines:
+        add("pay", say("explain.pay", formula=s.pay.formula,
+                       pay=str(round_half_up(r.pay, s.pay.precision)),
+                       values=say("explain.pay.values", values=values) if values else ""))
+    for line, formula in trace.pay_lines():
         amount = "—" if line.amount is None else str(round_half_up(line.amount, line.precision))
-        label = t("explain.pay_line", lang, title=line.title, formula=formula, amount=amount)
+        label = say("explain.pay_line", title=line.title, formula=formula, amount=amount)
         if line.capped:
-            label += t("explain.capped", lang, cap=line.capped)
-        root.children.append(Node("pay", label))
+            label += say("explain.capped", cap=line.capped)
+        add("pay", label)
     return root
 
 

@@ -10,7 +10,6 @@ Decimals. Each answer is then
 checked by scoring the row again with it — and with one step less — through
 the engine itself (:meth:`kpiscore.explain.trace.Subject.evaluate`).
 
-``kpiscore diff``: the same actuals scored by two versions of a scheme.
 """
 
 from __future__ import annotations
@@ -22,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.errors import KpiscoreError
 from kpiscore.base.numbers import ZERO, quantum, round_half_up
-from kpiscore.score.results import PersonResult, Report
+from kpiscore.outputs.records import _fixed
+from kpiscore.score.results import PersonResult
 
 if TYPE_CHECKING:
     from kpiscore.explain.trace import Subject
-    from kpiscore.score.engine import CompiledIndicator, CompiledScheme
+    from kpiscore.scheme.compile import CompiledIndicator, CompiledScheme
 
 #: Doublings tried when the better side of an indicator's range is open.
 MAX_DOUBLINGS = 200
@@ -65,9 +65,9 @@ class Goal:
 def unsupported(compiled: CompiledScheme) -> str | None:
     """Why whatif cannot answer for this scheme, if it cannot: it scores one row again,
     so a person built from several rows (raters, periods) or survey responses is out."""
-    if getattr(compiled, "grouped", False):
+    if compiled.grouped:
         return "its people are scored from several rows (raters or periods)"
-    if getattr(compiled, "survey_of", None):
+    if compiled.survey_of:
         return "some of its actuals come from survey responses"
     return None
 
@@ -116,8 +116,6 @@ class Answer:
     total_then: Decimal | None = None
     grade_then: str | None = None
     step: Decimal | None = None
-    #: one step short of ``needed`` (its resolution): does not reach the goal
-    short_of: Decimal | str | None = None
     best: Decimal | str | None = None  # the best valid actual, when the goal is out of reach
     best_total: Decimal | None = None
     verified: bool = False
@@ -138,34 +136,26 @@ class WhatIf:
         p = self.precision
 
         def short(v: Decimal | str | None) -> Decimal | str | None:
-            return v if v is None or isinstance(v, str) else _show(v, p)
-
-        def fixed(v: Decimal | None) -> Decimal | None:
-            return None if v is None else round_half_up(v, p)
+            """An actual as people write it: exact when short, else rounded."""
+            if v is None or isinstance(v, str):
+                return v
+            return _tidy(v) if v == v.quantize(quantum(p + 2)) else round_half_up(v, p)
 
         return {
             "person": {"id": self.subject_id, "name": self.name},
             "goal": {"total": short(self.goal.total), "grade": self.goal.grade},
-            "now": {"total": fixed(self.total), "grade": self.grade},
+            "now": {"total": _fixed(self.total, p), "grade": self.grade},
             "reached": self.reached,
             "indicators": [{
                 "id": a.id, "title": a.title, "unit": a.unit, "better": a.better,
                 "formula": a.formula, "actual": short(a.current),
-                "points": fixed(a.points_now), "reachable": a.reachable,
+                "points": _fixed(a.points_now, p), "reachable": a.reachable,
                 "needed": short(a.needed), "step": short(a.step),
-                "points_then": fixed(a.points_then), "total_then": fixed(a.total_then),
+                "points_then": _fixed(a.points_then, p), "total_then": _fixed(a.total_then, p),
                 "grade_then": a.grade_then, "best": short(a.best),
-                "best_total": fixed(a.best_total), "verified": a.verified,
+                "best_total": _fixed(a.best_total, p), "verified": a.verified,
             } for a in self.answers],
         }
-
-
-def _show(value: Decimal, precision: int) -> Decimal:
-    """An actual as people write it: exact when short, else rounded to the precision."""
-    if value == value.quantize(quantum(precision + 2)):
-        return value.normalize() if value != value.to_integral_value() \
-            else value.quantize(Decimal(1))
-    return round_half_up(value, precision)
 
 
 def _tidy(value: Decimal) -> Decimal:
@@ -199,12 +189,8 @@ def resolution(ci: CompiledIndicator, actual: Decimal, precision: int) -> Decima
     scheme's precision (0.01 by default)."""
     if ci.ind.unit.strip().lower() not in COUNT_UNITS:
         return quantum(precision)
-    rule: Any = ci.rule
     numbers: list[Decimal | None] = [actual, ci.spec.target, ci.spec.lowest, ci.spec.highest]
-    for name in ("per", "baseline", "challenge"):
-        numbers.append(getattr(rule, name, None))
-    for band in getattr(rule, "bands", None) or []:
-        numbers += [band.at_least, band.above, band.at_most, band.below]
+    numbers += ci.rule.numbers()
     return quantum(min(_decimals(numbers), precision))
 
 
@@ -280,7 +266,6 @@ def _finish(subject: Subject, goal: Goal, answer: Answer, key: str, needed: Deci
     answer.needed = needed
     answer.points_then = _points(then, key)
     answer.total_then, answer.grade_then = then.total, then.grade
-    answer.short_of = short_of
     # checked again from scratch: the answer reaches the goal, one step less does not
     ok = goal.reached(subject.evaluate({key: needed}))
     if short_of is not None:
@@ -350,106 +335,3 @@ def _levels(subject: Subject, ci: CompiledIndicator, goal: Goal, answer: Answer)
         top = _answer_text(ordered[-1])
         answer.best = top
         answer.best_total = subject.evaluate({ci.id: top}).total
-
-
-# -- diff ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Move:
-    row: int
-    id: str | None
-    name: str | None
-    old_status: str
-    new_status: str
-    old_total: Decimal | None
-    new_total: Decimal | None
-    old_grade: str | None
-    new_grade: str | None
-
-    @property
-    def change(self) -> Decimal | None:
-        if self.old_total is None or self.new_total is None:
-            return None
-        return self.new_total - self.old_total
-
-
-@dataclass
-class Comparison:
-    old_id: str
-    old_title: str
-    new_id: str
-    new_title: str
-    precision: int
-    moves: list[Move]
-
-    def moved(self, m: Move) -> bool:
-        c = m.change
-        return c is not None and round_half_up(c, self.precision) != 0
-
-    def summary(self) -> dict[str, Any]:
-        compared = [m for m in self.moves if m.change is not None]
-        moving = [m.change for m in compared if self.moved(m) and m.change is not None]
-        up = sum(1 for c in moving if c > 0)
-        down = len(moving) - up
-        grades: dict[tuple[str, str], int] = {}
-        for m in compared:
-            if m.old_grade != m.new_grade:
-                key = (m.old_grade or "", m.new_grade or "")
-                grades[key] = grades.get(key, 0) + 1
-        changes = [m.change for m in compared if m.change is not None]
-        mean = sum(changes, ZERO) / len(changes) if changes else None
-        return {
-            "people": len(self.moves),
-            "compared": len(compared),
-            "not_scored": len(self.moves) - len(compared),
-            "moved": up + down,
-            "up": up,
-            "down": down,
-            "unchanged": len(compared) - up - down,
-            "mean_change": None if mean is None else round_half_up(mean, self.precision),
-            "grade_changes": sum(grades.values()),
-            "grade_moves": [{"from": a, "to": b, "count": n}
-                            for (a, b), n in sorted(grades.items(), key=lambda kv: -kv[1])],
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        p = self.precision
-
-        def fixed(v: Decimal | None) -> Decimal | None:
-            return None if v is None else round_half_up(v, p)
-
-        return {
-            "old": {"id": self.old_id, "title": self.old_title},
-            "new": {"id": self.new_id, "title": self.new_title},
-            "people": [{
-                "row": m.row, "id": m.id, "name": m.name,
-                "old": {"status": m.old_status, "total": fixed(m.old_total),
-                        "grade": m.old_grade},
-                "new": {"status": m.new_status, "total": fixed(m.new_total),
-                        "grade": m.new_grade},
-                "change": fixed(m.change), "moved": self.moved(m),
-                "grade_changed": m.change is not None and m.old_grade != m.new_grade,
-            } for m in self.moves],
-            "summary": self.summary(),
-        }
-
-
-def compare(old: Report, new: Report) -> Comparison:
-    """Pair the rows of two reports on the same actuals (by id, else by row)."""
-    def key(r: PersonResult) -> str:
-        return f"id:{r.id}" if r.id is not None else f"row:{r.row}"
-
-    before = {key(r): r for r in old.results}
-    moves = []
-    for r in new.results:
-        o = before.get(key(r))
-        moves.append(Move(
-            r.row, r.id, r.name, o.status if o else "missing", r.status,
-            o.total if o and o.status == "ok" else None,
-            r.total if r.status == "ok" else None,
-            o.grade if o and o.status == "ok" else None,
-            r.grade if r.status == "ok" else None))
-    return Comparison(old.scheme_id, old.scheme_title, new.scheme_id, new.scheme_title,
-                      max(old.precision, new.precision), moves)
-

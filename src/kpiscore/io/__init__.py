@@ -1,0 +1,94 @@
+"""Actuals in, as :class:`~kpiscore.io.table.Table` objects: one opener per input kind.
+
+``open_table(path)`` picks the opener by the file's suffix in :data:`OPENERS`
+(an unknown suffix is read as a workbook, as it always was) and yields a
+Table whose rows stream lazily. Adding an input kind is one module with an
+``open(path, options)`` function, one line below, its tests and its section of
+docs/inputs.md.
+
+Everything here may be given a broken or hostile file (docs/security.md):
+whatever the file holds, what comes out is a Table or one
+:class:`~kpiscore.base.errors.InputUnreadable` line naming the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.limits import Limits
+from kpiscore.io.csv_table import open_csv
+from kpiscore.io.sqlite_table import open_sqlite
+from kpiscore.io.table import (
+    HeaderIndex,
+    Opener,
+    Row,
+    Table,
+    TableOptions,
+    check_size,
+    header_key,
+    header_variants,
+)
+from kpiscore.io.xlsx_table import open_xlsx
+
+__all__ = ["DEFAULT", "OPENERS", "REFUSED", "HeaderIndex", "Opener", "Row",
+           "Table", "TableOptions", "header_key", "header_variants", "open_table", "opener_for"]
+
+#: Every input kind, by name (``Table.kind``): the suffixes it claims and its opener.
+OPENERS: dict[str, Opener] = {
+    "xlsx": Opener((".xlsx", ".xlsm"), open_xlsx),
+    "csv": Opener((".csv", ".txt", ".tsv"), open_csv),
+    "sqlite": Opener((".sqlite", ".sqlite3", ".db"), open_sqlite),
+}
+
+#: The kind a suffix no opener claims is read as (its messages say what the file is).
+DEFAULT = "xlsx"
+
+#: Suffixes refused before the file is opened, with why and what to do.
+REFUSED: dict[str, str] = {
+    ".xls": "old .xls workbooks are not supported; save it as .xlsx",
+    ".xlsb": ".xlsb files are not supported; save it as .xlsx (or .csv)",
+    ".ods": ".ods files are not supported; save it as .xlsx (or .csv)",
+    ".numbers": ".numbers files are not supported; save it as .xlsx (or .csv)",
+}
+
+
+def opener_for(path: str | os.PathLike[str]) -> str:
+    """The name of the opener for ``path``'s suffix (:data:`DEFAULT` when none claims it);
+    raises InputUnreadable for a refused suffix."""
+    name = os.fspath(path)
+    ext = os.path.splitext(name)[1].lower()
+    if ext in REFUSED:
+        raise InputUnreadable(f"{name}: {REFUSED[ext]}")
+    for kind, opener in OPENERS.items():
+        if ext in opener.suffixes:
+            return kind
+    return DEFAULT
+
+
+@contextmanager
+def open_table(path: str | os.PathLike[str], *, encoding: str | None = None,
+               sheet: str | None = None, table: str | None = None,
+               max_bytes: int | None = None, limits: Limits | None = None) -> Iterator[Table]:
+    """Open an actuals source and yield a :class:`Table` whose rows stream lazily.
+
+    The opener is chosen by the suffix (:data:`OPENERS`); ``encoding`` applies
+    to CSV, ``sheet`` to workbooks, ``table`` to SQLite (docs/inputs.md).
+    ``limits`` defaults to :meth:`Limits.from_env`; ``max_bytes`` overrides its
+    ``input_bytes``. Raises :class:`InputUnreadable` for a source that cannot
+    be read at all, also while its rows are being read.
+    """
+    limits = limits or Limits.from_env()
+    if max_bytes is not None:
+        limits = dataclasses.replace(limits, input_bytes=max_bytes)
+    name = os.fspath(path)
+    ext = os.path.splitext(name)[1].lower()
+    if ext in REFUSED:  # a missing or oversized file says so first, as it always did
+        check_size(name, limits)
+    kind = opener_for(name)
+    options = TableOptions(encoding=encoding, sheet=sheet, table=table, limits=limits)
+    with OPENERS[kind].open(name, options) as opened:
+        yield opened

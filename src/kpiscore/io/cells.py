@@ -56,12 +56,7 @@ def read_number(value: object, percent_format: bool = False) -> Decimal:
     as 95 because kpiscore keeps percentages in percent points. Dates,
     booleans, Excel errors and text are refused with a reason.
     """
-    if isinstance(value, bool):
-        raise BadValue(f"{'TRUE' if value else 'FALSE'} is a yes/no value, not a number")
-    if isinstance(value, FormulaWithoutValue):
-        raise _no_saved_value(value)
-    if isinstance(value, UnreadableCell):
-        raise BadValue(f"the cell cannot be read: {value.reason}")
+    _refuse(value, "number")
     if isinstance(value, (int, float, Decimal)):
         if isinstance(value, float) and not math.isfinite(value):
             raise BadValue(f"{value} is not a finite number")
@@ -71,8 +66,6 @@ def read_number(value: object, percent_format: bool = False) -> Decimal:
         if percent_format:
             number = number * HUNDRED
         return _in_range(number, repr(value) if isinstance(value, float) else str(value))
-    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
-        raise BadValue(f"a date or time ({value}) where a number belongs")
     if isinstance(value, _dt.timedelta):
         raise BadValue(f"a duration ({value}) where a number belongs")
     if isinstance(value, str):
@@ -102,24 +95,26 @@ def _in_range(number: Decimal, shown: str) -> Decimal:
     return number
 
 
-def _no_saved_value(formula: str) -> BadValue:
-    return BadValue(f"the formula ={formula} has no saved value (the file was written by a "
-                    "program and never calculated); open and save it in Excel or "
-                    "LibreOffice, or write the values")
+def _refuse(value: object, what: str) -> None:
+    """Refuse what is never a number nor a level: a formula never calculated, a cell that
+    cannot be read, a yes/no value, a date."""
+    if isinstance(value, FormulaWithoutValue):
+        raise BadValue(f"the formula ={value} has no saved value (the file was written by a "
+                       "program and never calculated); open and save it in Excel or "
+                       "LibreOffice, or write the values")
+    if isinstance(value, UnreadableCell):
+        raise BadValue(f"the cell cannot be read: {value.reason}")
+    if isinstance(value, bool):
+        raise BadValue(f"{'TRUE' if value else 'FALSE'} is a yes/no value, not a {what}")
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        raise BadValue(f"a date or time ({value}) where a {what} belongs")
 
 
 def read_text(value: object) -> str:
     """A cell as text for labels (levels): numbers as written, no trailing ``.0``."""
-    if isinstance(value, FormulaWithoutValue):
-        raise _no_saved_value(value)
-    if isinstance(value, UnreadableCell):
-        raise BadValue(f"the cell cannot be read: {value.reason}")
-    if isinstance(value, bool):
-        raise BadValue(f"{'TRUE' if value else 'FALSE'} is a yes/no value, not a level")
+    _refuse(value, "level")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
-        raise BadValue(f"a date or time ({value}) where a level belongs")
     text = normalise_text(str(value))
     if text.upper() in EXCEL_ERRORS:
         raise BadValue(f"the cell holds the spreadsheet error {text}")

@@ -1,0 +1,87 @@
+"""The registry of output formats: one entry per format, each a small documented unit.
+
+A format writes a whole :class:`~kpiscore.score.results.Report`; a streaming one
+can also write results as they are scored (memory stays flat however many
+people). evaluate and batch take their choices, file suffixes and writers from
+here: adding a format is one module and one line below.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, cast
+
+from kpiscore.score.results import PersonResult, Report
+
+if TYPE_CHECKING:
+    from kpiscore.scheme.load import LoadedScheme
+
+
+@dataclass(frozen=True)
+class Options:
+    """What some formats need beyond the results: the scheme (the report's cards), the
+    period's label, someone to tell how far writing has got."""
+
+    loaded: LoadedScheme | None = None
+    period: str | None = None
+    progress: Callable[[int, int], None] | None = None
+
+
+Writer = Callable[[Report, Any, Options], None]
+Streamer = Callable[[Report, Iterable[PersonResult], IO[str], Options], None]
+
+
+@dataclass(frozen=True)
+class Format:
+    """An output format: ``module.write`` writes a whole report (to a text stream, or
+    with ``to_file`` to a file name); ``module.stream``, if the format has one, writes
+    results as they are scored. Modules are imported when first used."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    module: str
+    streams: bool = False
+    #: written to a file name (a workbook), never to standard output
+    to_file: bool = False
+
+    def _module(self) -> Any:
+        return importlib.import_module(f"kpiscore.outputs.{self.module}")
+
+    @property
+    def write(self) -> Writer:
+        return cast(Writer, getattr(self._module(), f"write_{self.name}"))
+
+    @property
+    def stream(self) -> Streamer:
+        return cast(Streamer, getattr(self._module(), f"stream_{self.name}"))
+
+    @property
+    def doc(self) -> str:
+        return (self.write.__doc__ or "").strip()
+
+
+#: Every format by name, in the order they are documented (and batch writes them).
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("json", (".json",), "json_format"),
+    Format("jsonl", (".jsonl", ".ndjson"), "json_format", streams=True),
+    Format("csv", (".csv",), "csv_format", streams=True),
+    Format("xlsx", (".xlsx",), "report_xlsx", to_file=True),
+)}
+
+
+def for_path(path: str, default: str = "json") -> str:
+    """The format a file name asks for by its suffix (``results.csv`` → csv)."""
+    ext = os.path.splitext(path)[1].lower()
+    return next((f.name for f in FORMATS.values() if ext in f.suffixes), default)
+
+
+def render(report: Report, name: str, options: Options | None = None) -> str:
+    """A report written in a text format, as a string (``render(report, "csv")``)."""
+    import io
+
+    buffer = io.StringIO()
+    FORMATS[name].write(report, buffer, options or Options())
+    return buffer.getvalue()

@@ -29,12 +29,13 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.numbers import plain, round_half_up
-from kpiscore.score.results import IndicatorResult, PersonResult, Rank, Report
+from kpiscore.score.results import PersonResult, Report
 
 if TYPE_CHECKING:
+    from kpiscore.outputs import Options
     from kpiscore.scheme.load import LoadedScheme
 
 #: Cards per card sheet: Excel keeps at most 1026 manual page breaks per sheet.
@@ -65,35 +66,8 @@ class Style:
 Cell = tuple[Value, Style | None]
 
 
-@dataclass
-class Page:
-    """Print setup of a sheet (A4)."""
-
-    landscape: bool = False
-    scale: int | None = None  # percent; None with fit_width fits the width
-    fit_width: bool = False
-    center: bool = True
-    margins: tuple[float, float, float, float] = (0.4, 0.4, 0.5, 0.5)  # l r t b, inches
-
-
-class SheetSink(Protocol):
-    def row(self, r: int, cells: Sequence[Cell | None], *, height: float | None = None,
-            merges: Sequence[tuple[int, int]] = ()) -> None:
-        """Write row ``r`` (0-based, increasing); ``merges`` are column spans of it."""
-
-    def finish(self, *, last_row: int, last_col: int, breaks: Sequence[int] = (),
-               autofilter_row: int | None = None, print_area: bool = False) -> None:
-        """Page breaks after the given rows, a filter on a header row, the print area."""
-
-
-class BookSink(Protocol):
-    def sheet(self, name: str, widths: Sequence[float], *, freeze: tuple[int, int] | None,
-              page: Page) -> SheetSink: ...
-
-    def column_chart(self, sheet: SheetSink, name: str, title: str, first: int, last: int,
-                     label_col: int, value_col: int, at: tuple[int, int]) -> None: ...
-
-    def close(self) -> None: ...
+#: Every sheet's margins when printed: left, right, top, bottom, in inches.
+MARGINS = (0.4, 0.4, 0.5, 0.5)
 
 
 # -- text helpers -----------------------------------------------------------------------------
@@ -111,8 +85,6 @@ def clean_text(text: str) -> str:
 _WIDE = re.compile("[\u1100-\u115f\u231a-\u231b\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf"
                    "\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
                    "\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")
-
-
 _DIGITS = re.compile(r"[0-9A-Z%]")
 _NARROW = re.compile(r"[ .,:;'!|()\[\]ijlrtf-]")
 
@@ -135,8 +107,7 @@ def lines_needed(text: str, width: float, size: float = 11) -> int:
 
 def sheet_name(title: str, taken: set[str]) -> str:
     """A legal, unique worksheet name (31 characters, no []:*?/\\)."""
-    base = _SHEET_FORBIDDEN.sub("_", clean_text(title)).strip().strip("'") or "sheet"
-    base = base[:31]
+    base = (_SHEET_FORBIDDEN.sub("_", clean_text(title)).strip().strip("'") or "sheet")[:31]
     name, n = base, 2
     while name.casefold() in taken:
         suffix = f" ({n})"
@@ -164,20 +135,11 @@ def _short(value: Decimal | str | None, precision: int) -> str:
     return plain(round_half_up(value, precision))
 
 
-def buckets(scale: Decimal) -> list[tuple[str, Decimal | None, Decimal | None]]:
-    """Tenths of the scale: ``(label, low, high)``, low inclusive, high exclusive
-    except for the last, which includes a perfect total."""
-    step = scale / 10
-    out: list[tuple[str, Decimal | None, Decimal | None]] = []
-    for k in range(10):
-        low, high = step * k, step * (k + 1)
-        out.append((f"{plain(low)}–{plain(high)}", low, high))
-    return out
-
-
 def bucket_counts(totals: Sequence[Decimal], scale: Decimal) -> list[tuple[str, int]]:
-    tenths = buckets(scale)
-    counts = [0] * len(tenths)
+    """``(label, count)`` per tenth of the scale, low inclusive, high exclusive except for
+    the last, which includes a perfect total; totals outside the scale counted apart."""
+    step = scale / 10
+    counts = [0] * 10
     below = above = 0
     for t in totals:
         if t < 0:
@@ -187,7 +149,7 @@ def bucket_counts(totals: Sequence[Decimal], scale: Decimal) -> list[tuple[str, 
         else:
             k = min(int(t * 10 / scale), 9) if scale > 0 else 9
             counts[k] += 1
-    out = [(label, n) for (label, _, _), n in zip(tenths, counts, strict=True)]
+    out = [(f"{plain(step * k)}–{plain(step * (k + 1))}", n) for k, n in enumerate(counts)]
     if below:
         out.insert(0, ("< 0", below))
     if above:
@@ -203,22 +165,12 @@ SECTION_FILL = "#D0D0D0"
 ERROR_RED = "#C00000"
 
 
-@dataclass
 class _Styles:
-    precision: int
-    pay_precision: int
-    title: Style = field(init=False)
-    head: Style = field(init=False)
-    text: Style = field(init=False)
-    num: Style = field(init=False)
-    plain: Style = field(init=False)
-
-    def __post_init__(self) -> None:
+    def __init__(self, precision: int) -> None:
         self.title = Style(bold=True, size=14)
         self.head = Style(bold=True, fill=HEAD_FILL, border=True, align="center", wrap=True)
         self.text = Style(border=True)
-        self.num = Style(border=True, num=_fixed_format(self.precision))
-        self.plain = Style(border=True)  # an input: 86, 98.5 (rounded, no padding zeros)
+        self.num = Style(border=True, num=_fixed_format(precision))
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -255,42 +207,45 @@ def _meta(report: Report, loaded: LoadedScheme | None) -> _Meta:
 Progress = Callable[[int, int], None]
 
 
+def write_xlsx(report: Report, path: str, options: Options) -> None:
+    """The report for people: a summary, the distribution with charts, a sheet per
+    dimension, a printable card per person, and the errors (docs/report.md)."""
+    write_report(path, report, options.loaded, period=options.period,
+                 progress=options.progress)
+
+
 def write_report(path: str, report: Report, loaded: LoadedScheme | None = None, *,
                  period: str | None = None, progress: Progress | None = None) -> None:
-    """Write the report workbook to ``path`` (use :func:`kpiscore.outputs.writers.atomic_path`).
+    """Write the report workbook to ``path`` (use :func:`kpiscore.outputs.files.atomic_path`).
 
     ``loaded`` adds what the results do not carry (units, grades, the scale);
     ``period`` heads the sheets and fills the cards' 考核周期; ``progress`` hears
     ``(cards written, people)`` now and then.
     """
-    book = XlsxWriterBook(path)
+    book = Book(path)
     try:
         build(book, report, loaded, period=period, progress=progress)
     finally:
         book.close()
 
 
-def build(book: BookSink, report: Report, loaded: LoadedScheme | None, *,
+def build(book: Book, report: Report, loaded: LoadedScheme | None, *,
           period: str | None, progress: Progress | None = None) -> None:
     meta = _meta(report, loaded)
-    st = _Styles(report.precision, report.pay_precision)
+    st = _Styles(report.precision)
     taken: set[str] = set()
     names = {k: sheet_name(v, taken) for k, v in
              (("summary", "汇总"), ("dist", "分布"), ("errors", "错误"))}
-    rank = {i: r.rank for i, r in enumerate(report.results) if r.rank is not None}
-    _summary(book, names["summary"], report, meta, st, rank, period)
+    _summary(book, names["summary"], report, meta, st, period)
     _distribution(book, names["dist"], report, meta, st, period)
-    for dim_index, _ in enumerate(_dimensions(report)):
-        _dimension_sheet(book, taken, report, meta, st, dim_index)
-    _cards(book, taken, report, meta, period, rank, progress or (lambda done, total: None))
+    for k in range(len(report.results[0].dimensions) if report.results else 0):
+        _dimension_sheet(book, taken, report, meta, st, k)
+    _cards(book, taken, report, meta, period, progress or (lambda done, total: None))
     _errors(book, names["errors"], report, st)
 
 
 def _heading(meta: _Meta, period: str | None, what: str) -> str:
-    parts = [meta.title, what]
-    if period:
-        parts.insert(1, period)
-    return " · ".join(parts)
+    return " · ".join([meta.title, period, what] if period else [meta.title, what])
 
 
 def _status(r: PersonResult) -> str:
@@ -310,43 +265,36 @@ def _t(value: str | None, style: Style | None) -> Cell:
     return ("" if value is None else clean_text(value), style)
 
 
-def _summary(book: BookSink, name: str, report: Report, meta: _Meta, st: _Styles,
-             rank: dict[int, Rank], period: str | None) -> None:
-    head = ["行", "工号", "姓名", "部门", "总分"]
-    widths: list[float] = [6, 12, 12, 16, 9]
+def _summary(book: Book, name: str, report: Report, meta: _Meta, st: _Styles,
+             period: str | None) -> None:
+    head: list[tuple[str, float]] = [("行", 6), ("工号", 12), ("姓名", 12), ("部门", 16),
+                                     ("总分", 9)]
     quotas = any(r.quota_grade is not None for r in report.results)
-    departments = any(x.department is not None for x in rank.values())
+    departments = any(r.rank is not None and r.rank.department is not None
+                      for r in report.results)
     if report.has_grades:
-        head.append("等级")
-        widths.append(9)
+        head.append(("等级", 9))
     if quotas:
-        head.append("强制分布等级")
-        widths.append(13)
-    head.append("排名")
-    widths.append(7)
+        head.append(("强制分布等级", 13))
+    head.append(("排名", 7))
     if departments:
-        head.append("部门排名")
-        widths.append(9)
+        head.append(("部门排名", 9))
     passed = any(r.passed is not None for r in report.results)
     if passed:
-        head.append("是否达标")
-        widths.append(9)
+        head.append(("是否达标", 9))
     pays: dict[str, tuple[str, int]] = {}  # pay line id → title, precision
     for r in report.results:
         for line in r.pay_lines or []:
             pays.setdefault(line.id, (line.title, line.precision))
     if report.has_pay and not pays:
         pays["pay"] = (meta.pay_title, report.pay_precision)
-    for title, _ in pays.values():
-        head.append(title)
-        widths.append(max(12.0, text_width(title) + 2))
+    head += [(title, max(12.0, text_width(title) + 2)) for title, _ in pays.values()]
     pay_styles = {k: Style(border=True, num=_fixed_format(p)) for k, (_, p) in pays.items()}
-    head += ["状态", "说明"]
-    widths += [10, 60]
-    ws = book.sheet(name, widths, freeze=(2, 3), page=Page(landscape=True, fit_width=True))
+    head += [("状态", 10), ("说明", 60)]
+    ws = book.sheet(name, [w for _, w in head], freeze=(2, 3))
     ws.row(0, [_t(_heading(meta, period, f"汇总 ({len(report.results)} 人)"),
                   st.title)], height=24)
-    ws.row(1, [_t(h, st.head) for h in head], height=20)
+    ws.row(1, [_t(h, st.head) for h, _ in head], height=20)
     red = Style(border=True, color=ERROR_RED)
     for i, r in enumerate(report.results):
         row: list[Cell | None] = [(r.row, st.text), _t(r.id, st.text), _t(r.name, st.text),
@@ -356,10 +304,9 @@ def _summary(book: BookSink, name: str, report: Report, meta: _Meta, st: _Styles
             row.append(_t(r.grade, st.text))
         if quotas:
             row.append(_t(r.quota_grade, st.text))
-        place = rank.get(i)
-        row.append((place.overall if place else None, st.text))
+        row.append((r.rank.overall if r.rank else None, st.text))
         if departments:
-            row.append((place.department if place else None, st.text))
+            row.append((r.rank.department if r.rank else None, st.text))
         if passed:
             row.append(_t(None if r.passed is None else "达标" if r.passed else "未达标",
                           st.text))
@@ -375,10 +322,9 @@ def _summary(book: BookSink, name: str, report: Report, meta: _Meta, st: _Styles
               print_area=True)
 
 
-def _distribution(book: BookSink, name: str, report: Report, meta: _Meta, st: _Styles,
+def _distribution(book: Book, name: str, report: Report, meta: _Meta, st: _Styles,
                   period: str | None) -> None:
-    ws = book.sheet(name, [14, 10, 10, 4], freeze=None, page=Page(landscape=True,
-                                                                  fit_width=True))
+    ws = book.sheet(name, [14, 10, 10, 4], freeze=None)
     p = report.precision
     s = report.summary
     ws.row(0, [_t(_heading(meta, period, "分布"), st.title)], height=24)
@@ -394,73 +340,55 @@ def _distribution(book: BookSink, name: str, report: Report, meta: _Meta, st: _S
               if x.status == "ok" and x.total is not None]
     share = Style(border=True, num="0.0%")
     charts: list[tuple[str, int, int]] = []
+
+    def counted(head: str, chart: str, counts: list[tuple[str, int]], at: int) -> int:
+        """A table of counts and shares headed at row ``at``, and its chart; its last row."""
+        ws.row(at, [_t(head, st.head), _t("人数", st.head), _t("占比", st.head)])
+        for k, (label, n) in enumerate(counts, start=at + 1):
+            ws.row(k, [_t(label, st.text), (n, st.text), (n / len(totals) if totals else 0, share)])
+        charts.append((chart, at + 1, at + len(counts)))
+        return at + len(counts)
+
     if report.has_grades:
-        r += 1
-        counts = {g: 0 for g in meta.grades}
+        grades = {g: 0 for g in meta.grades}
         for x in report.results:
             if x.status == "ok" and x.grade is not None:
-                counts[x.grade] = counts.get(x.grade, 0) + 1
-        ws.row(r, [_t("等级", st.head), _t("人数", st.head), _t("占比", st.head)])
-        first = r + 1
-        for grade, n in counts.items():
-            r += 1
-            ws.row(r, [_t(grade, st.text), (n, st.text),
-                       (n / len(totals) if totals else 0, share)])
-        charts.append(("等级分布", first, r))
-    r += 2
-    ws.row(r, [_t("总分区间", st.head), _t("人数", st.head), _t("占比", st.head)])
-    first = r + 1
-    for label, n in bucket_counts(totals, meta.scale):
-        r += 1
-        ws.row(r, [_t(label, st.text), (n, st.text), (n / len(totals) if totals else 0, share)])
-    charts.append(("总分分布", first, r))
+                grades[x.grade] = grades.get(x.grade, 0) + 1
+        r = counted("等级", "等级分布", list(grades.items()), r + 1)
+    r = counted("总分区间", "总分分布", bucket_counts(totals, meta.scale), r + 2)
     ws.finish(last_row=r, last_col=2)
-    at = 1
-    for title, lo, hi in charts:
-        book.column_chart(ws, name, title, lo, hi, 0, 1, (at, 4))
-        at += 17
+    for n, (title, lo, hi) in enumerate(charts):
+        book.column_chart(ws, title, lo, hi, (1 + 17 * n, 4))
 
 
-def _dimensions(report: Report) -> list[tuple[str, str, str | None]]:
-    """``(id, title, section)`` of each dimension, from the first result."""
-    first = report.results[0] if report.results else None
-    if first is None:
-        return []
-    return [(d.id, d.title, d.section) for d in first.dimensions]
-
-
-def _dimension_sheet(book: BookSink, taken: set[str], report: Report, meta: _Meta,
+def _dimension_sheet(book: Book, taken: set[str], report: Report, meta: _Meta,
                      st: _Styles, k: int) -> None:
-    dim_id, dim_title, section = _dimensions(report)[k]
+    """The sheet of the ``k``-th dimension (of the first result: every result has them)."""
     first = report.results[0]
-    members = [i for i, ind in enumerate(first.indicators) if ind.dimension == dim_id
-               and (section is None or _section_of(first, ind) == section)]
-    title = dim_title
-    if section is not None and sum(1 for d in _dimensions(report) if d[1] == dim_title) > 1:
-        title = f"{meta.sections.get(section, section)}-{dim_title}"
-    name = sheet_name(title, taken)
+    dim = first.dimensions[k]
+    members = [i for i, ind in enumerate(first.indicators) if ind.dimension == dim.id]
+    titles = [first.indicators[i].title for i in members]
+    title = dim.title
+    if dim.section is not None and sum(1 for d in first.dimensions if d.title == title) > 1:
+        title = f"{meta.sections.get(dim.section, dim.section)}-{dim.title}"
     widths: list[float] = [12, 12, 16]
-    for i in members:
-        w = max(9.0, min(24.0, text_width(first.indicators[i].title) / 2 + 1))
-        widths += [w, w]
+    for text in titles:
+        widths += [max(9.0, min(24.0, text_width(text) / 2 + 1))] * 2
     widths += [10, 10]
-    ws = book.sheet(name, widths, freeze=(3, 3), page=Page(landscape=True, fit_width=True))
-    weight = first.dimensions[k].weight
-    ws.row(0, [_t(f"{meta.title} · {dim_title} (权重 {plain(weight)}%)", st.title)],
+    ws = book.sheet(sheet_name(title, taken), widths, freeze=(3, 3))
+    ws.row(0, [_t(f"{meta.title} · {dim.title} (权重 {plain(dim.weight)}%)", st.title)],
            height=24)
-    head: list[Cell | None] = [_t("工号", st.head), _t("姓名", st.head), _t("部门", st.head)]
+    # each indicator's title spans its two columns, 实际 and 得分
+    head: list[Cell | None] = [_t(h, st.head) for h in ("工号", "姓名", "部门")]
     sub: list[Cell | None] = [("", st.head)] * 3
-    merges = []
-    for i in members:
-        ind = first.indicators[i]
-        col = len(head)
-        head += [_t(ind.title, st.head), ("", st.head)]
+    for text in titles:
+        head += [_t(text, st.head), None]
         sub += [_t("实际", st.head), _t("得分", st.head)]
-        merges.append((col, col + 1))
     head += [_t("维度得分", st.head), _t("贡献", st.head)]
-    sub += [("", st.head), ("", st.head)]
-    height = 15 * max(lines_needed(first.indicators[i].title, widths[3 + 2 * n])
-                      for n, i in enumerate(members)) + 6 if members else None
+    sub += [("", st.head)] * 2
+    merges = [(3 + 2 * n, 4 + 2 * n) for n in range(len(titles))]
+    height = 15 * max(lines_needed(text, widths[3 + 2 * n])
+                      for n, text in enumerate(titles)) + 6 if titles else None
     ws.row(1, head, merges=merges, height=height)
     ws.row(2, sub)
     p = report.precision
@@ -474,7 +402,7 @@ def _dimension_sheet(book: BookSink, taken: set[str], report: Report, meta: _Met
                 continue
             actual = r.indicators[i].actual
             row.append(_t(actual, text_right) if isinstance(actual, str)
-                       else (_round(actual, p), st.plain))
+                       else (_round(actual, p), st.text))
             row.append((_round(r.indicators[i].points, p), st.num))
         d = r.dimensions[k] if k < len(r.dimensions) else None
         row.append((_round(d.score() if d else None, p), st.num))
@@ -482,13 +410,6 @@ def _dimension_sheet(book: BookSink, taken: set[str], report: Report, meta: _Met
         ws.row(n + 3, row)
     ws.finish(last_row=len(report.results) + 2, last_col=len(head) - 1, autofilter_row=2,
               print_area=True)
-
-
-def _section_of(person: PersonResult, ind: IndicatorResult) -> str | None:
-    for d in person.dimensions:
-        if d.id == ind.dimension:
-            return d.section
-    return None
 
 
 # -- cards ------------------------------------------------------------------------------------
@@ -509,12 +430,8 @@ def _column_points(width: float) -> float:
     return (math.trunc(width * 7 + 5)) * 0.75
 
 
-@dataclass
 class _CardStyles:
-    precision: int
-    pay_precision: int
-
-    def __post_init__(self) -> None:
+    def __init__(self, precision: int) -> None:
         b = BODY
         self.title = Style(bold=True, size=16, align="center")
         self.sub = Style(size=b, align="center", color="#404040")
@@ -527,10 +444,10 @@ class _CardStyles:
         self.name = Style(size=b, border=True, align="left", wrap=True)
         self.cell = Style(size=b, border=True, align="center", wrap=True)
         self.points = Style(size=b, border=True, align="center",
-                            num=_fixed_format(self.precision))
+                            num=_fixed_format(precision))
         self.explain = Style(size=SMALL, border=True, align="left", wrap=True)
         self.total = Style(bold=True, size=12, border=True, align="center",
-                           num=_fixed_format(self.precision))
+                           num=_fixed_format(precision))
         self.grade = Style(bold=True, size=12, border=True, align="center")
         self._pay: dict[int, Style] = {}
         self.alert = Style(size=b, border=True, align="left", wrap=True, color=ERROR_RED)
@@ -539,12 +456,10 @@ class _CardStyles:
         self.note = Style(size=8, color="#808080", align="left")
 
     def pay_style(self, precision: int) -> Style:
-        style = self._pay.get(precision)
-        if style is None:
-            style = self._pay[precision] = Style(bold=True, size=BODY, border=True,
-                                                 align="center",
-                                                 num=_fixed_format(precision))
-        return style
+        if precision not in self._pay:
+            self._pay[precision] = Style(bold=True, size=BODY, border=True, align="center",
+                                         num=_fixed_format(precision))
+        return self._pay[precision]
 
 
 @dataclass
@@ -555,7 +470,7 @@ class _CardRow:
 
 
 def _card(r: PersonResult, report: Report, meta: _Meta, cs: _CardStyles,
-          period: str | None, rank: Rank | None) -> list[_CardRow]:
+          period: str | None) -> list[_CardRow]:
     p = report.precision
     w = CARD_WIDTHS
     rows: list[_CardRow] = []
@@ -565,15 +480,28 @@ def _card(r: PersonResult, report: Report, meta: _Meta, cs: _CardStyles,
             merges: list[tuple[int, int]] | None = None) -> None:
         rows.append(_CardRow(cells, height, merges or []))
 
-    add([_t(meta.title, cs.title)], 30, [(0, last)])
-    add([_t(f"考核表 {meta.scheme_id}" + (f" · 排名 {rank.overall} / {rank.of}"
-                                          if rank is not None else ""), cs.sub)],
-        LINE + 3, [(0, last)])
-    blank = ("", cs.value)
-    add([_t("被考核人", cs.label), _t(r.name, cs.value), blank, _t("工号", cs.label),
-         _t(r.id, cs.value), blank], merges=[(1, 2), (4, 5)])
-    add([_t("部门", cs.label), _t(r.department, cs.value), blank, _t("考核周期", cs.label),
-         _t(period, cs.value), blank], merges=[(1, 2), (4, 5)])
+    def band(text: str, style: Style, height: float = LINE + 7) -> None:
+        """A text across the card."""
+        add([_t(text, style)], height, [(0, last)])
+
+    def pairs(a: Cell, x: Cell, b: Cell, y: Cell, height: float = LINE + 7) -> None:
+        """Two labels, each with a value two columns wide."""
+        add([a, x, None, b, y], height, [(1, 2), (4, 5)])
+
+    def noted(label: str, value: Cell, note: str = "") -> None:
+        """A label, a value two columns wide and a note across the rest."""
+        add([_t(label, cs.label), value, None, _t(note, cs.value)], merges=[(1, 2), (3, last)])
+
+    def wide(label: str, text: str, style: Style, height: float) -> None:
+        """A label and a text across the rest of the card."""
+        add([_t(label, cs.label), _t(text, style)], height, [(1, last)])
+
+    band(meta.title, cs.title, 30)
+    rank = "" if r.rank is None else f" · 排名 {r.rank.overall} / {r.rank.of}"
+    band(f"考核表 {meta.scheme_id}{rank}", cs.sub, LINE + 3)
+    pairs(_t("被考核人", cs.label), _t(r.name, cs.value), _t("工号", cs.label), _t(r.id, cs.value))
+    pairs(_t("部门", cs.label), _t(r.department, cs.value), _t("考核周期", cs.label),
+          _t(period, cs.value))
     add([_t(h, cs.head) for h in ("考核指标", "权重", "目标", "实际", "得分", "评分说明")],
         LINE + 9)
     dims = {d.id: d for d in r.dimensions}
@@ -590,7 +518,7 @@ def _card(r: PersonResult, report: Report, meta: _Meta, cs: _CardStyles,
                 text = f"{s.title}　权重 {plain(round_half_up(s.weight, p))}%"
                 if s.contribution is not None:
                     text += f"　计 {round_half_up(s.contribution, p)}"
-                add([_t(text, cs.section), *[("", cs.section)] * last], merges=[(0, last)])
+                band(text, cs.section)
         if show_groups and d is not None and ind.dimension != current_dim:
             current_dim = ind.dimension
             text = f"{d.title}　权重 {plain(round_half_up(d.weight, p))}%"
@@ -598,7 +526,7 @@ def _card(r: PersonResult, report: Report, meta: _Meta, cs: _CardStyles,
             if score is not None and d.contribution is not None:
                 text += (f"　得分 {round_half_up(score, p)}　计 "
                          f"{round_half_up(d.contribution, p)}")
-            add([_t(text, cs.group), *[("", cs.group)] * last], merges=[(0, last)])
+            band(text, cs.group)
         target = _short(ind.target, p)
         unit = meta.units.get(ind.id, "")
         if target and unit:
@@ -613,39 +541,32 @@ def _card(r: PersonResult, report: Report, meta: _Meta, cs: _CardStyles,
                     lines_needed(target, w[2], BODY), lines_needed(actual, w[3], BODY))
         add([_t(ind.title, cs.name), _t(f"{plain(round_half_up(ind.weight, p))}%", cs.cell),
              _t(target, cs.cell), _t(actual, cs.cell),
-             (_round(ind.points, p), cs.points), _t(explanation, cs.explain)],
-            max(LINE + 7, lines * LINE + 5))
-    total_row: list[Cell | None] = [_t("总分", cs.label), (_round(r.total, p), cs.total),
-                                    ("", cs.total)]
+             (_round(ind.points, p), cs.points), _t(explanation, cs.explain)], _height(lines))
+    total = (_round(r.total, p), cs.total)
     if report.has_grades:
-        total_row += [_t("等级", cs.label), _t(r.grade, cs.grade), ("", cs.grade)]
+        pairs(_t("总分", cs.label), total, _t("等级", cs.label), _t(r.grade, cs.grade), 24)
     else:
-        total_row += [_t("满分", cs.label), (float(meta.scale), cs.total), ("", cs.total)]
-    add(total_row, 24, [(1, 2), (4, 5)])
+        pairs(_t("总分", cs.label), total, _t("满分", cs.label), (float(meta.scale), cs.total), 24)
     if r.passed is not None:
-        add([_t("是否达标", cs.label), _t("达标" if r.passed else "未达标", cs.grade),
-             ("", cs.grade), *[("", cs.value)] * 3], merges=[(1, 2), (3, last)])
+        noted("是否达标", _t("达标" if r.passed else "未达标", cs.grade))
     for title, amount, precision, note in _pay_lines(r, report, meta):
-        add([_t(title, cs.label), (_round(amount, precision), cs.pay_style(precision)),
-             ("", cs.pay_style(precision)), _t(note, cs.value), ("", cs.value),
-             ("", cs.value)], merges=[(1, 2), (3, last)])
+        noted(title, (_round(amount, precision), cs.pay_style(precision)), note)
     if r.vetoes:
         text = "; ".join(f"{v.title}: {v.reason}" for v in r.vetoes)
-        add([_t("否决", cs.label), _t(text, cs.alert), *[("", cs.alert)] * (last - 1)],
-            max(LINE + 7, lines_needed(text, sum(w[1:]), BODY) * LINE + 5), [(1, last)])
+        wide("否决", text, cs.alert, _height(lines_needed(text, sum(w[1:]), BODY)))
     if r.status != "ok":
-        text = "; ".join(str(e) for e in r.errors)
-        add([_t("未能评分", cs.label), _t(text, cs.alert), *[("", cs.alert)] * (last - 1)],
-            max(LINE + 7, lines_needed(text, sum(w[1:]), BODY) * LINE + 5), [(1, last)])
-    add([_t("考核意见", cs.label), ("", cs.value), *[("", cs.value)] * (last - 1)], 54,
-        [(1, last)])
+        wide("未能评分", _remark(r), cs.alert, _height(lines_needed(_remark(r), sum(w[1:]), BODY)))
+    wide("考核意见", "", cs.value, 54)
     add([], 18)
     for who in ("被考核人（签名）", "考核人（签名）"):
-        add([_t(who, cs.sign), ("", cs.line), ("", cs.line), _t("日期", cs.sign),
-             ("", cs.line), ("", cs.line)], 30, [(1, 2), (4, 5)])
-    add([_t(f"第 {r.row} 行 · 由 kpiscore 按考核表 {meta.scheme_id} 计算", cs.note)],
-        LINE + 3, [(0, last)])
+        pairs(_t(who, cs.sign), ("", cs.line), _t("日期", cs.sign), ("", cs.line), 30)
+    band(f"第 {r.row} 行 · 由 kpiscore 按考核表 {meta.scheme_id} 计算", cs.note, LINE + 3)
     return rows
+
+
+def _height(lines: int) -> float:
+    """The height of a card row of ``lines`` lines of body text."""
+    return max(LINE + 7, lines * LINE + 5)
 
 
 def _pay_lines(r: PersonResult, report: Report,
@@ -662,8 +583,7 @@ def _pay_lines(r: PersonResult, report: Report,
 
 def _card_scale(heights: Iterator[float]) -> int:
     """The print scale (percent) at which the widest and the tallest card fit on A4."""
-    page = Page()
-    left, right, top, bottom = page.margins
+    left, right, top, bottom = MARGINS
     usable_w = A4_WIDTH - (left + right) * 72
     usable_h = (A4_HEIGHT - (top + bottom) * 72) * 0.96  # a little room for renderers
     width = sum(_column_points(c) for c in CARD_WIDTHS) * WIDTH_SLACK
@@ -671,18 +591,17 @@ def _card_scale(heights: Iterator[float]) -> int:
     return max(10, math.floor(scale * 100))
 
 
-def _cards(book: BookSink, taken: set[str], report: Report, meta: _Meta,
-           period: str | None, rank: dict[int, Rank], progress: Progress) -> None:
-    cs = _CardStyles(report.precision, report.pay_precision)
+def _cards(book: Book, taken: set[str], report: Report, meta: _Meta,
+           period: str | None, progress: Progress) -> None:
+    cs = _CardStyles(report.precision)
     results = report.results
     chunks = [range(i, min(i + CARDS_PER_SHEET, len(results)))
               for i in range(0, len(results), CARDS_PER_SHEET)] or [range(0)]
     for chunk in chunks:
-        cards = [(_card(results[i], report, meta, cs, period, rank.get(i))) for i in chunk]
+        cards = [_card(results[i], report, meta, cs, period) for i in chunk]
         scale = _card_scale(sum(row.height for row in card) for card in cards)
         title = "考核卡" if len(chunks) == 1 else f"考核卡 {chunk.start + 1}-{chunk.stop}"
-        ws = book.sheet(sheet_name(title, taken), CARD_WIDTHS, freeze=None,
-                        page=Page(scale=scale))
+        ws = book.sheet(sheet_name(title, taken), CARD_WIDTHS, freeze=None, scale=scale)
         r = 0
         breaks = []
         for k, card in enumerate(cards, start=chunk.start + 1):
@@ -698,31 +617,31 @@ def _cards(book: BookSink, taken: set[str], report: Report, meta: _Meta,
         del cards
 
 
-def _errors(book: BookSink, name: str, report: Report, st: _Styles) -> None:
-    ws = book.sheet(name, [6, 12, 12, 18, 18, 80], freeze=(1, 0),
-                    page=Page(landscape=True, fit_width=True))
+def _errors(book: Book, name: str, report: Report, st: _Styles) -> None:
+    ws = book.sheet(name, [6, 12, 12, 18, 18, 80], freeze=(1, 0))
     ws.row(0, [_t(h, st.head) for h in ("行", "工号", "姓名", "位置", "字段", "说明")])
     r = 1
     for person in report.results:
         for e in person.errors:
             ws.row(r, [(person.row, st.text), _t(person.id, st.text), _t(person.name, st.text),
-                       _t(e.where, st.text), _t(e.field, st.text), _t(e.message, st.text)])
+                       _t(e.where, st.text), _t(e.field, st.text), _t(str(e.message), st.text)])
             r += 1
     if r == 1:
         ws.row(1, [None, None, None, None, None, _t("（无）", None)])
     ws.finish(last_row=max(r - 1, 1), last_col=5, autofilter_row=0 if r > 1 else None)
 
 
-# -- XlsxWriter backend -----------------------------------------------------------------------
+# -- XlsxWriter ------------------------------------------------------------------------------
 
 
-class XlsxWriterSheet:
-    def __init__(self, book: XlsxWriterBook, ws: Any) -> None:
+class Sheet:
+    def __init__(self, book: Book, ws: Any) -> None:
         self.book = book
         self.ws = ws
 
     def row(self, r: int, cells: Sequence[Cell | None], *, height: float | None = None,
             merges: Sequence[tuple[int, int]] = ()) -> None:
+        """Write row ``r`` (0-based, increasing); ``merges`` are column spans of it."""
         ws = self.ws
         fmt = self.book.format
         if height is not None:
@@ -747,6 +666,7 @@ class XlsxWriterSheet:
 
     def finish(self, *, last_row: int, last_col: int, breaks: Sequence[int] = (),
                autofilter_row: int | None = None, print_area: bool = False) -> None:
+        """Page breaks after the given rows, a filter on a header row, the print area."""
         ws = self.ws
         if breaks:
             ws.set_h_pagebreaks(list(breaks))
@@ -756,7 +676,13 @@ class XlsxWriterSheet:
             ws.print_area(0, 0, last_row, last_col)
 
 
-class XlsxWriterBook:
+#: The XlsxWriter format property of each field of a :class:`Style`.
+_FORMAT = {"bold": "bold", "size": "font_size", "fill": "bg_color", "border": "border",
+           "line": "bottom", "align": "align", "valign": "valign", "wrap": "text_wrap",
+           "num": "num_format", "color": "font_color"}
+
+
+class Book:
     def __init__(self, path: str) -> None:
         import xlsxwriter  # type: ignore[import-untyped,unused-ignore]
 
@@ -771,67 +697,46 @@ class XlsxWriterBook:
             return None
         f = self.formats.get(style)
         if f is None:
-            props: dict[str, Any] = {"valign": style.valign}
-            if style.bold:
-                props["bold"] = True
-            if style.size is not None:
-                props["font_size"] = style.size
+            props = {_FORMAT[k]: v for k, v in vars(style).items()
+                     if v is not None and v is not False}
             if style.fill is not None:
-                props["bg_color"] = style.fill
                 props["pattern"] = 1
-            if style.border:
-                props["border"] = 1
-            if style.line:
-                props["bottom"] = 1
-            if style.align is not None:
-                props["align"] = style.align
-            if style.wrap:
-                props["text_wrap"] = True
-            if style.num is not None:
-                props["num_format"] = style.num
-            if style.color is not None:
-                props["font_color"] = style.color
             f = self.formats[style] = self.wb.add_format(props)
         return f
 
     def sheet(self, name: str, widths: Sequence[float], *, freeze: tuple[int, int] | None,
-              page: Page) -> XlsxWriterSheet:
+              scale: int | None = None) -> Sheet:
+        """A sheet printed on A4, centred: landscape and as wide as the page, or with a
+        ``scale`` (percent) portrait (the cards)."""
         ws = self.wb.add_worksheet(name)
         for c, width in enumerate(widths):
             ws.set_column(c, c, width)
         if freeze is not None:
             ws.freeze_panes(*freeze)
         ws.set_paper(9)  # A4
-        if page.landscape:
+        left, right, top, bottom = MARGINS
+        ws.set_margins(left=left, right=right, top=top, bottom=bottom)
+        ws.center_horizontally()
+        if scale is None:
             ws.set_landscape()
+            ws.fit_to_pages(1, 0)
         else:
             ws.set_portrait()
-        left, right, top, bottom = page.margins
-        ws.set_margins(left=left, right=right, top=top, bottom=bottom)
-        if page.center:
-            ws.center_horizontally()
-        if page.fit_width:
-            ws.fit_to_pages(1, 0)
-        elif page.scale is not None:
-            ws.set_print_scale(page.scale)
-        return XlsxWriterSheet(self, ws)
+            ws.set_print_scale(scale)
+        return Sheet(self, ws)
 
-    def column_chart(self, sheet: SheetSink, name: str, title: str, first: int, last: int,
-                     label_col: int, value_col: int, at: tuple[int, int]) -> None:
-        assert isinstance(sheet, XlsxWriterSheet)
+    def column_chart(self, sheet: Sheet, title: str, first: int, last: int,
+                     at: tuple[int, int]) -> None:
+        """A chart at cell ``at`` of rows ``first`` to ``last``: labels in column A, values
+        in B."""
         chart = self.wb.add_chart({"type": "column"})
-        chart.add_series({
-            "name": title,
-            "categories": [name, first, label_col, last, label_col],
-            "values": [name, first, value_col, last, value_col],
-            "data_labels": {"value": True},
-            "fill": {"color": "#4472C4"},
-            "gap": 60,
-        })
+        name = sheet.ws.name
+        chart.add_series({"name": title, "categories": [name, first, 0, last, 0],
+                          "values": [name, first, 1, last, 1], "data_labels": {"value": True},
+                          "fill": {"color": "#4472C4"}, "gap": 60})
         chart.set_title({"name": title, "name_font": {"size": 12}})
         chart.set_legend({"none": True})
-        chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True},
-                          "min": 0})
+        chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True}, "min": 0})
         sheet.ws.insert_chart(at[0], at[1], chart, {"x_scale": 1.3, "y_scale": 1.1})
 
     def close(self) -> None:

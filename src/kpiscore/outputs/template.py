@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from kpiscore.base.numbers import plain
-from kpiscore.rules.levels import Levels
-from kpiscore.score.engine import CompiledScheme
+from kpiscore.scheme.compile import CompiledScheme
 
 #: Fixed workbook timestamps so the same scheme always gives the same file.
 _EPOCH = _dt.datetime(2024, 1, 1)
@@ -43,9 +42,7 @@ def template_columns(compiled: CompiledScheme) -> list[Column]:
         ind = ci.ind
         if ind.formula is not None:
             continue
-        header = f"{ind.title} ({ind.id})" if ind.title else ind.id
-        if ind.column:
-            header = ind.column
+        header = ind.column or (f"{ind.title} ({ind.id})" if ind.title else ind.id)
         bits = []
         if ind.unit:
             bits.append(f"单位 unit: {ind.unit}")
@@ -53,12 +50,11 @@ def template_columns(compiled: CompiledScheme) -> list[Column]:
             bits.append(f"目标 target: {plain(ind.target)}")
         bits.append("越高越好 higher is better" if ind.better == "higher"
                     else "越低越好 lower is better")
-        bits.append(f"规则 rule: {ci.rule.kind}, 满分 full marks {plain(ci.spec.full)}")  # type: ignore[attr-defined]
+        bits.append(f"规则 rule: {ci.rule.kind}, 满分 full marks {plain(ci.spec.full)}")
         if ind.definition:
             bits.append(ind.definition)
-        choices = None
-        if isinstance(ci.rule, Levels):
-            choices = [lv.name() for lv in ci.rule.levels]
+        choices = ci.rule.choices()
+        if choices is not None:
             bits.append("可选 choices: " + ", ".join(choices))
         cols.append(Column(ci.id, header, "\n".join(bits), _is_percent(ind.unit), choices))
     for inp in compiled.scheme.inputs:
@@ -126,8 +122,7 @@ def write_xlsx_template(compiled: CompiledScheme, path: str | os.PathLike[str]) 
             for r in range(2, 202):
                 ws.cell(row=r, column=i).number_format = "0.##%"
     info = wb.create_sheet("说明 instructions")
-    lines = _instructions(compiled, cols)
-    for r, line in enumerate(lines, start=1):
+    for r, line in enumerate(_instructions(compiled, cols), start=1):
         info.cell(row=r, column=1, value=line)
     info.column_dimensions["A"].width = 110
     wb.save(os.fspath(path))

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from kpiscore.rules.anchors import Anchors
 from kpiscore.rules.bands import Bands
-from kpiscore.rules.base import Check, Rule, Spec
+from kpiscore.rules.base import Check, Rule, Spec, UnknownLevel
 from kpiscore.rules.deduct import Deduct
 from kpiscore.rules.direct import Direct
 from kpiscore.rules.levels import Levels
@@ -44,4 +44,4 @@ RULES: dict[str, type[Rule]] = {
 # so adding a rule is one module plus one line above.
 AnyRule: Any = Annotated[Union[tuple(RULES.values())], Field(discriminator="kind")]  # noqa: UP007
 
-__all__ = ["RULES", "AnyRule", "Check", "Rule", "Spec"]
+__all__ = ["RULES", "AnyRule", "Check", "Rule", "Spec", "UnknownLevel"]

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from itertools import pairwise
 from typing import Literal
 
-from kpiscore.base.numbers import HUNDRED
-from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.scheme.fields import Number
+from kpiscore.base.fields import Number
+from kpiscore.base.i18n import Phrase, Text
+from kpiscore.base.numbers import HUNDRED, ZERO
+from kpiscore.rules.base import Check, Rule, Spec, exact, number
 
 
 class Anchors(Rule):
@@ -46,33 +47,44 @@ class Anchors(Rule):
     challenge_points: Number = Decimal(120)
     below_points: Number = Decimal(0)
 
-    def _percent(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+    def _percent(self, actual: Decimal, spec: Spec) -> tuple[Decimal, Phrase]:
         assert spec.target is not None
         sign = 1 if spec.better == "higher" else -1
         x = actual * sign
         b, t, c = self.baseline * sign, spec.target * sign, self.challenge * sign
         if x < b:
-            return self.below_points, "worse than the baseline"
+            return self.below_points, WORSE_THAN_BASELINE
         if x >= c:
-            return self.challenge_points, "at or beyond the challenge"
+            return self.challenge_points, AT_CHALLENGE
         if x == t:
-            return self.target_points, "at the target"
+            return self.target_points, AT_TARGET
         if x == b:
-            return self.baseline_points, "at the baseline"
+            return self.baseline_points, AT_BASELINE
         if x < t:
             pct = self.baseline_points + (x - b) / (t - b) * (self.target_points
                                                              - self.baseline_points)
-            return pct, "between baseline and target"
+            return pct, BASELINE_TO_TARGET
         pct = self.target_points + (x - t) / (c - t) * (self.challenge_points - self.target_points)
-        return pct, "between target and challenge"
+        return pct, TARGET_TO_CHALLENGE
 
-    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+    def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
+        actual = number(actual, self.kind)
         pct, where = self._percent(actual, spec)
         top = spec.full * self.challenge_points / HUNDRED
         points = spec.clamp(spec.full * pct / HUNDRED, top)
-        return points, (f"{spec.num(actual)} {where} ({spec.num(self.baseline)}/"
-                        f"{spec.num(spec.target or Decimal(0))}/{spec.num(self.challenge)}): "
-                        f"{spec.num(pct)}% of {spec.num(spec.full)} → {spec.num(points)}")
+        return points, STEP(spec.precision, actual=actual, where=where, baseline=self.baseline,
+                            target=spec.target or ZERO, challenge=self.challenge, percent=pct,
+                            full=spec.full, points=points)
+
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(exact(precision, self.baseline, self.challenge, self.baseline_points,
+                             self.target_points, self.challenge_points),
+                       baseline=self.baseline, challenge=self.challenge,
+                       baseline_points=self.baseline_points, target_points=self.target_points,
+                       challenge_points=self.challenge_points)
+
+    def numbers(self) -> Iterable[Decimal]:
+        return (self.baseline, self.challenge)
 
     def best(self, spec: Spec) -> Decimal:
         edge = spec.highest if spec.better == "higher" else spec.lowest
@@ -96,3 +108,20 @@ class Anchors(Rule):
             yield Check(("rule",), "error", "not-monotone",
                         "below/baseline/target/challenge points must not fall: "
                         + ", ".join(str(p) for p in pts))
+
+
+#: A step: where the actual lies among the anchors, and the percent of full marks.
+STEP = Phrase("{actual} {where} ({baseline}/{target}/{challenge}): {percent}% of {full} "
+              "→ {points}",
+              "{actual} {where}({baseline}/{target}/{challenge}):满分 {full} 的 {percent}% "
+              "→ {points}")
+WORSE_THAN_BASELINE = Phrase("worse than the baseline", "未达基准值")
+AT_CHALLENGE = Phrase("at or beyond the challenge", "达到或超过挑战值")
+AT_TARGET = Phrase("at the target", "恰为目标值")
+AT_BASELINE = Phrase("at the baseline", "恰为基准值")
+BASELINE_TO_TARGET = Phrase("between baseline and target", "介于基准值与目标值之间")
+TARGET_TO_CHALLENGE = Phrase("between target and challenge", "介于目标值与挑战值之间")
+SUMMARY = Phrase("anchors {baseline}/target/{challenge} → {baseline_points}/{target_points}/"
+                 "{challenge_points}%",
+                 "基准/目标/挑战 {baseline}/目标值/{challenge} → {baseline_points}/"
+                 "{target_points}/{challenge_points}%")

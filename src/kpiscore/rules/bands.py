@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -9,8 +9,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.scheme.fields import Number
+from kpiscore.base.fields import Number
+from kpiscore.base.i18n import Phrase, Text
+from kpiscore.base.numbers import plain
+from kpiscore.rules.base import Check, Rule, Spec, exact, joined, number
 
 
 class Band(BaseModel):
@@ -40,19 +42,18 @@ class Interval:
             return False
         return not (self.hi is not None and (x > self.hi or (x == self.hi and not self.hi_incl)))
 
+    def bounds(self) -> Text:
+        """The band's bounds (``≥ 95 and < 99``), its numbers as the scheme writes them."""
+        p = exact(0, self.lo, self.hi)
+        lo = None if self.lo is None else (AT_LEAST if self.lo_incl else ABOVE)(p, value=self.lo)
+        hi = None if self.hi is None else (AT_MOST if self.hi_incl else BELOW)(p, value=self.hi)
+        if lo is not None and hi is not None:
+            return BETWEEN(p, lo=lo, hi=hi)
+        return lo or hi or ANY_VALUE(p)
+
     def describe(self) -> str:
-        parts = []
-        if self.lo is not None:
-            parts.append(f"{'≥' if self.lo_incl else '>'} {_n(self.lo)}")
-        if self.hi is not None:
-            parts.append(f"{'≤' if self.hi_incl else '<'} {_n(self.hi)}")
-        return " and ".join(parts) or "any value"
-
-
-def _n(value: Decimal) -> str:
-    from kpiscore.base.numbers import plain
-
-    return plain(value)
+        """The bounds in English, for validate's messages."""
+        return self.bounds().render("en")
 
 
 class Bands(Rule):
@@ -108,31 +109,20 @@ class Bands(Rule):
         upper_only = all(iv.lo is None for iv in raw)
         if lower_only and not upper_only:
             # ≥99, ≥95, ≥90, rest: each band runs up to the next higher bound
-            bounded = sorted((iv for iv in raw if iv.lo is not None), key=lambda iv: iv.lo)  # type: ignore[arg-type,return-value]
-            out: list[Interval] = []
-            rest = [iv for iv in raw if iv.lo is None]
-            for iv in rest:
-                first = bounded[0]
-                out.append(Interval(iv.index, None, False, first.lo, not first.lo_incl,
-                                    iv.points))
-            for k, iv in enumerate(bounded):
-                nxt = bounded[k + 1] if k + 1 < len(bounded) else None
-                out.append(Interval(iv.index, iv.lo, iv.lo_incl,
-                                    nxt.lo if nxt else None,
-                                    (not nxt.lo_incl) if nxt else False, iv.points))
-            return out
+            by_lo = sorted((iv for iv in raw if iv.lo is not None), key=lambda iv: iv.lo)  # type: ignore[arg-type,return-value]
+            rest = [Interval(iv.index, None, False, by_lo[0].lo, not by_lo[0].lo_incl, iv.points)
+                    for iv in raw if iv.lo is None]
+            return rest + [Interval(iv.index, iv.lo, iv.lo_incl, None if nxt is None else nxt.lo,
+                                    nxt is not None and not nxt.lo_incl, iv.points)
+                           for iv, nxt in zip(by_lo, [*by_lo[1:], None], strict=True)]
         if upper_only and not lower_only:
-            bounded = sorted((iv for iv in raw if iv.hi is not None), key=lambda iv: iv.hi)  # type: ignore[arg-type,return-value]
-            out = []
-            for k, iv in enumerate(bounded):
-                prev = bounded[k - 1] if k > 0 else None
-                out.append(Interval(iv.index, prev.hi if prev else None,
-                                    (not prev.hi_incl) if prev else False,
-                                    iv.hi, iv.hi_incl, iv.points))
-            for iv in (iv for iv in raw if iv.hi is None):
-                last = bounded[-1]
-                out.append(Interval(iv.index, last.hi, not last.hi_incl, None, False, iv.points))
-            return out
+            # ≤1, ≤3, ≤5, rest: each band runs down to the next lower bound
+            by_hi = sorted((iv for iv in raw if iv.hi is not None), key=lambda iv: iv.hi)  # type: ignore[arg-type,return-value]
+            rest = [Interval(iv.index, by_hi[-1].hi, not by_hi[-1].hi_incl, None, False, iv.points)
+                    for iv in raw if iv.hi is None]
+            return [Interval(iv.index, None if prev is None else prev.hi,
+                             prev is not None and not prev.hi_incl, iv.hi, iv.hi_incl, iv.points)
+                    for prev, iv in zip([None, *by_hi[:-1]], by_hi, strict=True)] + rest
 
         def key(iv: Interval) -> tuple[int, Decimal, int]:
             if iv.lo is None:
@@ -141,13 +131,24 @@ class Bands(Rule):
 
         return sorted(raw, key=key)
 
-    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+    def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
+        actual = number(actual, self.kind)
+        p = spec.precision
         for iv in self.intervals:
             if iv.contains(actual):
                 points = spec.clamp(iv.points)
-                return points, f"{spec.num(actual)} is {iv.describe()} → {spec.num(points)}"
+                return points, IN_BAND(p, actual=actual, bounds=iv.bounds(), points=points)
         points = spec.floor_or_zero()
-        return points, f"{spec.num(actual)} is outside every band → {spec.num(points)}"
+        return points, OUTSIDE(p, actual=actual, points=points)
+
+    def summary(self, precision: int) -> Text:
+        items = [ITEM(exact(precision, iv.points), bounds=iv.bounds(), points=iv.points)
+                 for iv in reversed(self.intervals)]
+        return SUMMARY(precision, bands=joined(items))
+
+    def numbers(self) -> Iterable[Decimal]:
+        for b in self.bands:
+            yield from (n for n in (b.at_least, b.above, b.at_most, b.below) if n is not None)
 
     def checks(self, spec: Spec) -> Iterator[Check]:
         ivs = self.intervals
@@ -161,7 +162,7 @@ class Bands(Rule):
             elif a.hi < b.lo or (a.hi == b.lo and not a.hi_incl and not b.lo_incl):
                 yield Check(where, "error", "bands-gap",
                             f"bands {a.index + 1} ({a.describe()}) and {b.index + 1} "
-                            f"({b.describe()}) leave a gap: {_n(a.hi)} to {_n(b.lo)} "
+                            f"({b.describe()}) leave a gap: {plain(a.hi)} to {plain(b.lo)} "
                             "matches no band")
         for a, b in pairwise(ivs):
             falls = b.points < a.points if spec.better == "higher" else b.points > a.points
@@ -169,15 +170,15 @@ class Bands(Rule):
                 direction = "higher" if spec.better == "higher" else "lower"
                 verb = "less" if spec.better == "higher" else "more"
                 yield Check(("rule", "bands", b.index), "error", "not-monotone",
-                            f"band {b.index + 1} ({b.describe()}, {_n(b.points)} points) earns "
-                            f"{verb} than band {a.index + 1} ({a.describe()}, {_n(a.points)} "
+                            f"band {b.index + 1} ({b.describe()}, {plain(b.points)} points) earns "
+                            f"{verb} than band {a.index + 1} ({a.describe()}, {plain(a.points)} "
                             f"points) although {direction} is better")
         yield from self._edges(ivs, spec)
         for iv in ivs:
             if iv.points > spec.full:
                 yield Check(("rule", "bands", iv.index, "points"), "error", "above-full-marks",
-                            f"band {iv.index + 1} gives {_n(iv.points)} points, more than "
-                            f"the indicator's full marks {_n(spec.full)}")
+                            f"band {iv.index + 1} gives {plain(iv.points)} points, more than "
+                            f"the indicator's full marks {plain(spec.full)}")
 
     def _edges(self, ivs: list[Interval], spec: Spec) -> Iterator[Check]:
         """Actuals outside every band earn the floor: fine at the worse end (below
@@ -202,8 +203,8 @@ class Bands(Rule):
                 worst = max(worst, spec.floor)  # band points are clamped to the floor too
             if better_end or worst < outside:
                 yield Check(("rule", "bands", iv.index), "error", "bands-gap",
-                            f"no band covers actuals {word} {_n(bound)}: they would earn "
-                            f"{_n(outside)} (the floor); add a band for them")
+                            f"no band covers actuals {word} {plain(bound)}: they would earn "
+                            f"{plain(outside)} (the floor); add a band for them")
 
     def best(self, spec: Spec) -> Decimal:
         reachable = [iv.points for iv in self.intervals
@@ -212,3 +213,18 @@ class Bands(Rule):
                      and (spec.lowest is None or iv.hi is None or iv.hi > spec.lowest
                           or (iv.hi == spec.lowest and iv.hi_incl))]
         return min(spec.full, max(reachable, default=spec.full))
+
+
+#: A step: the band the actual falls in.
+IN_BAND = Phrase("{actual} is {bounds} → {points}", "{actual} 落在「{bounds}」一档 → {points}")
+OUTSIDE = Phrase("{actual} is outside every band → {points}", "{actual} 不在任何一档内 → {points}")
+#: A band's bounds.
+AT_LEAST = Phrase("≥ {value}", "≥ {value}")
+ABOVE = Phrase("> {value}", "> {value}")
+AT_MOST = Phrase("≤ {value}", "≤ {value}")
+BELOW = Phrase("< {value}", "< {value}")
+BETWEEN = Phrase("{lo} and {hi}", "{lo} 且 {hi}")
+ANY_VALUE = Phrase("any value", "任意值")
+#: The summary: each band's bounds and points, from the best actuals down.
+ITEM = Phrase("{bounds}→{points}", "{bounds}→{points}")
+SUMMARY = Phrase("bands {bands}", "分档 {bands}")

@@ -1,15 +1,31 @@
-"""What every scoring rule shares: the indicator facts it scores against, and helpers."""
+"""What every scoring rule shares: the indicator facts it scores against, and helpers.
+
+A rule says everything that is particular to it, so that nothing outside
+``kpiscore.rules`` needs to ask which kind of rule it holds:
+
+- :meth:`Rule.score` gives the points and the rule's own *step*, a
+  :class:`~kpiscore.base.i18n.Text` whose values are the numbers of the
+  arithmetic (as Decimals) and whose words are :class:`~kpiscore.base.i18n.Phrase`
+  objects, so the same step reads in English (the JSON contract) or Chinese;
+- :meth:`Rule.summary` says in one line how the indicator is scored;
+- :meth:`Rule.numbers` and :meth:`Rule.choices` tell ``whatif`` and templates
+  what the actuals look like;
+- class-level traits (``reads_labels``, ``is_rating``, ``directional``,
+  ``needs_target``, ``divides_by_target``) tell the compiler and the reader
+  of a spreadsheet what the rule expects.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kpiscore.base.numbers import ZERO, plain, round_half_up
+from kpiscore.base.i18n import Phrase, Text
+from kpiscore.base.numbers import ZERO
 
 Better = Literal["higher", "lower"]
 
@@ -25,16 +41,6 @@ class Spec:
     lowest: Decimal | None  # the smallest actual that is valid (domain), if bounded
     highest: Decimal | None  # the largest valid actual, if bounded
     precision: int = 2
-
-    def num(self, value: Decimal) -> str:
-        """A number for an explanation: exact when short, else rounded for reading."""
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent >= -(self.precision + 2):
-            return plain(value)  # short already (the common case: no work)
-        near = round_half_up(value, self.precision + 2)
-        if near == value:  # 1.562500000 is exactly 1.5625: show it whole
-            return plain(value)
-        return plain(round_half_up(value, self.precision))
 
     def clamp(self, points: Decimal, upper: Decimal | None = None) -> Decimal:
         top = self.full if upper is None else upper
@@ -58,13 +64,36 @@ class Check:
     message: str
 
 
+class UnknownLevel(ValueError):
+    """The rule cannot score this input (an answer naming no level, a label given to a
+    rule that reads numbers); the message says why, for the row's errors."""
+
+
 class Rule(BaseModel):
-    """Base of every rule's config model. Subclasses register with :func:`register`."""
+    """Base of every rule's config model (registered by kind in ``kpiscore.rules``).
+
+    A subclass documents itself in its class docstring (``docs/rules.md`` is
+    generated from it), implements :meth:`score` and :meth:`summary`, and sets
+    the traits below when they differ from the defaults.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    #: Whether the rule reads a number (most) or a label such as ``4级`` / ``D`` (levels).
-    numeric: ClassVar[bool] = True
+    #: The rule's name in a scheme (``kind: deduct``); each subclass narrows it to its own.
+    kind: str
+
+    #: Whether the rule reads a label such as ``4级`` / ``D`` (levels) rather than a
+    #: number (every other rule). A label-reading indicator's cell is kept as text,
+    #: cannot be summed or averaged, and cannot carry a veto.
+    reads_labels: ClassVar[bool] = False
+    #: Whether the actual *is* the points (a supervisor's rating, ``direct``): its
+    #: valid range is floor..full marks unless the indicator says otherwise, and a
+    #: value outside it is reported as "(a rating runs …)".
+    is_rating: ClassVar[bool] = False
+    #: Whether ``better: higher | lower`` applies. When False (levels, direct: the
+    #: points are the answer's own) the compiler refuses ``better: lower`` and does
+    #: not warn about titles that sound lower-is-better.
+    directional: ClassVar[bool] = True
     #: Whether the indicator must give a ``target``.
     needs_target: ClassVar[bool] = True
     #: Whether the rule divides by the target (a target of 0 is then meaningless).
@@ -78,9 +107,31 @@ class Rule(BaseModel):
         """Valid actuals when the indicator does not say (``None``: the usual default)."""
         return (None, None)
 
-    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
-        """Points for ``actual`` and a one-line explanation a person can check."""
+    def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
+        """Points for ``actual`` and the rule's own step, a one-line explanation a
+        person can check (``str(step)`` in English is the JSON's explanation).
+
+        A numeric rule is given a Decimal, a label-reading rule the cell's text (or
+        a Decimal, read as the number it is). An input the rule cannot score raises
+        :class:`UnknownLevel`.
+        """
         raise NotImplementedError
+
+    def summary(self, precision: int) -> Text:
+        """One line saying how the indicator is scored (``deduct 0.5 per 1 (prorate)``),
+        for ``kpiscore schemes NAME`` and ``kpiscore explain``. The configuration's
+        numbers are shown as written; ``precision`` is the scheme's."""
+        raise NotImplementedError
+
+    def numbers(self) -> Iterable[Decimal]:
+        """The numbers the configuration is written with on the actual's own scale (a
+        unit size, anchors, band bounds; not points). ``whatif`` steps through
+        actuals no coarser than the finest decimal among them."""
+        return ()
+
+    def choices(self) -> list[str] | None:
+        """The answers a template offers in a drop-down list (None: any number)."""
+        return None
 
     def best(self, spec: Spec) -> Decimal:
         """The most points any valid actual can earn (for the unreachable check)."""
@@ -91,8 +142,18 @@ class Rule(BaseModel):
         return iter(())
 
 
-def better_word(spec: Spec) -> str:
-    return "short" if spec.better == "higher" else "over"
+# -- words and notes shared by several rules --------------------------------------------
+
+#: How far an actual misses the target, by the direction of ``better``.
+SHORT = Phrase("short", "不足")
+OVER = Phrase("over", "超出")
+#: Optional endings of a step, before its ``→ points``.
+STOPS_AT_FLOOR = Phrase(", stops at the floor {floor}", ",不低于保底 {floor}")
+CAPPED_AT_FULL = Phrase(", capped at full marks {full}", ",封顶满分 {full}")
+OVER_CAP = Phrase(", over the cap {cap}", ",超过封顶 {cap}")
+BELOW_FLOOR = Phrase(", below the floor {floor}", ",低于保底 {floor}")
+#: Items of a list, as a summary shows them (``levels 1级=10, 2级=15``).
+LIST = Phrase("{head}, {tail}", "{head},{tail}")
 
 
 def shortfall(actual: Decimal, spec: Spec) -> Decimal:
@@ -102,5 +163,31 @@ def shortfall(actual: Decimal, spec: Spec) -> Decimal:
     return gap if gap > 0 else ZERO
 
 
-def minus(value: Decimal, spec: Spec) -> str:
-    return f"−{spec.num(value)}" if value >= 0 else f"+{spec.num(-value)}"
+def number(actual: Decimal | str, kind: str) -> Decimal:
+    """``actual`` as the number a numeric rule scores; a text is refused."""
+    if isinstance(actual, str):
+        raise UnknownLevel(f"{actual!r} is not a number: the {kind} rule reads numbers")
+    return actual
+
+
+def exact(precision: int, *numbers: Decimal | None) -> int:
+    """A precision at which every one of ``numbers`` is shown exactly as written (a
+    summary shows the configuration, never a rounded form of it), at least ``precision``."""
+    places = precision
+    for n in numbers:
+        if n is None:
+            continue
+        exponent = n.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -(places + 2):
+            places = -exponent - 2
+    return places
+
+
+def joined(items: list[Text]) -> Text | None:
+    """The items as one list text (``a, b, c``), None when there are none."""
+    if not items:
+        return None
+    out = items[-1]
+    for item in reversed(items[:-1]):
+        out = LIST(item.precision, head=item, tail=out)
+    return out

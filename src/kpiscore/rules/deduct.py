@@ -1,12 +1,23 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Literal
 
+from kpiscore.base.fields import Number
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import ONE
-from kpiscore.rules.base import Check, Rule, Spec, better_word, shortfall
-from kpiscore.scheme.fields import Number
+from kpiscore.rules.base import (
+    OVER,
+    SHORT,
+    STOPS_AT_FLOOR,
+    Check,
+    Rule,
+    Spec,
+    exact,
+    number,
+    shortfall,
+)
 
 
 class Deduct(Rule):
@@ -53,34 +64,36 @@ class Deduct(Rule):
     points: Number
     units: Literal["prorate", "started", "whole"] = "prorate"
 
-    def units_short(self, actual: Decimal, spec: Spec) -> Decimal:
-        count = shortfall(actual, spec) / self.per
-        if self.units == "started":
-            return count.to_integral_value(rounding=ROUND_CEILING)
-        if self.units == "whole":
-            return count.to_integral_value(rounding=ROUND_FLOOR)
-        return count
-
-    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+    def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
+        actual = number(actual, self.kind)
         assert spec.target is not None
-        head = f"{spec.num(actual)} vs target {spec.num(spec.target)}"
+        p = spec.precision
         gap = shortfall(actual, spec)
         if gap == 0:
-            return spec.full, f"{head}: target met → {spec.num(spec.full)}"
-        count = self.units_short(actual, spec)
+            return spec.full, TARGET_MET(p, actual=actual, target=spec.target, points=spec.full)
+        count = gap / self.per
+        if self.units != "prorate":
+            rounding = ROUND_CEILING if self.units == "started" else ROUND_FLOOR
+            count = count.to_integral_value(rounding=rounding)
         loss = count * self.points
         points = spec.clamp(spec.full - loss)
-        if self.per == 1 and self.units == "prorate":
-            steps = f"{spec.num(gap)} {better_word(spec)}"
-        else:
-            word = {"prorate": "", "started": " started", "whole": " whole"}[self.units]
-            steps = (f"{spec.num(gap)} {better_word(spec)} = {spec.num(count)}{word} "
-                     f"steps of {spec.num(self.per)}")
-        note = ""
+        note = None
         if spec.floor is not None and spec.full - loss < spec.floor:
-            note = f", stops at the floor {spec.num(spec.floor)}"
-        return points, (f"{head}: {steps} × {spec.num(self.points)} = −{spec.num(loss)}"
-                        f"{note} → {spec.num(points)}")
+            note = STOPS_AT_FLOOR(p, floor=spec.floor)
+        side = SHORT if spec.better == "higher" else OVER
+        values = {"actual": actual, "target": spec.target, "gap": gap, "side": side,
+                  "each": self.points, "loss": loss, "note": note, "points": points}
+        if self.per == 1 and self.units == "prorate":
+            return points, SHORT_BY(p, **values)
+        return points, SHORT_BY_STEPS(p, count=count, units=UNITS[self.units], per=self.per,
+                                      **values)
+
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(exact(precision, self.points, self.per), points=self.points, per=self.per,
+                       units=UNIT_NAMES[self.units])
+
+    def numbers(self) -> Iterable[Decimal]:
+        return (self.per,)
 
     def checks(self, spec: Spec) -> Iterator[Check]:
         if self.per <= 0:
@@ -89,3 +102,25 @@ class Deduct(Rule):
         if self.points <= 0:
             yield Check(("rule", "points"), "error", "bad-parameter",
                         f"points deducted per unit must be positive, not {self.points}")
+
+
+#: A step at or beyond the target.
+TARGET_MET = Phrase("{actual} vs target {target}: target met → {points}",
+                    "{actual} 对比目标 {target}:达标 → {points}")
+#: A step short of the target, in units of 1 prorated.
+SHORT_BY = Phrase("{actual} vs target {target}: {gap} {side} × {each} = −{loss}{note} → {points}",
+                  "{actual} 对比目标 {target}:{side} {gap} × {each} = −{loss}{note} → {points}")
+#: A step short of the target in units of ``per`` (or counting started / whole units).
+SHORT_BY_STEPS = Phrase("{actual} vs target {target}: {gap} {side} = {count}{units} steps of "
+                        "{per} × {each} = −{loss}{note} → {points}",
+                        "{actual} 对比目标 {target}:{side} {gap},每 {per} 计一次{units},"
+                        "共 {count} 次 × {each} = −{loss}{note} → {points}")
+#: How partial units are counted, inside a step.
+UNITS: dict[str, Phrase | None] = {"prorate": None,
+                                   "started": Phrase(" started", "(不满一次也计一次)"),
+                                   "whole": Phrase(" whole", "(不满一次不计)")}
+#: How partial units are counted, in the summary.
+UNIT_NAMES = {"prorate": Phrase("prorate", "按比例折算"),
+              "started": Phrase("started", "不满一次也计一次"),
+              "whole": Phrase("whole", "不满一次不计")}
+SUMMARY = Phrase("deduct {points} per {per} ({units})", "每 {per} 扣 {points}({units})")

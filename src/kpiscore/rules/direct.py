@@ -3,8 +3,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import ZERO
-from kpiscore.rules.base import Rule, Spec
+from kpiscore.rules.base import Rule, Spec, number
 
 
 class Direct(Rule):
@@ -24,10 +25,21 @@ class Direct(Rule):
     kind: Literal["direct"]
 
     needs_target = False
+    is_rating = True
+    directional = False
 
     def default_range(self, spec: Spec) -> tuple[Decimal | None, Decimal | None]:
         return (spec.floor if spec.floor is not None else ZERO, spec.full)
 
-    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+    def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
+        actual = number(actual, self.kind)
         points = spec.clamp(actual)
-        return points, f"rated {spec.num(actual)} → {spec.num(points)}"
+        return points, RATED(spec.precision, actual=actual, points=points)
+
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(precision)
+
+
+#: A step: the rating given and the points it is worth.
+RATED = Phrase("rated {actual} → {points}", "评分 {actual} → {points}")
+SUMMARY = Phrase("direct", "直接评分")

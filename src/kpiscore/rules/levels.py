@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpiscore.base.fields import Number
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import normalise_text, plain
-from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.scheme.fields import Number
+from kpiscore.rules.base import Check, Rule, Spec, UnknownLevel, exact, joined
 
 
 class Level(BaseModel):
@@ -29,12 +30,10 @@ class Level(BaseModel):
         return "".join(parts) or plain(self.points)
 
 
+__all__ = ["Level", "Levels", "UnknownLevel"]
+
 _LEVEL = re.compile(r"^(\d+)\s*(?:级|級|level)?$", re.IGNORECASE)
 _CODE = re.compile(r"^([A-Za-z])(?:\s*[.:、)]?\s*(.*))?$")
-
-
-class UnknownLevel(ValueError):
-    pass
 
 
 class Levels(Rule):
@@ -75,7 +74,8 @@ class Levels(Rule):
     kind: Literal["levels"]
     levels: list[Level] = Field(min_length=1)
 
-    numeric = False
+    reads_labels = True
+    directional = False
     needs_target = False
 
     def default_full_marks(self) -> Decimal | None:
@@ -115,13 +115,22 @@ class Levels(Rule):
                                f"{level.name()}, but the text says {rest!r}")
         raise UnknownLevel(f"{answer!r} is not a known level (known: {self.known()})")
 
-    def score_answer(self, answer: str, spec: Spec) -> tuple[Decimal, str]:
+    def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
+        """Points for an answer (``4级``, ``D``, ``不太满意``; a number is read as its
+        level number)."""
+        answer = actual if isinstance(actual, str) else plain(actual)
         level = self.lookup(answer)
         points = spec.clamp(level.points)
-        return points, f"{answer.strip()} = {level.name()} → {spec.num(points)}"
+        return points, ANSWER(spec.precision, answer=answer.strip(), level=level.name(),
+                              points=points)
 
-    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
-        return self.score_answer(plain(actual), spec)
+    def summary(self, precision: int) -> Text:
+        items = [ITEM(exact(precision, lv.points), level=lv.name(), points=lv.points)
+                 for lv in self.levels]
+        return SUMMARY(precision, levels=joined(items))
+
+    def choices(self) -> list[str] | None:
+        return [lv.name() for lv in self.levels]
 
     def checks(self, spec: Spec) -> Iterator[Check]:
         seen: dict[str, int] = {}
@@ -142,3 +151,10 @@ class Levels(Rule):
                 yield Check(("rule", "levels", i, "points"), "error", "above-full-marks",
                             f"{lv.name()} gives {plain(lv.points)} points, more than the full "
                             f"marks {plain(spec.full)}")
+
+
+#: A step: the answer, the level it names, the points.
+ANSWER = Phrase("{answer} = {level} → {points}", "{answer} 即 {level} → {points}")
+#: The summary: each level and its points.
+ITEM = Phrase("{level}={points}", "{level}={points}")
+SUMMARY = Phrase("levels {levels}", "等级 {levels}")

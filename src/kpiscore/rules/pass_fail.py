@@ -3,8 +3,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from kpiscore.rules.base import Rule, Spec
-from kpiscore.scheme.fields import Number
+from kpiscore.base.fields import Number
+from kpiscore.base.i18n import Phrase, Text
+from kpiscore.rules.base import Rule, Spec, number
 
 
 class PassFail(Rule):
@@ -27,13 +28,26 @@ class PassFail(Rule):
     kind: Literal["pass_fail"]
     fail_points: Number | None = None
 
-    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+    def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
+        actual = number(actual, self.kind)
         assert spec.target is not None
         ok = actual >= spec.target if spec.better == "higher" else actual <= spec.target
         sign = ("≥" if ok else "<") if spec.better == "higher" else ("≤" if ok else ">")
         if ok:
-            return spec.full, f"{spec.num(actual)} {sign} target {spec.num(spec.target)}: pass " \
-                              f"→ {spec.num(spec.full)}"
-        points = spec.floor_or_zero() if self.fail_points is None else spec.clamp(self.fail_points)
-        return points, f"{spec.num(actual)} {sign} target {spec.num(spec.target)}: fail " \
-                       f"→ {spec.num(points)}"
+            points = spec.full
+        else:
+            points = spec.floor_or_zero() if self.fail_points is None \
+                else spec.clamp(self.fail_points)
+        return points, (PASS if ok else FAIL)(spec.precision, actual=actual, sign=sign,
+                                              target=spec.target, points=points)
+
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(precision)
+
+
+#: A step: the actual against the target, and the points.
+PASS = Phrase("{actual} {sign} target {target}: pass → {points}",
+              "{actual} {sign} 目标 {target}:达标 → {points}")
+FAIL = Phrase("{actual} {sign} target {target}: fail → {points}",
+              "{actual} {sign} 目标 {target}:未达标 → {points}")
+SUMMARY = Phrase("pass_fail", "达标与否(达标得满分)")

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
+from kpiscore.base.fields import Number
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import ONE
-from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.scheme.fields import Number
+from kpiscore.rules.base import CAPPED_AT_FULL, STOPS_AT_FLOOR, Check, Rule, Spec, exact, number
 
 
 class PassLine(Rule):
@@ -50,26 +51,35 @@ class PassLine(Rule):
             steps = abs(steps).to_integral_value(rounding=ROUND_FLOOR) * (1 if steps >= 0 else -1)
         return steps
 
-    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+    def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
+        actual = number(actual, self.kind)
         assert spec.target is not None
+        p = spec.precision
         steps = self._steps(actual, spec)
         change = steps * self.points
         raw = self.base + change
         points = spec.clamp(raw)
-        head = f"{spec.num(actual)} vs pass line {spec.num(spec.target)}"
         if steps == 0:
-            return points, f"{head}: at the pass line → {spec.num(points)}"
-        word = "better" if steps > 0 else "worse"
-        sign = "+" if change >= 0 else "−"
-        note = ""
+            return points, AT_LINE(p, actual=actual, target=spec.target, points=points)
+        note = None
         if raw > points:
-            note = f", capped at full marks {spec.num(spec.full)}"
+            note = CAPPED_AT_FULL(p, full=spec.full)
         elif raw < points:
-            note = f", stops at the floor {spec.num(points)}"
-        unit = "" if self.per == 1 else f" × {spec.num(self.per)}"
-        return points, (f"{head}: {spec.num(abs(steps))}{unit} {word} × "
-                        f"{spec.num(self.points)} = {sign}{spec.num(abs(change))} on "
-                        f"{spec.num(self.base)}{note} → {spec.num(points)}")
+            note = STOPS_AT_FLOOR(p, floor=points)
+        values = {"actual": actual, "target": spec.target, "steps": abs(steps),
+                  "direction": BETTER if steps > 0 else WORSE, "each": self.points,
+                  "sign": "+" if change >= 0 else "−", "change": abs(change),
+                  "base": self.base, "note": note, "points": points}
+        if self.per == 1:
+            return points, OFF_LINE(p, **values)
+        return points, OFF_LINE_PER(p, per=self.per, **values)
+
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(exact(precision, self.base, self.points, self.per), base=self.base,
+                       points=self.points, per=self.per)
+
+    def numbers(self) -> Iterable[Decimal]:
+        return (self.per,)
 
     def best(self, spec: Spec) -> Decimal:
         edge = spec.highest if spec.better == "higher" else spec.lowest
@@ -79,8 +89,26 @@ class PassLine(Rule):
 
     def checks(self, spec: Spec) -> Iterator[Check]:
         if self.per <= 0 or self.points <= 0:
-            yield Check(("rule",), "error", "bad-parameter",
-                        "per and points must be positive")
+            yield Check(("rule",), "error", "bad-parameter", "per and points must be positive")
         if self.base > spec.full:
             yield Check(("rule", "base"), "error", "above-full-marks",
                         f"base {self.base} is more than the full marks {spec.full}")
+
+
+#: A step exactly at the pass line.
+AT_LINE = Phrase("{actual} vs pass line {target}: at the pass line → {points}",
+                 "{actual} 对比合格线 {target}:恰在合格线 → {points}")
+#: A step above or below the pass line, in units of 1.
+OFF_LINE = Phrase("{actual} vs pass line {target}: {steps} {direction} × {each} = "
+                  "{sign}{change} on {base}{note} → {points}",
+                  "{actual} 对比合格线 {target}:{direction} {steps} × {each} = "
+                  "{sign}{change},基础分 {base}{note} → {points}")
+#: A step above or below the pass line, in units of ``per``.
+OFF_LINE_PER = Phrase("{actual} vs pass line {target}: {steps} × {per} {direction} × {each} = "
+                      "{sign}{change} on {base}{note} → {points}",
+                      "{actual} 对比合格线 {target}:{direction} {steps} 次(每 {per} 计一次)"
+                      "× {each} = {sign}{change},基础分 {base}{note} → {points}")
+BETTER = Phrase("better", "优于合格线")
+WORSE = Phrase("worse", "差于合格线")
+SUMMARY = Phrase("pass line: {base} at target, ±{points} per {per}",
+                 "合格线:达到目标得 {base},每 {per} 加减 {points}")

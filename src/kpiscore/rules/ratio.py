@@ -4,9 +4,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Literal
 
+from kpiscore.base.fields import Number
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import HUNDRED
-from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.scheme.fields import Number
+from kpiscore.rules.base import BELOW_FLOOR, OVER_CAP, Check, Rule, Spec, exact, number
 
 
 class Ratio(Rule):
@@ -49,24 +50,27 @@ class Ratio(Rule):
 
     divides_by_target = True
 
-    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+    def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
+        actual = number(actual, self.kind)
         assert spec.target is not None
+        p = spec.precision
         top = spec.full * self.cap / HUNDRED
-        head = f"{spec.num(actual)} vs target {spec.num(spec.target)}"
         if spec.better == "higher":
-            raw = spec.full * actual / spec.target
-            how = f"{spec.num(spec.full)} × {spec.num(actual)}/{spec.num(spec.target)}"
+            raw, how = spec.full * actual / spec.target, TIMES_ACTUAL
         elif actual <= 0:
             points = spec.clamp(top, top)
-            return points, f"{head}: 0 against the target → cap {spec.num(points)}"
+            return points, NOTHING_AGAINST(p, actual=actual, target=spec.target, points=points)
         else:
-            raw = spec.full * spec.target / actual
-            how = f"{spec.num(spec.full)} × {spec.num(spec.target)}/{spec.num(actual)}"
+            raw, how = spec.full * spec.target / actual, TIMES_TARGET
         points = spec.clamp(raw, top)
-        note = f", over the cap {spec.num(top)}" if raw > top else ""
+        note = OVER_CAP(p, cap=top) if raw > top else None
         if raw < points:
-            note = f", below the floor {spec.num(points)}"
-        return points, f"{head}: {how} = {spec.num(raw)}{note} → {spec.num(points)}"
+            note = BELOW_FLOOR(p, floor=points)
+        return points, how(p, actual=actual, target=spec.target, full=spec.full, raw=raw,
+                           note=note, points=points)
+
+    def summary(self, precision: int) -> Text:
+        return SUMMARY(exact(precision, self.cap), cap=self.cap)
 
     def best(self, spec: Spec) -> Decimal:
         top = spec.full * self.cap / HUNDRED
@@ -82,3 +86,19 @@ class Ratio(Rule):
         if self.cap <= 0:
             yield Check(("rule", "cap"), "error", "bad-parameter",
                         f"cap is a percent of full marks and must be positive, not {self.cap}")
+
+
+#: A step, better: higher: full marks × actual / target.
+TIMES_ACTUAL = Phrase("{actual} vs target {target}: {full} × {actual}/{target} = {raw}{note} "
+                      "→ {points}",
+                      "{actual} 对比目标 {target}:{full} × {actual}/{target} = {raw}{note} "
+                      "→ {points}")
+#: A step, better: lower: full marks × target / actual.
+TIMES_TARGET = Phrase("{actual} vs target {target}: {full} × {target}/{actual} = {raw}{note} "
+                      "→ {points}",
+                      "{actual} 对比目标 {target}:{full} × {target}/{actual} = {raw}{note} "
+                      "→ {points}")
+#: better: lower and nothing (0) against the target: the cap.
+NOTHING_AGAINST = Phrase("{actual} vs target {target}: 0 against the target → cap {points}",
+                         "{actual} 对比目标 {target}:实际不超过 0 → 封顶 {points}")
+SUMMARY = Phrase("ratio to target, cap {cap}%", "按目标比例计分,封顶 {cap}%")

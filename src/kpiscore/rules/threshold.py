@@ -5,9 +5,10 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Literal
 
+from kpiscore.base.fields import Number
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import HUNDRED, ZERO
-from kpiscore.rules.base import Check, Rule, Spec
-from kpiscore.scheme.fields import Number
+from kpiscore.rules.base import Check, Rule, Spec, exact, number
 
 
 class Threshold(Rule):
@@ -54,24 +55,39 @@ class Threshold(Rule):
             return None  # nothing spent against a positive budget: exceeds
         return spec.target / actual
 
-    def score(self, actual: Decimal, spec: Spec) -> tuple[Decimal, str]:
+    def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
+        actual = number(actual, self.kind)
         a = self._achievement(actual, spec)
-        head = f"{spec.num(actual)} vs target {spec.num(spec.target or ZERO)}"
+        target = spec.target or ZERO
+        p = spec.precision
         if a is None:
-            return spec.clamp(self.exceed), f"{head}: 0 against the target, exceeds → {self.exceed}"
+            # the line shows the exceed points as configured, as it always has (even when
+            # full marks or the floor move them); the points are in the step's values too
+            points = spec.clamp(self.exceed)
+            return points, NOTHING_AGAINST(p, actual=actual, target=target, exceed=self.exceed,
+                                           points=points)
         if spec.better == "lower" and actual < 0:
             a = None
-        pct = f"{spec.num(a * HUNDRED)}%" if a is not None else "n/a"
+        verdict: Phrase | Text
         if a is None or a > 1:
-            points, word = self.exceed, "exceeds"
+            points, verdict = self.exceed, EXCEEDS
         elif a == 1:
-            points, word = self.meet, "meets"
+            points, verdict = self.meet, MEETS
         elif a >= self.near / HUNDRED:
-            points, word = self.near_points, f"≥ {spec.num(self.near)}%"
+            points, verdict = self.near_points, AT_LEAST_NEAR(p, near=self.near)
         else:
-            points, word = self.below, f"< {spec.num(self.near)}%"
+            points, verdict = self.below, BELOW_NEAR(p, near=self.near)
         points = spec.clamp(points)
-        return points, f"{head}: achievement {pct}, {word} → {spec.num(points)}"
+        if a is None:
+            return points, NO_ACHIEVEMENT(p, actual=actual, target=target, verdict=verdict,
+                                          points=points)
+        return points, ACHIEVEMENT(p, actual=actual, target=target, achievement=a * HUNDRED,
+                                   verdict=verdict, points=points)
+
+    def summary(self, precision: int) -> Text:
+        values = (self.exceed, self.meet, self.near_points, self.below)
+        return SUMMARY(exact(precision, *values), exceed=self.exceed, meet=self.meet,
+                       near_points=self.near_points, below=self.below)
 
     def best(self, spec: Spec) -> Decimal:
         if spec.target is None or spec.target == 0:
@@ -90,3 +106,21 @@ class Threshold(Rule):
         if not 0 < self.near < 100:
             yield Check(("rule", "near"), "error", "bad-parameter",
                         f"near is a percent of the target between 0 and 100, not {self.near}")
+
+
+#: A step: achievement against the target and the points it earns.
+ACHIEVEMENT = Phrase("{actual} vs target {target}: achievement {achievement}%, {verdict} "
+                     "→ {points}",
+                     "{actual} 对比目标 {target}:达成率 {achievement}%,{verdict} → {points}")
+#: A negative actual with better: lower: no meaningful ratio, counted as exceeding.
+NO_ACHIEVEMENT = Phrase("{actual} vs target {target}: achievement n/a, {verdict} → {points}",
+                        "{actual} 对比目标 {target}:达成率无法计算,{verdict} → {points}")
+#: Nothing spent (better: lower, actual 0) against a positive target.
+NOTHING_AGAINST = Phrase("{actual} vs target {target}: 0 against the target, exceeds → {exceed}",
+                         "{actual} 对比目标 {target}:实际为 0,超出目标 → {exceed}")
+EXCEEDS = Phrase("exceeds", "超出目标")
+MEETS = Phrase("meets", "达标")
+AT_LEAST_NEAR = Phrase("≥ {near}%", "不低于 {near}%")
+BELOW_NEAR = Phrase("< {near}%", "低于 {near}%")
+SUMMARY = Phrase("threshold {exceed}/{meet}/{near_points}/{below}",
+                 "达成率计分 {exceed}/{meet}/{near_points}/{below}")

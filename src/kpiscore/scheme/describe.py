@@ -4,34 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpiscore.base.numbers import plain
-from kpiscore.score.engine import CompiledScheme
-
-
-def rule_summary(ci: Any) -> str:
-    """One line saying how an indicator is scored, e.g. ``deduct 0.5 per 1``."""
-    rule = ci.rule
-    kind = rule.kind
-    if kind == "deduct":
-        return f"deduct {plain(rule.points)} per {plain(rule.per)} ({rule.units})"
-    if kind == "bands":
-        return "bands " + ", ".join(f"{iv.describe()}→{plain(iv.points)}"
-                                    for iv in reversed(rule.intervals))
-    if kind == "pass_line":
-        return f"pass line: {plain(rule.base)} at target, ±{plain(rule.points)} per " \
-               f"{plain(rule.per)}"
-    if kind == "anchors":
-        return f"anchors {plain(rule.baseline)}/target/{plain(rule.challenge)} → " \
-               f"{plain(rule.baseline_points)}/{plain(rule.target_points)}/" \
-               f"{plain(rule.challenge_points)}%"
-    if kind == "ratio":
-        return f"ratio to target, cap {plain(rule.cap)}%"
-    if kind == "levels":
-        return "levels " + ", ".join(f"{lv.name()}={plain(lv.points)}" for lv in rule.levels)
-    if kind == "threshold":
-        return f"threshold {plain(rule.exceed)}/{plain(rule.meet)}/{plain(rule.near_points)}" \
-               f"/{plain(rule.below)}"
-    return str(kind)
+from kpiscore.scheme.compile import CompiledScheme
 
 
 def describe_dict(compiled: CompiledScheme) -> dict[str, Any]:
@@ -47,8 +20,8 @@ def describe_dict(compiled: CompiledScheme) -> dict[str, Any]:
             "id": ci.id, "title": ci.ind.label, "dimension": ci.dimension,
             "weight": ci.weight.normalize() if ci.weight else ci.weight,
             "unit": ci.ind.unit, "better": ci.ind.better, "target": ci.ind.target,
-            "full_marks": ci.spec.full, "rule": ci.rule.kind,  # type: ignore[attr-defined]
-            "scoring": rule_summary(ci), "formula": ci.ind.formula,
+            "full_marks": ci.spec.full, "rule": ci.rule.kind,
+            "scoring": str(ci.rule.summary(s.precision)), "formula": ci.ind.formula,
             "veto": str(ci.ind.veto.when) if ci.ind.veto else None,
         } for ci in compiled.indicators],
         "inputs": [{"id": i.id, "title": i.title, "unit": i.unit} for i in s.inputs],

@@ -134,10 +134,7 @@ class Call(Node):
         return _FUNCS[self.func][2]([a.eval(env) for a in self.args])
 
     def names(self) -> set[str]:
-        out: set[str] = set()
-        for a in self.args:
-            out |= a.names()
-        return out
+        return set[str]().union(*(a.names() for a in self.args))
 
 
 @dataclass(frozen=True)
@@ -163,10 +160,8 @@ def _tokens(text: str) -> list[Token]:
             out.append(Token("num", m.group("num"), m.start("num"), bool(m.group("pct"))))
         elif m.group("name") is not None:
             out.append(Token("name", m.group("name"), start))
-        elif m.group("bracket") is not None:
-            out.append(Token("name", m.group("bracket").strip(), start - 1))
-        elif m.group("tick") is not None:
-            out.append(Token("name", m.group("tick").strip(), start - 1))
+        elif m.lastgroup in ("bracket", "tick"):  # [a name] or `a name`
+            out.append(Token("name", m.group(m.lastgroup).strip(), start - 1))
         else:
             out.append(Token("op", m.group("op"), start))
         pos = m.end()
@@ -200,20 +195,18 @@ class _Parser:
                                                               else 0)].strip()
 
     def expr(self) -> Node:
-        start = self.tok.offset
-        node = self.term()
-        while self.tok.value in ("+", "-") and self.tok.kind == "op":
-            op = self.take().value
-            right = self.term()
-            node = Bin(self.span(start), op, node, right)
-        return node
+        return self.operations(("+", "-"), self.term)
 
     def term(self) -> Node:
+        return self.operations(("*", "/"), self.unary)
+
+    def operations(self, ops: tuple[str, str], operand: Callable[[], Node]) -> Node:
+        """``operand (op operand)*``, left-associative."""
         start = self.tok.offset
-        node = self.unary()
-        while self.tok.value in ("*", "/") and self.tok.kind == "op":
+        node = operand()
+        while self.tok.value in ops and self.tok.kind == "op":
             op = self.take().value
-            right = self.unary()
+            right = operand()
             node = Bin(self.span(start), op, node, right)
         return node
 

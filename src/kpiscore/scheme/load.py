@@ -10,29 +10,29 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.errors import Finding, InputUnreadable, SchemeInvalid
-from kpiscore.base.limits import LIMITS, Limits
+from kpiscore.base.limits import Limits
 from kpiscore.scheme.yamlload import Located, Path, YamlProblems, load_yaml
 
-#: A scheme larger than this is refused before parsing (hand-written cards are tiny);
-#: raise it with KPISCORE_MAX_SCHEME_BYTES (see kpiscore.base.limits).
-MAX_SCHEME_BYTES = LIMITS["scheme_bytes"].default
+if TYPE_CHECKING:
+    from kpiscore.scheme.compile import CompiledScheme
+    from kpiscore.scheme.models import Scheme
 
 _UTF16_32 = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoadedScheme:
     """A valid, compiled scheme and the warnings ``validate`` would print."""
 
-    compiled: Any  # CompiledScheme; typed loosely to keep this module import-light
+    compiled: CompiledScheme
     warnings: list[Finding]
 
     @property
-    def scheme(self) -> Any:
+    def scheme(self) -> Scheme:
         return self.compiled.scheme
 
 
@@ -81,10 +81,8 @@ def _resolve(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
     path: list[str | int] = []
     node = data
     for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and part < len(node)):
             path.append(part)
             node = node[part]
         elif i == len(loc) - 1:
@@ -97,6 +95,8 @@ def _resolve(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
 def _model_for(data: Any, path: Path) -> type | None:
     """The pydantic model that a mapping at ``path`` is validated by (for did-you-mean)."""
     from kpiscore.rules import RULES
+    from kpiscore.rules.bands import Band
+    from kpiscore.rules.levels import Level
     from kpiscore.scheme import models as sm
 
     names = [p for p in path if isinstance(p, str)]
@@ -116,21 +116,16 @@ def _model_for(data: Any, path: Path) -> type | None:
         "pay_lines": sm.PayLine, "raters": sm.Raters, "roles": sm.Rater,
         "surveys": sm.Survey, "questions": sm.Question, "scale": sm.Scale,
         "rollup": sm.Rollup, "distribution": sm.Distribution, "quotas": sm.Quota,
+        "bands": Band, "levels": Level, "answers": Level,
     }
     if last == "rule" and isinstance(node, dict):
         return RULES.get(str(node.get("kind")))
-    if last in ("bands",):
-        from kpiscore.rules.bands import Band
-
-        return Band
-    if last in ("levels", "answers"):
-        from kpiscore.rules.levels import Level
-
-        return Level
     return table.get(last)
 
 
 def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, str]:
+    from kpiscore.rules import RULES
+
     kind = err["type"]
     field = path[-1] if path else "scheme"
     if kind == "extra_forbidden":
@@ -147,25 +142,18 @@ def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, st
     if kind == "missing":
         return "missing-field", f"missing required field {field!r}"
     if kind == "union_tag_invalid":
-        from kpiscore.rules import RULES
-
         got = err.get("ctx", {}).get("tag")
         close = difflib.get_close_matches(str(got), list(RULES), n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}? " if close else ""
         return "unknown-rule", f"unknown rule kind {got!r} ({hint}known: {', '.join(RULES)})"
     if kind == "union_tag_not_found":
-        from kpiscore.rules import RULES
-
         return "missing-field", f"the rule needs a kind (one of: {', '.join(RULES)})"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return "bad-value", (f"{field}: expected a mapping of fields (name: value), found "
                              f"{_kind_of(err.get('input'))}")
     if kind == "list_type":
         return "bad-value", f"{field}: expected a list (- item), found {_kind_of(err.get('input'))}"
-    msg = err["msg"]
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
+    msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "bad-value", f"{field}: {err.get('input')!r} is not a whole number"
     if kind == "literal_error":
@@ -217,7 +205,6 @@ def load_scheme(path: str | os.PathLike[str], limits: Limits | None = None) -> L
     from pydantic import ValidationError
 
     from kpiscore.scheme.models import Scheme
-    from kpiscore.score.engine import compile_scheme
 
     name = os.fspath(path)
     limits = limits or Limits.from_env()
@@ -237,5 +224,19 @@ def load_scheme(path: str | os.PathLike[str], limits: Limits | None = None) -> L
         scheme = Scheme.model_validate(located.data)
     except ValidationError as exc:
         raise SchemeInvalid(validation_findings(exc, located)) from None
-    compiled = compile_scheme(scheme, located, name)
-    return LoadedScheme(compiled, [f for f in compiled.findings if f.severity == "warning"])
+    return from_model(scheme, located, name)
+
+
+def from_model(scheme: Scheme, located: Located | None = None,
+               source: str = "<scheme>") -> LoadedScheme:
+    """Compile and check a scheme model (one read from a file has its ``located``
+    positions; one built in code names its problems by path). Raises
+    :class:`SchemeInvalid` when a check finds an error."""
+    from kpiscore.scheme import checks
+    from kpiscore.scheme.compile import compile_scheme
+
+    compiled = compile_scheme(scheme, source)
+    findings = checks.run(compiled, located)
+    if any(f.severity == "error" for f in findings):
+        raise SchemeInvalid(findings)
+    return LoadedScheme(compiled, findings)

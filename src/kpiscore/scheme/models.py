@@ -12,15 +12,23 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import WithJsonSchema
 
-from kpiscore.rules import AnyRule, Rule
+from kpiscore.base.fields import Identifier, Number, Slug, Weight
+from kpiscore.base.numbers import plain
+from kpiscore.rules import RULES, AnyRule, Rule
 from kpiscore.rules.levels import Level
-from kpiscore.scheme.fields import Identifier, Number, Slug, Weight
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+#: Headers or names: a list, or one on its own (``column: 评价人``).
+Names = Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v),
+                  WithJsonSchema({"anyOf": [{"items": {"type": "string"}, "type": "array"},
+                                            {"type": "string"}]})]
 
 
 _COMPARE = re.compile(r"^\s*(>=|<=|==|!=|>|<|≥|≤|=)\s*(.+?)\s*$")
@@ -49,8 +57,6 @@ class Condition(Model):
                 ">": x > v, "<": x < v}[self.op]
 
     def __str__(self) -> str:
-        from kpiscore.base.numbers import plain
-
         return f"{self.op} {plain(self.value)}"
 
 
@@ -109,8 +115,7 @@ class Indicator(Model):
     if_missing: Number | Literal["error"] = Field(
         default="error", description="actual to use when the cell is blank; default: error")
     column: str | None = Field(default=None, description="header to read, if not id or title")
-    min_value: Number | None = Field(
-        default=None, description="smallest valid actual (default 0)")
+    min_value: Number | None = Field(default=None, description="smallest valid actual (default 0)")
     max_value: Number | None = Field(
         default=None, description="largest valid actual (default 100 when unit is %)")
     veto: Veto | None = None
@@ -230,30 +235,20 @@ class PayLine(Model):
 # -- raters ------------------------------------------------------------------------
 
 
-def _one_or_many(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
-
-
 class Rater(Model):
     """One kind of rater (self, supervisor, peer …) and the weight of their total."""
 
     id: Slug
     title: str | None = None
     weight: Weight
-    names: list[str] = Field(default_factory=list,
+    names: Names = Field(default_factory=list,
                              description="other names of this rater in the rater column or "
                              "in column suffixes (自评, 本人)")
     multiple: bool = Field(default=False, description="several raters of this kind (peers, "
                            "customers): their ratings are averaged")
 
-    @field_validator("names", mode="before")
-    @classmethod
-    def _names(cls, value: Any) -> Any:
-        return _one_or_many(value)
 
-
-RATER_COLUMNS = ["rater", "评价人", "评分人", "评价者", "考评人", "评估人", "评价主体",
-                 "评价关系"]
+RATER_COLUMNS = ["rater", "评价人", "评分人", "评价者", "考评人", "评估人", "评价主体", "评价关系"]
 
 
 class Raters(Model):
@@ -272,13 +267,8 @@ class Raters(Model):
         default="auto", description="rows: a rater column, one row per person and rater; "
         "columns: one row per person, rated columns suffixed with the rater (态度(自评)); "
         "auto: rows when the rater column is there")
-    column: list[str] = Field(default_factory=lambda: list(RATER_COLUMNS),
+    column: Names = Field(default_factory=lambda: list(RATER_COLUMNS),
                               description="headers the rater column may have")
-
-    @field_validator("column", mode="before")
-    @classmethod
-    def _columns(cls, value: Any) -> Any:
-        return _one_or_many(value)
 
 
 # -- surveys -------------------------------------------------------------------------
@@ -315,9 +305,9 @@ class Survey(Model):
     title: str | None = None
     sheet: str | None = Field(default=None, description="the responses' sheet (in the "
                               "--responses workbook, else in the actuals workbook)")
-    evaluatee: list[str] = Field(default_factory=lambda: list(EVALUATEE_COLUMNS),
+    evaluatee: Names = Field(default_factory=lambda: list(EVALUATEE_COLUMNS),
                                  description="headers the evaluatee's id column may have")
-    respondent: list[str] = Field(default_factory=lambda: list(RESPONDENT_COLUMNS),
+    respondent: Names = Field(default_factory=lambda: list(RESPONDENT_COLUMNS),
                                   description="headers of an optional respondent column "
                                   "(a respondent may answer once per evaluatee)")
     questions: list[Question] = Field(min_length=1)
@@ -336,11 +326,6 @@ class Survey(Model):
         default="error", description="the actual to use when fewer respondents answered; "
         "default: the person is an error")
 
-    @field_validator("evaluatee", "respondent", mode="before")
-    @classmethod
-    def _columns(cls, value: Any) -> Any:
-        return _one_or_many(value)
-
 
 # -- periods ---------------------------------------------------------------------------
 
@@ -356,18 +341,13 @@ class Rollup(Model):
         default="mean_points", description="how indicators without their own rollup "
         "combine: mean_points (mean of the periods' points: the total is the mean of the "
         "periods' totals), sum, mean or last of the actuals (then scored once)")
-    column: list[str] = Field(default_factory=lambda: list(PERIOD_COLUMNS),
+    column: Names = Field(default_factory=lambda: list(PERIOD_COLUMNS),
                               description="headers a period column may have")
     expect: int | None = Field(default=None, ge=1, description="periods each person must "
                                "have (3 months in a quarter); default: every period given")
     missing: Literal["error", "present"] = Field(
         default="error", description="a person missing from some period: an error, or roll "
         "up the periods present")
-
-    @field_validator("column", mode="before")
-    @classmethod
-    def _columns(cls, value: Any) -> Any:
-        return _one_or_many(value)
 
 
 # -- forced distribution -------------------------------------------------------------------
@@ -401,16 +381,10 @@ class Distribution(Model):
 class Columns(Model):
     """Headers that identify a person, when they are not the usual ones."""
 
-    id: list[str] = Field(default_factory=lambda: ["id", "工号", "员工编号", "编号",
+    id: Names = Field(default_factory=lambda: ["id", "工号", "员工编号", "编号",
                                                    "employee_id", "员工工号"])
-    name: list[str] = Field(default_factory=lambda: ["name", "姓名", "员工姓名", "被考核人"])
-    department: list[str] = Field(default_factory=lambda: ["department", "dept", "部门",
-                                                           "所在部门"])
-
-    @field_validator("id", "name", "department", mode="before")
-    @classmethod
-    def _lists(cls, value: Any) -> Any:
-        return _one_or_many(value)
+    name: Names = Field(default_factory=lambda: ["name", "姓名", "员工姓名", "被考核人"])
+    department: Names = Field(default_factory=lambda: ["department", "dept", "部门", "所在部门"])
 
 
 class Scheme(Model):
@@ -463,10 +437,8 @@ class Scheme(Model):
 
 def _yaml_forms(schema: dict[str, Any]) -> None:
     """Add the forms the models accept through "before" validators to their schema:
-    a condition written ``">= 1"``, ``rule: pass_fail`` for a rule without required
-    parameters, and a single header where ``columns:`` takes a list."""
-    from kpiscore.rules import RULES
-
+    a condition written ``">= 1"`` and ``rule: pass_fail`` for a rule without required
+    parameters (a single header where a list is taken: :data:`Names`)."""
     defs = schema.get("$defs", {})
     if "Condition" in defs:
         defs["Condition"] = {"anyOf": [
@@ -484,12 +456,3 @@ def _yaml_forms(schema: dict[str, Any]) -> None:
                              "description": "shorthand for {kind: …} when the rule needs "
                                             "no parameters"}],
             **({"title": title} if title else {})}
-    for model, names in (("Columns", ("id", "name", "department")), ("Rater", ("names",)),
-                         ("Raters", ("column",)), ("Survey", ("evaluatee", "respondent")),
-                         ("Rollup", ("column",))):
-        if model not in defs:
-            continue
-        for name in names:
-            prop = defs[model]["properties"][name]
-            items = {k: prop.pop(k) for k in ("items", "type") if k in prop}
-            prop["anyOf"] = [items, {"type": "string"}]

@@ -22,11 +22,9 @@ from kpiscore.base.limits import LIMITS, Limits
 
 Path = tuple[str | int, ...]
 
-#: Default upper bounds that keep a hostile scheme from exhausting memory, stack
-#: or time (see kpiscore.base.limits; each is raised by an environment variable).
-MAX_NODES = LIMITS["yaml_nodes"].default
+#: The default nesting limit that keeps a hostile scheme from exhausting the stack
+#: (see kpiscore.base.limits: yaml_nodes and yaml_aliases bound memory and time).
 MAX_DEPTH = LIMITS["yaml_depth"].default
-MAX_ALIASES = LIMITS["yaml_aliases"].default
 
 try:  # the C loader composes several times faster; marks are the same
     _Loader: type = yaml.CSafeLoader
@@ -219,8 +217,7 @@ def _compose(loader: Any, limits: Limits) -> yaml.Node | None:
                 raise _TooBig(event, f"the YAML uses more than {limits.yaml_aliases} "
                                      "aliases (*name); " + limits.refusal("yaml_aliases"))
             if event.anchor not in anchors:
-                raise ComposerError(
-                    None, None, f"found undefined alias {event.anchor!r}", start)
+                raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", start)
             if event.anchor in open_anchors:
                 raise ComposerError(
                     None, None, f"the alias *{event.anchor} is inside its own anchor "
@@ -230,8 +227,7 @@ def _compose(loader: Any, limits: Limits) -> yaml.Node | None:
             tag = event.tag
             if tag is None or tag == "!":
                 tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-            node = yaml.ScalarNode(tag, event.value, start, end,
-                                   style=event.style)
+            node = yaml.ScalarNode(tag, event.value, start, end, style=event.style)
             _anchor(anchors, event, node)
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if len(stack) + 1 > limits.yaml_depth:
@@ -309,8 +305,12 @@ def load_yaml(text: str, path: str, limits: Limits | None = None) -> Located:
     """
     limits = limits or Limits.from_env()
     located = Located(data=None, path=path)
+    builder = _Builder(located, text, limits)
     try:
         root = _compose_text(text, limits)
+        if root is None:
+            raise YamlProblems([Finding(path, 1, 1, "error", "empty", "the file is empty")])
+        located.data = builder.build(root, (), 0)
     except _TooBig as exc:
         line, col = _pos(exc.node.start_mark)
         raise YamlProblems([Finding(path, line, col, "error", "yaml-limit", str(exc))]) from None
@@ -333,14 +333,6 @@ def load_yaml(text: str, path: str, limits: Limits | None = None) -> Located:
         raise YamlProblems([Finding(path, line, col, "error", "yaml-syntax", problem)]) from None
     except yaml.YAMLError as exc:
         raise YamlProblems([Finding(path, 1, 1, "error", "yaml-syntax", str(exc))]) from None
-    if root is None:
-        raise YamlProblems([Finding(path, 1, 1, "error", "empty", "the file is empty")])
-    builder = _Builder(located, text, limits)
-    try:
-        located.data = builder.build(root, (), 0)
-    except _TooBig as exc:
-        line, col = _pos(exc.node.start_mark)
-        raise YamlProblems([Finding(path, line, col, "error", "yaml-limit", str(exc))]) from None
     if builder.findings:
         raise YamlProblems(builder.findings)
     return located

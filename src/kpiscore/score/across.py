@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from kpiscore.score.results import (
     DistributionReport,
@@ -42,9 +41,7 @@ from kpiscore.score.results import (
     QuotaLine,
     Rank,
 )
-
-if TYPE_CHECKING:
-    from kpiscore.score.engine import CompiledScheme
+from kpiscore.score.scorer import Scorer, row_label
 
 
 def competition_ranks(totals: Sequence[Decimal]) -> list[int]:
@@ -55,21 +52,33 @@ def competition_ranks(totals: Sequence[Decimal]) -> list[int]:
     return [1 + n - bisect.bisect_right(ordered, t) for t in totals]
 
 
+def ranks(keys: Sequence[tuple[Decimal | None, str | None]]) -> list[Rank | None]:
+    """The rank of each person given their ``(total, department)`` (total None: not
+    scored, no rank): within everyone scored and within their department."""
+    scored = [i for i, (total, _) in enumerate(keys) if total is not None]
+    places = competition_ranks([keys[i][0] for i in scored])  # type: ignore[misc]
+    out: list[Rank | None] = [None] * len(keys)
+    for i, place in zip(scored, places, strict=True):
+        out[i] = Rank(place, len(scored))
+    by_dept: dict[str, list[int]] = {}
+    for i in scored:
+        dept = keys[i][1]
+        if dept is not None:
+            by_dept.setdefault(dept, []).append(i)
+    for members in by_dept.values():
+        for i, place in zip(members, competition_ranks([keys[j][0] for j in members]),  # type: ignore[misc]
+                            strict=True):
+            rank = out[i]
+            assert rank is not None
+            rank.department, rank.department_of = place, len(members)
+    return out
+
+
 def rank(results: Sequence[PersonResult]) -> None:
     """Set ``rank`` on every scored result (within the file and the department)."""
-    scored = [r for r in results if r.status == "ok" and r.total is not None]
-    totals = [r.total for r in scored if r.total is not None]
-    for r, place in zip(scored, competition_ranks(totals), strict=True):
-        r.rank = Rank(place, len(scored))
-    by_dept: dict[str, list[PersonResult]] = {}
-    for r in scored:
-        if r.department is not None:
-            by_dept.setdefault(r.department, []).append(r)
-    for people in by_dept.values():
-        places = competition_ranks([r.total for r in people if r.total is not None])
-        for r, place in zip(people, places, strict=True):
-            assert r.rank is not None
-            r.rank.department, r.rank.department_of = place, len(people)
+    for r, place in zip(results, ranks([(r.total if r.scored else None, r.department)
+                                        for r in results]), strict=True):
+        r.rank = place
 
 
 def quota_counts(people: int, percents: Sequence[Decimal]) -> tuple[list[Fraction], list[int]]:
@@ -110,29 +119,27 @@ def assign(keys: Sequence[tuple[bool, Decimal]], counts: Sequence[int], ties: st
     return out
 
 
-def distribute(compiled: CompiledScheme, results: Sequence[PersonResult],
-               row_label: Callable[[PersonResult], str]) -> DistributionReport | None:
+def distribute(scorer: Scorer, results: Sequence[PersonResult]) -> DistributionReport | None:
     """Give every scored person a ``quota_grade``; with ``mode: enforce`` it is the grade
     that counts, and pay is computed again with its coefficient."""
-    scheme = compiled.scheme
+    scheme = scorer.compiled.scheme
     d = scheme.distribution
     if d is None:
         return None
     names = [g.name for g in scheme.grades]
     quotas = sorted((q for q in d.quotas if q.grade in names), key=lambda q: names.index(q.grade))
     lowest = names[-1]
-    scored = [r for r in results if r.status == "ok" and r.total is not None]
+    scored = [r for r in results if r.scored]
     groups: dict[str | None, list[PersonResult]] = {}
     for r in scored:
         groups.setdefault(r.department if d.scope == "department" else None, []).append(r)
     report = DistributionReport(d.mode, d.ties, d.rounding, d.scope, [], [])
     for dept, people in groups.items():
         exact, counts = quota_counts(len(people), [q.percent for q in quotas])
-        keys = [(bool(r.vetoes), r.total if r.total is not None else Decimal(0))
-                for r in people]
+        keys = [(bool(r.vetoes), r.total if r.total is not None else Decimal(0)) for r in people]
         for r, q in zip(people, assign(keys, counts, d.ties), strict=True):
             r.quota_grade = lowest if r.vetoes else quotas[q].grade
-        lines = [QuotaLine(q.grade, q.percent, _decimal(e), c,
+        lines = [QuotaLine(q.grade, q.percent, Decimal(e.numerator) / Decimal(e.denominator), c,
                            sum(1 for r in people if r.grade == q.grade),
                            sum(1 for r in people if r.quota_grade == q.grade))
                  for q, e, c in zip(quotas, exact, counts, strict=True)]
@@ -142,9 +149,5 @@ def distribute(compiled: CompiledScheme, results: Sequence[PersonResult],
         if r.quota_grade != r.grade:
             report.moved.append(Move(r.row, r.id, r.total, r.grade, r.quota_grade))
         if d.mode == "enforce":
-            compiled.apply_pay(r, row_label(r), grade=r.quota_grade)
+            scorer.pay(r, row_label(r.row), grade=r.quota_grade)
     return report
-
-
-def _decimal(value: Fraction) -> Decimal:
-    return Decimal(value.numerator) / Decimal(value.denominator)

@@ -24,14 +24,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from kpiscore.base.numbers import ZERO, plain, round_half_up
-from kpiscore.score.raters import Combined, mean
-from kpiscore.score.results import RowError, VetoResult
+from kpiscore.base.i18n import Joined, Phrase
+from kpiscore.base.numbers import ZERO
+from kpiscore.scheme.compile import CompiledScheme
+from kpiscore.score.raters import mean
+from kpiscore.score.results import PersonResult, RowError, Scored, VetoResult
+from kpiscore.score.scorer import NO_ACTUAL, Reading, Scorer
 
-if TYPE_CHECKING:
-    from kpiscore.score.engine import CompiledScheme, Scored
+MEAN_POINTS = Phrase("mean of {count} periods ({each}) = {points} → {points}",
+                     "{count} 期平均({each})= {points} → {points}")
+LAST = Phrase("last of {count} periods: ", "{count} 期中的最后一期:")
+SUM = Phrase("sum of {count} periods ({each}) = {actual}: ", "{count} 期合计({each})= {actual}:")
+MEAN = Phrase("mean of {count} periods ({each}) = {actual}: ", "{count} 期平均({each})= {actual}:")
+COMPUTED = Phrase("computed from {count} periods' inputs: ", "由 {count} 期的输入项计算:")
+ROLLED = Phrase("rolled up", "汇总")
 
 
 @dataclass
@@ -45,7 +52,6 @@ class PeriodScore:
     values: dict[str, Decimal]  # values every rating of the period agrees on
     vetoes: list[VetoResult]
     errors: list[RowError] = field(default_factory=list)
-    combined: Combined | None = None
 
     def total(self, compiled: CompiledScheme) -> Decimal | None:
         sub = compiled.subtotal([s.points for s in self.scored])
@@ -55,48 +61,36 @@ class PeriodScore:
 
 
 def roll_values(kind: str, values: Sequence[Decimal]) -> Decimal:
+    """The periods' values summed, their last, or their mean (``mean``, ``mean_points``)."""
     if kind == "sum":
         return sum(values, ZERO)
-    if kind == "mean":
-        return sum(values, ZERO) / len(values)
-    return values[-1]
+    if kind == "last":
+        return values[-1]
+    return sum(values, ZERO) / len(values)
 
 
-def _num(value: Decimal, precision: int) -> str:
-    if value == value.quantize(Decimal(1).scaleb(-(precision + 2))):
-        return plain(value)
-    return plain(round_half_up(value, precision))
-
-
-def roll(compiled: CompiledScheme, periods: Sequence[PeriodScore],
+def roll(scorer: Scorer, periods: Sequence[PeriodScore],
          errors: list[RowError]) -> tuple[list[Scored], dict[str, Decimal]]:
     """Each indicator's rolled points, and the rolled values pay formulas read."""
-    from kpiscore.score.engine import Reading, Scored
-
     if len(periods) == 1:
         return list(periods[0].scored), dict(periods[0].values)
+    compiled = scorer.compiled
     p = compiled.scheme.precision
     n = len(periods)
     env: dict[str, Decimal] = {}
-    for inp in compiled.scheme.inputs:
-        got = [ps.values.get(inp.id) for ps in periods]
-        if all(g is not None for g in got):
-            env[inp.id] = roll_values(inp.rollup, [g for g in got if g is not None])
-    for ci in compiled.indicators:
-        if ci.ind.formula is not None:
-            continue
-        kind = compiled.rollup_of.get(ci.id, "mean_points")
-        got = [ps.values.get(ci.id) for ps in periods]
-        if all(g is not None for g in got):
-            env[ci.id] = roll_values("mean" if kind == "mean_points" else kind,
-                                     [g for g in got if g is not None])
+    kinds: list[tuple[str, str]] = [(inp.id, inp.rollup) for inp in compiled.scheme.inputs]
+    kinds += [(ci.id, compiled.rollup_of[ci.id]) for ci in compiled.indicators
+              if ci.ind.formula is None]
+    for key, kind in kinds:
+        got = [ps.values[key] for ps in periods if key in ps.values]
+        if len(got) == n:
+            env[key] = roll_values(kind, got)
     recompute = {ci.id for ci in compiled.indicators
                  if ci.ind.formula is not None and compiled.rollup_of.get(ci.id) != "mean_points"}
+    rolled = ROLLED().render(scorer.lang)
     if recompute:
-        from kpiscore.score.results import PersonResult
-
-        holder = Reading(PersonResult(0, None, None, None), env, {}, lambda key: "rolled up")
-        compiled.compute(holder, f"{periods[0].label}..{periods[-1].label}", only=recompute)
+        holder = Reading(PersonResult(0, None, None, None), env, {}, lambda key: rolled)
+        scorer.compute(holder, f"{periods[0].label}..{periods[-1].label}", only=recompute)
         errors.extend(holder.result.errors)
     out: list[Scored] = []
     for i, ci in enumerate(compiled.indicators):
@@ -106,34 +100,33 @@ def roll(compiled: CompiledScheme, periods: Sequence[PeriodScore],
         common = each[0].actual if len(actuals) == 1 else None
         if kind == "mean_points":
             pts = [s.points for s in each]
-            if any(x is None for x in pts):
-                out.append(Scored(common, None, "no usable actual"))
+            value = mean(pts)
+            if value is None:
+                out.append(Scored(common, None, NO_ACTUAL()))
                 continue
-            value = mean([x for x in pts if x is not None])
-            out.append(Scored(common, value, f"mean of {n} periods (" + ", ".join(
-                _num(x, p) for x in pts if x is not None) + f") = {_num(value, p)} →"
-                f" {_num(value, p)}"))
+            out.append(Scored(common, value, MEAN_POINTS(
+                p, count=n, each=Joined(tuple(pts), ", ", p), points=value)))
             continue
         actual: Decimal | str | None
         if ci.ind.formula is not None:
             actual = env.get(ci.id)
-            how = f"computed from {n} periods' inputs: "
+            how = COMPUTED(count=n)
         elif kind == "last":
             actual = each[-1].actual
-            how = f"last of {n} periods: "
+            how = LAST(count=n)
         else:
             nums = [s.actual for s in each]
             if any(not isinstance(a, Decimal) for a in nums):
-                out.append(Scored(None, None, "no usable actual"))
+                out.append(Scored(None, None, NO_ACTUAL()))
                 continue
             actual = env.get(ci.id)
-            sign = " + " if kind == "sum" else ", "
-            how = (f"{kind} of {n} periods (" + sign.join(_num(a, p) for a in nums
-                                                          if isinstance(a, Decimal))
-                   + f") = {_num(actual, p) if actual is not None else '—'}: ")
+            how = (SUM if kind == "sum" else MEAN)(
+                p, count=n, each=Joined(tuple(nums), " + " if kind == "sum" else ", ", p),
+                actual="—" if actual is None else actual)
         if actual is None:
-            out.append(Scored(None, None, "no usable actual"))
+            out.append(Scored(None, None, NO_ACTUAL()))
             continue
-        points, explanation = compiled.score_actual(ci, actual, errors, lambda key: "rolled up")
-        out.append(Scored(actual, points, how + explanation))
+        scored = scorer.score_actual(i, actual, errors, lambda key: rolled)
+        text = how.render(scorer.lang) + scored.head(scorer.lang)
+        out.append(Scored(actual, scored.points, scored.step, how, scored.survey, text))
     return out, env

@@ -24,26 +24,45 @@ kinds present are scaled up to 100 (and the output says so).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, plain, round_half_up
+from kpiscore.base.i18n import Joined, Phrase, Text
+from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, round_half_up
 from kpiscore.io.cells import BadValue, is_blank, read_number
-from kpiscore.score.results import RatersResult, RatingResult, RoleResult, RowError, VetoResult
-
-if TYPE_CHECKING:
-    from kpiscore.scheme.models import Raters
-    from kpiscore.score.engine import Binding, CompiledScheme, Reading, Scored
+from kpiscore.io.table import header_key
+from kpiscore.scheme.compile import CompiledScheme
+from kpiscore.scheme.models import Raters
+from kpiscore.score.binding import Binding
+from kpiscore.score.people import Source
+from kpiscore.score.results import (
+    RatersResult,
+    RatingResult,
+    RoleResult,
+    RowError,
+    Scored,
+    VetoResult,
+)
+from kpiscore.score.scorer import NO_ACTUAL, Injection, Reading, Scorer, row_label
 
 _SUFFIX = re.compile(r"^(?P<base>.+?)\s*(?:[(\[【（](?P<in>[^()\[\]【】（）]+)[)\]】）]"
                      r"|[-_@·:：]\s*(?P<after>[^-_@·:：]+))\s*$")
 
-
-def squash(text: object) -> str:
-    """A header or name compared without case, width or spaces."""
-    return re.sub(r"\s+", "", normalise_text(str(text))).casefold()
+TWICE = Phrase("{label} is given twice with different values ({first} and {second}); a shared "
+               "actual is given once",
+               "{label} 给了两次且数值不同({first} 和 {second});共用的实际值只给一次")
+MISSING = Phrase("no rating by {names} (raters: {raters}); set raters.missing: reweight to "
+                 "combine the raters present",
+                 "缺少 {names} 的评分(评价人:{raters});可设置 "
+                 "raters.missing: reweight 按在场的评价人合计")
+ROLE_ONE = Phrase("{title} {actual} → {points}", "{title} {actual} → {points}")
+ROLE_MANY = Phrase("{title} ×{count} ({each}) mean {points}",
+                   "{title} ×{count}({each})平均 {points}")
+SHARE = Phrase("{weight}% × {points}", "{weight}% × {points}")
+COMBINED = Phrase("{roles}: {mix} = {points} → {points}", "{roles}:{mix} = {points} → {points}")
+ROLE = Phrase("{title} {weight}%", "{title} {weight}%")
 
 
 class RoleNames:
@@ -54,11 +73,11 @@ class RoleNames:
         self.names: dict[str, int] = {}
         for k, role in enumerate(raters.roles):
             for name in [role.id, role.title or role.id, *role.names]:
-                self.names.setdefault(squash(name), k)
+                self.names.setdefault(header_key(name), k)
 
     def find(self, text: str, numbered: bool = False) -> tuple[int, str] | None:
         """The kind ``text`` names and the rater's number within it (``同事2`` → "2")."""
-        key = squash(text)
+        key = header_key(text)
         if key in self.names:
             return self.names[key], ""
         m = re.match(r"^(.*?)(\d+)$", key)
@@ -72,21 +91,11 @@ class RoleNames:
         return ", ".join(r.title or r.id for r in self.raters.roles)
 
 
-def find_column(header: Sequence[Any], candidates: Sequence[str],
-                taken: Sequence[int] = ()) -> int | None:
-    """The first column whose whole header is one of ``candidates``."""
-    wanted = {squash(c) for c in candidates}
-    for i, h in enumerate(header):
-        if i not in taken and not is_blank(h) and squash(h) in wanted:
-            return i
-    return None
-
-
 def suffixed_columns(compiled: CompiledScheme, header: Sequence[Any],
                      names: RoleNames) -> dict[tuple[int, str], dict[str, int]]:
     """Rated columns written once per rater: ``{(kind, number): {field key: column}}``."""
     rated = [f for f in compiled.fields if f.key in compiled.rated]
-    bases = {squash(h): f.key for f in rated for h in f.headers}
+    bases = {header_key(h): f.key for f in rated for h in f.headers}
     out: dict[tuple[int, str], dict[str, int]] = {}
     for i, h in enumerate(header):
         if is_blank(h):
@@ -94,7 +103,7 @@ def suffixed_columns(compiled: CompiledScheme, header: Sequence[Any],
         m = _SUFFIX.match(normalise_text(str(h)))
         if not m:
             continue
-        key = bases.get(squash(m.group("base")))
+        key = bases.get(header_key(m.group("base")))
         who = names.find(m.group("in") or m.group("after") or "", numbered=True)
         if key is not None and who is not None:
             out.setdefault(who, {}).setdefault(key, i)
@@ -109,6 +118,11 @@ class Cell:
     where: str
     percent: bool = False
 
+    @classmethod
+    def of(cls, source: Source, col: int | None) -> Cell:
+        return cls(source.cell(col), source.where(col or 0),
+                   col is not None and col in source.row.percent)
+
 
 @dataclass
 class VirtualRow:
@@ -119,18 +133,12 @@ class VirtualRow:
     problems: list[RowError]
     row: int
 
-    def read(self, compiled: CompiledScheme, injected: Any) -> Reading:
-        from kpiscore.score.engine import Binding
-
+    def read(self, scorer: Scorer, injected: Mapping[str, Injection] | None) -> Reading:
         binding = Binding(dict(self.columns), 0, 1, 2, list(self.problems))
-        values = [c.value for c in self.cells]
-        percent = {i for i, c in enumerate(self.cells) if c.percent}
         cells = self.cells
-
-        def where(i: int) -> str:
-            return cells[i].where
-
-        return compiled.read(binding, self.row, values, where, percent.__contains__, injected)
+        percent = {i for i, c in enumerate(cells) if c.percent}
+        return scorer.read(binding, self.row, [c.value for c in cells],
+                           lambda i: cells[i].where, percent.__contains__, injected)
 
 
 def same_value(a: Cell, b: Cell, numeric: bool) -> bool:
@@ -143,58 +151,31 @@ def same_value(a: Cell, b: Cell, numeric: bool) -> bool:
     return normalise_text(str(a.value)) == normalise_text(str(b.value))
 
 
-@dataclass
-class Source:
-    """A real row of a person: its cells and how to name them."""
-
-    row: int
-    cells: list[Any]
-    percent: frozenset[int]
-    where: Callable[[int, int], str]  # (column, row) → sheet!cell
-
-    def at(self, col: int) -> str:
-        """sheet!cell of a column of this row."""
-        return self.where(col, self.row)
-
-    def cell(self, col: int | None) -> Cell:
-        value = self.cells[col] if col is not None and col < len(self.cells) else None
-        return Cell(value, self.where(col or 0, self.row), col in self.percent)
-
-
-def virtual_row(compiled: CompiledScheme, binding: Binding, own: Source,
-                rows: Sequence[Source], rated_cols: dict[str, int] | None,
-                errors: list[RowError]) -> VirtualRow:
+def virtual_row(compiled: CompiledScheme, binding: Binding, own: Source, rows: Sequence[Source],
+                rated_cols: dict[str, int] | None, errors: list[RowError]) -> VirtualRow:
     """A rater's row: rated values from ``own`` (its row, or with ``rated_cols`` its
     suffixed columns), shared values from whichever of ``rows`` gives them."""
-    person = [own.cell(binding.id_col)]
+    cells = [Cell.of(own, binding.id_col)]
     for col in (binding.name_col, binding.dept_col):
-        found = next((r.cell(col) for r in rows if col is not None
-                      and not is_blank(r.cell(col).value)), own.cell(col))
-        person.append(found if col is not None else Cell(None, ""))
-    cells = list(person)
+        found = next((Cell.of(r, col) for r in rows if col is not None
+                      and not is_blank(r.cell(col))), Cell.of(own, col))
+        cells.append(found if col is not None else Cell(None, ""))
     columns: dict[str, int] = {}
     for f in compiled.fields:
-        if f.key in compiled.rated:
-            col = rated_cols.get(f.key) if rated_cols is not None else binding.columns.get(f.key)
-            if col is None:
-                continue
-            chosen = own.cell(col)
-        else:
-            col = binding.columns.get(f.key)
-            if col is None:
-                continue
-            given = [r.cell(col) for r in rows if not is_blank(r.cell(col).value)]
-            chosen = given[0] if given else own.cell(col)
-            for other in given[1:]:
-                if not same_value(given[0], other, f.numeric):
-                    errors.append(RowError(other.where, f"{f.label} is given twice with "
-                                           f"different values ({given[0].where} and "
-                                           f"{other.where}); a shared actual is given once",
-                                           f.key))
-                    break
+        rated = f.key in compiled.rated
+        col = (rated_cols if rated and rated_cols is not None else binding.columns).get(f.key)
+        if col is None:
+            continue
+        given = [] if rated else [Cell.of(r, col) for r in rows if not is_blank(r.cell(col))]
+        chosen = given[0] if given else Cell.of(own, col)
+        for other in given[1:]:
+            if not same_value(given[0], other, f.numeric):
+                errors.append(RowError(other.where, TWICE(label=f.label, first=given[0].where,
+                                                          second=other.where), f.key))
+                break
         columns[f.key] = len(cells)
         cells.append(chosen)
-    return VirtualRow(cells, columns, list(binding.problems), own.row)
+    return VirtualRow(cells, columns, list(binding.problems), own.number)
 
 
 # -- combining ---------------------------------------------------------------------------
@@ -210,17 +191,28 @@ class Part:
     source: str
     row: int
     period: str | None
-    vetoes: list[VetoResult] = field(default_factory=list)
+    vetoes: list[VetoResult]
 
     @property
     def points(self) -> list[Decimal | None]:
         return [s.points for s in self.scored]
 
 
-def mean(values: Sequence[Decimal]) -> Decimal:
-    """The mean of ``values``, summed in sorted order so that it does not depend on the
-    order of the rows."""
-    return sum(sorted(values), ZERO) / len(values)
+def rate(scorer: Scorer, role: int, row: VirtualRow, injected: dict[str, Injection] | None,
+         source: str, period: str | None) -> Part:
+    """One rater's rating of a person, scored, with the vetoes it fires."""
+    reading = row.read(scorer, injected)
+    return Part(role, reading, scorer.score(reading), source, row.row, period,
+                scorer.vetoes(reading.values, row_label(row.row), reading.result.errors))
+
+
+def mean(values: Sequence[Decimal | None]) -> Decimal | None:
+    """The mean of ``values`` (None if any is None, or there are none), summed in sorted
+    order so that it does not depend on the order of the rows."""
+    known = [v for v in values if v is not None]
+    if not known or len(known) < len(values):
+        return None
+    return sum(sorted(known), ZERO) / len(known)
 
 
 @dataclass
@@ -237,8 +229,6 @@ class Combined:
 def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Combined:
     """Weigh the ratings of one person in one period into each indicator's points;
     ``where`` names the person (for a missing rater)."""
-    from kpiscore.score.engine import Scored
-
     raters = compiled.scheme.raters
     assert raters is not None
     roles = raters.roles
@@ -249,64 +239,48 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
     errors: list[RowError] = []
     present = [k for k in range(len(roles)) if k in by_role]
     if missing and (raters.missing == "error" or not present):
-        names = ", ".join(roles[k].title or roles[k].id for k in missing)
-        errors.append(RowError(where, f"no rating by {names} (raters: " + ", ".join(
-            f"{r.title or r.id} {plain(r.weight)}%" for r in roles) + "); set raters.missing: "
-            "reweight to combine the raters present", None))
+        errors.append(RowError(where, MISSING(
+            names=", ".join(roles[k].title or roles[k].id for k in missing),
+            raters=Joined(tuple(ROLE(title=r.title or r.id, weight=r.weight) for r in roles),
+                          ", ")), None))
     weight = sum((roles[k].weight for k in present), ZERO)
     applied = {k: roles[k].weight * HUNDRED / weight for k in present} if weight else {}
-    role_points: dict[int, list[Decimal | None]] = {}
-    for k in present:
-        points: list[Decimal | None] = []
-        for i in range(len(compiled.indicators)):
-            got = [p.scored[i].points for p in by_role[k]]
-            points.append(None if any(g is None for g in got)
-                          else mean([g for g in got if g is not None]))
-        role_points[k] = points
+    role_points = {k: [mean([p.scored[i].points for p in by_role[k]])
+                       for i in range(len(compiled.indicators))] for k in present}
     scored: list[Scored] = []
     precision = compiled.scheme.precision
     for i in range(len(compiled.indicators)):
         every = [p.scored[i] for p in parts]
-        actuals = {_key(s.actual) for s in every}
+        actuals = {repr(s.actual) for s in every}
         actual = every[0].actual if len(actuals) == 1 and every else None
         per_role = [role_points[k][i] for k in present]
         if not present or any(v is None for v in per_role):
-            scored.append(Scored(actual, None, "no usable actual"))
+            scored.append(Scored(actual, None, NO_ACTUAL()))
             continue
         values = [v for v in per_role if v is not None]
-        if len(set(values)) == 1 and len({s.explanation for s in every}) == 1:
-            scored.append(Scored(actual, values[0], every[0].explanation, every[0].survey))
+        if len(set(values)) == 1 and len({s.text for s in every}) == 1:
+            first = every[0]
+            scored.append(Scored(actual, values[0], first.step, first.source, first.survey,
+                                 first.text))
             continue
-        total = sum((roles[k].weight * v for k, v in zip(present, values, strict=True)), ZERO)
-        combined = total / weight
-        shown = " · ".join(_role_text(roles[k].title or roles[k].id, by_role[k], i, v,
-                                      precision) for k, v in zip(present, values, strict=True))
-        mix = " + ".join(f"{plain(round_half_up(applied[k], precision + 2))}% × "
-                         f"{_num(v, precision)}" for k, v in zip(present, values, strict=True))
-        scored.append(Scored(actual, combined, f"{shown}: {mix} = {_num(combined, precision)}"
-                             f" → {_num(combined, precision)}"))
+        pairs = list(zip(present, values, strict=True))
+        combined = sum((roles[k].weight * v for k, v in pairs), ZERO) / weight
+        shown = Joined(tuple(_role_text(roles[k].title or roles[k].id, by_role[k], i, v, precision)
+                             for k, v in pairs), " · ")
+        mix = Joined(tuple(SHARE(precision, weight=round_half_up(applied[k], precision + 2),
+                                 points=v) for k, v in pairs), " + ")
+        scored.append(Scored(actual, combined, COMBINED(precision, roles=shown, mix=mix,
+                                                        points=combined)))
     return Combined(scored, role_points, applied, missing, errors)
 
 
-def _key(actual: object) -> str:
-    return repr(actual)
-
-
-def _num(value: Decimal, precision: int) -> str:
-    if value == value.quantize(Decimal(1).scaleb(-(precision + 2))):
-        return plain(value)
-    return plain(round_half_up(value, precision))
-
-
-def _role_text(title: str, parts: Sequence[Part], i: int, points: Decimal,
-               precision: int) -> str:
+def _role_text(title: str, parts: Sequence[Part], i: int, points: Decimal, precision: int) -> Text:
     if len(parts) == 1:
         actual = parts[0].scored[i].actual
-        shown = actual if isinstance(actual, str) else (
-            _num(actual, precision) if actual is not None else "—")
-        return f"{title} {shown} → {_num(points, precision)}"
-    each = ", ".join(_num(p.scored[i].points or ZERO, precision) for p in parts)
-    return f"{title} ×{len(parts)} ({each}) mean {_num(points, precision)}"
+        return ROLE_ONE(precision, title=title, actual="—" if actual is None else actual,
+                        points=points)
+    each = Joined(tuple(p.scored[i].points or ZERO for p in parts), ", ", precision)
+    return ROLE_MANY(precision, title=title, count=len(parts), each=each, points=points)
 
 
 def block(compiled: CompiledScheme, combos: Sequence[Combined],
@@ -316,25 +290,10 @@ def block(compiled: CompiledScheme, combos: Sequence[Combined],
     assert raters is not None
     roles: list[RoleResult] = []
     for k, role in enumerate(raters.roles):
-        ratings = []
-        for p in parts:
-            if p.role != k:
-                continue
-            total = compiled.subtotal(p.points)
-            ratings.append(RatingResult(p.source, p.row, p.period, total, [
-                (ci.id, s.actual, s.points)
-                for ci, s in zip(compiled.indicators, p.scored, strict=True)
-                if ci.id in compiled.rated]))
-        totals: list[Decimal] = []
-        for c in combos:
-            if k in c.role_points:
-                sub = compiled.subtotal(c.role_points[k])
-                if sub is None:
-                    totals = []
-                    break
-                totals.append(sub)
-        total = mean(totals) if totals and len(totals) == sum(
-            1 for c in combos if k in c.role_points) else None
+        ratings = [RatingResult(p.source, p.row, p.period, compiled.subtotal(p.points), [
+            (ci.id, s.actual, s.points) for ci, s in zip(compiled.indicators, p.scored, strict=True)
+            if ci.id in compiled.rated]) for p in parts if p.role == k]
+        total = mean([compiled.subtotal(c.role_points[k]) for c in combos if k in c.role_points])
         weights = [c.applied.get(k, ZERO) for c in combos]
         applied = mean(weights) if any(k in c.applied for c in combos) else None
         roles.append(RoleResult(role.id, role.title or role.id, role.weight, applied,

@@ -1,32 +1,30 @@
-"""What an evaluation produces, and its JSON shape (the documented contract).
+"""What an evaluation produces: plain data, every number an exact ``Decimal``.
 
-Every number is an exact ``Decimal`` until it is turned into a dict here,
-where it is rounded half up to the scheme's precision.
+Outputs (:mod:`kpiscore.outputs`) round half up to the scheme's precision when
+they write it. Messages and explanations are :class:`~kpiscore.base.i18n.Text`
+or already rendered strings in the language of the run.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
-from functools import lru_cache
-from typing import Any
 
-from kpiscore.base.numbers import ZERO, plain, round_half_up
-
-#: Version of the JSON contract; bumped only for incompatible changes.
-FORMAT_VERSION = 1
+from kpiscore.base.i18n import Phrase, Text
+from kpiscore.base.numbers import round_half_up
 
 
 @dataclass
 class RowError:
     where: str  # sheet!cell, or sheet!row for whole-row problems
-    message: str
+    #: given as a localized Text, kept as its text in the language of the run
+    message: str | Text
     field: str | None = None  # indicator or input id
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"where": self.where, "field": self.field, "message": self.message}
+    def __post_init__(self) -> None:
+        self.message = str(self.message)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -51,26 +49,57 @@ class SurveyStat:
     fallback: Decimal | None = None  # if_too_few, when used
     precision: int = 2
 
-    def describe(self) -> str:
+    def describe(self) -> Text:
         """``survey 公司卡1: 3 respondents, 39/45 points = 86.67%``."""
-        p = self.precision
-        head = f"survey {self.title}: {self.respondents} respondent" + \
-            ("" if self.respondents == 1 else "s")
+        head = SURVEY_HEAD(survey=self.title, count=self.respondents,
+                           respondents=ONE_RESPONDENT if self.respondents == 1 else RESPONDENTS)
         if self.value is None:
-            fell = f", fewer than {self.min_respondents}"
             if self.fallback is not None:
-                return f"{head}{fell}: {plain(self.fallback)} (if_too_few)"
-            return head + fell
-        shown = plain(round_half_up(self.value, p))
+                return TOO_FEW_FALLBACK(head=head, min=self.min_respondents, fallback=self.fallback)
+            return TOO_FEW(head=head, min=self.min_respondents)
+        shown = round_half_up(self.value, self.precision)
         if self.result == "nps":
-            n = self.promoters or 0, self.detractors or 0
-            return (f"{head}: {n[0]} promoters − {n[1]} detractors of {self.answers} "
-                    f"= {shown}")
-        assert self.points is not None
+            return NPS(head=head, promoters=self.promoters or 0,
+                       detractors=self.detractors or 0, answers=self.answers, value=shown)
         if self.result == "mean":
-            return f"{head}, {plain(self.points)} points / {self.answers} answers = {shown}"
-        assert self.max_points is not None
-        return f"{head}, {plain(self.points)}/{plain(self.max_points)} points = {shown}%"
+            return MEAN(head=head, points=self.points, answers=self.answers, value=shown)
+        return PERCENT(head=head, points=self.points, max=self.max_points, value=shown)
+
+
+SURVEY_HEAD = Phrase("survey {survey}: {count} {respondents}",
+                     "问卷 {survey}:{count} {respondents}")
+ONE_RESPONDENT = Phrase("respondent", "人作答")
+RESPONDENTS = Phrase("respondents", "人作答")
+TOO_FEW = Phrase("{head}, fewer than {min}", "{head},少于 {min} 人")
+TOO_FEW_FALLBACK = Phrase("{head}, fewer than {min}: {fallback} (if_too_few)",
+                          "{head},少于 {min} 人:取 {fallback}(if_too_few)")
+NPS = Phrase("{head}: {promoters} promoters − {detractors} detractors of {answers} = {value}",
+             "{head}:{answers} 个回答中推荐者 {promoters} − 贬损者 {detractors} = {value}")
+MEAN = Phrase("{head}, {points} points / {answers} answers = {value}",
+              "{head},{points} 分 / {answers} 个回答 = {value}")
+PERCENT = Phrase("{head}, {points}/{max} points = {value}%", "{head},{points}/{max} 分 = {value}%")
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One indicator scored for one person, before weighting: its actual, its points
+    (None when it could not be scored), the rule's own step and how the actual came
+    about (a survey, several periods: ``source``), or a whole explanation of its own
+    (raters combined, periods averaged)."""
+
+    actual: Decimal | str | None
+    points: Decimal | None
+    step: Text | None
+    source: Text | None = None
+    survey: SurveyStat | None = None
+    #: source and step already rendered (remembered per actual by the scorer)
+    text: str | None = None
+
+    def head(self, lang: str) -> str:
+        """The explanation so far (before its weighting), in ``lang``."""
+        if self.text is not None:
+            return self.text
+        return self.step.render(lang) if self.step is not None else ""
 
 
 @dataclass
@@ -84,8 +113,10 @@ class IndicatorResult:
     full_marks: Decimal
     weight: Decimal
     contribution: Decimal | None
-    explanation: str
+    explanation: str  # the whole line, in the language of the run
     survey: SurveyStat | None = None
+    #: the rule's own step (explain shows it on its own line)
+    step: Text | None = None
 
 
 @dataclass
@@ -184,11 +215,14 @@ class PeriodEntry:
 
 @dataclass
 class PersonResult:
+    """One person's result. A person with errors is an error row: it carries no total,
+    grade, pass, pay, pay-line amount, rank or quota grade (:meth:`fail` clears them;
+    scoring sets them only when there are no errors)."""
+
     row: int
     id: str | None
     name: str | None
     department: str | None
-    status: str = "ok"
     errors: list[RowError] = field(default_factory=list)
     total: Decimal | None = None
     grade: str | None = None
@@ -208,6 +242,24 @@ class PersonResult:
     env: dict[str, Decimal] = field(default_factory=dict, repr=False)
     #: the input rows behind a result built from several (file, row); not in the output
     sources: list[tuple[str, int]] = field(default_factory=list, repr=False)
+
+    @property
+    def status(self) -> str:
+        """``ok``, or ``error`` for a person with errors."""
+        return "error" if self.errors else "ok"
+
+    @property
+    def scored(self) -> bool:
+        return not self.errors and self.total is not None
+
+    def fail(self, *errors: RowError) -> None:
+        """Add errors: the person is an error row from now on."""
+        self.errors.extend(errors)
+        if self.errors:
+            self.total = self.grade = self.pay = self.passed = self.quota_grade = None
+            self.rank = None
+            for line in self.pay_lines or []:
+                line.amount = line.uncapped = line.capped = None
 
 
 @dataclass
@@ -296,210 +348,21 @@ class Report:
     #: problems of no one row: responses for unknown people, unreadable responses
     problems: list[RowError] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kpiscore": FORMAT_VERSION,
-            "scheme": {"id": self.scheme_id, "title": self.scheme_title},
-            "source": self.source,
-            "period": None if self.period is None else {"to": self.period.to,
-                                                        "periods": list(self.period.periods)},
-            "results": [person_dict(r, self.precision, self.pay_precision, self.has_sections)
-                        for r in self.results],
-            "summary": summary_dict(self.summary, self.precision),
-            "problems": [p.to_dict() for p in self.problems],
-        }
-
-
-# Outputs repeat the same few numbers (targets, weights, common points) for every
-# person: remembering their rounded forms saves most of the rounding.
-@lru_cache(maxsize=8192)
-def _fixed(value: Decimal | None, precision: int) -> Decimal | None:
-    return None if value is None else round_half_up(value, precision)
-
-
-@lru_cache(maxsize=8192)
-def _short(value: Decimal | str | None, precision: int) -> Decimal | str | None:
-    """Inputs (actuals, targets, weights) rounded but without padding zeros."""
-    if value is None or isinstance(value, str):
-        return value
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -precision:
-        return value.normalize() if value else ZERO  # short already: nothing to round
-    return round_half_up(value, precision).normalize()
-
-
-def group_dict(g: GroupResult, precision: int) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": g.id, "title": g.title}
-    if g.section is not None:
-        out["section"] = g.section
-    out["weight"] = _short(g.weight, precision)
-    out["score"] = _fixed(g.score(), precision)
-    out["contribution"] = _fixed(g.contribution, precision)
-    return out
-
-
-def person_dict(r: PersonResult, precision: int, pay_precision: int,
-                with_sections: bool = False) -> dict[str, Any]:
-    veto: dict[str, Any] | None = None
-    if r.vetoes:
-        veto = {
-            "outcome": "zero" if any(v.outcome == "zero" for v in r.vetoes) else "lowest_grade",
-            "fired": [{"id": v.id, "title": v.title, "condition": v.condition,
-                       "actual": _short(v.actual, precision), "reason": v.reason}
-                      for v in r.vetoes],
-        }
-    out: dict[str, Any] = {
-        "row": r.row,
-        "id": r.id,
-        "name": r.name,
-        "department": r.department,
-        "period": r.period,
-        "status": r.status,
-        "errors": [e.to_dict() for e in r.errors],
-        "total": _fixed(r.total, precision),
-        "rank": None if r.rank is None else {
-            "overall": r.rank.overall, "of": r.rank.of, "department": r.rank.department,
-            "department_of": r.rank.department_of},
-        "grade": r.grade,
-        "quota_grade": r.quota_grade,
-        "passed": r.passed,
-        "pay": _fixed(r.pay, pay_precision),
-    }
-    if r.pay_lines is not None:
-        out["pay_lines"] = [{"id": p.id, "title": p.title,
-                             "amount": _fixed(p.amount, p.precision),
-                             "uncapped": _fixed(p.uncapped, p.precision), "capped": p.capped}
-                            for p in r.pay_lines]
-    out["veto"] = veto
-    if r.raters is not None:
-        out["raters"] = raters_dict(r.raters, precision)
-    if r.periods is not None:
-        out["periods"] = [{"period": e.period, "source": e.source, "rows": list(e.rows),
-                           "status": e.status, "total": _fixed(e.total, precision)}
-                          for e in r.periods]
-    if with_sections:
-        out["sections"] = [group_dict(s, precision) for s in r.sections]
-    out["dimensions"] = [group_dict(d, precision) for d in r.dimensions]
-    out["indicators"] = [
-        {
-            "id": i.id,
-            "title": i.title,
-            "dimension": i.dimension,
-            "actual": _short(i.actual, precision),
-            "target": _short(i.target, precision),
-            "points": _fixed(i.points, precision),
-            "full_marks": _short(i.full_marks, precision),
-            "weight": _short(i.weight, precision),
-            "contribution": _fixed(i.contribution, precision),
-            "explanation": i.explanation,
-            **({} if i.survey is None else {"survey": survey_dict(i.survey, precision)}),
-        }
-        for i in r.indicators
-    ]
-    return out
-
-
-def survey_dict(s: SurveyStat, precision: int) -> dict[str, Any]:
-    return {"id": s.survey, "result": s.result, "respondents": s.respondents,
-            "answers": s.answers, "min_respondents": s.min_respondents,
-            "value": _fixed(s.value, precision), "points": _short(s.points, precision),
-            "max_points": _short(s.max_points, precision), "promoters": s.promoters,
-            "passives": s.passives, "detractors": s.detractors,
-            "fallback": _short(s.fallback, precision)}
-
-
-def raters_dict(block: RatersResult, precision: int) -> dict[str, Any]:
-    return {
-        "policy": block.policy,
-        "reweighted": block.reweighted,
-        "missing": list(block.missing),
-        "rows": [{"source": source, "row": row} for source, row in block.rows],
-        "roles": [{
-            "id": role.id, "title": role.title, "weight": _short(role.weight, precision),
-            "applied_weight": _short(role.applied_weight, precision),
-            "count": len(role.ratings),
-            "total": _fixed(role.total, precision),
-            "contribution": _fixed(role.contribution, precision),
-            "ratings": [{"source": g.source, "row": g.row, "period": g.period,
-                         "total": _fixed(g.total, precision),
-                         "indicators": [{"id": i, "actual": _short(a, precision),
-                                         "points": _fixed(p, precision)}
-                                        for i, a, p in g.indicators]}
-                        for g in role.ratings],
-        } for role in block.roles],
-    }
-
-
-def summary_dict(s: Summary, precision: int) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "rows": s.rows, "ok": s.ok, "error": s.error, "mean": _fixed(s.mean, precision),
-        "min": _fixed(s.min, precision), "max": _fixed(s.max, precision),
-        "input_rows": s.input_rows, "median": _fixed(s.median, precision),
-        "std_dev": _fixed(s.std_dev, precision),
-        "grades": [{"name": name, "count": count} for name, count in s.grades],
-        "passed": s.passed,
-    }
-    if s.distribution is not None:
-        d = s.distribution
-        out["distribution"] = {
-            "mode": d.mode, "ties": d.ties, "rounding": d.rounding, "scope": d.scope,
-            "groups": [{"department": g.department, "people": g.people,
-                        "quotas": [{"grade": q.grade, "percent": _short(q.percent, precision),
-                                    "exact": _short(q.exact, precision), "quota": q.quota,
-                                    "banded": q.banded, "assigned": q.assigned,
-                                    "over_quota": q.banded - q.quota}
-                                   for q in g.quotas]}
-                       for g in d.groups],
-            "moved": [{"row": m.row, "id": m.id, "total": _fixed(m.total, precision),
-                       "from": m.banded, "to": m.quota} for m in d.moved],
-        }
-    if s.surveys is not None:
-        out["surveys"] = [{"id": v.id, "title": v.title, "source": v.source,
-                           "responses": v.responses, "evaluatees": v.evaluatees,
-                           "unmatched": v.unmatched} for v in s.surveys]
-    return out
-
-
-def median(values: Sequence[Decimal]) -> Decimal | None:
-    """The middle value (the mean of the two middle ones for an even count)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[mid]
-    return (ordered[mid - 1] + ordered[mid]) / 2
-
-
-def population_std_dev(values: Sequence[Decimal]) -> Decimal | None:
-    """σ = √(Σ(x − mean)² / N): the people scored are the whole population, not a
-    sample. Exact up to the square root (28 significant digits)."""
-    if not values:
-        return None
-    xs = [Fraction(v) for v in values]
-    mean = sum(xs, Fraction(0)) / len(xs)
-    var = sum(((x - mean) ** 2 for x in xs), Fraction(0)) / len(xs)
-    return (Decimal(var.numerator) / Decimal(var.denominator)).sqrt()
-
 
 def summarise(results: list[PersonResult], grades: Sequence[str] = (),
               pass_mark: bool = False) -> Summary:
-    totals = [r.total for r in results if r.status == "ok" and r.total is not None]
-    s = Summary(rows=len(results), ok=sum(r.status == "ok" for r in results))
+    totals = [r.total for r in results if r.scored and r.total is not None]
+    s = Summary(rows=len(results), ok=sum(not r.errors for r in results))
     s.error = s.rows - s.ok
-    s.input_rows = sum(_rows_of(r) for r in results)
+    # a result built from several input rows (raters, periods) counts each of them
+    s.input_rows = sum(len(set(r.sources)) or 1 for r in results)
     if totals:
         s.mean = sum(totals, Decimal(0)) / len(totals)
         s.min, s.max = min(totals), max(totals)
-        s.median = median(totals)
-        s.std_dev = population_std_dev(totals)
-    s.grades = [(g, sum(1 for r in results if r.status == "ok" and r.grade == g))
-                for g in grades]
+        s.median = statistics.median(totals)
+        # the people scored are the whole population, not a sample
+        s.std_dev = statistics.pstdev(totals)
+    s.grades = [(g, sum(1 for r in results if r.scored and r.grade == g)) for g in grades]
     if pass_mark:
-        s.passed = sum(1 for r in results if r.status == "ok" and r.passed)
+        s.passed = sum(1 for r in results if r.scored and r.passed)
     return s
-
-
-def _rows_of(r: PersonResult) -> int:
-    """Input rows behind one result (several with raters or periods)."""
-    return len(set(r.sources)) or 1

@@ -1,334 +1,74 @@
-"""Stream rows out of an actuals file (.xlsx or .csv) with their cell references.
+"""Excel workbooks (.xlsx): the first visible worksheet, or the one named.
 
-The first non-blank row is the header. Each data row comes with its
-spreadsheet row number so that every message can name ``sheet!cell``.
-Heavy modules (openpyxl) are imported only when an .xlsx is opened.
-
-Actuals files come from other people's computers, so everything here assumes
-the file may be broken or hostile (docs/security.md): every size is checked
-against :mod:`kpiscore.base.limits` before the work it would cost is done, a
-workbook's zip directory is checked before openpyxl sees the file, its parts
-are read in bounded chunks, and anything that goes wrong while parsing comes
-out as :class:`~kpiscore.base.errors.InputUnreadable` naming the file, never as a
-traceback.
+Messages are pinned by the bad-input corpus (tests/bad/cases.yaml). Workbooks
+come from other people's computers (docs/security.md): the zip directory is
+checked against the limits before openpyxl sees the file, every part is read in
+bounded chunks, XML parts with a document type declaration are refused, and
+anything openpyxl trips on comes out as
+:class:`~kpiscore.base.errors.InputUnreadable` naming the file. openpyxl and
+defusedxml are imported only when a workbook is opened.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
-import dataclasses
 import os
 import re
 import struct
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import IO, Any
 
-from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-
 from kpiscore.base.errors import InputUnreadable
-from kpiscore.base.limits import LIMITS, RATIO_GRACE_BYTES, Limits
-from kpiscore.io.cells import FormulaWithoutValue, UnreadableCell, is_blank, read_number
-
-#: Actuals files larger than this are refused (raise with --max-bytes).
-MAX_INPUT_BYTES = LIMITS["input_bytes"].default
+from kpiscore.base.limits import RATIO_GRACE_BYTES, Limits
+from kpiscore.io.cells import FormulaWithoutValue, UnreadableCell
+from kpiscore.io.table import (
+    Row,
+    Table,
+    TableOptions,
+    check_size,
+    column_index,
+    first_header,
+    too_long,
+    too_wide,
+)
 
 #: A workbook part is read this many bytes at a time (never all at once).
 CHUNK = 64 * 1024
 #: How far into each XML part to look for a document type declaration.
 PROLOG_BYTES = 64 * 1024
-#: CSV: a line may hold this many characters per allowed column.
-CSV_CHARS_PER_COLUMN = 512
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+@contextmanager
+def open_xlsx(path: str, options: TableOptions) -> Iterator[Table]:
+    """Excel workbooks: ``.xlsx``, ``.xlsm`` (and any suffix no other opener claims).
 
+    Options: ``sheet`` (default: the first visible worksheet; a hidden one can
+    be named). ``encoding`` and ``table`` do not apply. Values are the saved
+    results of formulas; a formula never calculated reads as
+    :class:`~kpiscore.io.cells.FormulaWithoutValue`, a cell openpyxl cannot
+    parse as :class:`~kpiscore.io.cells.UnreadableCell`; ``Row.percent`` names
+    the numeric cells formatted as percentages.
 
-def column_index(letters: str) -> int:
-    """A → 0, Z → 25, AA → 26."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-@dataclass
-class Row:
-    number: int  # 1-based row number in the sheet / file
-    values: list[Any]
-    percent: frozenset[int] = frozenset()  # columns whose cell is formatted as a percentage
-
-
-@dataclass
-class Table:
-    name: str  # sheet name, or file name for CSV
-    header: list[Any]
-    header_row: int
-    rows: Iterator[Row]
-    #: merged ranges (first col, first row, last col, last row; 0-based columns) that
-    #: touch the header row; found on demand, since a sheet lists them after its rows
-    merged: Callable[[], list[tuple[int, int, int, int]]] = field(default=lambda: [])
-
-    def where(self, col: int, row: int | None = None) -> str:
-        return f"{self.name}!{column_letter(col)}{row if row is not None else self.header_row}"
-
-    def people(self) -> Iterator[tuple[Row, Callable[[int], str]]]:
-        """The non-blank rows, each with its ``col → sheet!cell`` locator."""
-        for row in self.rows:
-            if all(is_blank(v) for v in row.values):
-                continue
-
-            def where(col: int, _n: int = row.number) -> str:
-                return self.where(col, _n)
-
-            yield row, where
-
-    def header_notes(self) -> list[tuple[int, str]]:
-        """Why the header row may not be what the person meant: ``(column, message)``.
-
-        Called when a column the scheme needs is missing: a title above the real
-        headers, data where the headers should be, or blank (merged) header cells.
-        """
-        return header_notes(self.header, self.header_row, self.merged(), self.where)
-
-
-def header_notes(header: list[Any], row: int, merged: list[tuple[int, int, int, int]],
-                 where: Callable[..., str]) -> list[tuple[int, str]]:
-    named = [i for i, v in enumerate(header) if not is_blank(v)]
-    if not named:
-        return []
-    notes: list[tuple[int, str]] = []
-    first = named[0]
-
-    def shown(i: int) -> str:
-        text = str(header[i]).strip()
-        return repr(text if len(text) <= 30 else text[:27] + "...")
-
-    numbers = [i for i in named if _looks_numeric(header[i])]
-    if len(named) == 1 and not numbers:
-        notes.append((first, f"row {row} is read as the header row (the first non-blank row) "
-                             f"but holds only {shown(first)}, a title?: the header row must "
-                             "name every column; delete the rows above the real headers"))
-    elif numbers:
-        sample = ", ".join(shown(i) for i in numbers[:3])
-        notes.append((numbers[0], f"row {row} is read as the header row (the first non-blank "
-                                  f"row) but holds numbers ({sample}): is the header row "
-                                  "missing? Put the column headers above the first person"))
-    covered: set[int] = set()
-    for c1, r1, c2, r2 in sorted(merged):
-        if not r1 <= row <= r2 or c2 <= c1:
-            continue
-        cols = [column_letter(c) for c in range(c1 + 1, c2 + 1)]
-        covered.update(range(c1, c2 + 1))
-        span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
-        notes.append((c1, f"{span} is a merged cell: kpiscore reads one header per column, so "
-                          f"column{'s' if len(cols) > 1 else ''} {', '.join(cols)} "
-                          f"{'have' if len(cols) > 1 else 'has'} no header of its own; unmerge "
-                          f"the header cells and give each column its own header in row {row}"))
-    gaps = [i for i in range(first, named[-1]) if is_blank(header[i]) and i not in covered]
-    if gaps:
-        cells = ", ".join(where(i) for i in gaps[:5]) + (", …" if len(gaps) > 5 else "")
-        notes.append((gaps[0], f"the header row {row} has blank cells between named columns "
-                               f"({cells}); every column the scheme reads needs its header "
-                               f"in row {row}"))
-    return notes
-
-
-def _looks_numeric(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, float)):
-        return True
-    try:
-        read_number(value)
-    except (ValueError, TypeError):
-        return False
-    return True
-
-
-def _first_header(rows: Iterator[Row]) -> tuple[Row | None, Iterator[Row]]:
-    for row in rows:
-        if any(not is_blank(v) for v in row.values):
-            return row, rows
-    return None, rows
-
-
-def _check_size(path: str, limits: Limits) -> int:
-    if os.path.isdir(path):
-        raise InputUnreadable(f"{path}: is a folder, not an actuals file")
-    try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise InputUnreadable(f"{path}: cannot read: {exc.strerror}") from None
-    if size > limits.input_bytes:
-        raise InputUnreadable(f"{path}: the file is {size} bytes, over the limit of "
-                              f"{limits.input_bytes} bytes ({limits.refusal('input_bytes')})")
-    return size
-
-
-# -- CSV ------------------------------------------------------------------------------
-
-
-def _csv_encoding(path: str, encoding: str | None, limits: Limits) -> str:
-    """The encoding to read ``path`` with, after checking the whole file decodes.
-
-    A byte-order mark decides by itself (UTF-8, UTF-16, UTF-32). Without one the
-    default is UTF-8; ``--encoding`` names another. A silent mis-decode would
-    corrupt titles and ids, so a file that is not valid in the chosen encoding
-    is refused, and so is a file that is valid UTF-8 with non-ASCII text while
-    another encoding was asked for (GBK would read its bytes as other characters).
+    Locations: ``<sheet>!<column letter><row>``, e.g. ``数据!B7``.
     """
+    limits = options.limits
+    check_size(path, limits)
     with open(path, "rb") as fh:
-        head = fh.read(4)
-    bom = next((name for mark, name in _BOMS if head.startswith(mark)), None)
-    if bom is not None and encoding is not None:
+        if not zipfile.is_zipfile(fh):
+            raise _not_a_workbook(path)
+        fh.seek(0)
+        _defused()
+        archive = _check_zip(path, fh, limits)
         try:
-            asked = codecs.lookup(encoding).name
-        except LookupError:
-            raise InputUnreadable(f"unknown encoding {encoding!r}") from None
-        family = bom.removesuffix("-sig")
-        if not asked.startswith(family):
-            raise InputUnreadable(f"{path}: the file starts with a {family.upper()} byte-order "
-                                  f"mark, but --encoding {encoding} was given; leave "
-                                  "--encoding out")
-    enc = bom or encoding or "utf-8"
-    try:
-        decoder = codecs.getincrementaldecoder(enc)()
-    except LookupError:
-        raise InputUnreadable(f"unknown encoding {enc!r}") from None
-    check_utf8 = bom is None and codecs.lookup(enc).name not in ("utf-8", "utf-8-sig", "ascii")
-    utf8 = codecs.getincrementaldecoder("utf-8")() if check_utf8 else None
-    utf8_ok, non_ascii = True, False
-    offset = 0
-    with open(path, "rb") as fh:
-        while True:
-            chunk = fh.read(1 << 20)
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as exc:
-                at = offset + exc.start
-                hint = ""
-                if utf8 is not None and _is_utf8(path):
-                    hint = " (the file is UTF-8 text: leave --encoding out)"
-                if encoding is None:
-                    hint = " (a CSV saved by Excel in China is often GBK: try --encoding gbk)"
-                    if b"\x00" in chunk[:4096]:
-                        hint = (" (it holds NUL bytes: UTF-16 text without a byte-order "
-                                "mark? try --encoding utf-16-le)")
-                raise InputUnreadable(f"{path}: byte {at} is not valid {enc}{hint}") from None
-            except UnicodeError as exc:  # e.g. utf-16 asked for, no byte-order mark
-                raise InputUnreadable(f"{path}: cannot read it as {enc}: {exc}") from None
-            if utf8 is not None and utf8_ok:
-                non_ascii = non_ascii or not chunk.isascii()
-                try:
-                    utf8.decode(chunk, final=not chunk)
-                except UnicodeDecodeError:
-                    utf8_ok = False
-            if not chunk:
-                break
-            offset += len(chunk)
-            if offset > limits.input_bytes:  # a pipe or a device: no size to check first
-                raise InputUnreadable(f"{path}: the file is over the limit of "
-                                      f"{limits.input_bytes} bytes "
-                                      f"({limits.refusal('input_bytes')})")
-    if utf8 is not None and utf8_ok and non_ascii:
-        raise InputUnreadable(f"{path}: the file is UTF-8 text, so reading it as {encoding} "
-                              "would garble its non-ASCII text; leave --encoding out")
-    return enc
-
-
-def _is_utf8(path: str) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _csv_rows(path: str, encoding: str, limits: Limits) -> Iterator[Row]:
-    max_line = limits.columns * CSV_CHARS_PER_COLUMN
-    with open(path, encoding=encoding, newline="") as fh:
-        try:
-            delimiter = _delimiter(fh.read(64 * 1024))
-            fh.seek(0)
-            pending = [0, 0]  # delimiters since the last record, physical line number
-
-            def lines() -> Iterator[str]:
-                while True:
-                    line = fh.readline(max_line)
-                    if not line:
-                        return
-                    pending[1] += 1
-                    if len(line) >= max_line and not line.endswith(("\n", "\r")):
-                        raise InputUnreadable(
-                            f"{path}: line {pending[1]} is longer than {max_line} characters "
-                            f"(more than {limits.columns} columns?; "
-                            f"{limits.refusal('columns')})")
-                    pending[0] += line.count(delimiter)
-                    if pending[0] >= limits.columns:
-                        raise _too_wide(path, pending[1], limits, "line")
-                    yield line
-
-            reader = csv.reader(lines(), csv.excel, delimiter=delimiter)
-            for values in reader:
-                pending[0] = 0
-                if reader.line_num > limits.rows:
-                    raise _too_long(path, limits)
-                yield Row(reader.line_num, list(values))
-        except csv.Error as exc:
-            raise InputUnreadable(f"{path}: not a readable CSV file: {exc}") from None
-
-
-def _delimiter(sample: str) -> str:
-    """``,``, ``;`` or a tab: whichever the header (the first non-blank line) uses most
-    outside quotes; ``,`` when it uses none.
-
-    Not ``csv.Sniffer``: it also guesses a quote character (a ``'`` could join rows)
-    and its regular expressions take a second on some 8 KB samples.
-    """
-    header = next((line for line in sample.splitlines() if line.strip()), "")
-    counts = dict.fromkeys(",;\t", 0)
-    quoted = False
-    for ch in header:
-        if ch == '"':
-            quoted = not quoted
-        elif not quoted and ch in counts:
-            counts[ch] += 1
-    best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ","
-
-
-def _too_wide(where: str, row: int, limits: Limits, what: str = "row") -> InputUnreadable:
-    return InputUnreadable(f"{where}: {what} {row} has more than {limits.columns} columns, "
-                           f"over the limit ({limits.refusal('columns')})")
-
-
-def _too_long(path: str, limits: Limits) -> InputUnreadable:
-    return InputUnreadable(f"{path}: more than {limits.rows} rows, over the limit "
-                           f"({limits.refusal('rows')})")
-
-
-# -- workbooks: what the file is ---------------------------------------------------
+            wb = _load(path, fh, archive)
+            yield _table(path, wb, options.sheet, limits)
+        finally:
+            archive.close()
 
 
 def _ole_kind(path: str) -> str:
@@ -354,10 +94,9 @@ def _ole_kind(path: str) -> str:
         length = struct.unpack_from("<H", directory, i + 64)[0]
         if 2 <= length <= 64:
             names.add(directory[i:i + length - 2].decode("utf-16-le", "replace"))
-    for blob in (head,):
-        for stream in ("EncryptedPackage", "EncryptionInfo", "Workbook", "Book"):
-            if stream.encode("utf-16-le") in blob:
-                names.add(stream)
+    for stream in ("EncryptedPackage", "EncryptionInfo", "Workbook", "Book"):
+        if stream.encode("utf-16-le") in head:
+            names.add(stream)
     if "EncryptedPackage" in names or "EncryptionInfo" in names:
         return "encrypted"
     if "Workbook" in names or "Book" in names:
@@ -572,24 +311,20 @@ def _defused() -> None:
                               "workbooks without it")
 
 
-def _open_workbook(name: str, fh: IO[bytes], archive: zipfile.ZipFile) -> Any:
-    """openpyxl's read-only workbook over our bounded zip (load_workbook, spelled out)."""
-    from openpyxl.reader.excel import ExcelReader
-
-    reader = ExcelReader(fh, read_only=True, data_only=True, keep_links=False)
-    reader.archive.close()  # openpyxl's own ZipFile: read through the bounded one instead
-    reader.archive = archive
-    reader.valid_files = archive.namelist()
-    reader.read()
-    return reader.wb
-
-
 def _load(name: str, fh: IO[bytes], archive: zipfile.ZipFile) -> Any:
+    """openpyxl's read-only workbook over our bounded zip (load_workbook, spelled out)."""
+    from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+    from openpyxl.reader.excel import ExcelReader
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles, extensions…
-            return _open_workbook(name, fh, archive)
+            reader = ExcelReader(fh, read_only=True, data_only=True, keep_links=False)
+            reader.archive.close()  # openpyxl's own ZipFile: read through the bounded one
+            reader.archive = archive
+            reader.valid_files = archive.namelist()
+            reader.read()
+            return reader.wb
     except DefusedXmlException:
         raise _entities(name, _declaring_part(archive)) from None
     except zipfile.BadZipFile as exc:
@@ -634,6 +369,7 @@ def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Iterator[Row]:
     building a cell object per value, and lets us drop each row's XML once it
     is read and count the cells of a row before they are all in memory.
     """
+    from defusedxml import DefusedXmlException
     from openpyxl.utils import coordinate_to_tuple
     from openpyxl.worksheet._reader import (
         CELL_TAG,
@@ -691,13 +427,13 @@ def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Iterator[Row]:
                         if element.tag == CELL_TAG:
                             cells += 1
                         if cells > limits.columns or elements > limits.columns * 16:
-                            raise _too_wide(where, self.row_counter + 1, limits)
+                            raise too_wide(where, self.row_counter + 1, limits)
                     elif element.tag == ROW_TAG:
                         in_row = len(stack)
                         cells = elements = 0
                         rows += 1
                         if rows > limits.rows:
-                            raise _too_long(where, limits)
+                            raise too_long(where, limits)
                     continue
                 stack.pop()
                 if in_row and len(stack) >= in_row:
@@ -734,7 +470,7 @@ def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Iterator[Row]:
                 continue
             width = max(c["column"] for c in cells)
             if width > limits.columns:
-                raise _too_wide(where, number, limits)
+                raise too_wide(where, number, limits)
             values: list[Any] = [None] * width
             percent = []
             for c in cells:
@@ -755,10 +491,7 @@ def _merged_ranges(archive: Any, part: str, row: int) -> list[tuple[int, int, in
     try:
         with archive.open(part) as src:
             tail = b""
-            while len(found) < 1000:
-                chunk = src.read(CHUNK)
-                if not chunk:
-                    break
+            while len(found) < 1000 and (chunk := src.read(CHUNK)):
                 data = tail + chunk
                 for m in _MERGE.finditer(data):
                     c1, r1 = column_index(m.group(1).decode()), int(m.group(2))
@@ -768,53 +501,8 @@ def _merged_ranges(archive: Any, part: str, row: int) -> list[tuple[int, int, in
                         found.add((c1, r1, c2, r2))
                 tail = data[-256:]
     except Exception:  # a hint is not worth failing for
-        return sorted(found)
+        pass
     return sorted(found)
-
-
-# -- the front door --------------------------------------------------------------------
-
-
-@contextmanager
-def open_actuals(path: str | os.PathLike[str], *, encoding: str | None = None,
-                 sheet: str | None = None, max_bytes: int | None = None,
-                 limits: Limits | None = None) -> Iterator[Table]:
-    """Open an actuals file and yield a :class:`Table` whose rows stream lazily.
-
-    ``limits`` defaults to :meth:`Limits.from_env`; ``max_bytes`` overrides its
-    ``input_bytes``. Raises :class:`InputUnreadable` for a file that cannot be
-    read at all, also while its rows are being read.
-    """
-    limits = limits or Limits.from_env()
-    if max_bytes is not None:
-        limits = dataclasses.replace(limits, input_bytes=max_bytes)
-    name = os.fspath(path)
-    _check_size(name, limits)
-    ext = os.path.splitext(name)[1].lower()
-    if ext in (".csv", ".txt", ".tsv"):
-        enc = _csv_encoding(name, encoding, limits)
-        rows = _csv_rows(name, enc, limits)
-        header, rows = _first_header(rows)
-        if header is None:
-            raise InputUnreadable(f"{name}: the file has no header row (it is empty)")
-        yield Table(os.path.basename(name), header.values, header.number, rows)
-        return
-    if ext == ".xls":
-        raise InputUnreadable(f"{name}: old .xls workbooks are not supported; save it as .xlsx")
-    if ext in (".xlsb", ".ods", ".numbers"):
-        raise InputUnreadable(f"{name}: {ext} files are not supported; save it as .xlsx "
-                              "(or .csv)")
-    with open(name, "rb") as fh:
-        if not zipfile.is_zipfile(fh):
-            raise _not_a_workbook(name)
-        fh.seek(0)
-        _defused()
-        archive = _check_zip(name, fh, limits)
-        try:
-            wb = _load(name, fh, archive)
-            yield _table(name, wb, sheet, limits)
-        finally:
-            archive.close()
 
 
 def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
@@ -834,8 +522,7 @@ def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
             raise InputUnreadable(f"{name}: every worksheet is hidden; name the one to read "
                                   f"with --sheet ({', '.join(w.title for w in worksheets)})")
         ws = visible[0]
-    rows = _xlsx_rows(ws, name, limits)
-    header, rows = _first_header(rows)
+    header, rows = first_header(_xlsx_rows(ws, name, limits))
     if header is None:
         hidden = [w.title for w in worksheets if w is not ws
                   and getattr(w, "sheet_state", "visible") != "visible"]
@@ -844,4 +531,5 @@ def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
     number = header.number
     archive, part = wb._archive, ws._worksheet_path
     return Table(ws.title, header.values, number, rows,
-                 merged=lambda: _merged_ranges(archive, part, number))
+                 merged=lambda: _merged_ranges(archive, part, number),
+                 source=os.path.basename(name), kind="xlsx")

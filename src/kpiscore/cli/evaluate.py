@@ -1,0 +1,182 @@
+"""``kpiscore evaluate``: score a file, write the results in a registered format."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kpiscore.cli.common import (
+    Command,
+    actuals_options,
+    color_option,
+    fail,
+    human,
+    load_or_exit,
+    scheme_path,
+    use_color,
+    write_output,
+)
+from kpiscore.cli.exitcodes import ExitCode
+from kpiscore.cli.progress import working
+from kpiscore.outputs import FORMATS, Options, for_path
+
+if TYPE_CHECKING:
+    from kpiscore.scheme.load import LoadedScheme
+    from kpiscore.score.results import PersonResult, Report
+
+
+class Accounting:
+    """Reports error rows on standard error as they go by, and counts the rows read."""
+
+    def __init__(self) -> None:
+        self.people = self.rows = self.failed = 0
+        self.said: set[tuple[str, str]] = set()
+
+    def note(self, results: Iterable[PersonResult]) -> Iterator[PersonResult]:
+        for r in results:
+            self.people += 1
+            self.rows += len(set(r.sources)) or 1  # raters, periods: several rows a person
+            if r.errors:
+                self.failed += 1
+                who = r.id or f"row {r.row}"
+                for e in r.errors:
+                    key = (e.where, str(e.message))
+                    if key in self.said:
+                        continue  # a missing column: said once, not once per row
+                    self.said.add(key)
+                    click.echo(f"{e.where}: {e.message} [{who}]", err=True)
+            yield r
+
+    def line(self) -> str:
+        """rows read = rows scored + rows that could not be (with raters or periods,
+        several rows make one person's result)."""
+        n, rows = self.people, self.rows
+        people = "" if rows == n else f" for {n} {'person' if n == 1 else 'people'}"
+        return (f"kpiscore: {rows} row{'' if rows == 1 else 's'} read{people}: "
+                f"{n - self.failed} scored, {self.failed} could not be scored")
+
+
+@click.command(cls=Command)
+@click.argument("scheme")
+@click.argument("actuals", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--responses", multiple=True, metavar="[SURVEY=]FILE",
+              help="Survey responses (.xlsx or .csv) for the scheme's surveys; SURVEY= "
+              "for one survey only. Default: the sheet each survey names in ACTUALS.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", *FORMATS]),
+              default=None, help="Output format. Default: from the -o file's suffix (.csv, "
+              ".jsonl, .xlsx, else json); table on a terminal; json when piped. xlsx: a "
+              "report for people (needs -o; docs/report.md).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the results to FILE (atomically) instead of standard output.")
+@actuals_options
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Refuse actuals files larger than N bytes (default 200 MiB; also "
+              "KPISCORE_MAX_BYTES). Other limits: docs/security.md.")
+@color_option
+def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
+             fmt: str | None, output: str | None, sheet: str | None, table: str | None,
+             encoding: str | None, max_bytes: int | None, color: str) -> None:
+    """Score every row of ACTUALS (.xlsx, .csv or a SQLite database) with SCHEME (a .yaml
+    file, or the id of a shipped scheme). Several ACTUALS are periods (one file per
+    month …), rolled up as the scheme's rollup says.
+
+    Every input row appears in the output, scored or with its errors. Errors
+    are also listed on standard error as sheet!cell: message; the exit code
+    is 1 when any row could not be scored (or a survey response matches no one).
+    """
+    from kpiscore import api
+    from kpiscore.base.errors import InputUnreadable
+    from kpiscore.score.evaluate import can_stream
+
+    if fmt is None and output is not None:
+        fmt = for_path(output)
+    fmt = human(fmt, "table")
+    if output is not None and fmt == "table":
+        fail("--format table is for the terminal; use json, jsonl or csv with --output",
+             ExitCode.USAGE)
+    if output is None and fmt != "table" and FORMATS[fmt].to_file:
+        fail(f"--format {fmt} writes a workbook: give -o FILE.{fmt}", ExitCode.USAGE)
+    path = scheme_path(scheme)
+    answers: dict[str | None, str] = {}
+    for item in responses:
+        survey, sep, file = item.rpartition("=")
+        named = bool(sep) and not os.path.exists(item)
+        answers[survey if named else None] = file if named else item
+    inputs = (path, *actuals, *answers.values())
+    if output is not None:
+        from kpiscore.outputs.files import refuse_input
+
+        try:
+            refuse_input(output, inputs)
+        except ValueError as exc:
+            fail(str(exc), ExitCode.USAGE)
+    loaded = load_or_exit(path)
+    account = Accounting()
+    problems = 0
+    reading: dict[str, Any] = {"encoding": encoding, "sheet": sheet, "table": table,
+                               "max_bytes": max_bytes}
+    try:
+        chosen = FORMATS.get(fmt)
+        if chosen is not None and chosen.streams and not answers and \
+                can_stream(loaded.compiled, len(actuals)):
+            _stream(loaded, actuals[0], chosen.name, output, inputs, account, reading)
+        else:
+            with working(f"scoring {os.path.basename(actuals[0])}"):  # a terminal only
+                report = api.evaluate_file(loaded, actuals, responses=answers, **reading)
+            for _ in account.note(report.results):
+                pass
+            for problem in report.problems:  # e.g. responses for someone not in ACTUALS
+                click.echo(f"{problem.where}: {problem.message}", err=True)
+            problems = len(report.problems)
+            _write(loaded, report, fmt, output, inputs, color)
+    except InputUnreadable as exc:
+        fail(str(exc), ExitCode.USAGE)
+    click.echo(account.line(), err=True)
+    if account.failed or problems:
+        sys.exit(int(ExitCode.FINDINGS))
+
+
+def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
+            inputs: tuple[str, ...], account: Accounting, reading: dict[str, Any]) -> None:
+    """Write results as rows are scored: memory stays flat however many people."""
+    from kpiscore.api import iter_results, open_table
+    from kpiscore.score.evaluate import head
+
+    with working(f"scoring {os.path.basename(actuals)}") as update, \
+            open_table(actuals, **reading) as table:
+        def counted(results: Iterable[PersonResult]) -> Iterator[PersonResult]:
+            for r in results:
+                update(account.people, account.people)  # the total is not known ahead
+                yield r
+
+        stream = counted(account.note(iter_results(loaded, table)))
+        start = head(loaded.compiled, [table.source])
+        write_output(output, inputs, lambda fh: FORMATS[fmt].stream(start, stream, fh,
+                                                                     Options(loaded)))
+
+
+def _write(loaded: LoadedScheme, report: Report, fmt: str, output: str | None,
+           inputs: tuple[str, ...], color: str) -> None:
+    if fmt == "table":
+        from kpiscore.cli.render import print_table
+
+        print_table(report, color=use_color(color, sys.stdout))
+        return
+    chosen = FORMATS[fmt]
+    if not chosen.to_file:
+        write_output(output, inputs, lambda fh: chosen.write(report, fh, Options(loaded)))
+        return
+    from kpiscore.outputs.files import atomic_path
+
+    assert output is not None
+    try:
+        with working(f"writing {os.path.basename(output)}") as update, \
+                atomic_path(output, inputs=inputs) as tmp:
+            chosen.write(report, tmp, Options(loaded, progress=update))
+    except (OSError, ValueError) as exc:
+        fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
+

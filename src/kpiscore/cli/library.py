@@ -1,0 +1,157 @@
+"""The shipped schemes and templates: ``schemes``, ``init``, ``template``, ``schema``."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from kpiscore.cli.common import (
+    Command,
+    color_option,
+    fail,
+    human,
+    load_or_exit,
+    scheme_path,
+    use_color,
+    write_output,
+)
+from kpiscore.cli.exitcodes import ExitCode
+
+
+@click.command(cls=Command)
+@click.argument("name", required=False)
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "yaml"]),
+              default=None, help="table (default on a terminal), json, or yaml (the file "
+              "itself, with NAME).")
+@color_option
+def schemes(name: str | None, fmt: str | None, color: str) -> None:
+    """List the shipped schemes, or show the one NAME names (id, role or title).
+
+    \b
+    kpiscore schemes                      every shipped scheme
+    kpiscore schemes 客服主管              one, in detail
+    kpiscore schemes tech-support-manager -f yaml > my.yaml
+    """
+    from kpiscore.base.errors import InputUnreadable
+    from kpiscore.library import entries, find
+
+    if name is None:
+        found = entries()
+        if fmt == "yaml":
+            fail("--format yaml shows one scheme: give its NAME", ExitCode.USAGE)
+        if human(fmt, "table") == "json":
+            from kpiscore.outputs.json_format import dumps
+
+            click.echo(dumps([e.to_dict() for e in found]))
+            return
+        from kpiscore.cli.render import print_library
+
+        print_library(found, color=use_color(color, sys.stdout))
+        return
+    try:
+        entry = find(name)
+    except InputUnreadable as exc:
+        fail(str(exc), ExitCode.USAGE)
+    if fmt == "yaml":
+        click.echo(entry.path.read_text(encoding="utf-8"), nl=False)
+        return
+    loaded = load_or_exit(str(entry.path), warn=False)
+    if human(fmt, "table") == "json":
+        from kpiscore.outputs.json_format import dumps
+        from kpiscore.scheme.describe import describe_dict
+
+        click.echo(dumps({**entry.to_dict(), **describe_dict(loaded.compiled)}))
+        return
+    from kpiscore.cli.render import print_scheme
+
+    print_scheme(loaded.compiled, entry.to_dict(), color=use_color(color, sys.stdout))
+
+
+@click.command(cls=Command)
+@click.argument("name")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the copy to FILE (default: standard output).")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def init(name: str, output: str | None, force: bool) -> None:
+    """Start a scheme from a shipped one: NAME is its id, role (客服主管) or title.
+
+    The copy is the shipped file, comments included; edit it, then check it
+    with kpiscore validate.
+    """
+    from kpiscore.base.errors import InputUnreadable
+    from kpiscore.library import find
+
+    try:
+        entry = find(name)
+    except InputUnreadable as exc:
+        fail(str(exc), ExitCode.USAGE)
+    text = entry.path.read_text(encoding="utf-8")
+    lines = text.split("\n", 1)
+    if lines[0].startswith("# yaml-language-server: $schema="):
+        # the shipped relative path means nothing beside the copy
+        text = ("# yaml-language-server: $schema=kpiscore.schema.json  "
+                "(kpiscore schema > kpiscore.schema.json)\n" + (lines[1] if len(lines) > 1
+                                                                  else ""))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if os.path.exists(output) and not force:
+        fail(f"{output} exists; choose another name or add --force", ExitCode.USAGE)
+    write_output(output, (), lambda fh: fh.write(text))
+    click.echo(f"wrote {output} from {entry.id} ({entry.title}); next: kpiscore validate "
+               f"{output}", err=True)
+
+
+@click.command(cls=Command)
+@click.argument("scheme")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write to FILE (required for xlsx).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
+              help="xlsx (default; from -o's suffix) or csv.")
+def template(scheme: str, output: str | None, fmt: str | None) -> None:
+    """Write a blank actuals file for SCHEME (a file or a shipped scheme's id).
+
+    The workbook has an id / name / department block and one column per value
+    the scheme reads, headed "title (id)"; each header's comment gives unit,
+    target and rule; level inputs get a drop-down list; an instructions sheet
+    explains the rest. Fill it in and pass it to kpiscore evaluate as it is.
+    """
+
+    path = scheme_path(scheme)
+    if fmt is None:
+        fmt = "csv" if output is None or output.lower().endswith(".csv") else "xlsx"
+    if fmt == "xlsx" and output is None:
+        fail("an .xlsx template needs -o FILE (or use --format csv)", ExitCode.USAGE)
+    loaded = load_or_exit(path, warn=False)
+    from kpiscore.outputs.template import write_csv_template, write_xlsx_template
+
+    if fmt == "csv":
+        write_output(output, (path,), lambda fh: write_csv_template(loaded.compiled, fh))
+    else:
+        assert output is not None
+        from kpiscore.outputs.files import atomic_path
+
+        try:
+            with atomic_path(output, inputs=(path,)) as tmp:
+                write_xlsx_template(loaded.compiled, tmp)
+        except (OSError, ValueError) as exc:
+            fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
+    if output is not None:
+        click.echo(f"wrote {output}", err=True)
+
+
+@click.command(cls=Command)
+def schema() -> None:
+    """Print the JSON Schema of the scheme format (for editors: VS Code's YAML extension
+    checks and completes a scheme whose first line is
+    `# yaml-language-server: $schema=kpiscore.schema.json`)."""
+    import json
+
+    from kpiscore.scheme.models import Scheme
+
+    out = Scheme.model_json_schema()
+    out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    out["title"] = "kpiscore scheme"
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2, sort_keys=True))

@@ -1,0 +1,72 @@
+"""``kpiscore validate``: findings at file:line:col, as text, JSON or GitHub annotations."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kpiscore.cli.common import Command, color_option, fail, use_color
+from kpiscore.cli.exitcodes import ExitCode
+
+
+@click.command(cls=Command)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "github"]),
+              default="text", show_default=True,
+              help="text: file:line:col lines; json: a report; github: workflow annotations.")
+@click.option("--strict", is_flag=True, help="Treat warnings as failures (exit 1).")
+@color_option
+def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None:
+    """Check scheme files (and folders of them) for mistakes.
+
+    Each problem is reported as file:line:col: severity: message (code).
+    Exit 0 when every scheme is valid, 1 when any has an error (or a warning
+    with --strict), 2 when a path cannot be read.
+    """
+    from kpiscore.api import validate_paths
+    from kpiscore.base.errors import InputUnreadable
+
+    try:
+        files, findings = validate_paths(list(paths))
+    except InputUnreadable as exc:
+        fail(str(exc), ExitCode.USAGE)
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity == "warning"]
+    failed = bool(errors) or (strict and bool(warnings))
+    if fmt == "json":
+        from kpiscore.outputs.json_format import dumps
+
+        click.echo(dumps({"files": files, "valid": not failed, "errors": len(errors),
+                          "warnings": len(warnings),
+                          "findings": [f.to_dict() for f in findings]}))
+    elif fmt == "github":
+        for f in findings:
+            level = "error" if f.severity == "error" or strict else "warning"
+            click.echo(f"::{level} file={_gh_property(f.path)},line={f.line},col={f.column},"
+                       f"title={_gh_property('kpiscore ' + f.code)}::{_gh_data(str(f.message))}")
+    else:
+        colour = use_color(color, sys.stderr)
+        for f in findings:
+            text = str(f)
+            if colour:
+                tint = "red" if f.severity == "error" else "yellow"
+                text = click.style(text, fg=tint)
+            click.echo(text, err=True, color=colour)
+        if not files:
+            click.echo("kpiscore: no scheme files (*.yaml, *.yml) found", err=True)
+        else:
+            state = "invalid" if failed else "valid"
+            click.echo(f"{len(files)} scheme file(s) checked: {len(errors)} error(s), "
+                       f"{len(warnings)} warning(s), {state}", err=True)
+    sys.exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
+
+
+def _gh_data(text: str) -> str:
+    """Escape a GitHub workflow command's message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    """Escape a GitHub workflow command's property value (also ',' and ':')."""
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,335 @@
+"""A table of actuals, whatever file it comes from, and the one header normaliser.
+
+An opener (:mod:`kpiscore.io` lists them by kind) turns a file into a
+:class:`Table`: a header row, then :class:`Row` objects streamed lazily, and a
+way to name where a cell is (``sheet!B7`` for a spreadsheet, something else
+for another kind of source) so that every message can point at it.
+
+Headers are matched through :class:`HeaderIndex`, built on :func:`header_key`
+and :func:`header_variants`, so every caller that looks for a column (fields,
+rater, period and role columns, survey columns) compares headers the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.limits import Limits
+from kpiscore.base.numbers import normalise_text
+from kpiscore.io.cells import is_blank, read_number
+
+# -- headers --------------------------------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+_SPLIT = re.compile(r"[\n/|]")
+_BRACKETED = re.compile(r"^(.*?)\s*[(\[【]([^()\[\]【】]*)[)\]】]\s*$")
+
+
+def header_key(text: object) -> str:
+    """A header (or a name to look for) as compared: NFKC, case-folded, every white
+    space removed, so ``客户 满意度``, ``客户满意度`` and ``ＫＰＩ`` vs ``kpi`` match.
+
+    Idempotent: ``header_key(header_key(x)) == header_key(x)``, so a name that is
+    already a key can be given again.
+    """
+    key = _SPACE.sub("", normalise_text(str(text)).casefold())
+    if key.isascii():
+        return key
+    # case folding and NFKC do not commute for a few characters: repeat to a fixed point
+    for _ in range(4):
+        again = _SPACE.sub("", unicodedata.normalize("NFKC", key).casefold())
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def header_variants(text: object) -> set[str]:
+    """The keys a header matches by: its whole text, and each part of ``标题 (id)``,
+    ``标题\\nid``, ``标题【单位】``, ``a/b`` and ``a|b``."""
+    raw = normalise_text(str(text))
+    out = {header_key(raw)}
+    for part in _SPLIT.split(raw):
+        out.add(header_key(part))
+    m = _BRACKETED.match(raw)
+    if m:
+        out.add(header_key(m.group(1)))
+        out.add(header_key(m.group(2)))
+    out.discard("")
+    return out
+
+
+class HeaderIndex:
+    """A header row, indexed once for every column lookup a caller makes.
+
+    Blank header cells, and the columns in ``skip`` (taken by something else:
+    a rater or a period column), match nothing. Every lookup returns column
+    indexes in header order and takes ``exclude``: columns to leave out of this
+    lookup only.
+    """
+
+    def __init__(self, header: Sequence[object], skip: Collection[int] = ()) -> None:
+        self.header = header
+        self.keys: list[str | None] = []
+        self._by_key: dict[str, list[int]] = {}
+        self._by_variant: dict[str, list[int]] = {}
+        for i, h in enumerate(header):
+            if i in skip or is_blank(h):
+                self.keys.append(None)
+                continue
+            key = header_key(h)
+            self.keys.append(key)
+            self._by_key.setdefault(key, []).append(i)
+            for v in header_variants(h):
+                self._by_variant.setdefault(v, []).append(i)
+
+    def _lookup(self, table: dict[str, list[int]], names: Iterable[str],
+                exclude: Collection[int]) -> list[int]:
+        found: set[int] = set()
+        for name in names:
+            found.update(table.get(header_key(name), ()))
+        return sorted(found.difference(exclude) if exclude else found)
+
+    def matching(self, names: Iterable[str], exclude: Collection[int] = ()) -> list[int]:
+        """Columns any of whose variants is the key of one of ``names``."""
+        return self._lookup(self._by_variant, names, exclude)
+
+    def exact(self, names: Iterable[str], exclude: Collection[int] = ()) -> list[int]:
+        """Columns whose whole header has the key of one of ``names``."""
+        return self._lookup(self._by_key, names, exclude)
+
+    def find(self, names: Sequence[str], exclude: Collection[int] = ()) -> list[int]:
+        """:meth:`matching`, narrowed to the one exact match when several columns match
+        and exactly one of them is named in full (``数值`` beside ``数值 (上月)``)."""
+        hits = self.matching(names, exclude)
+        if len(hits) > 1:
+            exact = self.exact(names, exclude)
+            if len(exact) == 1:
+                return exact
+        return hits
+
+    def first(self, names: Sequence[str], exclude: Collection[int] = (), *,
+              exact: bool = False) -> int | None:
+        """The first column :meth:`matching` (or, with ``exact``, :meth:`exact`) finds."""
+        hits = self.exact(names, exclude) if exact else self.matching(names, exclude)
+        return hits[0] if hits else None
+
+    def named(self) -> Iterator[tuple[int, str]]:
+        """``(column, header text)`` of every column that can match (not blank or skipped)."""
+        for i, key in enumerate(self.keys):
+            if key is not None:
+                yield i, str(self.header[i])
+
+
+# -- rows and tables ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Row:
+    number: int  # 1-based row number in the sheet / file (an opener may say otherwise)
+    values: list[Any]
+    percent: frozenset[int] = frozenset()  # columns whose cell is formatted as a percentage
+
+
+def _no_merged() -> list[tuple[int, int, int, int]]:
+    return []
+
+
+#: What reading a row may raise besides InputUnreadable; :meth:`Table.people` turns it
+#: into InputUnreadable (a workbook can be damaged past its header).
+READ_ERRORS: tuple[type[Exception], ...] = (OSError, ValueError, KeyError, EOFError)
+
+
+@dataclass(eq=False)
+class Table:
+    """The rows of one actuals source. Rows stream lazily, once; the opener's context
+    manager must stay open while they are read.
+
+    The base class names cells as a spreadsheet does (``name!B7``); an opener
+    whose source is not a spreadsheet subclasses it and overrides :meth:`where`
+    (and :meth:`header_notes`), and passes ``read_errors`` for its own errors.
+    """
+
+    name: str  # sheet name, file name for CSV, table name for SQLite
+    header: list[Any]
+    header_row: int
+    rows: Iterator[Row]
+    #: merged ranges (first col, first row, last col, last row; 0-based columns) that
+    #: touch the header row; found on demand, since a sheet lists them after its rows
+    merged: Callable[[], list[tuple[int, int, int, int]]] = field(default=_no_merged)
+    #: the file's base name, for messages and outputs
+    source: str = field(default="", kw_only=True)
+    #: the opener that read it (a key of kpiscore.io.OPENERS)
+    kind: str = field(default="", kw_only=True)
+    #: what reading its rows may raise, turned into InputUnreadable by :meth:`people`
+    read_errors: tuple[type[Exception], ...] = field(default=READ_ERRORS, kw_only=True,
+                                                     repr=False)
+
+    def where(self, col: int, row: int | None = None) -> str:
+        """Where a cell is, for messages; ``row`` None is the header cell."""
+        return f"{self.name}!{column_letter(col)}{row if row is not None else self.header_row}"
+
+    def people(self) -> Iterator[tuple[Row, Callable[[int], str]]]:
+        """The non-blank rows, each with its ``col → location`` locator.
+
+        An error while reading rows (other than InputUnreadable) becomes
+        ``InputUnreadable("<source>: cannot read past row N: …")``.
+        """
+        last = self.header_row
+        try:
+            for row in self.rows:
+                last = row.number
+                if all(is_blank(v) for v in row.values):
+                    continue
+
+                def where(col: int, _n: int = row.number) -> str:
+                    return self.where(col, _n)
+
+                yield row, where
+        except InputUnreadable:
+            raise
+        except self.read_errors as exc:
+            raise InputUnreadable(f"{self.source or self.name}: cannot read past row {last}: "
+                                  f"{exc}") from None
+
+    def header_notes(self) -> list[tuple[int, str]]:
+        """Why the header row may not be what the person meant: ``(column, message)``.
+
+        Called when a column the scheme needs is missing: a title above the real
+        headers, data where the headers should be, or blank (merged) header cells.
+        """
+        header, row = self.header, self.header_row
+        named = [i for i, v in enumerate(header) if not is_blank(v)]
+        if not named:
+            return []
+        notes: list[tuple[int, str]] = []
+        first = named[0]
+
+        def shown(i: int) -> str:
+            text = str(header[i]).strip()
+            return repr(text if len(text) <= 30 else text[:27] + "...")
+
+        numbers = [i for i in named if _looks_numeric(header[i])]
+        if len(named) == 1 and not numbers:
+            notes.append((first, f"row {row} is read as the header row (the first non-blank row) "
+                                 f"but holds only {shown(first)}, a title?: the header row must "
+                                 "name every column; delete the rows above the real headers"))
+        elif numbers:
+            sample = ", ".join(shown(i) for i in numbers[:3])
+            notes.append((numbers[0], f"row {row} is read as the header row (the first non-blank "
+                                      f"row) but holds numbers ({sample}): is the header row "
+                                      "missing? Put the column headers above the first person"))
+        covered: set[int] = set()
+        for c1, r1, c2, r2 in sorted(self.merged()):
+            if not r1 <= row <= r2 or c2 <= c1:
+                continue
+            cols = [column_letter(c) for c in range(c1 + 1, c2 + 1)]
+            covered.update(range(c1, c2 + 1))
+            span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
+            notes.append((c1, f"{span} is a merged cell: kpiscore reads one header per column, so "
+                              f"column{'s' if len(cols) > 1 else ''} {', '.join(cols)} "
+                              f"{'have' if len(cols) > 1 else 'has'} no header of its own; unmerge "
+                              f"the header cells and give each column its own header in row {row}"))
+        gaps = [i for i in range(first, named[-1]) if is_blank(header[i]) and i not in covered]
+        if gaps:
+            cells = ", ".join(self.where(i) for i in gaps[:5]) + (", …" if len(gaps) > 5 else "")
+            notes.append((gaps[0], f"the header row {row} has blank cells between named columns "
+                                   f"({cells}); every column the scheme reads needs its header "
+                                   f"in row {row}"))
+        return notes
+
+
+# -- what openers share ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """How to open a source; each opener reads the options that apply to it."""
+
+    encoding: str | None = None  # CSV: the text encoding (a byte-order mark decides alone)
+    sheet: str | None = None  # xlsx: the worksheet (default: the first visible one)
+    table: str | None = None  # SQLite: the table or view (default: the only table)
+    limits: Limits = field(default_factory=Limits)  # input_bytes already includes max_bytes
+
+
+@dataclass(frozen=True)
+class Opener:
+    """One input kind: the suffixes it claims, and the function that opens it.
+
+    ``open(path, options)`` returns a context manager yielding a :class:`Table`;
+    it raises :class:`InputUnreadable` (on entering) for a source that cannot be
+    read, and its rows raise InputUnreadable for one that is damaged further in.
+    Its docstring documents the kind: options, locations, what is refused.
+    """
+
+    suffixes: tuple[str, ...]
+    open: Callable[[str, TableOptions], AbstractContextManager[Table]]
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """A → 0, Z → 25, AA → 26."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def check_size(path: str, limits: Limits) -> int:
+    """Refuse a folder, a missing file or one over ``limits.input_bytes``; its size."""
+    if os.path.isdir(path):
+        raise InputUnreadable(f"{path}: is a folder, not an actuals file")
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise InputUnreadable(f"{path}: cannot read: {exc.strerror}") from None
+    if size > limits.input_bytes:
+        raise InputUnreadable(f"{path}: the file is {size} bytes, over the limit of "
+                              f"{limits.input_bytes} bytes ({limits.refusal('input_bytes')})")
+    return size
+
+
+def first_header(rows: Iterator[Row]) -> tuple[Row | None, Iterator[Row]]:
+    """The first non-blank row (the header) and the rows after it."""
+    for row in rows:
+        if any(not is_blank(v) for v in row.values):
+            return row, rows
+    return None, rows
+
+
+def too_wide(where: str, row: int, limits: Limits, what: str = "row") -> InputUnreadable:
+    return InputUnreadable(f"{where}: {what} {row} has more than {limits.columns} columns, "
+                           f"over the limit ({limits.refusal('columns')})")
+
+
+def too_long(path: str, limits: Limits) -> InputUnreadable:
+    return InputUnreadable(f"{path}: more than {limits.rows} rows, over the limit "
+                           f"({limits.refusal('rows')})")
+
+
+def _looks_numeric(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    try:
+        read_number(value)
+    except (ValueError, TypeError):
+        return False
+    return True

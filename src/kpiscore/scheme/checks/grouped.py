@@ -1,0 +1,101 @@
+"""Raters and periods (a result from several rows): rater weights add up and raters rate
+something read from a column; each indicator rolls up over the periods in a way that fits it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kpiscore.base.i18n import Phrase
+from kpiscore.base.numbers import HUNDRED, ZERO
+from kpiscore.scheme.checks import Context, Problem, check, did_you_mean
+
+WEIGHTS = Phrase("rater weights add up to {total}, not 100", "评价人权重合计为 {total},不是 100")
+COMPUTED = Phrase("{id!r} is computed (a formula or a survey), not read from a column: rate the "
+                  "columns it uses",
+                  "{id!r} 是计算出来的(公式或问卷),不是从列读取的:请对它用到的列评分")
+UNKNOWN = Phrase("{id!r} is neither a section, a dimension nor an indicator{hint}",
+                 "{id!r} 既不是部分、维度,也不是指标{hint}")
+NOTHING = Phrase("the raters rate nothing: every indicator is computed",
+                 "评价人没有可评的内容:每个指标都是计算出来的")
+NO_ROLLUP = Phrase("rollup needs the scheme's rollup: (which period the periods roll into)",
+                   "rollup 需要方案的 rollup:(各期汇总成哪个周期)")
+LABELS = Phrase("{label!r} reads labels, which cannot be {how}: use mean_points or last",
+                "{label!r} 读取的是等级文字,不能{how}:请用 mean_points 或 last")
+SUMMED = Phrase("summed", "相加")
+AVERAGED = Phrase("averaged", "取平均")
+SURVEY = Phrase("a survey's result cannot be summed over periods: use mean_points, mean or last",
+                "问卷结果不能跨期相加:请用 mean_points、mean 或 last")
+RATED = Phrase("{label!r} is rated: its periods roll up by mean_points (ratings are not summed)",
+               "{label!r} 由评价人评分:各期按 mean_points 汇总(评分不相加)")
+
+
+@check("weights-sum")
+def rater_weights(ctx: Context) -> Iterator[Problem]:
+    """The raters' weights add up to 100 (003: self 30 + supervisor 70)."""
+    r = ctx.scheme.raters
+    if r is not None:
+        total = sum((role.weight for role in r.roles), ZERO)
+        if total != HUNDRED:
+            yield Problem(("raters", "roles"), WEIGHTS(total=total), key=True)
+
+
+def _readable(ctx: Context) -> list[str]:
+    return [ci.id for ci in ctx.compiled.indicators
+            if ci.ind.formula is None and ci.ind.survey is None]
+
+
+@check("unknown-name")
+def rated_named(ctx: Context) -> Iterator[Problem]:
+    """``raters.rated`` names sections, dimensions or indicators of the scheme."""
+    r = ctx.scheme.raters
+    if r is None or r.rated is None:
+        return
+    groups = sorted({g.id for g in ctx.compiled.sections + ctx.compiled.dimensions})
+    known = groups + sorted(_readable(ctx))
+    ids = {ci.id for ci in ctx.compiled.indicators}
+    for k, ident in enumerate(r.rated):
+        if ident not in groups and ident not in ids:
+            yield Problem(("raters", "rated", k), UNKNOWN(id=ident,
+                                                          hint=did_you_mean(ident, known)))
+
+
+@check("bad-rated")
+def raters_rate_columns(ctx: Context) -> Iterator[Problem]:
+    """Raters rate values read from columns: not a computed indicator (a formula or a
+    survey: rate the columns it uses), and at least one."""
+    r = ctx.scheme.raters
+    if r is None:
+        return
+    readable = set(_readable(ctx))
+    groups = {g.id for g in ctx.compiled.sections + ctx.compiled.dimensions}
+    ids = {ci.id for ci in ctx.compiled.indicators}
+    problem = False
+    for k, ident in enumerate(r.rated or []):
+        if ident not in groups and ident not in readable:
+            problem = True
+            if ident in ids:
+                yield Problem(("raters", "rated", k), COMPUTED(id=ident))
+    if not ctx.compiled.rated and not problem:
+        yield Problem(("raters",), NOTHING(), key=True)
+
+
+@check("rollup")
+def rollups_make_sense(ctx: Context) -> Iterator[Problem]:
+    """An indicator's ``rollup`` needs the scheme's ``rollup:``; labels (levels) cannot be
+    summed or averaged, a survey's result cannot be summed, and rated indicators roll
+    up by ``mean_points``."""
+    ru = ctx.scheme.rollup
+    for ci in ctx.compiled.indicators:
+        kind = ci.ind.rollup or (ru.default if ru is not None else "mean_points")
+        own = ci.ind.rollup is not None
+        path = ci.path + ("rollup",) if own else ci.path
+        label = ci.ind.label
+        if own and ru is None:
+            yield Problem(path, NO_ROLLUP())
+        elif ci.rule.reads_labels and kind in ("sum", "mean"):
+            yield Problem(path, LABELS(label=label, how=SUMMED if kind == "sum" else AVERAGED),
+                          key=not own)
+        elif ci.ind.survey is not None and kind == "sum":
+            yield Problem(path, SURVEY(), key=not own)
+        elif ci.id in ctx.compiled.rated and kind != "mean_points":
+            yield Problem(path, RATED(label=label), key=not own)

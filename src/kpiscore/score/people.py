@@ -1,0 +1,97 @@
+"""The one loop over people: the rows of one or more tables, grouped into persons.
+
+Every command goes through :func:`each_person`: evaluate (streamed, or a
+person from several rows for raters and periods), explain, whatif, diff, batch
+runs and rosters. It skips blank rows, says where every cell is, turns a read
+failure into :class:`~kpiscore.base.errors.InputUnreadable`, and decides who is
+the same person: ids that differ only in white space ("E001" and "E 001") are
+one. Scoring is the caller's: a person arrives with the errors known before
+scoring (a duplicate id), so its row becomes an error row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kpiscore.base.i18n import Phrase
+from kpiscore.io.table import Row, Table
+from kpiscore.score.results import RowError
+from kpiscore.score.scorer import cell_text
+
+DUPLICATE = Phrase("duplicate id {id!r} (also on row {first}{how})",
+                   "工号 {id!r} 重复(第 {first} 行也有{how})")
+SPELT = Phrase(", written {spelt!r}: they differ only in white space",
+               ",写作 {spelt!r}:二者只差空白")
+
+
+@dataclass
+class Source:
+    """One input row of a person: which table, the row, and where its cells are."""
+
+    table: int
+    row: Row
+    where: Callable[[int], str]
+
+    @property
+    def number(self) -> int:
+        return self.row.number
+
+    def cell(self, col: int | None) -> Any:
+        values = self.row.values
+        return values[col] if col is not None and col < len(values) else None
+
+
+@dataclass
+class Person:
+    """Someone's rows (one, or several with raters and periods), and errors already
+    known: a duplicate id."""
+
+    id: str | None
+    sources: list[Source]
+    errors: list[RowError] = field(default_factory=list)
+
+
+def person_key(ident: str) -> str:
+    """Ids that differ only in white space are one person."""
+    return "".join(ident.split())
+
+
+def each_person(tables: Sequence[Table], id_columns: Sequence[int | None], *,
+                grouped: bool = False) -> Iterator[Person]:
+    """Persons in the order they first appear. ``id_columns`` gives each table's id
+    column. Ungrouped, each row is a person (streamed; a repeated id is an error);
+    grouped, a person's rows across every table come together (a row without an id
+    is a person of its own, and an error)."""
+    seen: dict[str, tuple[int, str]] = {}
+    people: dict[str, Person] = {}
+    order: list[Person] = []
+    for t, table in enumerate(tables):
+        col = id_columns[t]
+        for row, where in table.people():
+            source = Source(t, row, where)
+            ident = cell_text(source.cell(col))
+            if ident is None:
+                if not grouped:
+                    yield Person(None, [source])
+                else:
+                    order.append(Person(None, [source]))
+                continue
+            key = person_key(ident)
+            if grouped:
+                person = people.get(key)
+                if person is None:
+                    person = people[key] = Person(ident, [])
+                    order.append(person)
+                person.sources.append(source)
+                continue
+            first = seen.get(key)
+            if first is None:
+                seen[key] = (row.number, ident)
+                yield Person(ident, [source])
+            else:
+                how = "" if first[1] == ident else SPELT(spelt=first[1])
+                yield Person(ident, [source], [RowError(where(col or 0), DUPLICATE(
+                    id=ident, first=first[0], how=how))])
+    yield from order

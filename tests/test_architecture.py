@@ -1,0 +1,133 @@
+"""The architecture as tests: no import cycles (function-level imports included),
+click and rich only in the CLI, the core never importing the CLI, and the
+registries complete (docs/architecture.md)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "kpiscore"
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(path: Path) -> Iterator[tuple[str, int]]:
+    """Every module ``path`` imports, at any depth of the code, with its line."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                yield (full if full in MODULES else node.module), node.lineno
+
+
+def _parents(name: str) -> Iterator[str]:
+    """Importing a.b.c runs a/__init__ and a/b/__init__ first."""
+    parts = name.split(".")
+    for k in range(1, len(parts)):
+        yield ".".join(parts[:k])
+
+
+def _graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {name: set() for name in MODULES}
+    for name, path in MODULES.items():
+        for target, _ in _imports(path):
+            if target in MODULES and target != name:
+                graph[name].add(target)
+                graph[name] |= {p for p in _parents(target) if p != name
+                                and not name.startswith(p + ".")}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_there_are_no_import_cycles() -> None:
+    assert _cycles(_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+#: the CLI, and `python -m kpiscore`, which runs it
+CLI = ("kpiscore.cli", "kpiscore.__main__")
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if not n.startswith(CLI)))
+def test_the_core_never_imports_click_rich_or_the_cli(name: str) -> None:
+    bad = [(target, line) for target, line in _imports(MODULES[name])
+           if target.split(".")[0] in ("click", "rich") or target.startswith("kpiscore.cli")]
+    assert bad == [], f"{name} imports {bad}"
+
+
+def test_the_layers_point_downwards() -> None:
+    """base, the shipped library, rules, io, scheme, score, outputs, explain; the api
+    above all of them; batch runs through the api; the CLI on top."""
+    order = ["base", "library", "rules", "io", "scheme", "score", "outputs", "explain", "api",
+             "batch", "cli"]
+    rank = {layer: k for k, layer in enumerate(order)}
+
+    def layer(module: str) -> str:
+        parts = module.split(".")
+        return parts[1] if len(parts) > 1 else "kpiscore"
+
+    wrong = []
+    for name, targets in _graph().items():
+        for target in targets:
+            a, b = layer(name), layer(target)
+            if a in rank and b in rank and rank[b] > rank[a]:
+                wrong.append(f"{name} → {target}")
+    assert wrong == []
