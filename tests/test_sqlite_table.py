@@ -63,12 +63,20 @@ def digest(path: Path) -> tuple[str, int]:
     return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
 
 
+def workbook_rows() -> tuple[list[Any], list[list[Any]]]:
+    """The example workbook's header and rows, numbers as a database's REALs."""
+    with kio.open_table(WORKBOOK) as t:
+        header = list(t.header)
+        rows = [[float(v) if isinstance(v, Decimal) else v
+                 for v in (row.values + [None] * len(header))[:len(header)]]
+                for row, _ in t.people()]
+    return header, rows
+
+
 @pytest.fixture
 def workbook_db(tmp_path: Path) -> tuple[Path, list[Any], list[list[Any]]]:
     """The rows of the example workbook, as a SQLite table 2024_06 (built via open_table)."""
-    with kio.open_table(WORKBOOK) as t:
-        header = list(t.header)
-        rows = [(row.values + [None] * len(header))[:len(header)] for row, _ in t.people()]
+    header, rows = workbook_rows()
     path = make_db(tmp_path / "actuals.sqlite", {"2024_06": (header, rows)})
     return path, header, rows
 
@@ -457,9 +465,7 @@ def test_a_missing_column_and_a_bad_value_are_row_errors(tmp_path: Path) -> None
     an error naming its table, row and column."""
     from helpers import run_cli
 
-    with kio.open_table(WORKBOOK) as t:
-        header = list(t.header)
-        rows = [(row.values + [None] * len(header))[:len(header)] for row, _ in t.people()]
+    header, rows = workbook_rows()
     csat = header.index("关键客户满意度评分")
     rows[1][csat] = "九十"
     db = make_db(tmp_path / "a.sqlite", {"t": (header, rows)})

@@ -311,6 +311,26 @@ def _defused() -> None:
                               "workbooks without it")
 
 
+@contextmanager
+def _sheets_without_sizes() -> Iterator[None]:
+    """openpyxl measures every read-only sheet when it loads a workbook, by parsing it
+    to its end when it says no size: a whole parse per sheet that kpiscore never needs
+    (it reads the sheet it scores, once)."""
+    from openpyxl.reader import excel
+
+    original = excel.ReadOnlyWorksheet
+
+    class Sheet(original):  # type: ignore[misc, valid-type]
+        def _get_size(self) -> None:
+            pass
+
+    excel.ReadOnlyWorksheet = Sheet
+    try:
+        yield
+    finally:
+        excel.ReadOnlyWorksheet = original
+
+
 def _load(name: str, fh: IO[bytes], archive: zipfile.ZipFile) -> Any:
     """openpyxl's read-only workbook over our bounded zip (load_workbook, spelled out)."""
     from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
@@ -323,7 +343,8 @@ def _load(name: str, fh: IO[bytes], archive: zipfile.ZipFile) -> Any:
             reader.archive.close()  # openpyxl's own ZipFile: read through the bounded one
             reader.archive = archive
             reader.valid_files = archive.namelist()
-            reader.read()
+            with _sheets_without_sizes():
+                reader.read()
             return reader.wb
     except DefusedXmlException:
         raise _entities(name, _declaring_part(archive)) from None
@@ -361,15 +382,81 @@ def _percent_styles(wb: Any) -> set[int]:
     return percent
 
 
+#: Read sheets by the fast path (kpiscore.io.sheet_fast); False reads every sheet with
+#: openpyxl's own parser, the reference the fast path is tested against.
+FAST = True
+
+
 def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Iterator[Row]:
-    """Rows of a read-only worksheet, straight from openpyxl's sheet parser.
+    """Rows of a read-only worksheet: by the fast path (:mod:`kpiscore.io.sheet_fast`),
+    which hands the rows it does not read to openpyxl's sheet parser, or by that parser
+    alone when the fast path cannot read the sheet.
 
     Going below ``iter_rows`` lets us see a formula whose value was never
     saved (openpyxl's data-only mode reads it as an empty cell), skips
     building a cell object per value, and lets us drop each row's XML once it
     is read and count the cells of a row before they are all in memory.
     """
-    from defusedxml import DefusedXmlException
+    from kpiscore.io.sheet_fast import FastRows, Refused, Styles, Unsupported, utf8
+
+    wb = ws.parent
+    where = f"{name}: sheet {ws.title!r}"
+    percent = _percent_styles(wb)
+    done = 0  # rows the fast path has given (the rest come from openpyxl, if need be)
+    if FAST:
+        with ws._get_source() as raw:
+            part = _BoundedPart(raw)
+            head = part.read(CHUNK)
+            rows = 0
+
+            def check(number: int, cells: int) -> None:
+                nonlocal rows
+                rows += 1
+                if rows > limits.rows:
+                    raise too_long(where, limits)
+                if cells > limits.columns:
+                    raise too_wide(where, number, limits)
+
+            def chunks() -> Iterator[bytes]:
+                yield head
+                while data := part.read(CHUNK):
+                    yield data
+
+            styles = Styles(frozenset(percent), frozenset(wb._date_formats),
+                            frozenset(wb._timedelta_formats), wb.epoch)
+            fast = FastRows(_parser(ws, limits, where, None).parse_row, ws._shared_strings,
+                            styles, check, limits.columns * 512)
+            last = 0
+            try:
+                if utf8(head):
+                    for row in fast.read(chunks()):
+                        last = row.number
+                        done += 1
+                        yield row
+                    return
+            except (InputUnreadable, Unsupported) as exc:
+                if isinstance(exc, InputUnreadable):
+                    raise
+            except Refused:
+                raise _entities(name, ws._worksheet_path) from None
+            except Exception as exc:  # a damaged or hostile sheet
+                text = str(exc).split("\n")[0] or type(exc).__name__
+                raise InputUnreadable(f"{where}: cannot read past row {last}: "
+                                      f"{text}") from None
+    for k, row in enumerate(_openpyxl_rows(ws, name, limits, percent, where)):
+        if k >= done:
+            yield row
+
+
+def _parser(ws: Any, limits: Limits, where: str, source: Any) -> Any:
+    """openpyxl's sheet parser, reading cells as kpiscore does (see _openpyxl_rows)."""
+    return _parser_class(limits, where)(source, ws._shared_strings, data_only=True,
+                                        epoch=ws.parent.epoch,
+                                        date_formats=ws.parent._date_formats,
+                                        timedelta_formats=ws.parent._timedelta_formats)
+
+
+def _parser_class(limits: Limits, where: str) -> Any:
     from openpyxl.utils import coordinate_to_tuple
     from openpyxl.worksheet._reader import (
         CELL_TAG,
@@ -379,10 +466,6 @@ def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Iterator[Row]:
         WorkSheetParser,
         iterparse,
     )
-
-    wb = ws.parent
-    percent_styles = _percent_styles(wb)
-    where = f"{name}: sheet {ws.title!r}"
 
     class Parser(WorkSheetParser):  # type: ignore[misc]
         def parse_cell(self, element: Any) -> Any:
@@ -444,11 +527,16 @@ def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Iterator[Row]:
                 if stack:
                     del stack[-1][:]  # the finished element and anything before it
 
+    return Parser
+
+
+def _openpyxl_rows(ws: Any, name: str, limits: Limits, percent_styles: set[int],
+                   where: str) -> Iterator[Row]:
+    """The rows of a sheet read by openpyxl's parser alone (through defusedxml)."""
+    from defusedxml import DefusedXmlException
+
     with ws._get_source() as raw:
-        parser = Parser(_BoundedPart(raw), ws._shared_strings, data_only=True, epoch=wb.epoch,
-                        date_formats=wb._date_formats,
-                        timedelta_formats=wb._timedelta_formats)
-        parsed = parser.parse()
+        parsed = _parser(ws, limits, where, _BoundedPart(raw)).parse()
         last = 0
         while True:
             try:
