@@ -6,18 +6,23 @@ Run from the repository root (one command; needs kpiscore installed)::
     python benchmarks/run.py --sizes 1000 --repeat 1
 
 For each N it builds, with ``kpiscore template`` and seeded random values, a
-workbook of N people × the 20 indicators of schemes/tech-support-manager.yaml,
-then times, each as a separate process (median of --repeat runs, peak RSS):
+workbook of N people × the 20 indicators of schemes/tech-support-manager.yaml
+in two kinds: *typical* values (whole numbers and values with at most two
+decimals, as people type them) and *high-cardinality* values (every actual
+distinct, six decimals, so that no remembering of repeated actuals can help).
+Then it times, each as a separate process (median of --repeat runs, peak RSS):
 
-  a  plain openpyxl read-only iteration over the workbook (the floor for .xlsx)
-  b  kpiscore evaluate --format jsonl
-  b' kpiscore evaluate --format jsonl on the same data as CSV
+  a  plain openpyxl read-only iteration over the typical workbook (a floor)
+  b  kpiscore evaluate --format jsonl on the typical workbook
+  bh the same on the high-cardinality workbook
+  b' kpiscore evaluate --format jsonl on the typical data as CSV
+  bj kpiscore evaluate --format json to a pipe (the default when piped)
   c  kpiscore evaluate --format xlsx (the report for people)
   d  the same card as spreadsheet formulas (20 score formulas + a weighted
      total per person) recalculated by LibreOffice headless to CSV, and
   d' to xlsx, when ``soffice`` is installed
 
-and prints the times, the ratios b/a, b/d, c/d', b'/d and peak memory.
+and prints the times, the ratios to d and d', and peak memory.
 """
 
 from __future__ import annotations
@@ -64,8 +69,10 @@ def measure(cmd: list[str], repeat: int, stdout_to: str | None = None) -> tuple[
     return statistics.median(times), max(peaks)
 
 
-def build(n: int, folder: Path, seed: int = 7) -> tuple[Path, Path, Path]:
-    """The actuals workbook (from kpiscore template), the same as CSV, and a formula card."""
+def build(n: int, folder: Path, seed: int = 7, distinct: bool = False
+          ) -> tuple[Path, Path, Path]:
+    """The actuals workbook (from kpiscore template), the same as CSV, and a formula card;
+    ``distinct``: every actual different, with six decimals."""
     import openpyxl
 
     template = folder / "template.xlsx"
@@ -93,8 +100,11 @@ def build(n: int, folder: Path, seed: int = 7) -> tuple[Path, Path, Path]:
                 values.append(rng.randint(0, 10))
             elif "(falsification)" in str(h) or "veto" in str(h).lower() or "造假" in str(h):
                 values.append(0)
+            elif distinct:
+                values.append(round(60 + rng.random() * 40 + i * 1e-6, 6))
             else:
-                values.append(rng.randint(60, 100))
+                values.append(rng.choice([rng.randint(60, 100),
+                                          round(rng.uniform(60, 100), rng.choice([1, 2]))]))
         ws.append(values)
         rows.append(values)
     actuals = folder / "actuals.xlsx"
@@ -154,30 +164,37 @@ def main() -> None:
 
     print(f"# openpyxl {openpyxl.__version__}; median of {args.repeat} runs; "
           f"LibreOffice: {'yes' if has_lo else 'not installed'}")
-    head = ("N", "a read", "b jsonl", "b' csv in", "c xlsx", "d LO csv", "d' LO xlsx",
-            "b/a", "b/d", "c/d'", "b'/d", "peak a", "peak b", "peak c", "peak d")
+    head = ("N", "a read", "b jsonl", "bh distinct", "b' csv in", "bj json", "c xlsx",
+            "d LO csv", "d' LO xlsx", "b/d", "bh/d", "b'/d", "c/d'",
+            "peak b", "peak bh", "peak bj", "peak c", "peak d")
     print(" | ".join(head))
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             actuals, as_csv, card = build(n, folder)
+            (folder / "distinct").mkdir()
+            distinct, _, _ = build(n, folder / "distinct", distinct=True)
+
+            def evaluate(path: Path, fmt: str, *out: str) -> tuple[float, float]:
+                return measure([*kp, "evaluate", str(SCHEME), str(path), "--format", fmt,
+                                *out], args.repeat)
+
             a = measure([sys.executable, "-c", READ_ONLY, str(actuals)], args.repeat)
-            b = measure([*kp, "evaluate", str(SCHEME), str(actuals), "--format", "jsonl"],
-                        args.repeat)
-            b2 = measure([*kp, "evaluate", str(SCHEME), str(as_csv), "--format", "jsonl"],
-                         args.repeat)
-            c = None if args.no_report else measure(
-                [*kp, "evaluate", str(SCHEME), str(actuals), "--format", "xlsx", "-o",
-                 str(folder / "report.xlsx")], args.repeat)
+            b = evaluate(actuals, "jsonl")
+            bh = evaluate(distinct, "jsonl")
+            b2 = evaluate(as_csv, "jsonl")
+            bj = evaluate(actuals, "json")
+            c = None if args.no_report else evaluate(actuals, "xlsx", "-o",
+                                                     str(folder / "report.xlsx"))
             d = soffice_convert(card, "csv", folder, args.repeat) if has_lo else None
             d2 = soffice_convert(card, "xlsx", folder, args.repeat) if has_lo else None
 
         def ratio(x: tuple[float, float] | None, y: tuple[float, float] | None) -> str:
             return f"{x[0] / y[0]:.2f}" if x and y else "-"
 
-        cells = [str(n), *(f"{m[0]:.2f}s" if m else "-" for m in (a, b, b2, c, d, d2)),
-                 ratio(b, a), ratio(b, d), ratio(c, d2), ratio(b2, d),
-                 *(f"{m[1]:.0f}MiB" if m else "-" for m in (a, b, c, d))]
+        cells = [str(n), *(f"{m[0]:.2f}s" if m else "-" for m in (a, b, bh, b2, bj, c, d, d2)),
+                 ratio(b, d), ratio(bh, d), ratio(b2, d), ratio(c, d2),
+                 *(f"{m[1]:.0f}MiB" if m else "-" for m in (b, bh, bj, c, d))]
         print(" | ".join(cells), flush=True)
 
 

@@ -252,7 +252,7 @@ def test_a_writer_failing_midway_leaves_no_output(tmp_path: Path, monkeypatch: p
                                                   error: Exception, code: int | None) -> None:
     from kpiscore.outputs import json_format as writers
 
-    real = writers.jsonl_line
+    real = writers._People.person
     written: list[int] = []
 
     def failing(*args: Any, **kwargs: Any) -> str:
@@ -261,7 +261,7 @@ def test_a_writer_failing_midway_leaves_no_output(tmp_path: Path, monkeypatch: p
             raise error
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(writers, "jsonl_line", failing)
+    monkeypatch.setattr(writers._People, "person", failing)
     actuals = big_csv(tmp_path / "actuals.csv", 200)
     target = tmp_path / "out" / "results.jsonl"
     target.parent.mkdir()

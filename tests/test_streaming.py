@@ -37,7 +37,7 @@ CASES = sorted(
 
 
 @pytest.mark.parametrize(("scheme", "actuals"), CASES, ids=[a.parent.name for _, a in CASES])
-@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
 def test_streamed_output_is_the_whole_report_output(scheme: Path, actuals: Path,
                                                     fmt: str) -> None:
     loaded = load_scheme(scheme)

@@ -65,7 +65,7 @@ class Format:
 
 #: Every format by name, in the order they are documented (and batch writes them).
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("json", (".json",), "json_format"),
+    Format("json", (".json",), "json_format", streams=True),
     Format("jsonl", (".jsonl", ".ndjson"), "json_format", streams=True),
     Format("csv", (".csv",), "csv_format", streams=True),
     Format("xlsx", (".xlsx",), "report_xlsx", to_file=True),

@@ -7,13 +7,20 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from json.encoder import py_encode_basestring
 from typing import IO, TYPE_CHECKING, Any
 
-from kpiscore.outputs.records import FORMAT_VERSION, person_dict, rank_dict, report_dict
+from kpiscore.outputs.records import (
+    FORMAT_VERSION,
+    indicator_dict,
+    person_dict,
+    rank_dict,
+    report_dict,
+)
 from kpiscore.score.across import ranks
-from kpiscore.score.results import PersonResult, Report
+from kpiscore.score.results import IndicatorResult, PersonResult, Report, Summary, Tally
 
 if TYPE_CHECKING:
     from kpiscore.outputs import Options
@@ -86,38 +93,114 @@ def _pads(indent: int | None, level: int) -> tuple[str, str, str]:
     return "\n" + " " * (indent * (level + 1)), "\n" + " " * (indent * level), ": "
 
 
+class _People:
+    """People as JSON text (standing alone, ``indent`` as dumps takes it), each shared
+    indicator result encoded once: it is most of every person's text."""
+
+    def __init__(self, head: Report, indent: int | None) -> None:
+        self.head = head
+        self.indent = indent
+        self.cache: dict[IndicatorResult, str] = {}
+        if indent is None:
+            self.open, self.item, self.close, self.end = ',"indicators":[', "", "]}", "}"
+        else:
+            pad = " " * indent
+            self.open = f',\n{pad}"indicators": ['
+            self.item, self.close, self.end = "\n" + pad * 2, f"\n{pad}]\n}}", "\n}"
+
+    def indicator(self, i: IndicatorResult) -> str:
+        text = self.cache.get(i) if i.shared else None
+        if text is None:
+            text = dumps(indicator_dict(i, self.head.precision), self.indent)
+            if self.indent is not None:
+                text = text.replace("\n", self.item)
+            if i.shared and len(self.cache) < 100_000:
+                self.cache[i] = text
+        return text
+
+    def person(self, r: PersonResult, first: dict[str, Any] | None = None) -> str:
+        head = self.head
+        fields = person_dict(r, head.precision, head.pay_precision, head.has_sections,
+                             indicators=False)
+        text = dumps({**first, **fields} if first else fields, self.indent)
+        body = text[:-len(self.end)]  # without the closing brace
+        if not r.indicators:
+            return body + self.open + "]" + self.end
+        return (body + self.open + self.item
+                + ("," + self.item).join(self.indicator(i) for i in r.indicators)
+                + self.close)
+
+
+#: stands for a line break inside a spooled person (JSON text never holds it raw)
+_BREAK = "\x1e"
+
+
+def _ranked(spool: IO[str], keys: list[tuple[Decimal | None, str | None]],
+            rank_text: Any) -> Iterable[str]:
+    """The spooled people with their ranks filled in (a quote inside a JSON string is
+    escaped, so the placeholder cannot be matched inside a value)."""
+    spool.seek(0)
+    for line, rank in zip(spool, ranks(keys), strict=True):
+        yield line if rank is None else line.replace(rank_text[0], rank_text[1](rank), 1)
+
+
+def stream_json(head: Report, results: Iterable[PersonResult], out: IO[str],
+                options: Options) -> None:
+    """One JSON document: every person, the summary and problems (docs/json.md). Written
+    as people are scored: they wait in a spool file (memory stays flat) until every
+    total is known for the ranks and the summary."""
+    people = _People(head, 2)
+    tally = Tally()
+    keys: list[tuple[Decimal | None, str | None]] = []
+    with _spool() as spool:
+        for r in results:
+            tally.add(r)
+            keys.append((r.total if r.scored else None, r.department))
+            spool.write(people.person(r).replace("\n", _BREAK) + "\n")
+        summary = head.summary if head.results else _summary(head, tally)
+        doc = dumps(report_dict(replace(head, results=[], summary=summary)))
+        before, after = doc.split('"results": []', 1)
+        out.write(before + '"results": [')
+        first = True
+        for line in _ranked(spool, keys, ('"rank": null', lambda rank: '"rank": ' + dumps(
+                rank_dict(rank)).replace("\n", _BREAK + "  "))):
+            text = line.rstrip("\n").replace(_BREAK, "\n    ")
+            out.write(("\n    " if first else ",\n    ") + text)
+            first = False
+        out.write(("\n  ]" if not first else "]") + after + "\n")
+
+
 def write_json(report: Report, out: IO[str], options: Options) -> None:
     """One JSON document: every person, the summary and problems (docs/json.md)."""
-    out.write(dumps(report_dict(report)) + "\n")
-
-
-def jsonl_line(scheme_id: str, person: dict[str, Any]) -> str:
-    return dumps({"kpiscore": FORMAT_VERSION, "scheme": scheme_id, **person},
-                 indent=None) + "\n"
-
-
-_NO_RANK = '"rank":null'
+    stream_json(report, report.results, out, options)
 
 
 def stream_jsonl(head: Report, results: Iterable[PersonResult], out: IO[str],
                  options: Options) -> None:
     """One JSON line per person, written as people are scored: lines wait in a spool
     file until every total is known, then go out with their ranks."""
+    people = _People(head, None)
+    first = {"kpiscore": FORMAT_VERSION, "scheme": head.scheme_id}
     keys: list[tuple[Decimal | None, str | None]] = []
-    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="",
-                                dir=os.environ.get("KPISCORE_SPOOL_DIR")) as spool:
+    with _spool() as spool:
         for r in results:
             keys.append((r.total if r.scored else None, r.department))
-            spool.write(jsonl_line(head.scheme_id, person_dict(
-                r, head.precision, head.pay_precision, head.has_sections)))
-        spool.seek(0)
-        for line, rank in zip(spool, ranks(keys), strict=True):
-            if rank is not None:  # a quote inside a JSON string is escaped: no false match
-                line = line.replace(_NO_RANK, '"rank":' + dumps(rank_dict(rank), indent=None),
-                                    1)
+            spool.write(people.person(r, first) + "\n")
+        for line in _ranked(spool, keys, ('"rank":null', lambda rank: '"rank":' + dumps(
+                rank_dict(rank), indent=None))):
             out.write(line)
 
 
 def write_jsonl(report: Report, out: IO[str], options: Options) -> None:
     """One JSON line per person (docs/json.md), each with the scheme's id."""
     stream_jsonl(report, report.results, out, options)
+
+
+def _spool() -> IO[str]:
+    return tempfile.TemporaryFile("w+", encoding="utf-8", newline="",
+                                  dir=os.environ.get("KPISCORE_SPOOL_DIR"))
+
+
+def _summary(head: Report, tally: Tally) -> Summary:
+    grades = head.summary.grades
+    return tally.summary([g for g, _ in grades], head.summary.passed is not None)

@@ -11,6 +11,7 @@ from typing import Any
 from kpiscore.base.numbers import ZERO, round_half_up
 from kpiscore.score.results import (
     GroupResult,
+    IndicatorResult,
     PersonResult,
     Rank,
     RatersResult,
@@ -73,7 +74,9 @@ def group_dict(g: GroupResult, precision: int) -> dict[str, Any]:
 
 
 def person_dict(r: PersonResult, precision: int, pay_precision: int,
-                with_sections: bool = False) -> dict[str, Any]:
+                with_sections: bool = False, indicators: bool = True) -> dict[str, Any]:
+    """A person's result; ``indicators=False`` leaves out its last key, ``indicators``
+    (a writer may encode each with :func:`indicator_dict` itself)."""
     out: dict[str, Any] = {
         "row": r.row, "id": r.id, "name": r.name, "department": r.department,
         "period": r.period, "status": r.status, "errors": [error_dict(e) for e in r.errors],
@@ -101,15 +104,20 @@ def person_dict(r: PersonResult, precision: int, pay_precision: int,
     if with_sections:
         out["sections"] = [group_dict(s, precision) for s in r.sections]
     out["dimensions"] = [group_dict(d, precision) for d in r.dimensions]
-    out["indicators"] = [{
+    if indicators:
+        out["indicators"] = [indicator_dict(i, precision) for i in r.indicators]
+    return out
+
+
+def indicator_dict(i: IndicatorResult, precision: int) -> dict[str, Any]:
+    return {
         "id": i.id, "title": i.title, "dimension": i.dimension,
         "actual": _short(i.actual, precision), "target": _short(i.target, precision),
         "points": _fixed(i.points, precision), "full_marks": _short(i.full_marks, precision),
         "weight": _short(i.weight, precision), "contribution": _fixed(i.contribution, precision),
         "explanation": i.explanation,
         **({} if i.survey is None else {"survey": survey_dict(i.survey, precision)}),
-    } for i in r.indicators]
-    return out
+    }
 
 
 def survey_dict(s: SurveyStat, precision: int) -> dict[str, Any]:

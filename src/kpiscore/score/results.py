@@ -94,6 +94,8 @@ class Scored:
     survey: SurveyStat | None = None
     #: source and step already rendered (remembered per actual by the scorer)
     text: str | None = None
+    #: remembered by the scorer for every person with this actual
+    memo: bool = False
 
     def head(self, lang: str) -> str:
         """The explanation so far (before its weighting), in ``lang``."""
@@ -102,8 +104,11 @@ class Scored:
         return self.step.render(lang) if self.step is not None else ""
 
 
-@dataclass
+@dataclass(frozen=True, slots=True, eq=False)
 class IndicatorResult:
+    """One indicator of one person. Immutable: people with the same actual share one
+    (``shared``), which outputs may encode once."""
+
     id: str
     title: str
     dimension: str
@@ -117,6 +122,8 @@ class IndicatorResult:
     survey: SurveyStat | None = None
     #: the rule's own step (explain shows it on its own line)
     step: Text | None = None
+    #: the same object stands for every person with this actual (no survey of their own)
+    shared: bool = False
 
 
 @dataclass
@@ -349,20 +356,47 @@ class Report:
     problems: list[RowError] = field(default_factory=list)
 
 
+@dataclass
+class Tally:
+    """What the summary counts, person by person: a streamed output keeps only this (and
+    each total, for the median), not the people."""
+
+    rows: int = 0
+    ok: int = 0
+    input_rows: int = 0
+    totals: list[Decimal] = field(default_factory=list)
+    grades: dict[str | None, int] = field(default_factory=dict)
+    passed: int = 0
+
+    def add(self, r: PersonResult) -> None:
+        self.rows += 1
+        self.ok += not r.errors
+        # a result built from several input rows (raters, periods) counts each of them
+        self.input_rows += len(set(r.sources)) or 1
+        if r.scored and r.total is not None:
+            self.totals.append(r.total)
+            self.grades[r.grade] = self.grades.get(r.grade, 0) + 1
+            self.passed += bool(r.passed)
+
+    def summary(self, grades: Sequence[str] = (), pass_mark: bool = False) -> Summary:
+        s = Summary(rows=self.rows, ok=self.ok, error=self.rows - self.ok,
+                    input_rows=self.input_rows)
+        totals = self.totals
+        if totals:
+            s.mean = sum(totals, Decimal(0)) / len(totals)
+            s.min, s.max = min(totals), max(totals)
+            s.median = statistics.median(totals)
+            # the people scored are the whole population, not a sample
+            s.std_dev = statistics.pstdev(totals)
+        s.grades = [(g, self.grades.get(g, 0)) for g in grades]
+        if pass_mark:
+            s.passed = self.passed
+        return s
+
+
 def summarise(results: list[PersonResult], grades: Sequence[str] = (),
               pass_mark: bool = False) -> Summary:
-    totals = [r.total for r in results if r.scored and r.total is not None]
-    s = Summary(rows=len(results), ok=sum(not r.errors for r in results))
-    s.error = s.rows - s.ok
-    # a result built from several input rows (raters, periods) counts each of them
-    s.input_rows = sum(len(set(r.sources)) or 1 for r in results)
-    if totals:
-        s.mean = sum(totals, Decimal(0)) / len(totals)
-        s.min, s.max = min(totals), max(totals)
-        s.median = statistics.median(totals)
-        # the people scored are the whole population, not a sample
-        s.std_dev = statistics.pstdev(totals)
-    s.grades = [(g, sum(1 for r in results if r.scored and r.grade == g)) for g in grades]
-    if pass_mark:
-        s.passed = sum(1 for r in results if r.scored and r.passed)
-    return s
+    tally = Tally()
+    for r in results:
+        tally.add(r)
+    return tally.summary(grades, pass_mark)

@@ -129,6 +129,9 @@ class Scorer:
         self.lang = current()
         self._memo: list[dict[Decimal | str, Scored]] = [{} for _ in compiled.indicators]
         self._weighed: list[dict[Decimal, tuple[Decimal, str]]] = [{} for _ in compiled.indicators]
+        #: each indicator's finished result (and share of the total) per remembered actual
+        self._results: list[dict[Decimal | str, tuple[IndicatorResult, Decimal]]] = \
+            [{} for _ in compiled.indicators]
         self._fields = {f.key: f for f in compiled.fields}
 
     # -- reading ------------------------------------------------------------------------
@@ -277,8 +280,9 @@ class Scorer:
             errors.append(RowError(where(ci.id), LABELLED(label=ci.ind.label,
                                                           problem=str(exc)), ci.id))
             return Scored(actual, None, UNKNOWN())
-        scored = Scored(actual, points, step, text=step.render(self.lang))
-        if len(memo) < MEMO_SIZE:
+        remember = len(memo) < MEMO_SIZE
+        scored = Scored(actual, points, step, text=step.render(self.lang), memo=remember)
+        if remember:
             memo[actual] = scored
         return scored
 
@@ -312,27 +316,29 @@ class Scorer:
         each rater's or period's values.
         """
         compiled = self.compiled
-        lang = self.lang
         numerator = ZERO
         complete = True
         shares: list[Decimal | None] = []
+        indicators = result.indicators
         for k, (ci, s) in enumerate(zip(compiled.indicators, scored, strict=True)):
-            head = s.head(lang)
-            c: Decimal | None = None
-            if s.points is not None:
-                share = s.points * ci.factor
-                numerator += share
-                shares.append(share)
-                c, weighting = self.weigh(k, s.points)
-                explanation = head + weighting
-            else:
+            actual = s.actual
+            if s.memo and actual is not None:  # the same for everyone with this actual
+                cache = self._results[k]
+                hit = cache.get(actual)
+                if hit is None:
+                    hit = cache[actual] = self._indicator(k, ci, s, True)
+                indicators.append(hit[0])
+                shares.append(hit[1])
+                numerator += hit[1]
+                continue
+            made = self._indicator(k, ci, s, False)
+            indicators.append(made[0])
+            if s.points is None:
                 complete = False
                 shares.append(None)
-                explanation = head
-            ind = ci.ind
-            result.indicators.append(IndicatorResult(
-                ci.id, ind.label, ci.dimension, s.actual, ind.target, s.points, ci.spec.full,
-                ci.weight, c, explanation, s.survey, s.step))
+            else:
+                shares.append(made[1])
+                numerator += made[1]
         for groups, out in ((compiled.dimensions, result.dimensions),
                             (compiled.sections, result.sections)):
             for g in groups:
@@ -362,6 +368,22 @@ class Scorer:
         result.env = dict(values)
         self.pay(result, label)
         return result
+
+    def _indicator(self, k: int, ci: CompiledIndicator, s: Scored,
+                   shared: bool) -> tuple[IndicatorResult, Decimal]:
+        """Indicator ``k``'s result for one scored actual, and its share of the total's
+        numerator (0 when it could not be scored)."""
+        head = s.head(self.lang)
+        c: Decimal | None = None
+        share = ZERO
+        if s.points is not None:
+            share = s.points * ci.factor
+            c, weighting = self.weigh(k, s.points)
+            head += weighting
+        ind = ci.ind
+        return IndicatorResult(ci.id, ind.label, ci.dimension, s.actual, ind.target, s.points,
+                               ci.spec.full, ci.weight, c, head, s.survey, s.step,
+                               shared), share
 
     def score_row(self, binding: Binding, row: int, cells: Sequence[Any],
                   where: Callable[[int], str], percent: Callable[[int], bool] = lambda i: False,
