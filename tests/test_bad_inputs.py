@@ -1,6 +1,6 @@
 """Hostile and broken input: the corpus of tests/bad/ and the defences behind it.
 
-Every case of ``tests/bad/cases.yaml`` runs as a real ``kpiscore`` process and
+Every case of ``tests/bad/cases/`` runs as a real ``kpiscore`` process and
 must give exactly its documented exit code and standard error, never a
 traceback, and without blowing up in time or memory (measured per process with
 ``os.wait4``; see tests/bad/corpus.py). The other tests here show that the

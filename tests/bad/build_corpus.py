@@ -7,7 +7,7 @@ Run from anywhere::
 
 Each file is one hostile or broken input; what kpiscore must answer to it
 (exit code and the exact standard error) is written beside it in
-``cases.yaml``. The files are generated rather than edited by hand because
+``cases/*.yaml``. The files are generated rather than edited by hand because
 many are binary (workbooks, zip bombs, OLE containers) or hold bytes an
 editor would "fix" (tabs, GBK, NUL, byte-order marks).
 
@@ -667,6 +667,25 @@ def lying_workbook(path: Path, inflated: int = 400 << 20) -> None:
     path.write_bytes(crafted_zip(members))
 
 
+# -- by category (cases/<category>.yaml) -----------------------------------------------------
+
+
+def csv_structure() -> None:
+    """CSV structure and encodings: quotes, widths, field sizes, --encoding (cases/csv.yaml)."""
+
+
+def formulas() -> None:
+    """Scheme numbers and formulas: depth, length, magnitude, round digits (cases/formulas.yaml)."""
+
+
+def outputs() -> None:
+    """Output paths, manifests, --log and write failures (cases/outputs.yaml)."""
+
+
+def workbooks() -> None:
+    """Workbook semantics: sheets, number formats, styles, templates (cases/workbooks.yaml)."""
+
+
 # -- main ---------------------------------------------------------------------------------------
 
 
@@ -674,6 +693,10 @@ def build() -> dict[str, bytes]:
     FILES.clear()
     schemes()
     actuals()
+    csv_structure()
+    formulas()
+    outputs()
+    workbooks()
     return dict(FILES)
 
 

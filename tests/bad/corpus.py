@@ -1,4 +1,4 @@
-"""Run the bad-input corpus: every case of ``cases.yaml`` as a real ``kpiscore`` process.
+"""Run the bad-input corpus: every case of ``cases/*.yaml`` as a real ``kpiscore`` process.
 
 Shared by tests/test_bad_inputs.py (messages, exit codes, time and memory) and
 tests/test_accounting.py (rows read = scored + in error), so the corpus runs
@@ -58,8 +58,14 @@ class Outcome:
 
 
 def load_cases() -> list[Case]:
-    data = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
-    return [Case(**entry) for entry in data["cases"]]
+    """Every case, file by file (core.yaml first, then one file per category)."""
+    files = sorted((HERE / "cases").glob("*.yaml"), key=lambda p: (p.stem != "core", p.stem))
+    cases = [Case(**entry) for path in files
+             for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"] or []]
+    ids = [c.id for c in cases]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    assert not duplicated, f"case ids used twice: {duplicated}"
+    return cases
 
 
 def make_generated(kind: str, folder: Path) -> None:

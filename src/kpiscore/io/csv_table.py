@@ -1,6 +1,6 @@
 """CSV (and .txt, .tsv) actuals: text, one row a line, the first non-blank row the header.
 
-Messages are pinned by the bad-input corpus (tests/bad/cases.yaml). A file is
+Messages are pinned by the bad-input corpus (tests/bad/cases/). A file is
 refused, before its first row is read, when it does not decode in its encoding
 (the whole file is checked); a line or a row over the column limit, or more rows
 than the row limit, is refused while reading.

@@ -1,6 +1,6 @@
 """Excel workbooks (.xlsx): the first visible worksheet, or the one named.
 
-Messages are pinned by the bad-input corpus (tests/bad/cases.yaml). Workbooks
+Messages are pinned by the bad-input corpus (tests/bad/cases/). Workbooks
 come from other people's computers (docs/security.md): the zip directory is
 checked against the limits before openpyxl sees the file, every part is read in
 bounded chunks, XML parts with a document type declaration are refused, and
