@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -42,3 +43,48 @@ def write_csv(path: Path, rows: list[list[Any]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows)
     return path
+
+
+def run_on_terminal(*args: Any, columns: int, env: Mapping[str, str] | None = None
+                    ) -> CliResult:
+    """The ``kpiscore`` executable with standard output on a pseudo-terminal ``columns``
+    wide (as a person sees it) and standard error a file apart; no colour unless
+    ``env`` asks for it. Line ends are the terminal's ``\\r\\n`` turned back to ``\\n``."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import tempfile
+    import termios
+
+    exe = Path(sys.executable).parent / "kpiscore"
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "kpiscore"]
+    full_env = {k: v for k, v in os.environ.items()
+                if k not in ("COLUMNS", "LINES", "FORCE_COLOR", "LANG", "LC_ALL",
+                             "LC_MESSAGES", "LANGUAGE")}
+    full_env.update({"NO_COLOR": "1", **(env or {})})
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([*command, *map(str, args)], stdin=subprocess.DEVNULL,
+                                stdout=slave, stderr=err, env=full_env)
+        os.close(slave)
+        data = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            data += chunk
+        os.close(master)
+        code = proc.wait(timeout=60)
+        err.seek(0)
+        stderr = err.read().decode("utf-8")
+    stdout = re.sub(r"\x1b\[[0-9;]*m", "", data.decode("utf-8").replace("\r\n", "\n"))
+    assert "Traceback" not in stdout
+    assert "Traceback" not in stderr
+    return CliResult(code, stdout, stderr)

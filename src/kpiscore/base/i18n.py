@@ -78,6 +78,10 @@ CATALOG: dict[str, Phrase] = {
                            "共 {rows} 行:{ok} 行已计分,{error} 行有错误"),
     "summary.stats": Phrase("; mean {mean}, min {min}, max {max}",
                             ";平均 {mean},最低 {min},最高 {max}"),
+    "table.hidden": Phrase("not shown, to fit the terminal: {columns} (a wider window, or "
+                           "--format csv, shows every column)",
+                           "为适应终端宽度未显示:{columns}"
+                           "(加宽窗口或用 --format csv 可看到全部列)"),
     "veto.for": Phrase("veto for {id}: {reason} ({outcome})", "{id} 被否决:{reason}({outcome})"),
     "library.title": Phrase("{count} shipped schemes (kpiscore init ID -o my.yaml)",
                             "{count} 个内置方案(kpiscore init ID -o my.yaml)"),

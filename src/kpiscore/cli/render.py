@@ -8,15 +8,19 @@ columns line up.
 
 from __future__ import annotations
 
+import re
 import sys
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from kpiscore.base.i18n import t
+from kpiscore.base.i18n import t, wrap
 from kpiscore.base.numbers import plain, readable, round_half_up
 from kpiscore.cli.common import current_lang
 from kpiscore.score.results import Report
@@ -29,59 +33,131 @@ if TYPE_CHECKING:
     from kpiscore.scheme.compile import CompiledScheme
 
 
-def _console(color: bool, **options: Any) -> Console:
+#: A pipe or a file gets whole lines: nothing is wrapped or cut to a guessed width.
+_WHOLE = 10_000
+
+
+def _on_terminal() -> bool:
+    return bool(getattr(sys.stdout, "isatty", lambda: False)())
+
+
+def _console(color: bool) -> Console:
+    """A console for standard output: a terminal's width on a terminal, else whole lines
+    (whether it colours does not change how wide it is)."""
     # force_terminal: --color always must colour a pipe too; never must not
     return Console(no_color=not color, force_terminal=color or None, highlight=False,
-                   **options)
+                   soft_wrap=False, width=None if _on_terminal() else _WHOLE)
 
 
-def _wide_console(color: bool) -> Console:
-    """A console that gives a pipe or file whole lines (no wrapping), a terminal its width."""
-    return _console(color, width=None if color or sys.stdout.isatty() else 10_000)
+@dataclass(frozen=True, slots=True)
+class _Col:
+    """A column of a table that fits the terminal (see :mod:`kpiscore.cli.fit`): kept
+    whole unless ``drop`` (hidden when there is no room, the highest first) or ``wrap``
+    (a text column, wrapped when there is no room, the lowest first)."""
+
+    header: str
+    justify: JustifyMethod = "left"
+    style: str = ""
+    drop: int | None = None
+    wrap: int | None = None
 
 
-def _people_table(lang: str) -> Table:
-    """A table whose first columns say who: row, id, name."""
+def _fitted(console: Console, columns: list[_Col], rows: list[list[str]],
+            lang: str) -> None:
+    """Print a table (cells in rich markup) within the terminal's width, hiding or
+    wrapping only the columns that may be; a pipe gets every column at its full width."""
+    from kpiscore.cli.fit import Column, fit, need
+
+    texts = [[Text.from_markup(c).plain for c in row] for row in rows]
+    specs = []
+    for k, col in enumerate(columns):
+        widest = max((cell_len(row[k]) for row in texts), default=0)
+        natural = max(widest, cell_len(col.header))
+        if col.drop is not None:  # its header may wrap onto two lines; its numbers not
+            least = max(widest, _two_lines(col.header))
+        elif col.wrap is not None:  # wrapped, but never inside a word (an id, a number)
+            words = [w for row in texts for w in _WORD.findall(row[k])]
+            least = min(natural, max([_TEXT_LEAST, *map(cell_len, col.header.split()),
+                                      *map(len, words)]))
+        else:
+            least = natural
+        specs.append(Column(natural, least, col.drop, col.wrap))
+    widths = fit(specs, console.width if _on_terminal() else None)
     table = Table()
-    table.add_column(t("row", lang), justify="right", style="dim")
-    table.add_column(t("id", lang), no_wrap=True)
-    table.add_column(t("name", lang))
-    return table
+    for col, width in zip(columns, widths, strict=True):
+        if width is not None:
+            whole = col.drop is None and col.wrap is None
+            table.add_column(escape(col.header), justify=col.justify, style=col.style,
+                             width=width, no_wrap=whole, overflow="fold")
+    for row in rows:
+        table.add_row(*(c for c, w in zip(row, widths, strict=True) if w is not None))
+    # a table that cannot fit even so is printed wider than the terminal, never cut
+    # (console.print(width=) only narrows)
+    terminal = console.width
+    console.width = max(terminal, need(widths))
+    console.print(table)
+    console.width = terminal
+    hidden = [col.header for col, w in zip(columns, widths, strict=True) if w is None]
+    if hidden:
+        console.print(t("table.hidden", lang, columns="、".join(hidden) if lang == "zh"
+                        else ", ".join(hidden)), style="dim", markup=False)
+
+
+#: The narrowest a wrapped text column is made: four Chinese characters a line.
+_TEXT_LEAST = 8
+#: What a wrapped column never breaks: a run of printable ASCII (Chinese text may break
+#: between any two characters).
+_WORD = re.compile(r"[!-~]+")
+
+
+def _two_lines(text: str) -> int:
+    """The narrowest column that shows ``text`` on at most two lines."""
+    whole = cell_len(text)
+    for width in range(max(1, (whole + 1) // 2), whole):
+        lines = wrap(text, width)
+        if len(lines) <= 2 and max(cell_len(x) for x in lines) <= width:
+            return width
+    return whole
+
+
+def _people(lang: str) -> list[_Col]:
+    """The first columns of a table of people: row, id, name (wrapped last)."""
+    return [_Col(t("row", lang), "right", "dim"), _Col(t("id", lang)),
+            _Col(t("name", lang), wrap=2)]
 
 
 def print_table(report: Report, *, color: bool) -> None:
     lang = current_lang()
-    console = _console(color, soft_wrap=False)
+    console = _console(color)
     p = report.precision
     # the title on a line of its own: a table title wraps to the table's width
     console.print(f"{report.scheme_title} ({report.scheme_id})", style="italic", markup=False)
-    table = _people_table(lang)
-    table.add_column(t("department", lang))
+    columns = [*_people(lang), _Col(t("department", lang), wrap=1)]
     first = report.results[0].dimensions if report.results else []
     dims = first if len(first) > 1 else []
-    for d in dims:
-        table.add_column(d.title, justify="right", no_wrap=True)
-    table.add_column(t("total", lang), justify="right", style="bold", no_wrap=True)
+    columns += [_Col(d.title, "right", drop=k) for k, d in enumerate(dims)]
+    columns.append(_Col(t("total", lang), "right", "bold"))
     if report.has_grades:
-        table.add_column(t("grade", lang), no_wrap=True)
+        columns.append(_Col(t("grade", lang)))
     if report.has_pay:
-        table.add_column(t("pay", lang), justify="right")
-    table.add_column(t("status", lang), no_wrap=True)
+        columns.append(_Col(t("pay", lang), "right"))
+    columns.append(_Col(t("status", lang)))
+    rows = []
     for r in report.results:
-        row = [str(r.row), r.id or "", r.name or "", r.department or ""]
+        row = [str(r.row), escape(r.id or ""), escape(r.name or ""), escape(r.department or "")]
         for d in r.dimensions if dims else []:
             row.append("" if d.contribution is None else str(round_half_up(d.contribution, p)))
         row.append("" if r.total is None else str(round_half_up(r.total, p)))
         if report.has_grades:
-            row.append(r.grade or "")
+            row.append(escape(r.grade or ""))
         if report.has_pay:
             row.append("" if r.pay is None else str(round_half_up(r.pay, report.pay_precision)))
         if r.status == "ok":
             row.append(t("status.veto", lang) if r.vetoes else t("status.ok", lang))
         else:
             row.append(f"[red]{t('status.error', lang)}[/red] ({len(r.errors)})")
-        table.add_row(*row)
-    console.print(table)
+        rows.append(row)
+    _fitted(console, columns, rows, lang)
     s = report.summary
     stats = t("summary.rows", lang, rows=s.rows, ok=s.ok, error=s.error)
     if s.mean is not None:
@@ -97,40 +173,38 @@ def print_table(report: Report, *, color: bool) -> None:
 def print_library(entries: list[Entry], *, color: bool) -> None:
     lang = current_lang()
     console = _console(color)
-    table = Table(title=t("library.title", lang, count=len(entries)), title_justify="left")
-    for name in ("id", "title", "roles", "period", "indicators", "origin"):
-        table.add_column(t("library.id" if name == "id" else name, lang),
-                         no_wrap=name in ("id", "indicators"),
-                         justify="right" if name == "indicators" else "left")
-    for e in entries:
-        table.add_row(e.id, e.title, "、".join(e.roles), e.period or "", str(e.indicators),
-                      e.origin or "")
-    console.print(table)
+    console.print(t("library.title", lang, count=len(entries)), style="italic", markup=False)
+    columns = [_Col(t("library.id", lang)), _Col(t("title", lang), wrap=1),
+               _Col(t("roles", lang), wrap=2), _Col(t("period", lang), wrap=3),
+               _Col(t("indicators", lang), "right"), _Col(t("origin", lang), wrap=4)]
+    rows = [[escape(x) for x in (e.id, e.title, "、".join(e.roles), e.period or "",
+                                 str(e.indicators), e.origin or "")] for e in entries]
+    _fitted(console, columns, rows, lang)
 
 
 def print_scheme(compiled: CompiledScheme, entry: dict[str, Any], *, color: bool) -> None:
     lang = current_lang()
     console = _console(color)
     s = compiled.scheme
-    console.print(f"[bold]{s.title}[/bold] ({s.id})")
+    console.print(f"[bold]{escape(s.title)}[/bold] ({escape(s.id)})")
     for label, value in (("file", entry["file"]), ("roles", "、".join(s.roles)),
                          ("period", s.period), ("origin", s.origin), ("source", s.source)):
         if value:
-            console.print(f"  {t(label, lang)}: {value}")
+            console.print(f"  {t(label, lang)}: {value}", markup=False)
     if s.description:
-        console.print(f"  {s.description}")
-    table = Table(title_justify="left")
-    for name in ("dimension", "indicator", "weight", "target", "full", "scoring"):
-        table.add_column(t(name, lang), justify="right" if name in ("weight", "target", "full")
-                         else "left")
+        console.print(f"  {s.description}", markup=False)
+    columns = [_Col(t("dimension", lang), wrap=3), _Col(t("indicator", lang), wrap=2),
+               _Col(t("weight", lang), "right"), _Col(t("target", lang), "right"),
+               _Col(t("full", lang), "right"), _Col(t("scoring", lang), wrap=1)]
+    rows = []
     for ci in compiled.indicators:
         target = "" if ci.ind.target is None else f"{plain(ci.ind.target)}{ci.ind.unit}"
         if ci.ind.better == "lower" and target:
             target = "≤ " + target
-        table.add_row(ci.dimension, f"{ci.ind.label} ({ci.id})",
-                      f"{plain(round_half_up(ci.weight, 2))}%", target, plain(ci.spec.full),
-                      ci.rule.summary(s.precision).render(lang))
-    console.print(table)
+        rows.append([escape(x) for x in (
+            ci.dimension, f"{ci.ind.label} ({ci.id})", f"{plain(round_half_up(ci.weight, 2))}%",
+            target, plain(ci.spec.full), ci.rule.summary(s.precision).render(lang))])
+    _fitted(console, columns, rows, lang)
     veto = t("veto", lang)
     for v in s.vetoes:
         console.print(f"{veto} {v.title or v.id}: {v.column or v.formula} {v.when} → "
@@ -154,7 +228,6 @@ _STYLES = {"person": "bold", "section": "bold", "dimension": "bold", "rule": "di
 
 def print_trace(node: Node, *, color: bool) -> None:
     """An explanation outline (:func:`kpiscore.explain.trace.outline`) as a tree."""
-    from rich.text import Text
     from rich.tree import Tree
 
     def add(parent: Tree, n: Node) -> None:
@@ -165,7 +238,7 @@ def print_trace(node: Node, *, color: bool) -> None:
     tree = Tree(Text(node.label, style=_STYLES.get(node.kind, "")), guide_style="dim")
     for child in node.children:
         add(tree, child)
-    _wide_console(color).print(tree)
+    _console(color).print(tree)
 
 
 def _signed(value: Decimal, precision: int) -> str:
@@ -175,7 +248,7 @@ def _signed(value: Decimal, precision: int) -> str:
 
 def print_whatif(w: WhatIf, *, color: bool) -> None:
     lang = current_lang()
-    console = _wide_console(color)
+    console = _console(color)
     p = w.precision
     who = " ".join(x for x in (w.subject_id, w.name) if x)
     goal = w.goal
@@ -197,10 +270,10 @@ def print_whatif(w: WhatIf, *, color: bool) -> None:
             return v
         return f"{readable(v, p)}{unit}" if unit == "%" else readable(v, p)
 
-    table = Table()
-    table.add_column(t("indicator", lang))
-    for key in ("whatif.actual", "whatif.needed", "whatif.points", "whatif.then"):
-        table.add_column(t(key, lang), justify="right", no_wrap=key != "whatif.needed")
+    columns = [_Col(t("indicator", lang), wrap=2), _Col(t("whatif.actual", lang), "right"),
+               _Col(t("whatif.needed", lang), "right", wrap=1),
+               _Col(t("whatif.points", lang), "right"), _Col(t("whatif.then", lang), "right")]
+    rows = []
     for a in w.answers:
         now_points = shown(a.points_now)
         if a.reachable:
@@ -212,9 +285,9 @@ def print_whatif(w: WhatIf, *, color: bool) -> None:
             needed = f"[dim]{t('whatif.unreachable', lang)}[/dim]"
             points = now_points
             then = "" if a.best_total is None else f"≤ {round_half_up(a.best_total, p)}"
-        table.add_row(escape(f"{a.title} ({a.id})"), escape(shown(a.current, a.unit)),
-                      needed if not a.reachable else escape(needed), points, escape(then))
-    console.print(table)
+        rows.append([escape(f"{a.title} ({a.id})"), escape(shown(a.current, a.unit)),
+                     needed if not a.reachable else escape(needed), points, escape(then)])
+    _fitted(console, columns, rows, lang)
     reachable = sum(1 for a in w.answers if a.reachable)
     console.print(t("whatif.summary", lang, reachable=reachable, count=len(w.answers)),
                   markup=False)
@@ -223,18 +296,17 @@ def print_whatif(w: WhatIf, *, color: bool) -> None:
 def print_diff(c: Comparison, *, color: bool, changed_only: bool = False, old_name: str = "",
                new_name: str = "") -> None:
     lang = current_lang()
-    console = _wide_console(color)
+    console = _console(color)
     p = c.precision
     old, new = t("diff.old", lang), t("diff.new", lang)
     for label, name, title, ident in ((old, old_name, c.old_title, c.old_id),
                                       (new, new_name, c.new_title, c.new_id)):
         console.print(f"{label}: {name} — {title} ({ident})" if name else
                       f"{label}: {title} ({ident})", markup=False)
-    table = _people_table(lang)
-    for head in (f"{old} {t('total', lang)}", f"{new} {t('total', lang)}",
-                 t("diff.change", lang)):
-        table.add_column(head, justify="right", no_wrap=True)
-    table.add_column(t("grade", lang), no_wrap=True)
+    columns = [*_people(lang), *(_Col(head, "right") for head in (
+        f"{old} {t('total', lang)}", f"{new} {t('total', lang)}", t("diff.change", lang))),
+        _Col(t("grade", lang))]
+    rows = []
     missing = t("diff.missing", lang)
     for m in c.moves:
         if changed_only and not (c.moved(m) or m.old_grade != m.new_grade):
@@ -246,11 +318,11 @@ def print_diff(c: Comparison, *, color: bool, changed_only: bool = False, old_na
             grade = escape(m.new_grade or "")
         else:
             grade = f"[bold]{escape(m.old_grade or '—')} → {escape(m.new_grade or '—')}[/bold]"
-        table.add_row(str(m.row), escape(m.id or ""), escape(m.name or ""),
-                      missing if m.old_total is None else str(round_half_up(m.old_total, p)),
-                      missing if m.new_total is None else str(round_half_up(m.new_total, p)),
-                      change, grade)
-    console.print(table)
+        rows.append([str(m.row), escape(m.id or ""), escape(m.name or ""),
+                     missing if m.old_total is None else str(round_half_up(m.old_total, p)),
+                     missing if m.new_total is None else str(round_half_up(m.new_total, p)),
+                     change, grade])
+    _fitted(console, columns, rows, lang)
     s = c.summary()
     line = t("diff.moved", lang, people=s["compared"], moved=s["moved"], up=s["up"],
              down=s["down"], same=s["unchanged"])
