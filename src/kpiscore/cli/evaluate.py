@@ -79,7 +79,8 @@ class Accounting:
 @color_option
 def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
              fmt: str | None, output: str | None, sheet: str | None, table: str | None,
-             encoding: str | None, max_bytes: int | None, color: str) -> None:
+             encoding: str | None, header_row: int | None, max_bytes: int | None,
+             color: str) -> None:
     """Score every row of ACTUALS (.xlsx, .csv or a SQLite database) with SCHEME (a .yaml
     file, or the id of a shipped scheme). Several ACTUALS are periods (one file per
     month …), rolled up as the scheme's rollup says.
@@ -118,7 +119,7 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     account = Accounting()
     problems = 0
     reading: dict[str, Any] = {"encoding": encoding, "sheet": sheet, "table": table,
-                               "max_bytes": max_bytes}
+                               "header_row": header_row, "max_bytes": max_bytes}
     try:
         chosen = FORMATS.get(fmt)
         if chosen is not None and chosen.streams and not answers and \
@@ -127,6 +128,8 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
         else:
             with working(f"scoring {os.path.basename(actuals[0])}"):  # a terminal only
                 report = api.evaluate_file(loaded, actuals, responses=answers, **reading)
+            for note in report.notes:  # how a table was read comes before its errors
+                click.echo(str(note), err=True)
             for _ in account.note(report.results):
                 pass
             for problem in report.problems:  # e.g. responses for someone not in ACTUALS
@@ -153,7 +156,10 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
                 update(account.people, account.people)  # the total is not known ahead
                 yield r
 
-        stream = counted(account.note(iter_results(loaded, table)))
+        results = iter_results(loaded, table)  # finds the header row now
+        if table.header_note is not None:
+            click.echo(f"{table.where(0)}: {table.header_note}", err=True)
+        stream = counted(account.note(results))
         start = head(loaded.compiled, [table.source])
         write_output(output, inputs, lambda fh: FORMATS[fmt].stream(start, stream, fh,
                                                                      Options(loaded)))

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import click
 
@@ -31,6 +32,9 @@ from kpiscore.cli.common import (
 )
 from kpiscore.cli.exitcodes import ExitCode
 
+if TYPE_CHECKING:
+    from kpiscore.score.results import RowError
+
 
 @contextmanager
 def _usage_errors(actuals: str, person: str = "") -> Iterator[None]:
@@ -44,6 +48,12 @@ def _usage_errors(actuals: str, person: str = "") -> Iterator[None]:
         fail(say("msg.no_person", id=person, file=os.path.basename(actuals)), ExitCode.USAGE)
     except InputUnreadable as exc:
         fail(str(exc), ExitCode.USAGE)
+
+
+def _tell(notes: list[RowError]) -> None:
+    """How the actuals were read (a header row found below titles), on standard error."""
+    for note in notes:
+        click.echo(str(note), err=True)
 
 
 @click.command(cls=Command)
@@ -60,7 +70,8 @@ def _usage_errors(actuals: str, person: str = "") -> Iterator[None]:
 @actuals_options
 @color_option
 def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str | None,
-            sheet: str | None, table: str | None, encoding: str | None, color: str) -> None:
+            sheet: str | None, table: str | None, encoding: str | None, header_row: int | None,
+            color: str) -> None:
     """Explain one person's score step by step: dimension → indicator → rule →
     arithmetic → contribution → total → veto → grade → pay.
 
@@ -79,7 +90,9 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
               ExitCode.USAGE)
     loaded = load(scheme)
     with _usage_errors(actuals, person):
-        report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet, table=table)
+        report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet, table=table,
+                               header_row=header_row)
+        _tell(report.notes)
         trace = explain_person(loaded, report, person)
     lang = current_lang()
     if fmt in ("json", "markdown"):
@@ -116,7 +129,7 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
 @color_option
 def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str | None,
            fmt: str | None, sheet: str | None, table: str | None, encoding: str | None,
-           color: str) -> None:
+           header_row: int | None, color: str) -> None:
     """For one person, the actual each indicator needs to reach the next grade (or
     --grade NAME, or --total N), holding everything else as it is.
 
@@ -143,8 +156,11 @@ def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str
         fail(f"whatif scores one row at a time and cannot answer for this scheme: {why}",
               ExitCode.USAGE)
     with _usage_errors(actuals, person), \
-            open_table(actuals, encoding=encoding, sheet=sheet, table=table) as opened:
+            open_table(actuals, encoding=encoding, sheet=sheet, table=table,
+                       header_row=header_row) as opened:
         subject = find_person(loaded, opened, person)
+        if opened.header_note is not None:
+            click.echo(f"{opened.where(0)}: {opened.header_note}", err=True)
     r = subject.result
     if r.status != "ok":
         for e in r.errors:
@@ -177,7 +193,8 @@ def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str
 @actuals_options
 @color_option
 def diff(old: str, new: str, actuals: str, fmt: str | None, changed: bool,
-         sheet: str | None, table: str | None, encoding: str | None, color: str) -> None:
+         sheet: str | None, table: str | None, encoding: str | None, header_row: int | None,
+         color: str) -> None:
     """Score ACTUALS with the OLD and the NEW version of a scheme and show who moves:
     each person's totals, the change, grade changes, and counts.
 
@@ -188,9 +205,10 @@ def diff(old: str, new: str, actuals: str, fmt: str | None, changed: bool,
 
     before, after = load(old), load(new)
     with _usage_errors(actuals):
-        comparison = compare(
-            evaluate_file(before, actuals, encoding=encoding, sheet=sheet, table=table),
-            evaluate_file(after, actuals, encoding=encoding, sheet=sheet, table=table))
+        reports = [evaluate_file(s, actuals, encoding=encoding, sheet=sheet, table=table,
+                                 header_row=header_row) for s in (before, after)]
+        _tell(reports[0].notes)
+        comparison = compare(*reports)
     if human(fmt, "table") == "json":
         from kpiscore.outputs.json_format import dumps
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.i18n import Phrase
 from kpiscore.base.limits import Limits
 from kpiscore.io.csv_table import open_csv
 from kpiscore.io.sqlite_table import open_sqlite
@@ -43,6 +44,10 @@ OPENERS: dict[str, Opener] = {
     "csv": Opener((".csv", ".txt", ".tsv"), open_csv),
     "sqlite": Opener((".sqlite", ".sqlite3", ".db"), open_sqlite),
 }
+
+NOT_A_ROW = Phrase("{source}: --header-row is for spreadsheets and CSV files; a database "
+                   "table's header is its column names",
+                   "{source}:--header-row 用于电子表格和 CSV 文件;数据库表的表头就是它的列名")
 
 #: The kind a suffix no opener claims is read as (its messages say what the file is).
 DEFAULT = "xlsx"
@@ -72,14 +77,18 @@ def opener_for(path: str | os.PathLike[str]) -> str:
 @contextmanager
 def open_table(path: str | os.PathLike[str], *, encoding: str | None = None,
                sheet: str | None = None, table: str | None = None,
-               max_bytes: int | None = None, limits: Limits | None = None) -> Iterator[Table]:
+               max_bytes: int | None = None, limits: Limits | None = None,
+               header_row: int | None = None) -> Iterator[Table]:
     """Open an actuals source and yield a :class:`Table` whose rows stream lazily.
 
     The opener is chosen by the suffix (:data:`OPENERS`); ``encoding`` applies
     to CSV, ``sheet`` to workbooks, ``table`` to SQLite (docs/inputs.md).
     ``limits`` defaults to :meth:`Limits.from_env`; ``max_bytes`` overrides its
-    ``input_bytes``. Raises :class:`InputUnreadable` for a source that cannot
-    be read at all, also while its rows are being read.
+    ``input_bytes``. ``header_row`` names the header row (a row number as the
+    sheet or file shows it; default: the first non-blank row, and the scheme's
+    binding looks a few rows further when that one is a title). Raises
+    :class:`InputUnreadable` for a source that cannot be read at all, also while
+    its rows are being read.
     """
     limits = limits or Limits.from_env()
     if max_bytes is not None:
@@ -91,4 +100,9 @@ def open_table(path: str | os.PathLike[str], *, encoding: str | None = None,
     kind = opener_for(name)
     options = TableOptions(encoding=encoding, sheet=sheet, table=table, limits=limits)
     with OPENERS[kind].open(name, options) as opened:
+        if header_row is not None:
+            if opened.header_fixed:
+                raise InputUnreadable(str(NOT_A_ROW(source=name)))
+            opened.move_header(header_row, name)
+            opened.header_fixed = True
         yield opened

@@ -29,6 +29,8 @@ from kpiscore.io.table import READ_ERRORS, Row, Table, TableOptions, check_size,
 if TYPE_CHECKING:
     import sqlite3
 
+    from kpiscore.base.i18n import Text
+
 #: The first 16 bytes of every SQLite 3 database file.
 MAGIC = b"SQLite format 3\x00"
 #: Rows fetched from SQLite at a time (memory stays bounded by this many rows).
@@ -67,7 +69,7 @@ class SqliteTable(Table):
             return f"{self.name}.{column}"
         return f"{self.name}[{'rowid' if self.has_rowid else 'row'}={row}].{column}"
 
-    def header_notes(self) -> list[tuple[int, str]]:
+    def header_notes(self) -> list[tuple[int, Text]]:
         """None: the header is the table's column names, not a row someone typed."""
         return []
 
@@ -132,7 +134,7 @@ def open_sqlite(path: str, options: TableOptions) -> Iterator[Table]:
         try:
             yield SqliteTable(name, header, 0, rows, source=os.path.basename(path),
                               kind="sqlite", has_rowid=rowid is not None,
-                              read_errors=(*READ_ERRORS, sqlite3.Error))
+                              read_errors=(*READ_ERRORS, sqlite3.Error), header_fixed=True)
         finally:
             rows.close()
     finally:

@@ -12,6 +12,7 @@ rater, period and role columns, survey columns) compares headers the same way.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import unicodedata
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.limits import Limits
 from kpiscore.base.numbers import normalise_text
 from kpiscore.io.cells import is_blank, read_number
@@ -138,8 +140,38 @@ class Row:
     percent: frozenset[int] = frozenset()  # columns whose cell is formatted as a percentage
 
 
-def _no_merged() -> list[tuple[int, int, int, int]]:
+def _no_merged(row: int) -> list[tuple[int, int, int, int]]:
     return []
+
+
+NO_SUCH_ROW = Phrase("{source}: --header-row {row}: the table ends at row {last}",
+                     "{source}:--header-row {row}:表格到第 {last} 行就结束了")
+TITLE_ONLY = Phrase("row {row} is read as the header row but holds only {title}, a title?, and "
+                    "no row below it names the scheme's columns: name the header row with "
+                    "--header-row N",
+                    "第 {row} 行被当作表头行,但只有 {title}(是标题吗?),"
+                    "其下也没有哪一行写着方案要读的列:请用 --header-row N 指定表头所在的行")
+NUMBERS = Phrase("row {row} is read as the header row but holds numbers ({sample}): is the "
+                 "header row missing? Put the column headers above the first person",
+                 "第 {row} 行被当作表头行,但其中是数字({sample}):"
+                 "缺少表头行吗?请在第一个人的上方写上各列的表头")
+MERGED = Phrase("{span} is a merged cell: kpiscore reads one header per column, so columns "
+                "{columns} have no header of their own; unmerge the header cells and give each "
+                "column its own header in row {row}",
+                "{span} 是合并单元格:kpiscore 每列读一个表头,因此 {columns} 列没有自己的表头;"
+                "请取消合并,并在第 {row} 行为每一列写上各自的表头")
+MERGED_ONE = Phrase("{span} is a merged cell: kpiscore reads one header per column, so column "
+                    "{columns} has no header of its own; unmerge the header cells and give each "
+                    "column its own header in row {row}",
+                    "{span} 是合并单元格:kpiscore 每列读一个表头,因此 {columns} 列没有自己的表头;"
+                    "请取消合并,并在第 {row} 行为每一列写上各自的表头")
+GAPS = Phrase("the header row {row} has blank cells between named columns ({cells}); every "
+              "column the scheme reads needs its header in row {row}",
+              "表头行(第 {row} 行)在有名称的列之间有空白单元格({cells});"
+              "方案要读的每一列都需要在第 {row} 行有表头")
+BLANK_ROW = Phrase("{source}: --header-row {row}: row {row} is blank (the first non-blank row "
+                   "is {first})",
+                   "{source}:--header-row {row}:第 {row} 行是空行(第一个非空行是第 {first} 行)")
 
 
 #: What reading a row may raise besides InputUnreadable; :meth:`Table.people` turns it
@@ -162,8 +194,8 @@ class Table:
     header_row: int
     rows: Iterator[Row]
     #: merged ranges (first col, first row, last col, last row; 0-based columns) that
-    #: touch the header row; found on demand, since a sheet lists them after its rows
-    merged: Callable[[], list[tuple[int, int, int, int]]] = field(default=_no_merged)
+    #: touch a row (the header row); found on demand, since a sheet lists them after its rows
+    merged: Callable[[int], list[tuple[int, int, int, int]]] = field(default=_no_merged)
     #: the file's base name, for messages and outputs
     source: str = field(default="", kw_only=True)
     #: the opener that read it (a key of kpiscore.io.OPENERS)
@@ -171,6 +203,11 @@ class Table:
     #: what reading its rows may raise, turned into InputUnreadable by :meth:`people`
     read_errors: tuple[type[Exception], ...] = field(default=READ_ERRORS, kw_only=True,
                                                      repr=False)
+    #: whether the header row is settled (named with --header-row, found already, or
+    #: not a row at all): no row is looked for in its place
+    header_fixed: bool = field(default=False, kw_only=True)
+    #: why the header row is not the first non-blank row, when it was looked for
+    header_note: Text | None = field(default=None, kw_only=True)
 
     def where(self, col: int, row: int | None = None) -> str:
         """Where a cell is, for messages; ``row`` None is the header cell."""
@@ -182,24 +219,58 @@ class Table:
         An error while reading rows (other than InputUnreadable) becomes
         ``InputUnreadable("<source>: cannot read past row N: …")``.
         """
+        for row in self._read():
+            if all(is_blank(v) for v in row.values):
+                continue
+
+            def where(col: int, _n: int = row.number) -> str:
+                return self.where(col, _n)
+
+            yield row, where
+
+    def _read(self) -> Iterator[Row]:
+        """The rows, an error reading them (other than InputUnreadable) as InputUnreadable."""
         last = self.header_row
         try:
             for row in self.rows:
                 last = row.number
-                if all(is_blank(v) for v in row.values):
-                    continue
-
-                def where(col: int, _n: int = row.number) -> str:
-                    return self.where(col, _n)
-
-                yield row, where
+                yield row
         except InputUnreadable:
             raise
         except self.read_errors as exc:
             raise InputUnreadable(f"{self.source or self.name}: cannot read past row {last}: "
                                   f"{exc}") from None
 
-    def header_notes(self) -> list[tuple[int, str]]:
+    def peek(self, count: int) -> list[Row]:
+        """The next ``count`` rows after the header (fewer at the end), left to be read."""
+        ahead = list(itertools.islice(self._read(), count))
+        self.rows = itertools.chain(ahead, self.rows)
+        return ahead
+
+    def move_header(self, number: int, path: str | None = None) -> list[Row]:
+        """Make row ``number`` (below the header row) the header row; returns the non-blank
+        rows above it, which are not read as people. Raises InputUnreadable, naming
+        ``path`` (default: the source), when row ``number`` is blank or past the end."""
+        if number == self.header_row:
+            return []
+        source = path or self.source or self.name
+        if number < self.header_row:
+            raise InputUnreadable(str(BLANK_ROW(source=source, row=number,
+                                                first=self.header_row)))
+        above = [Row(self.header_row, self.header)]
+        for row in self._read():
+            if row.number >= number:
+                if row.number > number or all(is_blank(v) for v in row.values):
+                    self.rows = itertools.chain([row], self.rows)
+                    raise InputUnreadable(str(BLANK_ROW(source=source, row=number,
+                                                        first=self.header_row)))
+                self.header, self.header_row = row.values, row.number
+                return [r for r in above if not all(is_blank(v) for v in r.values)]
+            above.append(row)
+        raise InputUnreadable(str(NO_SUCH_ROW(source=source, row=number,
+                                              last=above[-1].number)))
+
+    def header_notes(self) -> list[tuple[int, Text]]:
         """Why the header row may not be what the person meant: ``(column, message)``.
 
         Called when a column the scheme needs is missing: a title above the real
@@ -209,7 +280,7 @@ class Table:
         named = [i for i, v in enumerate(header) if not is_blank(v)]
         if not named:
             return []
-        notes: list[tuple[int, str]] = []
+        notes: list[tuple[int, Text]] = []
         first = named[0]
 
         def shown(i: int) -> str:
@@ -218,31 +289,23 @@ class Table:
 
         numbers = [i for i in named if _looks_numeric(header[i])]
         if len(named) == 1 and not numbers:
-            notes.append((first, f"row {row} is read as the header row (the first non-blank row) "
-                                 f"but holds only {shown(first)}, a title?: the header row must "
-                                 "name every column; delete the rows above the real headers"))
+            notes.append((first, TITLE_ONLY(row=row, title=shown(first))))
         elif numbers:
-            sample = ", ".join(shown(i) for i in numbers[:3])
-            notes.append((numbers[0], f"row {row} is read as the header row (the first non-blank "
-                                      f"row) but holds numbers ({sample}): is the header row "
-                                      "missing? Put the column headers above the first person"))
+            notes.append((numbers[0], NUMBERS(row=row, sample=", ".join(
+                shown(i) for i in numbers[:3]))))
         covered: set[int] = set()
-        for c1, r1, c2, r2 in sorted(self.merged()):
+        for c1, r1, c2, r2 in sorted(self.merged(row)):
             if not r1 <= row <= r2 or c2 <= c1:
                 continue
             cols = [column_letter(c) for c in range(c1 + 1, c2 + 1)]
             covered.update(range(c1, c2 + 1))
             span = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
-            notes.append((c1, f"{span} is a merged cell: kpiscore reads one header per column, so "
-                              f"column{'s' if len(cols) > 1 else ''} {', '.join(cols)} "
-                              f"{'have' if len(cols) > 1 else 'has'} no header of its own; unmerge "
-                              f"the header cells and give each column its own header in row {row}"))
+            notes.append((c1, (MERGED_ONE if len(cols) == 1 else MERGED)(
+                span=span, columns=", ".join(cols), row=row)))
         gaps = [i for i in range(first, named[-1]) if is_blank(header[i]) and i not in covered]
         if gaps:
             cells = ", ".join(self.where(i) for i in gaps[:5]) + (", …" if len(gaps) > 5 else "")
-            notes.append((gaps[0], f"the header row {row} has blank cells between named columns "
-                                   f"({cells}); every column the scheme reads needs its header "
-                                   f"in row {row}"))
+            notes.append((gaps[0], GAPS(row=row, cells=cells)))
         return notes
 
 

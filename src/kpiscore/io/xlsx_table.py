@@ -619,5 +619,5 @@ def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
     number = header.number
     archive, part = wb._archive, ws._worksheet_path
     return Table(ws.title, header.values, number, rows,
-                 merged=lambda: _merged_ranges(archive, part, number),
+                 merged=lambda row: _merged_ranges(archive, part, row),
                  source=os.path.basename(name), kind="xlsx")

@@ -1,4 +1,4 @@
-"""Where each value a scheme reads sits in a table's header row."""
+"""Which row of a table is its header row, and where each value a scheme reads sits in it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kpiscore.base.i18n import Alternatives, Phrase
-from kpiscore.io.table import HeaderIndex
+from kpiscore.io.cells import is_blank
+from kpiscore.io.table import HeaderIndex, Table
 from kpiscore.scheme.compile import CompiledScheme, Field
 from kpiscore.score.results import RowError
 
@@ -17,6 +18,60 @@ SEVERAL = Phrase("{count} columns match {label}: {cells}; rename or remove one",
                  "有 {count} 列都匹配 {label}:{cells};请改名或删去其中一列")
 NO_ID = Phrase("no id column: expected a header named {names}",
                "没有工号列:应有名为 {names} 的表头")
+FOUND = Phrase("the header row is row {row}: it names {found} of the {wanted} columns the "
+               "scheme reads; {skipped} (if the header row is another, name it with "
+               "--header-row N)",
+               "表头行是第 {row} 行:方案要读的 {wanted} 列中有 {found} 列在此行;{skipped}"
+               "(如果表头在别的行,请用 --header-row N 指定)")
+TITLE = Phrase("row {rows} above it ({title}) is skipped as a title",
+               "其上的第 {rows} 行({title})作为标题跳过")
+TITLES = Phrase("rows {rows} above it ({title} …) are skipped as titles",
+                "其上的第 {rows} 行({title} 等)作为标题跳过")
+
+#: How many rows from the first non-blank one the header row is looked for in (a card's
+#: title, subtitle, date and blank lines sit above its headers).
+HEADER_SEARCH = 10
+
+
+def names(compiled: CompiledScheme, header: Sequence[Any],
+          fields: Sequence[Field] | None = None) -> int:
+    """How many of the columns ``compiled`` reads (its fields, or ``fields``, and the id)
+    ``header`` names."""
+    index = HeaderIndex(header)
+    found = sum(1 for f in (compiled.fields if fields is None else fields)
+                if index.find(f.headers))
+    return found + (index.first(compiled.scheme.columns.id) is not None)
+
+
+def locate_header(compiled: CompiledScheme, table: Table,
+                  fields: Sequence[Field] | None = None) -> None:
+    """Settle which row is ``table``'s header row, once.
+
+    It is the first non-blank row, unless that row names none of the columns the
+    scheme reads (its fields, or ``fields``, and the id): then it is the first row
+    among the first :data:`HEADER_SEARCH` that names any, and the rows above it,
+    which name none, are titles, not people (``table.header_note`` says so). A
+    header named with ``--header-row``, or not a row at all, is fixed.
+    """
+    if table.header_fixed:
+        return
+    table.header_fixed = True
+    if names(compiled, table.header, fields):
+        return
+    found = next(((row, n) for row in table.peek(HEADER_SEARCH - 1)
+                  if (n := names(compiled, row.values, fields))), None)
+    if found is None:
+        return
+    row, n = found
+    above = table.move_header(row.number)
+    first = next((v for v in above[0].values if not is_blank(v)), "")
+    text = str(first).strip()
+    title = repr(text if len(text) <= 30 else text[:27] + "...")
+    rows = ", ".join(str(r.number) for r in above)
+    table.header_note = FOUND(row=row.number, found=n,
+                              wanted=len(compiled.fields if fields is None else fields) + 1,
+                              skipped=(TITLE if len(above) == 1 else TITLES)(rows=rows,
+                                                                              title=title))
 
 
 @dataclass

@@ -22,7 +22,7 @@ from kpiscore.io.cells import is_blank
 from kpiscore.io.table import HeaderIndex, Table
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.score import across
-from kpiscore.score.binding import Binding, bind
+from kpiscore.score.binding import Binding, bind, locate_header
 from kpiscore.score.people import DUPLICATE, Person, Source, each_person
 from kpiscore.score.periods import PeriodScore, roll
 from kpiscore.score.raters import (
@@ -82,21 +82,29 @@ def injections(compiled: CompiledScheme, data: SurveyData | None,
 
 
 def binding_for(compiled: CompiledScheme, table: Table) -> Binding:
-    """The table's header bound to the scheme's fields; a missing column also says why
-    the header row may not be the one the person meant."""
+    """The table's header row found (below its titles) and bound to the scheme's fields;
+    a missing column is told after why the header row may not be the one meant."""
+    locate_header(compiled, table)
     binding = bind(compiled, table.header, table.where)
     if binding.problems:
-        binding.problems.extend(RowError(table.where(col), note)
-                                for col, note in table.header_notes())
+        binding.problems[:0] = [RowError(table.where(col), note)
+                                for col, note in table.header_notes()]
     return binding
 
 
 def iter_results(compiled: CompiledScheme, table: Table, *, scorer: Scorer | None = None,
                  surveys: SurveyData | None = None) -> Iterator[PersonResult]:
     """Score every row of ``table`` (a scheme without raters or periods), one result per
-    non-blank row, as they are read. Results carry no ranks (those need every row)."""
+    non-blank row, as they are read. Results carry no ranks (those need every row).
+
+    The header row is found and bound on the call, before the first result is asked
+    for: ``table.header_note`` can be told first."""
     scorer = scorer or Scorer(compiled)
-    binding = binding_for(compiled, table)
+    return _each_result(compiled, table, scorer, binding_for(compiled, table), surveys)
+
+
+def _each_result(compiled: CompiledScheme, table: Table, scorer: Scorer, binding: Binding,
+                 surveys: SurveyData | None) -> Iterator[PersonResult]:
     for person in each_person([table], [binding.id_col]):
         row = person.sources[0].row
         yield scorer.score_row(binding, row.number, row.values, person.sources[0].where,
@@ -126,8 +134,10 @@ def evaluate(compiled: CompiledScheme, tables: Sequence[Table], *,
         results = grouped.results()
         if rollup is not None:
             period = PeriodInfo(rollup.to, grouped.labels)
-    return finish(scorer, results, [t.source for t in tables],
-                  [s for s in dict.fromkeys(surveys) if s is not None], period)
+    report = finish(scorer, results, [t.source for t in tables],
+                    [s for s in dict.fromkeys(surveys) if s is not None], period)
+    report.notes = [RowError(t.where(0), t.header_note) for t in tables if t.header_note]
+    return report
 
 
 def head(compiled: CompiledScheme, sources: Sequence[str]) -> Report:
@@ -193,6 +203,7 @@ class _Grouped:
 
     def _file(self, table: Table, surveys: SurveyData | None) -> _File:
         compiled, scheme = self.compiled, self.compiled.scheme
+        locate_header(compiled, table)
         header, rollup, raters = table.header, scheme.rollup, scheme.raters
         index = HeaderIndex(header)
         period_col = index.first(rollup.column, exact=True) if rollup is not None else None

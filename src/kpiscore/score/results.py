@@ -354,6 +354,9 @@ class Report:
     period: PeriodInfo | None = None
     #: problems of no one row: responses for unknown people, unreadable responses
     problems: list[RowError] = field(default_factory=list)
+    #: what a person should know first about how a table was read: its header row found
+    #: below title rows
+    notes: list[RowError] = field(default_factory=list)
 
 
 @dataclass
