@@ -88,3 +88,12 @@ def run_on_terminal(*args: Any, columns: int, env: Mapping[str, str] | None = No
     assert "Traceback" not in stdout
     assert "Traceback" not in stderr
     return CliResult(code, stdout, stderr)
+
+
+def with_additions(scheme: Path, folder: Path) -> Path:
+    """A copy of ``scheme`` in ``folder`` that includes what it marks as not on the
+    printed card (``additions: include``): the 技术支持经理 example with its grades."""
+    copy = folder / f"{scheme.stem}-with-additions.yaml"
+    copy.write_text("additions: include\n" + scheme.read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    return copy

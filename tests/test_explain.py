@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from helpers import run_cli as run
+from helpers import with_additions
 from kpiscore.api import open_table
 from kpiscore.explain.trace import Subject, build_trace, markdown, outline, trace_person
 from kpiscore.explain.trace import find_person as find_in_table
@@ -148,7 +149,10 @@ def test_explain_matches_the_003_worked_case_line_by_line() -> None:
     parts = " + ".join(d["contribution"] for d in expected_case())
     assert lines[k] == f"total: {parts} = 97.19"
     rest = [ln for ln in lines[k + 1:] if not ln.startswith("rank: ")]  # ranks among the six
-    assert rest == ["veto: none", "grade: 97.19 ≥ 90 → 优秀", "pay: not in the scheme"]
+    # the card names no grades: the example's own are an addition, left out
+    assert rest[:3] == ["veto: none", "grade: the scheme names no grades",
+                        "pay: not in the scheme"]
+    assert rest[3].startswith("Not on the printed card (1): the additions are left out")
 
 
 def test_markdown_and_json_carry_the_same_numbers() -> None:
@@ -167,8 +171,9 @@ def test_markdown_and_json_carry_the_same_numbers() -> None:
         [d["contribution"] for d in expected_case()]
     points = [i["points"] for d in doc["dimensions"] for i in d["indicators"]]
     assert points == [p for d in expected_case() for _, p in d["indicators"]]
-    assert str(doc["total"]) == "97.19" and doc["grade"] == {"name": "优秀", "min": 90,
-                                                               "by": "band"}
+    assert str(doc["total"]) == "97.19" and doc["grade"] is None  # the card has none
+    assert [(m["part"], m["kind"], m["used"]) for m in doc["not_on_card"]] == \
+        [("grade", "grades", False)] * 4
     first = doc["dimensions"][0]["indicators"][0]
     assert first["arithmetic"] == "86 vs target 90: 4 short × 0.5 = −2 → 98"
     assert first["explanation"] == "86 vs target 90: 4 short × 0.5 = −2 → 98/100 × 8% = 7.84"
@@ -281,7 +286,7 @@ def test_output_file_by_suffix(tmp_path: Path) -> None:
 
 
 def test_chinese_labels(tmp_path: Path) -> None:
-    _, out, _ = run("--lang", "zh", "explain", str(TSM / "scheme.yaml"),
+    _, out, _ = run("--lang", "zh", "explain", str(with_additions(TSM / "scheme.yaml", tmp_path)),
                     str(TSM / "actuals.xlsx"), "--id", "E001", "--format", "tree")
     lines = tree_lines(out)
     assert "客户满意度(customer):平均 97.7 × 40% = 39.08" in lines

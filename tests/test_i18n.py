@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from helpers import run_cli
+from helpers import run_cli, with_additions
 from kpiscore.base import i18n
 from kpiscore.cli import cli
 
@@ -84,25 +84,26 @@ def test_wrap_counts_columns_not_characters() -> None:
 # -- the CLI -----------------------------------------------------------------------------------
 
 
-def _table(*args: str, env: dict[str, str] | None = None) -> str:
-    code, out, _ = run("evaluate", str(TSM / "scheme.yaml"), str(TSM / "actuals.xlsx"),
+def _table(scheme: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    code, out, _ = run("evaluate", str(scheme), str(TSM / "actuals.xlsx"),
                        "--format", "table", *args, env=env)
     assert code == 0
     return out
 
 
-def test_lang_option_and_locale_choose_the_labels() -> None:
-    english = _table()
+def test_lang_option_and_locale_choose_the_labels(tmp_path: Path) -> None:
+    graded = with_additions(TSM / "scheme.yaml", tmp_path)  # the example's own grades
+    english = _table(graded)
     assert "┃ row ┃" in english and "total" in english and "6 rows: 6 scored" in english
-    chinese = run("--lang", "zh", "evaluate", str(TSM / "scheme.yaml"),
+    chinese = run("--lang", "zh", "evaluate", str(graded),
                   str(TSM / "actuals.xlsx"), "--format", "table")[1]
     assert "┃ 行 ┃ 工号 ┃ 姓名" in chinese and "总分" in chinese and "等级" in chinese
     assert "共 6 行:6 行已计分,0 行有错误" in chinese
     # the scheme's own titles are shown as written, in either language
     for out in (english, chinese):
         assert "技术支持经理售后服务绩效评定表" in out and "客户满意度" in out
-    assert _table(env={"LANG": "zh_CN.UTF-8"}) == chinese
-    assert run("--lang", "en", "evaluate", str(TSM / "scheme.yaml"), str(TSM / "actuals.xlsx"),
+    assert _table(graded, env={"LANG": "zh_CN.UTF-8"}) == chinese
+    assert run("--lang", "en", "evaluate", str(graded), str(TSM / "actuals.xlsx"),
                "--format", "table", env={"LANG": "zh_CN.UTF-8"})[1] == english
 
 

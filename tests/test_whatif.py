@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from helpers import run_cli as run
+from helpers import with_additions
 from kpiscore.api import evaluate_file, open_table
 from kpiscore.explain.trace import Subject
 from kpiscore.explain.trace import find_person as find_in_table
@@ -260,8 +261,8 @@ def test_the_json_shows_the_verified_answers(mixed: tuple[Path, Path], tmp_path:
             assert by_id[key]["verified"] is True
 
 
-def test_goals() -> None:
-    loaded = load_scheme(TSM / "scheme.yaml")
+def test_goals(tmp_path: Path) -> None:
+    loaded = load_scheme(with_additions(TSM / "scheme.yaml", tmp_path))  # with its grades
     e001 = find_person(loaded, TSM / "actuals.xlsx", "E001")
     e006 = find_person(loaded, TSM / "actuals.xlsx", "E006")
     assert goal_for(e006.compiled, e006.result).grade == "优秀"
@@ -279,7 +280,11 @@ def test_goals() -> None:
 
 
 def test_whatif_cli(tmp_path: Path) -> None:
-    args = ("whatif", str(TSM / "scheme.yaml"), str(TSM / "actuals.xlsx"))
+    graded = with_additions(TSM / "scheme.yaml", tmp_path)  # the example's own grades
+    code, _, err = run("whatif", str(TSM / "scheme.yaml"), str(TSM / "actuals.xlsx"), "--id",
+                       "E001")
+    assert code == 2 and "the scheme names no grades: give --total" in err
+    args = ("whatif", str(graded), str(TSM / "actuals.xlsx"))
     code, out, err = run(*args, "--id", "E001")
     assert code == 2 and "already has the top grade 优秀" in err
     code, out, _ = run(*args, "--id", "E001", "--total", "50", "--format", "table")
@@ -310,10 +315,10 @@ def test_whatif_on_a_row_that_cannot_be_scored(mixed: tuple[Path, Path]) -> None
 
 
 def test_diff_counts_who_moves(tmp_path: Path) -> None:
-    old = TSM / "scheme.yaml"
+    old = with_additions(TSM / "scheme.yaml", tmp_path)  # with the example's own grades
     text = old.read_text(encoding="utf-8")
     new = tmp_path / "new.yaml"
-    edited = text.replace("{name: 优秀, min: 90}", "{name: 优秀, min: 95}").replace(
+    edited = text.replace("{name: 优秀, min: 90,", "{name: 优秀, min: 95,").replace(
         "rule: {kind: deduct, per: 1, points: 0.5}", "rule: {kind: deduct, per: 1, points: 1}",
         1)
     assert edited != text

@@ -101,6 +101,11 @@ CATALOG: dict[str, Phrase] = {
     "scoring": Phrase("scoring", "计分方法"),
     "veto": Phrase("veto", "否决"),
     "grades": Phrase("grades", "等级"),
+    "weights.normalise": Phrase("weights: normalise — the printed weights are scored as "
+                                "printed, each level × 100/its sum (kpiscore evaluate "
+                                "names the factors)",
+                                "weights: normalise — 按原表权重计分,各层权重乘以 100/其合计"
+                                "(kpiscore evaluate 会给出系数)"),
     # explain
     "explain.person": Phrase("{who} · {scheme}", "{who} · {scheme}"),
     "explain.section": Phrase("{title} ({id}): score {score} × {weight}%{scale} = {contribution}",

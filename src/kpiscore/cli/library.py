@@ -94,14 +94,21 @@ def init(name: str, output: str | None, force: bool) -> None:
         text = ("# yaml-language-server: $schema=kpiscore.schema.json  "
                 "(kpiscore schema > kpiscore.schema.json)\n" + (lines[1] if len(lines) > 1
                                                                   else ""))
+    from kpiscore.cli.common import current_lang
+    from kpiscore.scheme.describe import departure_lines
+
+    notes = departure_lines(load_or_exit(str(entry.path), warn=False).compiled.departures,
+                            current_lang())
     if output is None:
         click.echo(text, nl=False)
-        return
-    if os.path.exists(output) and not force:
-        fail(f"{output} exists; choose another name or add --force", ExitCode.USAGE)
-    write_output(output, (), lambda fh: fh.write(text))
-    click.echo(f"wrote {output} from {entry.id} ({entry.title}); next: kpiscore validate "
-               f"{output}", err=True)
+    else:
+        if os.path.exists(output) and not force:
+            fail(f"{output} exists; choose another name or add --force", ExitCode.USAGE)
+        write_output(output, (), lambda fh: fh.write(text))
+        click.echo(f"wrote {output} from {entry.id} ({entry.title}); next: kpiscore validate "
+                   f"{output}", err=True)
+    for line in notes:  # what the copy has that the printed card does not
+        click.echo(line, err=True)
 
 
 @click.command(cls=Command)

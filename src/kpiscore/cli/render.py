@@ -217,13 +217,20 @@ def print_scheme(compiled: CompiledScheme, entry: dict[str, Any], *, color: bool
             f"{g.name} ≥ {plain(g.min)}" if g.min is not None else g.name for g in s.grades))
     if s.pay:
         console.print(f"{t('pay', lang)}: {s.pay.formula}")
+    if s.weights == "normalise":
+        console.print(t("weights.normalise", lang))
+    from kpiscore.scheme.describe import departure_lines
+
+    for line in departure_lines(compiled.departures, lang):
+        console.print(line, markup=False, highlight=False)
 
 
 # -- kpiscore explain / whatif / diff --------------------------------------------------------
 
 _STYLES = {"person": "bold", "section": "bold", "dimension": "bold", "rule": "dim",
            "formula": "dim", "arithmetic": "cyan", "contribution": "green", "total": "bold",
-           "grade": "bold magenta", "pay": "bold", "error": "red", "vetoed": "bold red"}
+           "grade": "bold magenta", "pay": "bold", "error": "red", "vetoed": "bold red",
+           "not_on_card": "yellow"}
 
 
 def print_trace(node: Node, *, color: bool) -> None:

@@ -31,6 +31,7 @@ from kpiscore.outputs.records import (
     rank_dict,
 )
 from kpiscore.scheme.compile import CompiledIndicator, CompiledScheme, Group
+from kpiscore.scheme.describe import departure_lines
 from kpiscore.score.binding import Binding
 from kpiscore.score.results import (
     GroupResult,
@@ -234,6 +235,8 @@ class Trace:
         if r.periods:
             doc["periods"] = [{"period": e.period, "source": e.source,
                                "total": _fixed(e.total, p)} for e in r.periods]
+        if self.compiled.departures:
+            doc["not_on_card"] = [d.to_dict() for d in self.compiled.departures]
         return doc
 
 
@@ -295,7 +298,7 @@ class Node:
     """A line of the explanation and the lines below it; ``kind`` says what it is
     (person, section, dimension, indicator, rule, formula, arithmetic,
     contribution, total, veto, vetoed, grade, rank, pay, periods, period, raters,
-    rater, error) for renderers to style."""
+    rater, error, not_on_card) for renderers to style."""
 
     kind: str
     label: str
@@ -494,6 +497,9 @@ def outline(trace: Trace, lang: str = DEFAULT) -> Node:
         if line.capped:
             label += say("explain.capped", cap=line.capped)
         add("pay", label)
+    notes = departure_lines(trace.compiled.departures, lang)
+    if notes:
+        add("not_on_card", notes[0], [Node("not_on_card", n.strip()) for n in notes[1:]])
     return root
 
 

@@ -242,6 +242,8 @@ def build(book: Book, report: Report, loaded: LoadedScheme | None, *,
         _dimension_sheet(book, taken, report, meta, st, k)
     _cards(book, taken, report, meta, period, progress or (lambda done, total: None))
     _errors(book, names["errors"], report, st)
+    if loaded is not None and loaded.compiled.departures:
+        _not_on_card(book, sheet_name("原表说明", taken), loaded, st)
 
 
 def _heading(meta: _Meta, period: str | None, what: str) -> str:
@@ -629,6 +631,18 @@ def _errors(book: Book, name: str, report: Report, st: _Styles) -> None:
     if r == 1:
         ws.row(1, [None, None, None, None, None, _t("（无）", None)])
     ws.finish(last_row=max(r - 1, 1), last_col=5, autofilter_row=0 if r > 1 else None)
+
+
+def _not_on_card(book: Book, name: str, loaded: LoadedScheme, st: _Styles) -> None:
+    """What the scheme has that the printed card does not (docs/library.md), in Chinese."""
+    from kpiscore.scheme.describe import departure_lines
+
+    lines = departure_lines(loaded.compiled.departures, "zh")
+    ws = book.sheet(name, [120], freeze=None)
+    ws.row(0, [_t(lines[0], st.title)], height=24)
+    for r, line in enumerate(lines[1:], start=1):
+        ws.row(r, [_t(line.strip(), st.text)])
+    ws.finish(last_row=len(lines) - 1, last_col=0)
 
 
 # -- XlsxWriter ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from kpiscore.base.numbers import HUNDRED, ZERO
 from kpiscore.rules import Rule, Spec
@@ -22,6 +23,9 @@ from kpiscore.scheme.formula import FormulaError, Node
 from kpiscore.scheme.formula import parse as parse_formula
 from kpiscore.scheme.models import Dimension, Indicator, PayLine, Scheme, SchemeVeto
 from kpiscore.scheme.yamlload import Path
+
+if TYPE_CHECKING:
+    from kpiscore.scheme.printed import Departure
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,11 @@ class Group:
     section: str | None = None
     #: written with indicators only (a scheme or section without dimensions)
     implicit: bool = False
-    #: what the group's members weigh within its section (a dimension's own weight)
+    #: what the group's members weigh within its section as written (a dimension's own
+    #: weight; the sum of its items' points on a points card), before any normalising
     share: Decimal = ZERO
+    #: ``weight`` exact (a fraction when the scheme normalises its weights)
+    exact: Fraction = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,8 @@ class CompiledScheme:
     #: paths of formulas that depend on themselves
     cycles: tuple[Path, ...] = ()
     position: Mapping[str, int] = field(default_factory=dict)
+    #: what the file marks not on the printed card (used or left out), set by the loader
+    departures: tuple[Departure, ...] = ()
 
     @property
     def has_sections(self) -> bool:
@@ -164,6 +173,29 @@ def compile_scheme(scheme: Scheme, source: str = "<scheme>") -> CompiledScheme:
     return _Compiler(scheme, source).run()
 
 
+def exact(value: Fraction) -> Decimal:
+    """A weight kept as a fraction, as a Decimal for display (exact when it is one;
+    else to the Decimal context's 28 significant digits)."""
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _share(dim: Dimension) -> Decimal:
+    """What a dimension weighs as written: its weight, else its indicators' weights (a
+    points card: an item worth 20 points weighs 20)."""
+    if dim.weight is not None:
+        return dim.weight
+    return sum((i.weight if i.weight is not None else full_marks(i) for i in dim.indicators),
+               ZERO)
+
+
+def normaliser(total: Decimal, wanted: Decimal, scheme: Scheme) -> Fraction:
+    """What each weight of a level is multiplied by: ``wanted / total`` when the scheme
+    says ``weights: normalise`` and they differ, else 1."""
+    if scheme.weights != "normalise" or total == wanted or total <= 0:
+        return Fraction(1)
+    return Fraction(wanted) / Fraction(total)
+
+
 class _Compiler:
     def __init__(self, scheme: Scheme, source: str) -> None:
         self.scheme = scheme
@@ -171,23 +203,25 @@ class _Compiler:
         self.indicators: list[CompiledIndicator] = []
         self.dimensions: list[Group] = []
         self.sections: list[Group] = []
-        self.shares: list[tuple[Decimal, int]] = []  # weight = share[0] / share[1]
+        #: each indicator's weight within its section and the section's weight, exact
+        self.exact: list[tuple[Fraction, Fraction]] = []
         self.unparsed: list[Unparsed] = []
 
     def run(self) -> CompiledScheme:
         s = self.scheme
         if s.sections is not None:
+            scale = normaliser(sum((sec.weight for sec in s.sections), ZERO), HUNDRED, s)
             for k, sec in enumerate(s.sections):
                 dims = sec.dimensions or [Dimension(id=sec.id, title=sec.title,
                                                     indicators=sec.indicators or [])]
                 base: Path = ("sections", k, "dimensions") if sec.dimensions else ("sections", k)
-                self.section(sec.id, sec.title or sec.id, sec.weight, dims, base,
-                             implicit=sec.dimensions is None)
+                self.section(sec.id, sec.title or sec.id, sec.weight, Fraction(sec.weight) * scale,
+                             dims, base, implicit=sec.dimensions is None)
         else:
             dims = s.dimensions or [Dimension(id="main", title=s.title,
                                               indicators=s.indicators or [])]
-            self.section(None, None, HUNDRED, dims, ("dimensions",) if s.dimensions else (),
-                         implicit=s.dimensions is None)
+            self.section(None, None, HUNDRED, Fraction(100), dims,
+                         ("dimensions",) if s.dimensions else (), implicit=s.dimensions is None)
         denominator, factors = self.factors()
         indicators = [replace(ci, factor=factor, formula=self.parse(ci.ind.formula, ci.path))
                       for ci, factor in zip(self.indicators, factors, strict=True)]
@@ -207,40 +241,47 @@ class _Compiler:
             {ci.id: ci.ind.rollup or default for ci in indicators},
             tuple(self.unparsed), cycles, {ci.id: k for k, ci in enumerate(indicators)})
 
-    def section(self, sid: str | None, stitle: str | None, sweight: Decimal,
+    def section(self, sid: str | None, stitle: str | None, written: Decimal, sweight: Fraction,
                 dims: list[Dimension], base: Path, implicit: bool) -> None:
+        """A section (or the scheme) of weight ``sweight`` (exact, normalised; ``written``
+        as the file gives it) and its dimensions."""
         start = len(self.indicators)
+        scale = normaliser(sum((_share(d) for d in dims), ZERO), HUNDRED, self.scheme)
         for d, dim in enumerate(dims):
-            self.dimension(dim, base if implicit else base + (d,), sid, sweight, implicit)
+            self.dimension(dim, base if implicit else base + (d,), sid, sweight, scale, implicit)
         if sid is not None:
-            self.sections.append(Group(sid, stitle or sid, sweight, tuple(range(
-                start, len(self.indicators))), implicit=implicit, share=sweight))
+            self.sections.append(Group(sid, stitle or sid, exact(sweight), tuple(range(
+                start, len(self.indicators))), implicit=implicit, share=written,
+                exact=sweight))
 
-    def dimension(self, dim: Dimension, dpath: Path, sid: str | None, sweight: Decimal,
-                  implicit: bool) -> None:
+    def dimension(self, dim: Dimension, dpath: Path, sid: str | None, sweight: Fraction,
+                  scale: Fraction, implicit: bool) -> None:
         inds = dim.indicators
         given = [i.weight for i in inds]
         known = [w for w in given if w is not None]
         missing = len(given) - len(known)
-        weights: list[tuple[Decimal, int]]
+        weights: list[Fraction]
         if dim.weight is not None:
             rest = max(dim.weight - sum(known, ZERO), ZERO)
-            weights = [(w, 1) if w is not None else (rest, missing) for w in given]
-            share = dim.weight
+            inner = normaliser(sum(known, ZERO), dim.weight, self.scheme) if not missing \
+                else Fraction(1)
+            weights = [Fraction(w) * inner if w is not None else Fraction(rest) / missing
+                       for w in given]
         else:  # a points card: an item worth 20 points weighs 20
-            weights = [(w if w is not None else full_marks(i), 1) for w, i in
+            weights = [Fraction(w if w is not None else full_marks(i)) for w, i in
                        zip(given, inds, strict=True)]
-            share = sum((w for w, _ in weights), ZERO)
+        share = _share(dim)
         members = []
         for j, (ind, w) in enumerate(zip(inds, weights, strict=True)):
             members.append(len(self.indicators))
-            self.indicator(ind, dpath + ("indicators", j), w, sweight, dim.id)
-        self.dimensions.append(Group(dim.id, dim.title or dim.id, share * sweight / HUNDRED,
-                                     tuple(members), sid, implicit, share))
+            self.indicator(ind, dpath + ("indicators", j), w * scale, sweight, dim.id)
+        whole = Fraction(share) * scale * sweight / 100
+        self.dimensions.append(Group(dim.id, dim.title or dim.id, exact(whole),
+                                     tuple(members), sid, implicit, share, whole))
 
-    def indicator(self, ind: Indicator, path: Path, share: tuple[Decimal, int],
-                  sweight: Decimal, dim: str) -> None:
-        weight = share[0] / share[1]
+    def indicator(self, ind: Indicator, path: Path, local: Fraction, sweight: Fraction,
+                  dim: str) -> None:
+        """An indicator weighing ``local`` percent of its section, exact."""
         rule = ind.the_rule
         full = full_marks(ind)
         if full <= 0:  # refused by the bad-full-marks check
@@ -258,17 +299,18 @@ class _Compiler:
         lo = ind.min_value if ind.min_value is not None else lo
         hi = ind.max_value if ind.max_value is not None else hi
         spec = Spec(ind.target, full, floor, ind.better, lo, hi, self.scheme.precision)
-        self.shares.append(share)
-        self.indicators.append(CompiledIndicator(ind, path, rule, spec, weight * sweight / HUNDRED,
-                                                 weight, sweight, dim, ZERO, None))
+        self.exact.append((local, sweight))
+        self.indicators.append(CompiledIndicator(ind, path, rule, spec,
+                                                 exact(local * sweight / 100), exact(local),
+                                                 exact(sweight), dim, ZERO, None))
 
     def factors(self) -> tuple[Decimal, list[Decimal]]:
         """Contribution = points × weight × section weight × scale / (full × 100 × 100),
-        with the weight itself a share (dimension weight / n). Put every indicator over
-        one integer denominator so sums divide once and stay exact."""
-        ratios = [Fraction(num) * Fraction(ci.section_weight) * Fraction(self.scheme.scale)
-                  / (Fraction(ci.spec.full) * div * 10000)
-                  for ci, (num, div) in zip(self.indicators, self.shares, strict=True)]
+        the weights exact fractions (a dimension's weight shared by n, or normalised by
+        100/105). Put every indicator over one integer denominator so sums divide once
+        and stay exact."""
+        ratios = [local * sweight * Fraction(self.scheme.scale) / (Fraction(ci.spec.full) * 10000)
+                  for ci, (local, sweight) in zip(self.indicators, self.exact, strict=True)]
         denominator = 1
         for r in ratios:
             denominator = math.lcm(denominator, r.denominator)

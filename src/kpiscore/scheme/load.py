@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.errors import Finding, InputUnreadable, SchemeInvalid
@@ -205,6 +205,7 @@ def load_scheme(path: str | os.PathLike[str], limits: Limits | None = None) -> L
     from pydantic import ValidationError
 
     from kpiscore.scheme.models import Scheme
+    from kpiscore.scheme.printed import departures, leave_out_additions
 
     name = os.fspath(path)
     limits = limits or Limits.from_env()
@@ -224,19 +225,64 @@ def load_scheme(path: str | os.PathLike[str], limits: Limits | None = None) -> L
         scheme = Scheme.model_validate(located.data)
     except ValidationError as exc:
         raise SchemeInvalid(validation_findings(exc, located)) from None
-    return from_model(scheme, located, name)
+    printed = leave_out_additions(located)
+    if printed is None:
+        return from_model(scheme, located, name)
+    # Score the card as printed, and check the whole file: an addition left out must
+    # still be right for the day it is included (its warnings are for that day: the
+    # weights of a card with its additions need not be those of the card as printed).
+    whole = [f for f in _findings(scheme, located, name) if f.severity == "error"]
+    try:
+        kept = Scheme.model_validate(printed.data)
+    except ValidationError as exc:
+        raise SchemeInvalid(_merged(whole, validation_findings(exc, printed))) from None
+    loaded = _checked(kept, printed, name, whole)
+    return LoadedScheme(replace(loaded.compiled, departures=departures(scheme, True)),
+                        loaded.warnings)
 
 
 def from_model(scheme: Scheme, located: Located | None = None,
                source: str = "<scheme>") -> LoadedScheme:
     """Compile and check a scheme model (one read from a file has its ``located``
     positions; one built in code names its problems by path). Raises
-    :class:`SchemeInvalid` when a check finds an error."""
+    :class:`SchemeInvalid` when a check finds an error. The model is scored as it is:
+    only :func:`load_scheme` leaves out the parts a file marks as additions."""
+    from kpiscore.scheme.printed import departures
+
+    loaded = _checked(scheme, located, source, [])
+    marks = departures(scheme, False)
+    if not marks:
+        return loaded
+    return LoadedScheme(replace(loaded.compiled, departures=marks), loaded.warnings)
+
+
+def _findings(scheme: Scheme, located: Located | None, source: str) -> list[Finding]:
+    from kpiscore.scheme import checks
+    from kpiscore.scheme.compile import compile_scheme
+
+    return checks.run(compile_scheme(scheme, source), located)
+
+
+def _checked(scheme: Scheme, located: Located | None, source: str,
+             more: list[Finding]) -> LoadedScheme:
+    """``scheme`` compiled, with its findings and ``more``; raises on an error."""
     from kpiscore.scheme import checks
     from kpiscore.scheme.compile import compile_scheme
 
     compiled = compile_scheme(scheme, source)
-    findings = checks.run(compiled, located)
+    findings = _merged(more, checks.run(compiled, located))
     if any(f.severity == "error" for f in findings):
         raise SchemeInvalid(findings)
     return LoadedScheme(compiled, findings)
+
+
+def _merged(first: list[Finding], second: list[Finding]) -> list[Finding]:
+    """Both lists' findings once each, in the order of the file."""
+    seen: set[tuple[int, int, str]] = set()
+    out = []
+    for f in first + second:
+        key = (f.line, f.column, str(f.message))
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return sorted(out, key=lambda f: (f.line, f.column))

@@ -60,12 +60,43 @@ class Condition(Model):
         return f"{self.op} {plain(self.value)}"
 
 
+#: What a part of a transcribed card is that the printed card does not have.
+NotOnCardKind = Literal["veto", "grades", "item", "target", "reading"]
+#: The kinds that add to the card; left out unless the scheme says ``additions: include``.
+ADDITION_KINDS: tuple[str, ...] = ("veto", "grades", "item")
+
+
+class NotOnCard(Model):
+    """A mark on a part of a transcribed card that the printed card does not have.
+
+    ``veto``, ``grades`` and ``item`` (an indicator, dimension or input) are additions:
+    left out unless the scheme says ``additions: include``, so the card scores as
+    printed. ``target`` (a target the card does not print) and ``reading`` (a reading
+    of a lost, garbled or blank number or text) are what the card needs to be scored
+    at all: always used, and shown wherever the card is."""
+
+    kind: NotOnCardKind
+    reason: str = Field(min_length=1)
+
+
+#: One mark, or a list of them (an indicator with an invented target and a reading).
+NotOnCardMarks = Annotated[
+    list[NotOnCard], BeforeValidator(lambda v: [v] if isinstance(v, dict) else v)]
+
+
+def _marks_field() -> Any:
+    return Field(default_factory=list, description="what of this is not on the printed "
+                 "card: {kind: veto|grades|item|target|reading, reason: …}; additions "
+                 "(veto, grades, item) are left out unless additions: include")
+
+
 class Veto(Model):
     """Single-item veto (单项否决制): when the condition holds, the total is overridden."""
 
     when: Annotated[Condition, Field(description='comparison on the actual, e.g. ">= 1"')]
     outcome: Literal["zero", "lowest_grade"] = "zero"
     reason: str | None = None
+    not_on_card: NotOnCardMarks = _marks_field()
 
 
 class Input(Model):
@@ -83,6 +114,7 @@ class Input(Model):
     example: Number | None = Field(
         default=None, description="a typical value, shown in templates; the shipped "
         "schemes give values that make each formula meet its target")
+    not_on_card: NotOnCardMarks = _marks_field()
 
 
 NoFloor = Literal["none"]
@@ -132,6 +164,7 @@ class Indicator(Model):
         default=None, description="with several periods: mean_points (score each period, "
         "mean of the points), or sum / mean / last of the actuals, then score once; "
         "default: the scheme rollup's default")
+    not_on_card: NotOnCardMarks = _marks_field()
 
     @model_validator(mode="before")
     @classmethod
@@ -167,6 +200,7 @@ class Dimension(Model):
     weight: Weight | None = None
     description: str | None = None
     indicators: list[Indicator] = Field(min_length=1)
+    not_on_card: NotOnCardMarks = _marks_field()
 
 
 class Section(Model):
@@ -179,6 +213,7 @@ class Section(Model):
     description: str | None = None
     dimensions: list[Dimension] | None = None
     indicators: list[Indicator] | None = None
+    not_on_card: NotOnCardMarks = _marks_field()
 
     @model_validator(mode="after")
     def _one_body(self) -> Section:
@@ -197,6 +232,7 @@ class SchemeVeto(Model):
     when: Condition
     outcome: Literal["zero", "lowest_grade"] = "zero"
     reason: str | None = None
+    not_on_card: NotOnCardMarks = _marks_field()
 
 
 class Grade(Model):
@@ -208,6 +244,7 @@ class Grade(Model):
         default=None, description="the grade's multiplier, grade_coefficient in pay "
         "formulas (e.g. 1.2 for A)")
     description: str | None = None
+    not_on_card: NotOnCardMarks = _marks_field()
 
 
 class Pay(Model):
@@ -405,6 +442,15 @@ class Scheme(Model):
     origin: Literal["transcribed", "composed"] | None = Field(
         default=None, description="transcribed from a published card, or composed from "
         "KPI definitions and common practice")
+    weights: Literal["add_up", "normalise"] = Field(
+        default="add_up", description="add_up: the weights of each level must add up to "
+        "100 (else validate reports an error); normalise: a card whose printed weights "
+        "do not (001 客服主管: 105) is scored as printed, each weight of that level × "
+        "100/their sum, exactly, with a warning naming the factor")
+    additions: Literal["leave_out", "include"] = Field(
+        default="leave_out", description="what the file marks not_on_card as an addition "
+        "(a veto, grades, an item the printed card does not have): left out, so the card "
+        "scores as printed, or included")
     period: str | None = Field(default=None, description="month, quarter, half-year, year …")
     roles: list[str] = Field(default_factory=list)
     scale: Number = Field(default=Decimal(100), description="what a perfect total is worth")
@@ -426,6 +472,11 @@ class Scheme(Model):
     rollup: Rollup | None = None
     distribution: Distribution | None = None
 
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _spelling(cls, value: Any) -> Any:
+        return "normalise" if value == "normalize" else value
+
     @model_validator(mode="after")
     def _one_body(self) -> Scheme:
         given = [k for k in ("sections", "dimensions", "indicators") if getattr(self, k)]
@@ -440,6 +491,12 @@ def _yaml_forms(schema: dict[str, Any]) -> None:
     a condition written ``">= 1"`` and ``rule: pass_fail`` for a rule without required
     parameters (a single header where a list is taken: :data:`Names`)."""
     defs = schema.get("$defs", {})
+    for model in defs.values():  # one mark, or a list of them
+        marks = model.get("properties", {}).get("not_on_card")
+        if marks is not None and "items" in marks:
+            model["properties"]["not_on_card"] = {
+                "anyOf": [marks["items"], {"items": marks["items"], "type": "array"}],
+                "description": marks.get("description", "")}
     if "Condition" in defs:
         defs["Condition"] = {"anyOf": [
             {"type": "string", "pattern": _COMPARE.pattern,
