@@ -22,7 +22,8 @@ Then it times, each as a separate process (median of --repeat runs, peak RSS):
      total per person) recalculated by LibreOffice headless to CSV, and
   d' to xlsx, when ``soffice`` is installed
 
-and prints the times, the ratios to d and d', and peak memory.
+and prints the times, the ratios to d and d', peak memory (and how b's grows
+with N), and the start-up times of ``kpiscore --help`` and ``kpiscore validate``.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def build(n: int, folder: Path, seed: int = 7, distinct: bool = False
     ws.append(header)
     rows = []
     for i in range(n):
-        values = [f"E{i:06d}", f"员工{i}", f"部门{i % 17}"]
+        values: list[object] = [f"E{i:06d}", f"员工{i}", f"部门{i % 17}"]
         for h in header[3:]:
             if "(major_incidents)" in str(h):
                 values.append(rng.choice([0, 0, 0, 1]))
@@ -100,8 +101,8 @@ def build(n: int, folder: Path, seed: int = 7, distinct: bool = False
                 values.append(rng.randint(0, 10))
             elif "(falsification)" in str(h) or "veto" in str(h).lower() or "造假" in str(h):
                 values.append(0)
-            elif distinct:
-                values.append(round(60 + rng.random() * 40 + i * 1e-6, 6))
+            elif distinct:  # below 100 (the valid largest): every one different
+                values.append(round(60 + rng.random() * 39.99, 6))
             else:
                 values.append(rng.choice([rng.randint(60, 100),
                                           round(rng.uniform(60, 100), rng.choice([1, 2]))]))
@@ -168,6 +169,8 @@ def main() -> None:
             "d LO csv", "d' LO xlsx", "b/d", "bh/d", "b'/d", "c/d'",
             "peak b", "peak bh", "peak bj", "peak c", "peak d")
     print(" | ".join(head))
+    peaks: dict[int, float] = {}
+    d: tuple[float, float] | None = None
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -196,6 +199,18 @@ def main() -> None:
                  ratio(b, d), ratio(bh, d), ratio(b2, d), ratio(c, d2),
                  *(f"{m[1]:.0f}MiB" if m else "-" for m in (b, bh, bj, c, d))]
         print(" | ".join(cells), flush=True)
+        peaks[n] = b[1]
+    if len(peaks) > 1:
+        small, large = min(peaks), max(peaks)
+        print(f"# peak b from N={small} to N={large}: {peaks[large] / peaks[small]:.2f}x; "
+              f"peak b / peak d at N={large}: "
+              + (f"{peaks[large] / d[1]:.3f}" if d else "-"))
+    # start-up: what a person waits for at the prompt, and a pre-commit hook per file
+    repeat = max(5, args.repeat)
+    help_time = measure([*kp, "--help"], repeat)[0]
+    validate_time = measure([*kp, "validate", str(SCHEME)], repeat)[0]
+    print(f"# start-up, median of {repeat}: kpiscore --help {help_time:.3f}s; "
+          f"kpiscore validate (20 indicators) {validate_time:.3f}s")
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ MEAN = Phrase("{head}, {points} points / {answers} answers = {value}",
 PERCENT = Phrase("{head}, {points}/{max} points = {value}%", "{head},{points}/{max} 分 = {value}%")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Scored:
     """One indicator scored for one person, before weighting: its actual, its points
     (None when it could not be scored), the rule's own step and how the actual came
@@ -96,6 +96,8 @@ class Scored:
     text: str | None = None
     #: remembered by the scorer for every person with this actual
     memo: bool = False
+    #: (remembered ones) the finished result and its share of the total, made once
+    finished: tuple[IndicatorResult, Decimal] | None = None
 
     def head(self, lang: str) -> str:
         """The explanation so far (before its weighting), in ``lang``."""

@@ -75,7 +75,7 @@ MEMO_SIZE = 4096
 
 
 def row_label(number: int) -> str:
-    return ROW(n=number).render(current())
+    return ROW.pick(current()).format(n=number)  # for every row: no Text on the way
 
 
 def cell_text(value: Any) -> str | None:
@@ -121,6 +121,22 @@ def out_of_range(x: Decimal, f: Field | CompiledIndicator) -> Text | None:
     return None
 
 
+#: cell value types whose reading depends only on their text (and percent format)
+_NUMERIC_CELLS = frozenset({int, float, Decimal})
+
+
+def _reading_key(raw: object, percent: bool) -> object | None:
+    """What a cell's reading depends on: the exact text of a text cell; a number's type,
+    its text (Decimal("95.0") equals 95 but is shown as written) and its percent format.
+    None for anything else (dates, formulas without values, unreadable cells)."""
+    kind = type(raw)
+    if kind is str:
+        return raw
+    if kind in _NUMERIC_CELLS:
+        return (kind, str(raw), percent)
+    return None
+
+
 class Scorer:
     """Scores people with one compiled scheme (see the module's docstring)."""
 
@@ -129,10 +145,9 @@ class Scorer:
         self.lang = current()
         self._memo: list[dict[Decimal | str, Scored]] = [{} for _ in compiled.indicators]
         self._weighed: list[dict[Decimal, tuple[Decimal, str]]] = [{} for _ in compiled.indicators]
-        #: each indicator's finished result (and share of the total) per remembered actual
-        self._results: list[dict[Decimal | str, tuple[IndicatorResult, Decimal]]] = \
-            [{} for _ in compiled.indicators]
         self._fields = {f.key: f for f in compiled.fields}
+        #: each numeric field's reading (a number, or why it is not one) per raw cell
+        self._readings: list[dict[object, Decimal | str]] = [{} for _ in compiled.fields]
 
     # -- reading ------------------------------------------------------------------------
 
@@ -162,7 +177,7 @@ class Scorer:
         values: dict[str, Decimal] = {}
         answers: dict[str, str] = {}
         given = overrides or {}
-        for f in compiled.fields:
+        for f, readings in zip(compiled.fields, self._readings, strict=True):
             col = columns.get(f.key)
             if f.key in given:
                 raw: Any = given[f.key]
@@ -170,21 +185,32 @@ class Scorer:
             else:
                 raw = cell(col)
                 pct = col is not None and percent(col)
+                if f.numeric and raw is not None:  # read before: most cells repeat
+                    known = readings.get(_reading_key(raw, pct))
+                    if known is not None:
+                        if isinstance(known, str):
+                            errors.append(RowError(where_of(f.key), known, f.key))
+                        else:
+                            values[f.key] = known
+                        continue
                 if col is None or is_blank(raw):
                     if f.if_missing is not None:
                         values[f.key] = f.if_missing
                     elif col is not None:
                         errors.append(RowError(where(col), BLANK(label=f.label), f.key))
                     continue
-            try:
-                if f.numeric:
-                    number = read_number(raw, pct)
-                    problem = out_of_range(number, f)
-                    if problem is not None:
-                        raise BadValue(f"{plain(number)} {problem}")
-                    values[f.key] = number
+            if f.numeric:
+                key = _reading_key(raw, pct)
+                parsed = self._read_number(f, raw, pct)
+                if key is not None and len(readings) < MEMO_SIZE:
+                    readings[key] = parsed
+                if isinstance(parsed, str):
+                    errors.append(RowError(where_of(f.key), parsed, f.key))
                 else:
-                    answers[f.key] = read_text(raw)
+                    values[f.key] = parsed
+                continue
+            try:
+                answers[f.key] = read_text(raw)
             except BadValue as exc:
                 errors.append(RowError(where_of(f.key), LABELLED(label=f.label, problem=str(exc)),
                                        f.key))
@@ -211,6 +237,18 @@ class Scorer:
         reading = Reading(result, values, answers, where_of, surveys)
         self.compute(reading, row_label(row), skip=frozenset(given))
         return reading
+
+    @staticmethod
+    def _read_number(f: Field, raw: object, percent: bool) -> Decimal | str:
+        """A numeric field's cell as its number, or the row error's message."""
+        try:
+            number = read_number(raw, percent)
+            problem = out_of_range(number, f)
+            if problem is not None:
+                raise BadValue(f"{plain(number)} {problem}")
+            return number
+        except BadValue as exc:
+            return str(LABELLED(label=f.label, problem=str(exc)))
 
     def compute(self, reading: Reading, label: str, only: set[str] | None = None,
                 skip: frozenset[str] = frozenset()) -> None:
@@ -321,12 +359,10 @@ class Scorer:
         shares: list[Decimal | None] = []
         indicators = result.indicators
         for k, (ci, s) in enumerate(zip(compiled.indicators, scored, strict=True)):
-            actual = s.actual
-            if s.memo and actual is not None:  # the same for everyone with this actual
-                cache = self._results[k]
-                hit = cache.get(actual)
+            if s.memo:  # the same for everyone with this actual: finished once
+                hit = s.finished
                 if hit is None:
-                    hit = cache[actual] = self._indicator(k, ci, s, True)
+                    hit = s.finished = self._indicator(k, ci, s, True)
                 indicators.append(hit[0])
                 shares.append(hit[1])
                 numerator += hit[1]

@@ -1,0 +1,64 @@
+"""The JSON writers' direct encoding of a plain person equals the generic one.
+
+``_People.plain_fields`` writes most people's fields without building their dict
+(docs/performance.md); ``dumps(person_dict(...))`` is the reference it must match
+byte for byte, in both layouts (a JSONL line and the indented document).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kpiscore.outputs.json_format import _People, _plain, dumps
+from kpiscore.outputs.records import person_dict
+from kpiscore.score.results import GroupResult, PersonResult, Report, Summary
+
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+numbers = st.one_of(st.none(), st.decimals(allow_nan=False, allow_infinity=False,
+                                           min_value=-10**6, max_value=10**6))
+
+
+@st.composite
+def groups(draw: Any, sections: bool) -> GroupResult:
+    return GroupResult(draw(texts), draw(texts),
+                       draw(st.decimals(allow_nan=False, allow_infinity=False,
+                                        min_value=Decimal("0.0001"), max_value=1000)),
+                       draw(numbers), draw(st.none() | texts) if not sections else None)
+
+
+@st.composite
+def people(draw: Any) -> PersonResult:
+    r = PersonResult(draw(st.integers(1, 10**7)), draw(st.none() | texts),
+                     draw(st.none() | texts), draw(st.none() | texts))
+    r.total = draw(numbers)
+    r.grade = draw(st.none() | texts)
+    r.quota_grade = draw(st.none() | texts)
+    r.passed = draw(st.sampled_from([None, True, False]))
+    r.pay = draw(numbers)
+    r.period = draw(st.none() | texts)
+    r.sections = draw(st.lists(groups(True), max_size=3))
+    r.dimensions = draw(st.lists(groups(False), max_size=5))
+    return r
+
+
+def report(precision: int, pay_precision: int, sections: bool) -> Report:
+    return Report("s", "S", precision, pay_precision, sections, True, True, "a.csv", [],
+                  Summary())
+
+
+@given(people(), st.integers(0, 4), st.integers(0, 2), st.booleans(),
+       st.sampled_from([None, 2]), st.booleans())
+def test_a_plain_person_is_written_as_the_generic_encoder_writes_it(
+        r: PersonResult, precision: int, pay_precision: int, sections: bool,
+        indent: int | None, jsonl: bool) -> None:
+    assert _plain(r)
+    head = report(precision, pay_precision, sections)
+    first = {"kpiscore": 1, "scheme": "s"} if jsonl else None
+    fields = person_dict(r, precision, pay_precision, sections, indicators=False)
+    expected = dumps({**first, **fields} if first else fields, indent)
+    end = "}" if indent is None else "\n}"
+    assert _People(head, indent).plain_fields(r, first) == expected[:-len(end)]
