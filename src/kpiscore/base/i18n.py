@@ -226,6 +226,7 @@ ZH_COMMANDS: dict[str, str] = {
     "explain": "逐步解释一个人的得分:维度、指标、规则、算式、总分、否决、等级、工资",
     "whatif": "要达到下一等级(或指定总分),每个指标各需达到多少",
     "diff": "比较修改前后的方案:谁的总分和等级变了、变了多少",
+    "import": "根据部门现有的考核表(.xlsx 或 .csv)起草方案",
 }
 
 #: Help text of the commands kpiscore explain/whatif/diff in Chinese.

@@ -19,6 +19,7 @@ from kpiscore.cli.common import fail, write_wide
 from kpiscore.cli.evaluate import evaluate
 from kpiscore.cli.exitcodes import ExitCode
 from kpiscore.cli.explain import diff, explain, whatif
+from kpiscore.cli.importer import import_card
 from kpiscore.cli.library import init, schema, schemes, template
 from kpiscore.cli.validate import validate
 
@@ -116,5 +117,5 @@ def main() -> None:
 
 
 for _command in (evaluate, validate, schemes, init, template, schema, explain, whatif, diff,
-                 batch):
+                 batch, import_card):
     cli.add_command(_command)

@@ -117,6 +117,45 @@ class Input(Model):
     not_on_card: NotOnCardMarks = _marks_field()
 
 
+class Imported(Model):
+    """Where ``kpiscore import`` read an indicator on its card (docs/import.md), kept so
+    that a person can check the draft against the paper. Scoring ignores it; a
+    ``todo`` left makes ``validate`` refuse the scheme (code ``unfinished``)."""
+
+    cell: str = Field(description="the indicator's row on the card, e.g. 考核表!C5")
+    text: str | None = Field(default=None, description="the scoring text (评分标准) as "
+                             "printed")
+    text_cell: str | None = Field(default=None, description="where the scoring text is "
+                                  "(the row's, or a rule under the table)")
+    target: str | None = Field(default=None, description="the target cell as printed")
+    phrasing: str | None = Field(default=None, description="the stock phrasing that read "
+                                 "the text (docs/import.md)")
+    rule: dict[str, Any] | None = Field(
+        default=None, description="the rule as far as the card gives it, when it is "
+        "incomplete (the indicator's rule is a placeholder until a person completes it)")
+    note: Names = Field(default_factory=list, description="what the draft decided that the "
+                        "card does not spell out, for a person to check")
+    todo: Names = Field(default_factory=list, description="what the card does not say and a "
+                        "person must complete; remove each once done")
+
+
+class CardTodo(Model):
+    """Something the whole card leaves open (a section's blank weight)."""
+
+    cell: str
+    text: str | None = None
+    todo: str
+
+
+class ImportedCard(Model):
+    """The card ``kpiscore import`` drafted the scheme from, and what it leaves open."""
+
+    file: str
+    sheet: str | None = None
+    todo: list[CardTodo] = Field(default_factory=list, description="what the card leaves "
+                                 "open as a whole; remove each once done")
+
+
 NoFloor = Literal["none"]
 #: How an indicator's periods combine into the rolled-up period (see :class:`Rollup`).
 RollupKind = Literal["mean_points", "sum", "mean", "last"]
@@ -165,6 +204,9 @@ class Indicator(Model):
         "mean of the points), or sum / mean / last of the actuals, then score once; "
         "default: the scheme rollup's default")
     not_on_card: NotOnCardMarks = _marks_field()
+    imported: Imported | None = Field(
+        default=None, description="where kpiscore import read it on the card, and what is "
+        "left to complete (docs/import.md)")
 
     @model_validator(mode="before")
     @classmethod
@@ -439,6 +481,9 @@ class Scheme(Model):
     title: str
     description: str | None = None
     source: str | None = None
+    imported: ImportedCard | None = Field(
+        default=None, description="the card kpiscore import drafted this scheme from "
+        "(docs/import.md)")
     origin: Literal["transcribed", "composed"] | None = Field(
         default=None, description="transcribed from a published card, or composed from "
         "KPI definitions and common practice")

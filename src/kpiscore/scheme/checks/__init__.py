@@ -75,7 +75,7 @@ class Check:
 CHECKS: list[Check] = []
 #: The modules that hold the checks (imported on first use).
 MODULES = ("weights", "indicators", "formulas", "ids", "grades", "surveys", "grouped",
-           "distribution", "printed")
+           "distribution", "printed", "imported")
 
 
 def check(code: str, *, severity: Severity = "error") -> Callable[[CheckFn], CheckFn]:
