@@ -114,10 +114,10 @@ def test_the_core_never_imports_click_rich_or_the_cli(name: str) -> None:
 
 
 def test_the_layers_point_downwards() -> None:
-    """base, the shipped library, rules, io, scheme, score, outputs, explain; the api
-    above all of them; batch runs through the api; the CLI on top."""
-    order = ["base", "library", "rules", "io", "scheme", "score", "outputs", "explain", "api",
-             "batch", "cli"]
+    """base, the shipped library, rules, io, scheme, draft (kpiscore import), score, outputs,
+    explain; the api above all of them; batch runs through the api; the CLI on top."""
+    order = ["base", "library", "rules", "io", "scheme", "draft", "score", "outputs", "explain",
+             "api", "batch", "cli"]
     rank = {layer: k for k, layer in enumerate(order)}
 
     def layer(module: str) -> str:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kpiscore.base.i18n import Phrase, Text
-from kpiscore.draft.phrasings import Better
 from kpiscore.draft.phrasings.common import NUM, UNIT, num, unit_of
+from kpiscore.draft.phrasings.reading import Better
 from kpiscore.draft.text import fold
 
 _ASIDE = re.compile(r"\([^()]*\)")

@@ -45,9 +45,12 @@ _PAIRS = (
     "間间閱阅闆板闊阔隊队階阶際际險险隱隐雖虽雜杂雞鸡離离難难電电須须預预頗颇領领頻频顆颗題题"
     "額额顏颜願愿類类顧顾風风飛飞飯饭館馆馬马驗验驚惊體体髮发鬥斗魚鱼鳥鸟麥麦黃黄點点齊齐"
 )
+_PAIRS += "內内訓训"
 _SIMPLIFY = str.maketrans({_PAIRS[i]: _PAIRS[i + 1] for i in range(0, len(_PAIRS), 2)})
 
 _SPACE = re.compile(r"\s+")
+#: Pinyin a web page put after a character (經(jīng)理, 統(tǒng)計): the page's, not the card's.
+_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
 #: Numbers written as words next to the counter they count: 一次, 两天, 十分钟.
 _NUMERAL = re.compile(r"([一二两三四五六七八九十]+)(?=次|天|日|个|项|篇|单|件|处|起|例|人|级|"
                       r"小时|分钟|周|月|年|倍|条|份)")
@@ -60,8 +63,9 @@ _PUNCT = str.maketrans({"、": ",", "。": ";", ";": ";", "×": "*",
 
 
 def simplified(text: str) -> str:
-    """NFKC and simplified characters, white space kept (for titles and messages)."""
-    return unicodedata.normalize("NFKC", text).translate(_SIMPLIFY).strip()
+    """NFKC and simplified characters, white space kept, pinyin a web page added after a
+    character dropped (for ids and for matching)."""
+    return _PINYIN.sub("", unicodedata.normalize("NFKC", text).translate(_SIMPLIFY)).strip()
 
 
 def fold(text: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from kpiscore.draft.phrasings import Better, Context, Reading
 from kpiscore.draft.phrasings.common import NUM, UNIT, num, unit_of
+from kpiscore.draft.phrasings.reading import Better, Context, Reading
 
 _ANCHOR = r"[:=为]?(≥|≤|>|<)?({num})({unit})?"
 _TEXT = re.compile("基准值?" + _ANCHOR.format(num=NUM, unit=UNIT) + r"[,;]?"

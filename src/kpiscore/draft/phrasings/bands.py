@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kpiscore.base.i18n import Phrase, Text
-from kpiscore.draft.phrasings import Better, Context, Reading
 from kpiscore.draft.phrasings.common import NUM, UNIT, num, unit_of
+from kpiscore.draft.phrasings.reading import Better, Context, Reading
 
 _BEFORE = {"大于": ">", "高于": ">", "超过": ">", "超出": ">", "多于": ">", ">": ">",
            "不低于": ">=", "不少于": ">=", "≥": ">=", ">=": ">=", "达到": ">=",

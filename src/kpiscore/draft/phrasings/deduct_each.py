@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from kpiscore.draft.phrasings import Context, Reading
 from kpiscore.draft.phrasings.common import MINUTES, NO_FLOOR, NUM, num, unit_of
+from kpiscore.draft.phrasings.reading import Context, Reading
 
 _COUNTED = r"次|起|单|件|处|项|例|个|天|日|小时"
 _EACH = re.compile(rf"每[^\d;扣]{{0,6}}?({NUM})?({_COUNTED})[^;扣]{{0,12}}?扣({NUM})分")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from kpiscore.draft.phrasings import Context, Reading
 from kpiscore.draft.phrasings.common import (
     MINUTES,
     NO_FLOOR,
@@ -14,6 +13,7 @@ from kpiscore.draft.phrasings.common import (
     num,
     unit_of,
 )
+from kpiscore.draft.phrasings.reading import Context, Reading
 
 _LIMIT = re.compile(rf"(?:≤|<=|不超过|不高于|小于等于|控制在)?(?:({NUM})-)?({NUM})({UNIT})?"
                     rf"(?:以内|以下|之内|内)?(?:为满分|得满分)")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from kpiscore.draft.phrasings import Context, Reading
 from kpiscore.draft.phrasings.common import NO_FLOOR, NUM, UNIT, num, unit_of
+from kpiscore.draft.phrasings.reading import Context, Reading
 
 _FULL_AT = re.compile(rf"(?:≥|>=|达到|不低于|不少于)?(?:预算)?({NUM})({UNIT})?(?:及以上|以上)?"
                       rf"(?:为满分|得满分)")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from kpiscore.draft.phrasings import Context, Reading
 from kpiscore.draft.phrasings.common import NUM, num
+from kpiscore.draft.phrasings.reading import Context, Reading
 
 _NUMBERED = re.compile(rf"(\d+)级[:=]?[((]?({NUM})分")
 _LETTERED = re.compile(rf"(?<![A-Za-z])([A-Ea-e])[.:、]?([^\d()A-Za-z,;]{{0,8}}?)\(?({NUM})分\)?")

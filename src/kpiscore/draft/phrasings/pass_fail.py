@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from kpiscore.base.i18n import Phrase
-from kpiscore.draft.phrasings import Better, Context, Reading
 from kpiscore.draft.phrasings.common import NUM, UNIT, num, unit_of
+from kpiscore.draft.phrasings.reading import Better, Context, Reading
 
 _FAILS_ABOVE = ("超过", "超出", "高于", "多于", "大于")
 _WORD = r"超过|超出|高于|多于|大于|低于|少于|小于|不足|未达到"

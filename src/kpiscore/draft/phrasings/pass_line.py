@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from kpiscore.base.i18n import Phrase
-from kpiscore.draft.phrasings import Context, Reading
 from kpiscore.draft.phrasings.common import NUM, UNIT, num, unit_of
+from kpiscore.draft.phrasings.reading import Context, Reading
 
 # 一次合格率达到90%为合格,合格得20分。提(减)1个百分点加(减)1分
 _LINE = re.compile(rf"(?:达到|≥)?({NUM})({UNIT})?(?:及以上)?为合格[,;]?(?:合格)?得({NUM})分[,;]?"

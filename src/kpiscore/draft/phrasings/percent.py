@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from kpiscore.base.i18n import Phrase
-from kpiscore.draft.phrasings import Better, Context, Formula, Reading
 from kpiscore.draft.phrasings.common import LOWER_IS_BETTER, num
+from kpiscore.draft.phrasings.reading import Better, Context, Formula, Reading
 
 _PERCENT = re.compile(r"百分比计分|按比例计分|按完成比例|完成率计分|按完成率计分")
 _FORMULA = re.compile(r"^([^/=*()]+)/([^/=*()]+)\*100%?$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kpiscore.draft.phrasings import Context, Reading
+from kpiscore.draft.phrasings.reading import Context, Reading
 
 _RATED = re.compile(r"评分|打分|评定|主观考核|主观评价|主观评分|酌情给分|酌情|评价打分")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from kpiscore.base.i18n import Phrase
-from kpiscore.draft.phrasings import Context, Formula, Reading
 from kpiscore.draft.phrasings.common import LOWER_IS_BETTER, NUM, num
+from kpiscore.draft.phrasings.reading import Context, Formula, Reading
 
 _FULL_FIRST = re.compile(rf"(?:得分|分数|分值)?[=:]({NUM})\*\(?([^/()=*]+)/([^()=*]+?)\)?"
                          rf"(?:\*100%?)?(?:$|[;,])")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from kpiscore.base.i18n import Phrase
-from kpiscore.draft.phrasings import Context, Reading
+from kpiscore.draft.phrasings.reading import Context, Reading
 
 AGAINST = Phrase("the card prints a standard but no rule of points: rated 0 to full marks "
                  "against it by the card's raters",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from kpiscore.draft.phrasings import Context, Reading
 from kpiscore.draft.phrasings.common import NUM, num
+from kpiscore.draft.phrasings.reading import Context, Reading
 
 _GRADE = re.compile(rf"({NUM})(?:-({NUM}))?分(?=$|[;,]|\d+[,.:])")
 

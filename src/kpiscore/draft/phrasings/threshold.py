@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from kpiscore.draft.phrasings import Context, Reading
 from kpiscore.draft.phrasings.common import NUM, num
+from kpiscore.draft.phrasings.reading import Context, Reading
 
 _POINTS = rf"\(?({NUM})分\)?"
 _TEXT = re.compile(rf"超(?:出|过)(?:标准|目标)?{_POINTS}[,;]?"

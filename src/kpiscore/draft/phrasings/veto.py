@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from kpiscore.base.i18n import Phrase
-from kpiscore.draft.phrasings import Context, Reading
 from kpiscore.draft.phrasings.common import NUM
+from kpiscore.draft.phrasings.reading import Context, Reading
 
 _VETO = re.compile(r"单项否决|一票否决|否决制|否决项")
 _WHEN = re.compile(rf"({NUM})(?:次|起|项|处)(?:及以上|以上)?[^;,]{{0,8}}?(?:即|则|予以|实行)?"
