@@ -17,7 +17,8 @@ HERE = Path(__file__).resolve().parent / "draft" / "phrasings"
 
 
 def _golden() -> dict[str, dict[str, Any]]:
-    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(HERE.glob("*.yaml"))}
+    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8"))
+            for p in sorted(HERE.glob("*.yaml"))}
 
 
 GOLDEN = _golden()

@@ -120,7 +120,8 @@ def test_the_draft_matches_the_shipped_scheme_row_by_row(name: str,
         row = {"shipped": row} if isinstance(row, str) else row
         label = f"{name}: {ind.title} ({ind.imported.cell if ind.imported else '?'})"
         todo = bool(ind.imported and ind.imported.todo)
-        assert todo == ("unfinished" in row), f"{label}: todo {ind.imported.todo if ind.imported else None}"
+        assert todo == ("unfinished" in row), \
+            f"{label}: todo {ind.imported.todo if ind.imported else None}"
         compared = row.get("compare", list(FIELDS))
         got = _values(ind, weight, draft, imported_rule="unfinished" in row)
         want: dict[str, Any] = {}

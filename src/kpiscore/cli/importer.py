@@ -7,8 +7,13 @@ import sys
 
 import click
 
+from kpiscore.base.i18n import Phrase
 from kpiscore.cli.common import Command, fail, write_output
 from kpiscore.cli.exitcodes import ExitCode
+
+EXISTS = Phrase("{file} exists; choose another name or add --force",
+                "{file} 已存在;请换一个文件名,或加上 --force")
+WROTE = Phrase("wrote {file}", "已写入 {file}")
 
 
 @click.command("import", cls=Command)
@@ -39,17 +44,17 @@ def import_card(card: str, output: str | None, sheet: str | None, encoding: str 
     if output == "-":
         output = None
     if output is not None and os.path.exists(output) and not force:
-        fail(f"{output} exists; choose another name or add --force", ExitCode.USAGE)
+        fail(str(EXISTS(file=output)), ExitCode.USAGE)
     try:
         draft = read_card(card, sheet=sheet, encoding=encoding)
     except InputUnreadable as exc:
         fail(str(exc), ExitCode.USAGE)
     text = draft_text(draft)
     write_output(output, (card,), lambda fh: fh.write(text))
-    for line in summary(draft):
-        click.echo(str(line), err=True)
     findings = check_draft(text, output or "<draft>")
+    for line in summary(draft, findings):
+        click.echo(str(line), err=True)
     errors = [f for f in findings if f.severity == "error"]
     if output is not None:
-        click.echo(f"wrote {output}", err=True)
+        click.echo(str(WROTE(file=output)), err=True)
     sys.exit(int(ExitCode.FINDINGS if errors or draft.unfinished else ExitCode.OK))

@@ -67,6 +67,10 @@ TODO = Phrase("todo: {what}", "待补:{what}")
 NOTE = Phrase("note: {what}", "注意:{what}")
 CARD_TODO = Phrase("  {cell}: todo: {what}", "  {cell}:待补:{what}")
 CARD_NOTE = Phrase("  note: {what}", "  注意:{what}")
+VALIDATE = Phrase("validate finds {errors} error(s) and {warnings} warning(s) in the draft "
+                  "(kpiscore validate lists them)",
+                  "validate 在草稿中发现 {errors} 个错误、{warnings} 个警告"
+                  "(kpiscore validate 可逐条列出)")
 NEXT_TODO = Phrase("next: complete the {count} todo item(s) of the draft and delete them, then "
                    "kpiscore validate it", "下一步:补全草稿中的 {count} 条待补项并删除之,然后运行 "
                    "kpiscore validate")
@@ -76,9 +80,10 @@ NEXT_OK = Phrase("next: check the notes against the card, then kpiscore validate
                  "kpiscore template")
 
 
-def summary(draft: Draft) -> list[Text]:
+def summary(draft: Draft, findings: list[Finding] | None = None) -> list[Text]:
     """What the draft read, line by line, for standard error: the counts, each item
-    not read or read partly with why, the card's own todos and notes, what to do next."""
+    not read or read partly with why, the card's own todos and notes, what validate
+    finds in the draft (``findings``), what to do next."""
     out = [COUNTS(file=draft.source, sheet=draft.sheet, count=len(draft.indicators),
                   full=draft.count("full"), partly=draft.count("partial"),
                   none=draft.count("none"))]
@@ -96,6 +101,9 @@ def summary(draft: Draft) -> list[Text]:
         out.append(CARD_TODO(cell=cell, what=what))
     for note in draft.notes:
         out.append(CARD_NOTE(what=note))
+    if findings:
+        errors = sum(1 for f in findings if f.severity == "error")
+        out.append(VALIDATE(errors=errors, warnings=len(findings) - errors))
     out.append(NEXT_TODO(count=todos) if todos else NEXT_OK())
     return out
 

@@ -73,7 +73,9 @@ RATER_COLUMNS = Phrase("the card has columns for {names} but does not weight the
 UNNAMED = Phrase("(no name)", "(无名称)")
 WHOLE_CARD = Phrase("every item without a 评分标准 of its own is scored by the card's rule "
                     "under the table", "没有单独评分标准的各项,均按表下的评分规则计分")
-WEIGHTED_DIRECT = Phrase("scored on its weight: {weight} points", "按权重计分:满分 {weight} 分")
+ON_WEIGHT = Phrase("the card prints no points for it: scored out of its weight, {weight} "
+                   "points (a deduction of N points is N of the total)",
+                   "考核表没有给出分值:按权重计分,满分 {weight} 分(扣 N 分即总分扣 N 分)")
 
 _NUMBERING = re.compile(r"^(?:\d+[、.,)]|[((]\d+[))]|[一二三四五六七八九十]+[、.])\s*")
 _ID_BAD = re.compile(r"[\[\]`\s]+")
@@ -321,7 +323,7 @@ class _Builder:
         if status == "full" and (todo or notes):
             status = "partial"
         where = imported["cell"]
-        self.indicators.append(DraftIndicator(data, status, where, title or str(UNNAMED),
+        self.indicators.append(DraftIndicator(data, status, where, title or str(UNNAMED()),
                                               todo, notes))
         return {key: value for key, value in data.items() if value is not None}
 
@@ -369,6 +371,8 @@ class _Builder:
             else None
         if full is None and default is None and weight is not None and cls is not None:
             full = weight  # a card of weights in percent that scores in points
+            if reading is not None and reading.formula is None and kind != "ratio":
+                notes.append(ON_WEIGHT(weight=weight))
         if full is None and cls is not None and cls.is_rating:
             todo.append(NO_FULL())
         if full is not None and full != default:
