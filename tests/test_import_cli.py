@@ -34,10 +34,10 @@ def test_a_card_read_fully_is_drafted_on_stdout_and_exits_0(run_line: Run, tmp_p
     card = _roundtrip_card(tmp_path)
     code, out, err = run_line("import", card)
     assert code == 0
-    assert out.startswith("# Drafted by kpiscore import from card.xlsx (sheet 客服专员). 11 "
-                          "indicators: 11 read\n# fully, 0 partly, 0 not at all.\n")
+    assert out.startswith("# Drafted by kpiscore import from card.xlsx (客服专员). 11 "
+                          "indicator(s): 11 read fully, 0\n# partly, 0 not at all.\n")
     assert yaml.safe_load(out)["title"] == "客服专员月度绩效考核表"
-    assert err == ("card.xlsx (客服专员): 11 indicators: 11 read fully, 0 partly, 0 not at all\n"
+    assert err == ("card.xlsx (客服专员): 11 indicator(s): 11 read fully, 0 partly, 0 not at all\n"
                    "next: check the notes against the card, then kpiscore validate and "
                    "kpiscore template\n")
     assert run_line("import", card, "-o", "-") == (code, out, err)
@@ -49,7 +49,8 @@ def test_an_unfinished_draft_is_written_and_exits_1(run_line: Run, tmp_path: Pat
     code, out, err = run_line("import", card, "-o", draft)
     assert (code, out) == (1, "")
     assert err == (
-        "001-installation-card.xlsx (考核卡): 6 indicators: 5 read fully, 0 partly, 1 not at all\n"
+        "001-installation-card.xlsx (考核卡): 6 indicator(s): 5 read fully, 0 partly, 1 not at "
+        "all\n"
         "  考核卡!B5 安检工作: not read: no stock phrasing reads this 评分标准: write the rule\n"
         "validate finds 1 error(s) and 2 warning(s) in the draft (kpiscore validate lists them)\n"
         "next: complete the 1 todo item(s) of the draft and delete them, then kpiscore "
@@ -68,10 +69,9 @@ def test_the_summary_follows_the_language(run_line: Run, tmp_path: Path) -> None
     card = _seed_card(tmp_path, "001-installation-card")
     code, out, err = run_line("--lang", "zh", "import", card)
     assert code == 1
-    assert out.startswith("# 由 kpiscore import 根据 001-installation-card.xlsx"
-                          "(工作表 考核卡)起草。")
+    assert out.startswith("# 由 kpiscore import 根据 001-installation-card.xlsx (考核卡) 起草。")
     assert err.splitlines()[:2] == [
-        "001-installation-card.xlsx(考核卡):共 6 个指标:完全读出 5 个,部分读出 0 个,未能读出 1 个",
+        "001-installation-card.xlsx (考核卡):共 6 个指标:完全读出 5 个,部分读出 0 个,未能读出 1 个",
         "  考核卡!B5 安检工作:未能读出:没有识别出这条评分标准的写法:请写出计分规则(rule)"]
     assert "没有识别出这条评分标准的写法" in out  # the todo in the draft, in its language
 
@@ -115,7 +115,7 @@ def test_a_card_on_another_sheet_is_read_with_sheet(run_line: Run, tmp_path: Pat
     code, out, err = run_line("import", card)
     assert code == 2 and "sheet '封面': no card table found" in err
     code, out, err = run_line("import", card, "--sheet", "客服专员")
-    assert code == 0 and "(客服专员): 11 indicators: 11 read fully" in err
+    assert code == 0 and "(客服专员): 11 indicator(s): 11 read fully" in err
     code, out, err = run_line("import", card, "--sheet", "nope")
     assert (code, out) == (2, "")
     assert err == f"kpiscore: error: {card}: no sheet named 'nope' (sheets: 封面, 客服专员)\n"

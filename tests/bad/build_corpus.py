@@ -686,6 +686,15 @@ def workbooks() -> None:
     """Workbook semantics: sheets, number formats, styles, templates (cases/workbooks.yaml)."""
 
 
+def import_cards() -> None:
+    """kpiscore import: files that are no card, and a card in GBK (cases/import.yaml)."""
+    add("actuals/import-header-only.xlsx", workbook([["客服主管绩效考核表"],
+                                                     ["考核指标", "权重", "目标值", "评分标准"]]))
+    card = ("客服主管绩效考核表\r\n考核指标,权重,目标值,评分标准\r\n"
+            "客户满意度,100%,90分以上,\"90分及以上为满分,每低1分扣0.5分\"\r\n")
+    add("actuals/import-gbk-card.csv", card.encode("gbk"))
+
+
 # -- main ---------------------------------------------------------------------------------------
 
 
@@ -697,6 +706,7 @@ def build() -> dict[str, bytes]:
     formulas()
     outputs()
     workbooks()
+    import_cards()
     return dict(FILES)
 
 

@@ -57,9 +57,9 @@ def import_card(path: str | os.PathLike[str], *, sheet: str | None = None,
     return build_draft(grid, card)
 
 
-COUNTS = Phrase("{file} ({sheet}): {count} indicators: {full} read fully, {partly} partly, "
+COUNTS = Phrase("{where}: {count} indicator(s): {full} read fully, {partly} partly, "
                 "{none} not at all",
-                "{file}({sheet}):共 {count} 个指标:完全读出 {full} 个,部分读出 {partly} 个,"
+                "{where}:共 {count} 个指标:完全读出 {full} 个,部分读出 {partly} 个,"
                 "未能读出 {none} 个")
 NOT_READ = Phrase("  {cell} {title}: not read: {why}", "  {cell} {title}:未能读出:{why}")
 PARTLY = Phrase("  {cell} {title}: {what}", "  {cell} {title}:{what}")
@@ -84,7 +84,7 @@ def summary(draft: Draft, findings: list[Finding] | None = None) -> list[Text]:
     """What the draft read, line by line, for standard error: the counts, each item
     not read or read partly with why, the card's own todos and notes, what validate
     finds in the draft (``findings``), what to do next."""
-    out = [COUNTS(file=draft.source, sheet=draft.sheet, count=len(draft.indicators),
+    out = [COUNTS(where=draft.where, count=len(draft.indicators),
                   full=draft.count("full"), partly=draft.count("partial"),
                   none=draft.count("none"))]
     todos = len(draft.todo)

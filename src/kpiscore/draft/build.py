@@ -62,6 +62,11 @@ class Draft:
     source: str
     sheet: str
 
+    @property
+    def where(self) -> str:
+        """The card's file and sheet (a CSV file is its own sheet)."""
+        return self.source if self.sheet == self.source else f"{self.source} ({self.sheet})"
+
     def count(self, status: Status) -> int:
         return sum(1 for i in self.indicators if i.status == status)
 
@@ -98,7 +103,8 @@ class _Builder:
         card, grid = self.card, self.grid
         title = one_line(card.title) if card.title else grid.sheet
         scheme: dict[str, Any] = {"kpiscore": 1, "id": slug(title), "title": title,
-                                  "source": f"{grid.source} ({grid.sheet})"}
+                                  "source": grid.source if grid.sheet == grid.source
+                                  else f"{grid.source} ({grid.sheet})"}
         period = next((p for word, p in _PERIODS.items() if word in f"{title} {card.preface}"),
                       None)
         if period:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from kpiscore.base.i18n import Phrase, Text
+from kpiscore.base.numbers import HUNDRED
 from kpiscore.draft.grid import Grid
 from kpiscore.draft.layout import Part
 from kpiscore.draft.names import Ids, ident, number
@@ -189,7 +190,8 @@ class RowReader:
         full = points if points is not None else (reading.full_marks if reading else None)
         default = cls.model_validate(rule).default_full_marks() \
             if cls is not None and valid_rule(rule) else None
-        if full is None and default is None and weight is not None and cls is not None:
+        if full is None and default is None and weight not in (None, HUNDRED) and \
+                cls is not None:
             full = weight  # a card of weights in percent whose rules give points
             if reading is not None and reading.formula is None and kind != "ratio":
                 notes.append(ON_WEIGHT(weight=weight))

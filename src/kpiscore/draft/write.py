@@ -17,12 +17,12 @@ from kpiscore.draft.build import Draft
 from kpiscore.rules import RULES
 
 HEADER = Phrase(
-    "Drafted by kpiscore import from {file} (sheet {sheet}). {count} indicators: {full} read "
+    "Drafted by kpiscore import from {where}. {count} indicator(s): {full} read "
     "fully, {partly} partly, {none} not at all.\nEach indicator's imported: says where it is on "
     "the card and what it says there; a note is what the draft decided, a todo what a person "
     "must complete (kpiscore validate refuses the draft until every todo is done and "
     "deleted). See docs/import.md.",
-    "由 kpiscore import 根据 {file}(工作表 {sheet})起草。共 {count} 个指标:完全读出 {full} 个,"
+    "由 kpiscore import 根据 {where} 起草。共 {count} 个指标:完全读出 {full} 个,"
     "部分读出 {partly} 个,未能读出 {none} 个。\n每个指标的 imported: 记录它在考核表上的位置和原文;"
     "note 是草稿所作的判断,todo 是需要人工补全的内容(每条 todo 完成并删除之前,kpiscore "
     "validate 不会通过)。见 docs/import.md。")
@@ -36,7 +36,7 @@ _WIDTH = 100
 
 def draft_text(draft: Draft) -> str:
     """The draft as YAML, its header comment in the current language."""
-    head = HEADER(file=draft.source, sheet=draft.sheet, count=len(draft.indicators),
+    head = HEADER(where=draft.where, count=len(draft.indicators),
                   full=draft.count("full"), partly=draft.count("partial"),
                   none=draft.count("none"))
     lines = [f"# {line}" for line in _wrapped(str(head))]
