@@ -52,6 +52,8 @@ def test_an_unfinished_draft_is_written_and_exits_1(run_line: Run, tmp_path: Pat
         "001-installation-card.xlsx (考核卡): 6 indicator(s): 5 read fully, 0 partly, 1 not at "
         "all\n"
         "  考核卡!B5 安检工作: not read: no stock phrasing reads this 评分标准: write the rule\n"
+        "  note: 考核卡!A10: pass_mark: 80 read from the line under the table\n"
+        "  note: 考核卡!A10: pay: total / 80 * 基本工资 read from the line under the table\n"
         "validate finds 1 error(s) and 2 warning(s) in the draft (kpiscore validate lists them)\n"
         "next: complete the 1 todo item(s) of the draft and delete them, then kpiscore "
         "validate it\n"
@@ -171,3 +173,35 @@ def test_round_trip_import_template_evaluate(run_line: Run, tmp_path: Path) -> N
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _fenced(text: str) -> list[tuple[str, str]]:
+    import re
+
+    return [(m.group(1).strip(), m.group(2)) for m in
+            re.finditer(r"^```([^\n]*)\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)]
+
+
+def test_docs_import_md_shows_what_import_and_validate_really_say(
+        run_line: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/import.md's card before and after: its summary, its draft and validate's
+    findings are the real ones, and the completed item makes a valid scheme."""
+    blocks = _fenced((HERE.parent / "docs" / "import.md").read_text(encoding="utf-8"))
+    consoles = [body for info, body in blocks if info == "console"]
+    drafts = [body for info, body in blocks if info == "yaml fragment"]
+    build_cards.write(build_cards.load("001-installation-card")["layout"],
+                      tmp_path / "安装卡.xlsx")
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = run_line("import", "安装卡.xlsx", "-o", "安装卡.yaml")
+    assert code == 1
+    assert consoles[0] == "$ kpiscore import 安装卡.xlsx -o 安装卡.yaml\n" + err
+    text = (tmp_path / "安装卡.yaml").read_text(encoding="utf-8")
+    assert drafts[0] == text
+    code, _out, err = run_line("validate", "安装卡.yaml")
+    assert code == 1
+    assert consoles[1] == "$ kpiscore validate 安装卡.yaml\n" + err
+    start = text.index("      - id: 安检工作\n")
+    end = text.index("  - id: 管理\n")
+    (tmp_path / "安装卡.yaml").write_text(text[:start] + drafts[1] + text[end:], encoding="utf-8")
+    code, _out, err = run_line("validate", "安装卡.yaml")
+    assert code == 0, err

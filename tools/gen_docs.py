@@ -400,6 +400,35 @@ LOADER_CODES = [
 GENERATORS["validate.md"] = validate_md
 
 
+def phrasings_md() -> str:
+    """docs/phrasings.md: every stock phrasing kpiscore import reads, from its docstring."""
+    from kpiscore.draft.phrasings import PHRASINGS
+
+    roles = {"rule": "", "fallback": " (a fallback: tried when no other phrasing reads the "
+             "text)", "modifier": " (a modifier: adds to the rule read beside it)"}
+    lines = [
+        "# Stock phrasings of 评分标准",
+        "",
+        GENERATED,
+        "",
+        "What `kpiscore import` ([docs/import.md](import.md)) reads in a card's 评分标准,",
+        "one section per phrasing of `kpiscore.draft.phrasings.PHRASINGS`, in the order",
+        "they are tried (the first that reads a text wins). Each phrasing's golden cases,",
+        "and the near-misses it must not read, are in",
+        "`tests/draft/phrasings/<name>.yaml`. Texts are compared folded: simplified",
+        "characters, full-width forms and white space folded, 一次 read as 1次.",
+        "",
+    ]
+    for p in PHRASINGS:
+        lines += [f"## `{p.name}`{roles[p.role]}", ""]
+        lines += [line.strip() for line in p.doc.splitlines()]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+GENERATORS["phrasings.md"] = phrasings_md
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",

@@ -42,6 +42,8 @@ RATER_COLUMNS = Phrase("the card has columns for {names} but does not weight the
 WHOLE_CARD = Phrase("every item without a 评分标准 of its own is scored by the card's rule "
                     "under the table", "没有单独评分标准的各项,均按表下的评分规则计分")
 OTHERS = Phrase("other", "其他")
+LINE_READ = Phrase("{cell}: {what} read from the line under the table",
+                   "{cell}:{what} 读自表下的说明")
 #: 奖金系数 = 员工评分合计 × 30% + 上级评分合计 × 70%: the raters a draft names, and the
 #: names their rows or columns may have.
 RATERS = {"self": ("自评", ["自评", "员工", "员工评分", "本人"]),
@@ -109,7 +111,7 @@ class _Builder:
                       None)
         if period:
             scheme["period"] = period
-        readings = [ln.reading for ln in self.lines if ln.reading is not None]
+        readings = [(ln.cell, ln.reading) for ln in self.lines if ln.reading is not None]
         bodies = [self._body(part) for part in card.parts]
         if len(bodies) == 1:
             scheme.update(bodies[0])
@@ -145,11 +147,11 @@ class _Builder:
                     if match is not None and match.reading.rule is not None else None
                 yield _Line(cell, text, rule, reading)
 
-    def _sections(self, bodies: list[dict[str, Any]], readings: list[LineReading]
-                  ) -> list[dict[str, Any]]:
+    def _sections(self, bodies: list[dict[str, Any]],
+                  readings: list[tuple[str, LineReading]]) -> list[dict[str, Any]]:
         """The card's tables as sections, weighted as 总分 = A × a% + B × b% says; a blank
         weight (or none said) is an equal share for now and a todo."""
-        given = next((r.sections for r in readings if r.sections), ())
+        given = next((r.sections for _, r in readings if r.sections), ())
         out = []
         for n, (part, body) in enumerate(zip(self.card.parts, bodies, strict=True)):
             name = one_line(part.title) if part.title else f"part {n + 1}"
@@ -164,22 +166,27 @@ class _Builder:
             out.append({"id": slug(name), "title": name, "weight": percent(weight), **body})
         return out
 
-    def _card_lines(self, scheme: dict[str, Any], readings: list[LineReading]) -> None:
+    def _card_lines(self, scheme: dict[str, Any],
+                    readings: list[tuple[str, LineReading]]) -> None:
         """What the lines under the table say about the whole card: raters, a pass mark,
-        pay, the weights restated."""
-        for r in readings:
+        pay, the weights restated (each said in a note, with where)."""
+        for cell, r in readings:
             if r.raters and "raters" not in scheme:
                 scheme["raters"] = {"roles": [
                     {"id": who, "title": RATERS[who][0], "weight": percent(w),
                      "names": RATERS[who][1]} for who, w in r.raters]}
+                self.notes.append(LINE_READ(cell=cell, what="raters: " + ", ".join(
+                    f"{RATERS[who][0]} {percent(w)}" for who, w in r.raters)))
             self.notes += line_weight_notes(scheme, r.weights)
             if r.pass_mark is not None:
                 scheme["pass_mark"] = r.pass_mark
+                self.notes.append(LINE_READ(cell=cell, what=f"pass_mark: {r.pass_mark}"))
             if r.pay is not None:
                 divisor, base = r.pay
                 self.rows.inputs.setdefault(ident(base), {"id": ident(base), "title": base,
                                                           "unit": "元"})
                 scheme["pay"] = {"formula": f"total / {divisor} * {in_formula(ident(base))}"}
+                self.notes.append(LINE_READ(cell=cell, what=f"pay: {scheme['pay']['formula']}"))
 
     def _body(self, part: Part) -> dict[str, Any]:
         """A table's rows: dimensions when its groups have titles, else indicators."""
