@@ -193,7 +193,9 @@ class RowReader:
         if full is None and default is None and weight not in (None, HUNDRED) and \
                 cls is not None:
             full = weight  # a card of weights in percent whose rules give points
-            if reading is not None and reading.formula is None and kind != "ratio":
+            # a ratio (百分比计分制: weight × achievement) means it; a deduction in points
+            # read against the weight is the draft's reading, and said
+            if not cls.divides_by_target:
                 notes.append(ON_WEIGHT(weight=weight))
         if full is None and cls is not None and cls.is_rating:
             todo.append(NO_FULL())
