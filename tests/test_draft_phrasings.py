@@ -96,3 +96,24 @@ def test_rules_read_completely_are_valid_rules() -> None:
             if case["rule"] is not None and not case.get("missing"):
                 rule = _decimals(case["rule"])
                 RULES[rule["kind"]].model_validate(rule)
+
+
+def test_a_text_longer_than_a_phrasing_is_not_read_and_takes_no_time() -> None:
+    """A pasted document in a 评分标准 cell is no stock phrasing; the patterns' time stays
+    linear in the card's size (measured: well under 0.1 s here)."""
+    import time
+
+    from kpiscore.draft.lines import read_line
+    from kpiscore.draft.phrasings import MAX_TEXT
+
+    for text in (":a/" * 3000, "得分=1*(" + "a/" * 5000, "总分=" + "a*1%+" * 3000):
+        assert len(text) > MAX_TEXT
+        start = time.perf_counter()
+        assert first(text, Context()) is None
+        assert read_line(text) is None
+        assert time.perf_counter() - start < 1
+    worst = ":a/" * (MAX_TEXT // 3)
+    start = time.perf_counter()
+    for p in PHRASINGS:
+        p.read(worst, Context())
+    assert time.perf_counter() - start < 1

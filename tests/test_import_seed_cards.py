@@ -170,3 +170,10 @@ def test_validate_refuses_exactly_the_unfinished_rows(name: str,
         [str(f) for f in unfinished]
     other = sorted({f.code for f in findings if f.severity == "error" and f.code != "unfinished"})
     assert other == sorted(expect.get("errors") or [])
+
+
+def test_the_card_workbooks_are_built_deterministically(tmp_path: Path) -> None:
+    first = build_cards.build(tmp_path / "a")
+    second = build_cards.build(tmp_path / "b")
+    assert {n: p.read_bytes() for n, p in first.items()} == \
+        {n: p.read_bytes() for n, p in second.items()}

@@ -152,7 +152,7 @@ def _columns(cells: list[str]) -> tuple[dict[str, int], list[int], list[int]]:
         elif role == "weight":
             weights.append(i)
         elif role == "title":
-            if i != columns["title"] and i < columns["title"] and "group" not in columns:
+            if i < columns.get("title", -1) and "group" not in columns:
                 columns["group"] = i  # 项目 left of 具体指标
         elif role is not None and role != "ignore":
             columns.setdefault(role, i)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
+from kpiscore.draft.phrasings import MAX_TEXT
 from kpiscore.draft.phrasings.common import NUM, num
-
-_TERM = rf"([^=+*()]+?)\*?\s*(?:\(?({NUM})?%\)?)"
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,6 @@ class LineReading:
     weights: tuple[tuple[str, Decimal], ...] = ()
     #: 最终得分 = Σ(指标得分 × 权重): what kpiscore does anyway
     plain_total: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 _COMPOSITE = re.compile(rf"^(?:总分|总得分|综合得分|最终得分)=([^=+]+?)\*({NUM})?%\+([^=+]+?)\*"
@@ -111,6 +109,8 @@ LINES: list[Callable[[str], LineReading | None]] = [composite, raters, pay, weig
 
 def read_line(text: str) -> LineReading | None:
     """The first reader that reads ``text`` (folded; one sentence of a line)."""
+    if len(text) > MAX_TEXT:
+        return None
     for reader in LINES:
         found = reader(text)
         if found is not None:

@@ -42,7 +42,7 @@ def draft_text(draft: Draft) -> str:
     lines = [f"# {line}" for line in _wrapped(str(head))]
     scheme = {k: draft.scheme[k] for k in ORDER if k in draft.scheme}
     scheme.update({k: v for k, v in draft.scheme.items() if k not in scheme})
-    lines += _mapping(scheme, 0, "")
+    lines += _mapping(scheme, 0)
     return "\n".join(lines) + "\n"
 
 
@@ -55,7 +55,9 @@ def _wrapped(text: str) -> list[str]:
     return out
 
 
-def _mapping(data: dict[str, Any], indent: int, parent: str) -> list[str]:
+def _mapping(data: dict[str, Any], indent: int) -> list[str]:
+    """A mapping in block style; small mappings (a rule, a veto) and lists of scalars on
+    one line when they fit."""
     pad = " " * indent
     out: list[str] = []
     for key, value in data.items():
@@ -63,26 +65,16 @@ def _mapping(data: dict[str, Any], indent: int, parent: str) -> list[str]:
             continue
         if key == "rule" and isinstance(value, dict):
             value = _rule_order(value)
-        if isinstance(value, dict):
-            flow = _flow(value) if key in _FLOW_KEYS else None
-            if flow is not None and len(pad) + len(key) + len(flow) + 2 <= _WIDTH:
-                out.append(f"{pad}{key}: {flow}")
-            else:
-                out.append(f"{pad}{key}:")
-                out += _mapping(value, indent + 2, key)
+        one = _flow(value) if key in _FLOW_KEYS or (
+            isinstance(value, list) and key not in ("note", "todo")) else None
+        if one is not None and len(pad) + len(key) + len(one) + 2 <= _WIDTH:
+            out.append(f"{pad}{key}: {one}")
+        elif isinstance(value, dict):
+            out += [f"{pad}{key}:", *_mapping(value, indent + 2)]
         elif isinstance(value, list):
-            flow_items = key in _FLOW_LISTS
-            if key == "names" or (all(not isinstance(v, (dict, list)) for v in value)
-                                  and key not in ("note", "todo")):
-                flow = _flow_list(value)
-                if flow is not None and len(pad) + len(key) + len(flow) + 2 <= _WIDTH:
-                    out.append(f"{pad}{key}: {flow}")
-                    continue
-            out.append(f"{pad}{key}:")
-            out += _sequence(value, indent + 2, flow_items)
+            out += [f"{pad}{key}:", *_sequence(value, indent + 2, key in _FLOW_LISTS)]
         else:
             out.append(f"{pad}{key}: {_scalar(value)}")
-    del parent
     return out
 
 
@@ -90,14 +82,12 @@ def _sequence(items: list[Any], indent: int, flow_items: bool) -> list[str]:
     pad = " " * indent
     out: list[str] = []
     for item in items:
-        if isinstance(item, dict):
-            flow = _flow(item) if flow_items else None
-            if flow is not None and len(pad) + len(flow) + 2 <= _WIDTH:
-                out.append(f"{pad}- {flow}")
-                continue
-            inner = _mapping(item, indent + 2, "")
-            out.append(f"{pad}- {inner[0].lstrip()}")
-            out += inner[1:]
+        one = _flow(item) if flow_items or not isinstance(item, dict) else None
+        if one is not None and len(pad) + len(one) + 2 <= _WIDTH:
+            out.append(f"{pad}- {one}")
+        elif isinstance(item, dict):
+            inner = _mapping(item, indent + 2)
+            out += [f"{pad}- {inner[0].lstrip()}", *inner[1:]]
         else:
             out.append(f"{pad}- {_scalar(item)}")
     return out
@@ -111,26 +101,20 @@ def _rule_order(rule: dict[str, Any]) -> dict[str, Any]:
                                        else len(order))}
 
 
-def _flow(data: dict[str, Any]) -> str | None:
-    """``{kind: deduct, per: 1, points: 0.5}``, or None when a value is not a scalar."""
-    parts = []
-    for key, value in data.items():
-        if value is None:
-            continue
-        if isinstance(value, (dict, list)):
-            if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
-                flow = _flow_list(value)
-                if flow is None:
-                    return None
-                parts.append(f"{key}: {flow}")
-                continue
+def _flow(value: Any) -> str | None:
+    """A scalar, or a mapping or list of scalars (and lists of them) on one line
+    (``{kind: deduct, per: 1, points: 0.5}``); None for anything nested deeper."""
+    if isinstance(value, dict):
+        parts = [f"{k}: {v}" for k, v in ((k, _flow(v)) for k, v in value.items()
+                                          if value[k] is not None) if v is not None]
+        if len(parts) != sum(1 for v in value.values() if v is not None):
             return None
-        parts.append(f"{key}: {_scalar(value, flow=True)}")
-    return "{" + ", ".join(parts) + "}"
-
-
-def _flow_list(items: list[Any]) -> str | None:
-    return "[" + ", ".join(_scalar(v, flow=True) for v in items) + "]"
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(value, list):
+        if any(isinstance(v, (dict, list)) for v in value):
+            return None
+        return "[" + ", ".join(_scalar(v, flow=True) for v in value) + "]"
+    return _scalar(value, flow=True)
 
 
 _PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*")

@@ -82,6 +82,11 @@ PHRASINGS: list[Phrasing] = [
 BY_NAME: dict[str, Phrasing] = {p.name: p for p in PHRASINGS}
 
 
+#: A stock phrasing is a sentence or two: a longer text (a pasted document) is not read,
+#: which also keeps every pattern's time linear in the card's size.
+MAX_TEXT = 1000
+
+
 @dataclass(frozen=True)
 class Match:
     """The phrasing that read a text, and what it read."""
@@ -91,8 +96,9 @@ class Match:
 
 
 def first(text: str, ctx: Context, role: Role = "rule") -> Match | None:
-    """The first phrasing of ``role`` that reads ``text`` (folded)."""
-    if not text:
+    """The first phrasing of ``role`` that reads ``text`` (folded; at most
+    :data:`MAX_TEXT` characters)."""
+    if not text or len(text) > MAX_TEXT:
         return None
     for p in PHRASINGS:
         if p.role != role:

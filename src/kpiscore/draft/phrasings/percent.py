@@ -10,7 +10,6 @@ from kpiscore.draft.phrasings.reading import Better, Context, Formula, Reading
 
 _PERCENT = re.compile(r"百分比计分|按比例计分|按完成比例|完成率计分|按完成率计分")
 _FORMULA = re.compile(r"^([^/=*()]+)/([^/=*()]+)\*100%?$")
-_BARE = re.compile(r"[^\W\d][\w.]*")
 
 LOWER = Phrase("{what} is less-is-better: drafted as lower is better",
                "{what}越低越好:草稿按越低越好计分")
@@ -32,11 +31,7 @@ def read(text: str, ctx: Context) -> Reading | None:
     m = _FORMULA.match(ctx.definition)
     if m:
         a, b = m.group(1), m.group(2)
-        formula = Formula(f"{_name(a)} / {_name(b)} * 100", (a, b))
+        formula = Formula("{0} / {1} * 100", (a, b))
         return Reading({"kind": "ratio"}, target=num("100"), better=better, unit="%",
                        formula=formula, notes=notes)
     return Reading({"kind": "ratio"}, better=better, notes=notes)
-
-
-def _name(text: str) -> str:
-    return text if _BARE.fullmatch(text) else f"[{text}]"

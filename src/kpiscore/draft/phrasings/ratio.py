@@ -14,7 +14,6 @@ _FULL_LAST = re.compile(rf"(?:得分|分数|分值)?[=:]\(?([^/()=*]+)/([^()=*]+
                         rf"(?:$|[;,])")
 _GENERIC_ACTUAL = re.compile(r"^(?:个人)?(?:实际|实际值|实际完成|实际完成值|完成值|实际数|实绩)$")
 _GENERIC_TARGET = re.compile(r"^(?:个人)?(?:目标|目标值|计划|计划值|计划数|指标)$")
-_BARE = re.compile(r"[^\W\d][\w.]*")
 
 REWARDS = Phrase("as printed, the card's formula gives more points for more {what}; drafted "
                  "as lower is better (points = full × target ÷ actual)",
@@ -43,12 +42,7 @@ def read(text: str, ctx: Context) -> Reading | None:
     if _GENERIC_ACTUAL.match(actual) and _GENERIC_TARGET.match(target):
         return Reading({"kind": "ratio"}, full_marks=full,
                        better="lower" if lower else "higher", notes=notes)
-    formula = Formula(f"{_name(actual)} / {_name(target)} * 100", (actual, target))
+    formula = Formula("{0} / {1} * 100", (actual, target))
     return Reading({"kind": "ratio"}, target=num("100"), full_marks=full,
                    better="lower" if lower else "higher", unit="%", formula=formula,
                    notes=notes)
-
-
-def _name(text: str) -> str:
-    """A column's name as a formula writes it (bracketed unless it is a bare name)."""
-    return text if _BARE.fullmatch(text) else f"[{text}]"

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from kpiscore.base.i18n import Text
+from kpiscore.draft.names import ident, in_formula
 
 Better = Literal["higher", "lower"]
 
@@ -24,10 +25,16 @@ class Context:
 
 @dataclass(frozen=True)
 class Formula:
-    """An actual computed from columns: the expression and the inputs it names."""
+    """An actual computed from columns: the expression, with ``{0}``, ``{1}`` … where
+    the inputs it names go, and those inputs as the card names them."""
 
-    expression: str
+    template: str
     inputs: tuple[str, ...]
+
+    @property
+    def expression(self) -> str:
+        """The formula as the scheme writes it, each input by its id."""
+        return self.template.format(*(in_formula(ident(name)) for name in self.inputs))
 
 
 @dataclass(frozen=True)
