@@ -9,7 +9,10 @@ shipped scheme's wherever the seed's text is complete. Where the card is read
 as printed and the shipped scheme decided otherwise (its header says so), the
 row gives the printed value and the shipped header's reason (``printed:``,
 ``why:``). A row the seed garbles or loses is ``unfinished:`` (its reason, the
-shipped header's): the draft marks exactly those rows, and no other, as todo.
+shipped header's): the draft marks exactly those rows, and no other, as todo; and
+they are exactly the rows whose shipped indicator is marked ``not_on_card`` (a
+target or a reading the printed card does not give), but where the row says
+why not (``explained:``).
 """
 
 from __future__ import annotations
@@ -94,6 +97,13 @@ def _values(ind: Indicator, weight: Decimal, scheme: Scheme, imported_rule: bool
             "veto": str(ind.veto.when) if ind.veto else None}
 
 
+def _not_on_card(ind: Indicator) -> list[str]:
+    """What the shipped scheme marks as not on the printed card for this indicator: a
+    target it invented, a reading of a lost or garbled number or text."""
+    marks = list(ind.not_on_card) + (list(ind.veto.not_on_card) if ind.veto else [])
+    return [m.kind for m in marks if m.kind in ("target", "reading")]
+
+
 def _expected(field: str, value: Any) -> Any:
     if field == "rule":
         return value if isinstance(value, tuple) else _rule(value)
@@ -112,7 +122,8 @@ def test_the_draft_matches_the_shipped_scheme_row_by_row(name: str,
     expect = build_cards.load(name)["expect"]
     draft = _draft(workbooks[name])
     shipped = load_scheme(find(expect["shipped"]).path).scheme
-    ours = _indicators(compile_scheme(draft))
+    # weights as printed: scored the same way as the shipped card (weights: normalise)
+    ours = _indicators(compile_scheme(draft.model_copy(update={"weights": shipped.weights})))
     theirs = {ind.id: (ind, w) for ind, w, _ in _indicators(compile_scheme(shipped))}
     rows = expect["rows"]
     assert len(ours) == len(rows), [i.title for i, _, _ in ours]
@@ -122,6 +133,10 @@ def test_the_draft_matches_the_shipped_scheme_row_by_row(name: str,
         todo = bool(ind.imported and ind.imported.todo)
         assert todo == ("unfinished" in row), \
             f"{label}: todo {ind.imported.todo if ind.imported else None}"
+        if row.get("shipped"):
+            marked = _not_on_card(theirs[row["shipped"]][0])
+            assert bool(marked) == ("unfinished" in row) or "explained" in row, \
+                f"{label}: the shipped scheme marks {marked or 'nothing'} not on the card"
         compared = row.get("compare", list(FIELDS))
         got = _values(ind, weight, draft, imported_rule="unfinished" in row)
         want: dict[str, Any] = {}

@@ -30,12 +30,25 @@ SECTIONS = Phrase("the sections' weights", "各部分权重")
 WEIGHTS_OF = {"dims": Phrase("the dimensions' weights of {name}", "{name}的各维度权重"),
               "items": Phrase("the items' weights of {name}", "{name}的各项权重")}
 THE_CARD = Phrase("the card", "考核表")
+AS_PRINTED = Phrase("to score the card as printed, write weights: normalise (each level's "
+                    "weights × 100/their sum; docs/scheme.md)",
+                    "如要按原表计分,请写 weights: normalise(每一层的权重各乘以 100/其合计;"
+                    "见 docs/scheme.md)")
 
 
 def weight_notes(scheme: dict[str, Any], card: Card, grid: Grid) -> Iterator[Text]:
-    """Every level of the draft whose weights or points do not add up: the sections,
-    the dimensions (or items) of each body, each dimension's items, each 80分 group's
-    points, each total row."""
+    """Every level of the draft whose weights or points do not add up (the sections, the
+    dimensions or items of each body, each dimension's items, each 80分 group's points,
+    each total row), and how to score the card as printed when any weights do not."""
+    found = list(_mismatches(scheme))
+    yield from found
+    if found:
+        yield AS_PRINTED()
+    for part in card.parts:
+        yield from _total_row(part, grid)
+
+
+def _mismatches(scheme: dict[str, Any]) -> Iterator[Text]:
     if "sections" in scheme:
         total = _sum(s.get("weight") for s in scheme["sections"])
         if total is not None and total != HUNDRED:
@@ -48,8 +61,6 @@ def weight_notes(scheme: dict[str, Any], card: Card, grid: Grid) -> Iterator[Tex
             yield LEVEL_SUM(what=_whose(body, "items" if dims is None else "dims"), total=total)
         for dim in dims or []:
             yield from _dimension(dim)
-    for part in card.parts:
-        yield from _total_row(part, grid)
 
 
 def line_weight_notes(scheme: dict[str, Any], shares: tuple[tuple[str, Decimal], ...]

@@ -13,6 +13,8 @@ _EVENT = re.compile(rf"(?:违反|违规|出现|发生|拖延|推迟|延迟|延�
                     rf"({_COUNTED})[^;扣]{{0,16}}?扣({NUM})分")
 _AFTER = re.compile(rf"扣每({_COUNTED}|人)[^\d;]{{0,4}}({NUM})分")
 _FULL = re.compile(rf"(?<!扣)得({NUM})分")
+#: 没出现一次…扣1分 says "not once … −1": garbled, not read (a person decides).
+_NEGATED = re.compile(r"(?:没|未|不|没有)(?:出现|发生|违反|违规)\d")
 
 
 def read(text: str, ctx: Context) -> Reading | None:
@@ -23,7 +25,10 @@ def read(text: str, ctx: Context) -> Reading | None:
     better: lower. A delay counted in days or hours counts each started one
     (``units: started``). ``不计上限`` → ``floor: none`` (the points may go below 0);
     扣完为止 / 扣完即止 is the default floor 0. A text that also gives the points for
-    none (``24小时内解决得10分``) gives the full marks."""
+    none (``24小时内解决得10分``) gives the full marks. A negated event
+    (``没出现一次未完整归档的情况扣1分``, seed 001 安装师) is garbled: not read."""
+    if _NEGATED.search(text):
+        return None
     m = _EACH.search(text) or _EVENT.search(text)
     if m:
         per, counted, points = m.group(1), m.group(2), m.group(3)
