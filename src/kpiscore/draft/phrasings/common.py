@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from kpiscore.base.i18n import Phrase
-from kpiscore.draft.text import number
+from kpiscore.draft.text import number as num
+
+__all__ = ["LOWER_IS_BETTER", "MINUTES", "NO_FLOOR", "NUM", "UNIT", "in_minutes", "num",
+           "unit_of"]
 
 #: A number as the patterns capture it (folded text has ASCII digits).
 NUM = r"\d+(?:\.\d+)?"
@@ -14,20 +16,17 @@ NUM = r"\d+(?:\.\d+)?"
 UNIT = r"(?:个百分点|百分点|%|分钟|小时|天|日|分|次|篇|项|个|件|单|起|处|例|人|元|周|月)"
 
 #: 不计上限 (sic, "no upper limit" on the deductions): no floor, the points may go negative.
+#: (扣完为止 and 扣完即止, "stop when used up", are the default floor 0: nothing to read.)
 NO_FLOOR = re.compile(r"不计上限|上不封顶|不设下限|不封底|可扣至负分|可为负")
-#: 扣完为止, 扣完即止: the deductions stop at 0 (the default floor).
-TO_ZERO = re.compile(r"扣完为止|扣完即止|扣完止|扣至0分|最低0分|扣完本项")
 
 #: Minutes in a unit of time; a deduction counted in time counts each started unit.
 MINUTES = {"分钟": Decimal(1), "小时": Decimal(60), "天": Decimal(1440), "日": Decimal(1440)}
 
 #: Words of a quantity where less is better (errors, complaints, costs, delays); a ratio
-#: written as actual ÷ target of such a quantity rewards it as printed.
+#: written as actual ÷ target of such a quantity rewards it as printed. (validate's
+#: lower-is-better check has its own list, for titles in general.)
 LOWER_IS_BETTER = re.compile(r"差错|错误|失误|投诉|事故|流失|成本|费用|延迟|延误|逾期|遗留|违规|"
                              r"违反|缺陷|故障率|返修|退货|退款|纠纷|差评")
-
-TIME_STARTED = Phrase("each started {unit} counts whole (a delay of any length is a delay)",
-                      "不足一{unit}按一{unit}计(有延误即计)")
 
 
 def unit_of(text: str | None) -> str | None:
@@ -39,7 +38,3 @@ def unit_of(text: str | None) -> str | None:
 
 def in_minutes(value: Decimal, unit: str) -> Decimal:
     return value * MINUTES[unit]
-
-
-def num(text: str) -> Decimal:
-    return number(text)
