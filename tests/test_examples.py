@@ -9,7 +9,8 @@ The tests below run that command (through click's CliRunner, in the folder)
 and compare standard output with ``expected.json`` byte for byte, check the
 exit code (0, or 1 when the expected output holds error rows) and check that
 a clean run prints nothing on standard error but the accounting line
-(``kpiscore: N rows read: …``). Separately, the DOMAIN.md numbers (84.00,
+(``kpiscore: N rows read: …``) and, for a card scored with its printed weights,
+the ``weights-normalised`` warnings. Separately, the DOMAIN.md numbers (84.00,
 97.19, 81.00 and 6075.00, 8.40, 11.33 and 110%, the step bands) are asserted
 from hand-computed values written here, not copied from the engine's output,
 so a regenerated ``expected.json`` cannot hide a wrong number.
@@ -138,8 +139,10 @@ def test_output_is_exactly_expected(case: str, monkeypatch: pytest.MonkeyPatch) 
                  f"scored, {failed} could not be scored\n")
     if has_errors:
         assert err.decode().endswith(accounted)
-    else:
-        assert err.decode() == accounted  # nothing else: no warning, no error
+    else:  # nothing else: no error, no warning but a card's printed weights normalised
+        lines = err.decode().splitlines(keepends=True)
+        assert all(ln.endswith("(weights-normalised)\n") for ln in lines[:-1]), err.decode()
+        assert lines[-1] == accounted
     assert out == expected, f"{case}: output differs from expected.json (REGEN=1 rewrites it)"
 
 
@@ -299,3 +302,76 @@ def test_step_bands(monkeypatch: pytest.MonkeyPatch) -> None:
     weights = sum(Decimal(i["weight"]) for i in person(doc, "S001")["indicators"])
     assert weights == 100
     assert text(person(doc, "S001")["total"]) == "100.00"
+
+
+# -- the seed cards with their raters, surveys and periods (issue 11) -------------------------
+
+
+def test_tech_support_raters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """§13 on the 003 card: 奖金系数 = 员工评分合计 × 30% + 上级评分合计 × 70%."""
+    doc = output("tech-support-raters", monkeypatch)
+    e001 = person(doc, "E001")
+    roles = {r["id"]: (text(r["weight"]), text(r["total"])) for r in e001["raters"]["roles"]}
+    assert roles == {"self": ("30", "100.00"), "supervisor": ("70", "97.19")}
+    assert text(e001["total"]) == "98.03"  # 30 + 70% × 97.19 = 98.033
+    assert text(indicator(e001, "csat")["points"]) == "98.60"  # 30% × 100 + 70% × 98
+    assert text(person(doc, "E002")["total"]) == "99.16"  # 29.157 + 70
+    assert text(person(doc, "E003")["total"]) == "97.19"  # both raters agree: DOMAIN §12
+    e004 = person(doc, "E004")
+    assert e004["status"] == "error" and "上级评分" in e004["errors"][0]["message"]
+
+
+def test_customer_service_raters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """§13 on the 001 客服主管 card as printed: behaviour self (5级,4级,5级) = 95,
+    supervisor (4级,3级,5级) = 80 → 84.50; performance 105/105 of its printed points."""
+    doc = output("customer-service-raters", monkeypatch)
+    k01 = person(doc, "K01")
+    behaviour = next(s for s in k01["sections"] if s["id"] == "behaviour")
+    assert text(behaviour["score"]) == "84.50"
+    assert text(behaviour["contribution"]) == "25.35"
+    performance = next(s for s in k01["sections"] if s["id"] == "performance")
+    assert (text(performance["score"]), text(performance["contribution"])) == ("100.00", "70.00")
+    assert text(k01["total"]) == "95.35"
+    # each rater's whole card: the shared performance and their own behaviour ratings
+    assert {r["id"]: text(r["total"]) for r in k01["raters"]["roles"]} == \
+        {"self": "98.50", "supervisor": "94.00"}  # 70 + 30% × 95, 70 + 30% × 80
+    # K02: 55 of the 105 printed points (DOMAIN §3's bands: 97 → 20, 85 → 10)
+    k02 = person(doc, "K02")
+    assert text(indicator(k02, "service_mode_rate")["points"]) == "20.00"
+    assert text(indicator(k02, "feedback_rate")["points"]) == "10.00"
+    assert text(k02["total"]) == "57.67"  # 55/105 × 70 + 70 × 30%
+    assert text(person(doc, "K03")["total"]) == "87.22"  # 100/105 × 70 + 68.5 × 30%
+
+
+def test_customer_service_surveys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """§9 on the 000 card as printed: 公司卡1 (A,B,A), (B,B,C), (A,A,B) → 86.67% → 5;
+    公司卡2's questions 3–4 worth 10/8/6/4/2; weights 45/55 and 100/75."""
+    doc = output("customer-service-surveys", monkeypatch)
+    d01 = person(doc, "D01")
+    internal = indicator(d01, "internal_satisfaction")
+    assert (text(internal["actual"]), text(internal["points"])) == ("86.67", "5.00")
+    timeliness = indicator(d01, "complaint_timeliness")  # (5+4+10+8) + (4+4+6+4) = 45 of 60
+    assert (text(timeliness["actual"]), text(timeliness["points"])) == ("75", "3.00")
+    policy = indicator(d01, "policy_satisfaction")  # 公司卡4: 14 of 15
+    assert (text(policy["actual"]), text(policy["points"])) == ("93.33", "5.00")
+    assert [(d["id"], text(d["contribution"])) for d in d01["dimensions"]] == [
+        ("finance", "20.00"), ("process", "55.64"), ("learning", "20.00")]
+    assert text(d01["total"]) == "95.64"  # 20 + 255/275 × 60 + 20
+    d02 = person(doc, "D02")
+    assert text(indicator(d02, "internal_satisfaction")["actual"]) == "76.67"  # 23/30
+    assert text(indicator(d02, "complaint_timeliness")["actual"]) == "95"  # 57/60
+    assert text(d02["total"]) == "80.00"
+
+
+def test_record_card_quarter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """000's record card 7.1: a quarter's counts from three months, scored once (5/4/3/2)."""
+    doc = output("record-card-quarter", monkeypatch)
+    expected = {"D01": ("7", "5.00", "1", "4.00", "90.00"),
+                "D02": ("6", "4.00", "2", "5.00", "90.00"),
+                "D03": ("4", "2.00", "0", "2.00", "40.00")}
+    for pid, (updates, up_points, reports, rep_points, total) in expected.items():
+        p = person(doc, pid)
+        u, r = indicator(p, "database_updates"), indicator(p, "analysis_reports")
+        assert (text(u["actual"]), text(u["points"]), text(r["actual"]), text(r["points"]),
+                text(p["total"])) == (updates, up_points, reports, rep_points, total), pid
+        assert [e["period"] for e in p["periods"]] == ["2024-01", "2024-02", "2024-03"]
