@@ -29,18 +29,23 @@ from build_corpus import MAIN_NS, XML_DECL, Strings, package, zip_bytes
 from kpiscore.base.limits import Limits
 from kpiscore.io import open_table, xlsx_table
 
-#: cell styles: 0 General, 1 0%, 2 0.0% (custom), 3 a date, 4 0"%" (a literal percent
-#: sign: no scaling), 5 [h]:mm (a duration), 6 0\% (an escaped percent sign)
-STYLES = (f'{XML_DECL}<styleSheet xmlns="{MAIN_NS}"><numFmts count="4">'
-          '<numFmt numFmtId="164" formatCode="0.0%"/><numFmt numFmtId="165" '
-          'formatCode="0&quot;%&quot;"/><numFmt numFmtId="166" formatCode="[h]:mm"/>'
-          '<numFmt numFmtId="167" formatCode="0\\%"/></numFmts>'
-          '<fonts count="1"><font/></fonts><fills count="1"><fill/></fills>'
+#: custom number formats, from 164 on: percent, literal percent signs (quoted, escaped,
+#: after _ or *, in brackets), sections, colours and conditions (kpiscore.io.numfmt)
+FORMATS = ["0.0%", '0"%"', "[h]:mm", "0\\%", "0.0%;-0.0%", "[Red]0%", "0;-0%", '"a%"0',
+           "0_%", "0*%", "[$%-409]0", "#,##0.00%;[Red]-#,##0.00%;0%", "[>=100]0;0%",
+           "0%;0;@", '"x;y"0%', "[Blue][<0]0%;0"]
+#: cell styles: 0 General, 1 0% (built in), 2 a date (built in), then one per format
+STYLES = (f'{XML_DECL}<styleSheet xmlns="{MAIN_NS}"><numFmts count="{len(FORMATS)}">'
+          + "".join(f'<numFmt numFmtId="{164 + k}" formatCode="{escape(f, {chr(34): "&quot;"})}"/>'
+                    for k, f in enumerate(FORMATS))
+          + '</numFmts><fonts count="1"><font/></fonts><fills count="1"><fill/></fills>'
           '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>'
-          '<cellXfs count="7"><xf numFmtId="0"/><xf numFmtId="9" applyNumberFormat="1"/>'
-          '<xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="14" applyNumberFormat="1"/>'
-          '<xf numFmtId="165" applyNumberFormat="1"/><xf numFmtId="166" applyNumberFormat="1"/>'
-          '<xf numFmtId="167" applyNumberFormat="1"/></cellXfs></styleSheet>')
+          f'<cellXfs count="{3 + len(FORMATS)}"><xf numFmtId="0"/>'
+          '<xf numFmtId="9" applyNumberFormat="1"/><xf numFmtId="14" applyNumberFormat="1"/>'
+          + "".join(f'<xf numFmtId="{164 + k}" applyNumberFormat="1"/>'
+                    for k in range(len(FORMATS)))
+          + "</cellXfs></styleSheet>")
+STYLE_IDS = [None, *range(3 + len(FORMATS))]
 
 NUMBERS = st.one_of(
     st.integers(-10**6, 10**6).map(str),
@@ -58,7 +63,7 @@ def cells(draw: Any, strings: Strings) -> str:
     """One cell's XML after ``<c r=…``: attributes and content."""
     kind = draw(st.sampled_from(["n", "n", "n", "s", "inline", "rich", "b", "e", "str",
                                  "formula", "empty", "bad-s"]))
-    style = draw(st.sampled_from([None, 0, 1, 2, 3, 4, 5, 6]))
+    style = draw(st.sampled_from(STYLE_IDS))
     s = "" if style is None else f' s="{style}"'
     if kind == "n":
         t = draw(st.sampled_from(["", ' t="n"']))

@@ -84,8 +84,8 @@ def test_an_unknown_suffix_is_read_as_a_workbook(tmp_path: Path) -> None:
     path.write_text("工号,得分\nE1,95\n", encoding="utf-8")
     with pytest.raises(InputUnreadable) as info, open_table(path):
         pass
-    assert str(info.value) == (f"{path}: not an .xlsx workbook (it is not a zip file); "
-                               "use .xlsx or .csv")
+    assert str(info.value) == (f"{path}: not an .xlsx workbook: it is text (a CSV file "
+                               "with the wrong suffix?); rename it .csv")
 
 
 def test_an_input_kind_is_one_registry_line(tmp_path: Path,

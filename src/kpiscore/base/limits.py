@@ -51,6 +51,19 @@ LIMITS: dict[str, Limit] = {
                        "(checked for parts over 1 MiB)"),
     "zip_entries": Limit(10_000, "KPISCORE_MAX_ZIP_ENTRIES",
                          "number of parts (zip members) in a workbook"),
+    # the parts openpyxl reads whole (all but the worksheets, which are streamed)
+    "part_bytes": Limit(128 * 1024 * 1024, "KPISCORE_MAX_PART_BYTES",
+                        "size of a workbook part read whole (every part but the "
+                        "worksheets) once decompressed, in bytes"),
+    "xml_elements": Limit(100_000, "KPISCORE_MAX_XML_ELEMENTS",
+                          "XML elements in the workbook parts read whole, in total"),
+    "styles": Limit(65_490, "KPISCORE_MAX_STYLES",
+                    "entries in each list of a workbook's styles (cell formats, number "
+                    "formats, fonts, fills, borders; Excel's own maximum)"),
+    "shared_strings": Limit(1_048_576, "KPISCORE_MAX_SHARED_STRINGS",
+                            "entries in a workbook's shared-strings table (a rich-text "
+                            "run counts as one)"),
+    "sheets": Limit(4_096, "KPISCORE_MAX_SHEETS", "sheets in a workbook"),
 }
 
 #: A workbook part this small is never refused for its compression ratio
@@ -72,6 +85,11 @@ class Limits:
     unzipped_bytes: int = LIMITS["unzipped_bytes"].default
     zip_ratio: int = LIMITS["zip_ratio"].default
     zip_entries: int = LIMITS["zip_entries"].default
+    part_bytes: int = LIMITS["part_bytes"].default
+    xml_elements: int = LIMITS["xml_elements"].default
+    styles: int = LIMITS["styles"].default
+    shared_strings: int = LIMITS["shared_strings"].default
+    sheets: int = LIMITS["sheets"].default
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,

@@ -693,7 +693,7 @@ def _score_roster(plan: RunPlan, parts: dict[str, _Part]) -> list[PersonResult]:
     no scheme could score."""
     from kpiscore.io import open_table
     from kpiscore.io.table import HeaderIndex
-    from kpiscore.score.binding import bind
+    from kpiscore.score.binding import bind, refuse_other_sheets
     from kpiscore.score.people import each_person
     from kpiscore.score.scorer import Scorer, cell_text
 
@@ -709,6 +709,8 @@ def _score_roster(plan: RunPlan, parts: dict[str, _Part]) -> list[PersonResult]:
             raise InputUnreadable(f"{plan.roster}: no column {plan.role_column!r} naming each "
                                   f"person's role (the headers are {shown})")
         role_col = hits[0]
+        role = plan.role_column
+        refuse_other_sheets(table, lambda other: bool(HeaderIndex(other).matching([role])))
         for part in parts.values():
             if part.loaded is not None:
                 part.binding = bind(part.loaded.compiled, header, table.where, skip=[role_col])

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from kpiscore.base.errors import InputUnreadable
 from kpiscore.base.i18n import Phrase
 from kpiscore.base.limits import Limits
+from kpiscore.io import sniff
 from kpiscore.io.csv_table import open_csv
 from kpiscore.io.sqlite_table import open_sqlite
 from kpiscore.io.table import (
@@ -74,6 +75,13 @@ def opener_for(path: str | os.PathLike[str]) -> str:
     return DEFAULT
 
 
+def _refuse_binary(name: str) -> None:
+    """A workbook, database or document named .csv is refused for what it is."""
+    real = sniff.real_kind(name)
+    if real is not None and real != "text":
+        raise InputUnreadable(f"{name}: not CSV text: it is {sniff.SAY[real]}")
+
+
 @contextmanager
 def open_table(path: str | os.PathLike[str], *, encoding: str | None = None,
                sheet: str | None = None, table: str | None = None,
@@ -98,6 +106,8 @@ def open_table(path: str | os.PathLike[str], *, encoding: str | None = None,
     if ext in REFUSED:  # a missing or oversized file says so first, as it always did
         check_size(name, limits)
     kind = opener_for(name)
+    if kind == "csv":
+        _refuse_binary(name)
     options = TableOptions(encoding=encoding, sheet=sheet, table=table, limits=limits)
     with OPENERS[kind].open(name, options) as opened:
         if header_row is not None:

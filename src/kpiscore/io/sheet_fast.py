@@ -21,12 +21,14 @@ from __future__ import annotations
 import re
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from kpiscore.io.cells import LARGEST, SMALLEST, FormulaWithoutValue, UnreadableCell
+from kpiscore.io.numfmt import Section, scales
 from kpiscore.io.table import Row
 
 #: One cell of the regular shapes. Groups: column letters, style (before or after the
@@ -206,7 +208,8 @@ class FastRows:
                 values.append(got)
             else:
                 values[column - 1] = got
-            if style and style in styles.percent and isinstance(got, (Decimal, float)):
+            if style and style in styles.scaling and isinstance(got, (Decimal, float)) \
+                    and styles.scaled(style, got):
                 percent.append(column - 1)
         return values, percent
 
@@ -265,20 +268,39 @@ class FastRows:
         percent = []
         for c in cells:
             values[c["column"] - 1] = c["value"]
-            if c["style_id"] in self.styles.percent and isinstance(c["value"], (int, float)):
+            if self.styles.scales_cell(c):
                 percent.append(c["column"] - 1)
         return Row(number, values, frozenset(percent))
 
 
 @dataclass(frozen=True)
 class Styles:
-    """The cell styles that change a value's meaning: percent formats, date and
-    duration formats, and the workbook's date epoch."""
+    """The cell styles that change a value's meaning: percent formats (every value
+    scaled, or by its sign: :mod:`kpiscore.io.numfmt`), date and duration formats,
+    and the workbook's date epoch."""
 
     percent: frozenset[int]
     dates: frozenset[int]
     durations: frozenset[int]
     epoch: Any
+    #: styles whose format scales some values only (``0;-0%``), by the sections that say
+    signed: Mapping[int, tuple[Section, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def scaling(self) -> frozenset[int]:
+        """The styles that scale at least some values."""
+        return self.percent | frozenset(self.signed)
+
+    def scaled(self, style: int, value: Decimal | float) -> bool:
+        """Whether a number in this style is shown multiplied by 100."""
+        return style in self.percent or (style in self.signed
+                                         and scales(self.signed[style], value))
+
+    def scales_cell(self, cell: Mapping[str, Any]) -> bool:
+        """:meth:`scaled` for a cell as openpyxl's parser gives it."""
+        value, style = cell["value"], cell["style_id"]
+        return style in self.scaling and isinstance(value, (int, float)) \
+            and not isinstance(value, bool) and self.scaled(style, value)
 
 
 def unreadable(data_type: str, text: str, exc: Exception) -> UnreadableCell:

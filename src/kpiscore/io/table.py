@@ -174,6 +174,10 @@ BLANK_ROW = Phrase("{source}: --header-row {row}: row {row} is blank (the first 
                    "{source}:--header-row {row}:第 {row} 行是空行(第一个非空行是第 {first} 行)")
 
 
+def _no_others(count: int) -> list[tuple[str, list[list[Any]]]]:
+    return []
+
+
 #: What reading a row may raise besides InputUnreadable; :meth:`Table.people` turns it
 #: into InputUnreadable (a workbook can be damaged past its header).
 READ_ERRORS: tuple[type[Exception], ...] = (OSError, ValueError, KeyError, EOFError)
@@ -196,8 +200,15 @@ class Table:
     #: merged ranges (first col, first row, last col, last row; 0-based columns) that
     #: touch a row (the header row); found on demand, since a sheet lists them after its rows
     merged: Callable[[int], list[tuple[int, int, int, int]]] = field(default=_no_merged)
+    #: the title and first non-blank rows (``count`` at most) of every other sheet that
+    #: could have been read instead (a workbook's later visible sheets, when none was
+    #: named), read on demand
+    others: Callable[[int], list[tuple[str, list[list[Any]]]]] = field(default=_no_others,
+                                                                       kw_only=True)
     #: the file's base name, for messages and outputs
     source: str = field(default="", kw_only=True)
+    #: the file as it was given, for messages (the source when empty)
+    path: str = field(default="", kw_only=True)
     #: the opener that read it (a key of kpiscore.io.OPENERS)
     kind: str = field(default="", kw_only=True)
     #: what reading its rows may raise, turned into InputUnreadable by :meth:`people`

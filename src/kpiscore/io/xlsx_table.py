@@ -14,16 +14,18 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import struct
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
 from kpiscore.base.errors import InputUnreadable
 from kpiscore.base.limits import RATIO_GRACE_BYTES, Limits
-from kpiscore.io.cells import FormulaWithoutValue, UnreadableCell
+from kpiscore.io import numfmt, sniff
+from kpiscore.io.cells import FormulaWithoutValue, UnreadableCell, is_blank
+from kpiscore.io.numfmt import Section
+from kpiscore.io.sheet_fast import Styles
 from kpiscore.io.table import (
     Row,
     Table,
@@ -34,14 +36,12 @@ from kpiscore.io.table import (
     too_long,
     too_wide,
 )
+from kpiscore.io.xlsx_budget import Budget, PartCount
 
 #: A workbook part is read this many bytes at a time (never all at once).
 CHUNK = 64 * 1024
 #: How far into each XML part to look for a document type declaration.
 PROLOG_BYTES = 64 * 1024
-
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
 
 @contextmanager
 def open_xlsx(path: str, options: TableOptions) -> Iterator[Table]:
@@ -65,62 +65,25 @@ def open_xlsx(path: str, options: TableOptions) -> Iterator[Table]:
         _defused()
         archive = _check_zip(path, fh, limits)
         try:
-            wb = _load(path, fh, archive)
+            wb = _load(path, fh, archive, limits)
             yield _table(path, wb, options.sheet, limits)
         finally:
             archive.close()
 
 
-def _ole_kind(path: str) -> str:
-    """What an OLE compound file (the pre-2007 container) holds, from its directory.
-
-    An encrypted .xlsx is such a file with ``EncryptionInfo`` and
-    ``EncryptedPackage`` streams; an old .xls has a ``Workbook`` (or ``Book``).
-    """
-    try:
-        with open(path, "rb") as fh:
-            header = fh.read(512)
-            shift = struct.unpack_from("<H", header, 30)[0]
-            first_dir = struct.unpack_from("<I", header, 48)[0]
-            size = 1 << shift if 7 <= shift <= 16 else 512
-            fh.seek((first_dir + 1) * size)
-            directory = fh.read(size)
-            fh.seek(0)
-            head = fh.read(1 << 20)
-    except (OSError, struct.error):
-        return "unknown"
-    names = set()
-    for i in range(0, len(directory) - 127, 128):
-        length = struct.unpack_from("<H", directory, i + 64)[0]
-        if 2 <= length <= 64:
-            names.add(directory[i:i + length - 2].decode("utf-16-le", "replace"))
-    for stream in ("EncryptedPackage", "EncryptionInfo", "Workbook", "Book"):
-        if stream.encode("utf-16-le") in head:
-            names.add(stream)
-    if "EncryptedPackage" in names or "EncryptionInfo" in names:
-        return "encrypted"
-    if "Workbook" in names or "Book" in names:
-        return "xls"
-    return "unknown"
-
-
 def _not_a_workbook(name: str) -> InputUnreadable:
-    with open(name, "rb") as fh:
-        magic = fh.read(8)
-    if magic == _OLE_MAGIC:
-        kind = _ole_kind(name)
-        if kind == "encrypted":
-            return InputUnreadable(f"{name}: the workbook is encrypted (password-protected); "
-                                   "open it in Excel, remove the password (File > Info > "
-                                   "Protect Workbook) and save it again as .xlsx")
-        if kind == "xls":
-            return InputUnreadable(f"{name}: an old .xls (Excel 97-2003) workbook; save it "
-                                   "as .xlsx")
-        return InputUnreadable(f"{name}: an encrypted (password-protected) or old .xls "
-                               "workbook; remove the password and save it as .xlsx")
-    if magic.startswith(b"PK\x03\x04"):
+    kind = sniff.real_kind(name)
+    if kind == "encrypted":
+        return InputUnreadable(f"{name}: the workbook is encrypted (password-protected); "
+                               "open it in Excel, remove the password (File > Info > "
+                               "Protect Workbook) and save it again as .xlsx")
+    if kind in ("xls", "ole"):
+        return InputUnreadable(f"{name}: {sniff.SAY[kind]}")
+    if kind == "zip":
         return InputUnreadable(f"{name}: a damaged .xlsx workbook (the zip file is cut short: "
                                "its directory at the end is missing); save or copy it again")
+    if kind is not None:
+        return InputUnreadable(f"{name}: not an .xlsx workbook: it is {sniff.SAY[kind]}")
     return InputUnreadable(f"{name}: not an .xlsx workbook (it is not a zip file); "
                            "use .xlsx or .csv")
 
@@ -167,9 +130,13 @@ def _check_zip(name: str, fh: IO[bytes], limits: Limits) -> _BoundedZip:
                 raise InputUnreadable(f"{name}: the zip holds two parts named "
                                       f"{info.filename!r} (a damaged or crafted file)")
             seen.add(info.filename)
-            if info.flag_bits & 0x1:
+            if info.flag_bits & 0x41:  # encrypted, strongly encrypted
                 raise InputUnreadable(f"{name}: the zip part {info.filename!r} is encrypted; "
                                       "remove the password and save the workbook again")
+            if info.flag_bits & 0x20:
+                raise InputUnreadable(f"{name}: the zip part {info.filename!r} holds patched "
+                                      "data (a zip feature Excel never writes); save the "
+                                      "workbook again in Excel")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise InputUnreadable(f"{name}: the zip part {info.filename!r} uses "
                                       f"compression method {info.compress_type}, which Excel "
@@ -213,7 +180,7 @@ def _check_prolog(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) ->
     try:
         with archive.open(info) as part:
             head = part.read(PROLOG_BYTES)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise InputUnreadable(f"{name}: the part {info.filename!r} is damaged: {exc}") from None
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         head = head.decode("utf-16", "replace").encode("utf-8", "replace")
@@ -255,22 +222,28 @@ class _BoundedPart:
     read here is chunked.
     """
 
-    def __init__(self, part: IO[bytes]) -> None:
+    def __init__(self, part: IO[bytes], count: PartCount | None = None) -> None:
         self._part = part
+        self._count = count  # while the workbook loads: its elements, against the limits
 
     def read(self, n: int = -1) -> bytes:
         if n is not None and 0 <= n <= CHUNK:
-            return self._part.read(n)
+            return self._counted(self._part.read(n))
         chunks = []
         left = -1 if n is None or n < 0 else n
         while left != 0:
-            data = self._part.read(CHUNK if left < 0 else min(CHUNK, left))
+            data = self._counted(self._part.read(CHUNK if left < 0 else min(CHUNK, left)))
             if not data:
                 break
             chunks.append(data)
             if left > 0:
                 left -= len(data)
         return b"".join(chunks)
+
+    def _counted(self, data: bytes) -> bytes:
+        if self._count is not None:
+            self._count.feed(data)
+        return data
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._part, name)
@@ -286,12 +259,20 @@ class _BoundedPart:
 
 
 class _BoundedZip(zipfile.ZipFile):
-    """The zip that openpyxl reads through: every member comes as a :class:`_BoundedPart`."""
+    """The zip that openpyxl reads through: every member comes as a :class:`_BoundedPart`,
+    counted against ``budget`` while the workbook loads (:mod:`kpiscore.io.xlsx_budget`)."""
+
+    budget: Budget | None = None
 
     def open(self, name: Any, mode: Any = "r", pwd: bytes | None = None, *,
              force_zip64: bool = False) -> Any:
-        part = super().open(name, mode, pwd, force_zip64=force_zip64)
-        return _BoundedPart(part) if mode == "r" else part
+        if mode != "r":
+            return super().open(name, mode, pwd, force_zip64=force_zip64)
+        info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
+        count = None if self.budget is None else self.budget.part(info.filename,
+                                                                  info.file_size)
+        part = super().open(info, mode, pwd, force_zip64=force_zip64)
+        return _BoundedPart(part, count)
 
     def read(self, name: Any, pwd: bytes | None = None) -> bytes:
         with self.open(name, "r", pwd) as part:
@@ -331,21 +312,28 @@ def _sheets_without_sizes() -> Iterator[None]:
         excel.ReadOnlyWorksheet = original
 
 
-def _load(name: str, fh: IO[bytes], archive: zipfile.ZipFile) -> Any:
-    """openpyxl's read-only workbook over our bounded zip (load_workbook, spelled out)."""
+def _load(name: str, fh: IO[bytes], archive: _BoundedZip, limits: Limits) -> Any:
+    """openpyxl's read-only workbook over our bounded zip (load_workbook, spelled out),
+    every part it reads counted against the limits (:mod:`kpiscore.io.xlsx_budget`)."""
     from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-    from openpyxl.reader.excel import ExcelReader
 
+    budget = Budget(name, limits)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles, extensions…
-            reader = ExcelReader(fh, read_only=True, data_only=True, keep_links=False)
+            reader = _reader_class()(fh, read_only=True, data_only=True, keep_links=False)
             reader.archive.close()  # openpyxl's own ZipFile: read through the bounded one
             reader.archive = archive
             reader.valid_files = archive.namelist()
-            with _sheets_without_sizes():
-                reader.read()
+            archive.budget = budget
+            try:
+                with _sheets_without_sizes():
+                    reader.read()
+            finally:
+                archive.budget = None
             return reader.wb
+    except InputUnreadable:
+        raise
     except DefusedXmlException:
         raise _entities(name, _declaring_part(archive)) from None
     except zipfile.BadZipFile as exc:
@@ -359,27 +347,65 @@ def _load(name: str, fh: IO[bytes], archive: zipfile.ZipFile) -> Any:
         if "no valid workbook part" in text:
             raise InputUnreadable(f"{name}: a zip package, but not an .xlsx workbook (it has "
                                   "no workbook part); use .xlsx or .csv") from None
-        raise InputUnreadable(f"{name}: cannot open the workbook: {text}") from None
+        part = f" (in its part {budget.last!r})" if budget.last else ""
+        raise InputUnreadable(f"{name}: cannot open the workbook{part}: {text}") from None
+
+
+def _reader_class() -> Any:
+    """openpyxl's workbook reader, without what kpiscore never uses: document properties,
+    the theme, defined names, and what a chart sheet draws (only its name is kept)."""
+    from openpyxl.chartsheet import Chartsheet
+    from openpyxl.reader.excel import ExcelReader
+
+    class Reader(ExcelReader):  # type: ignore[misc]
+        def read_properties(self) -> None:
+            pass
+
+        def read_custom(self) -> None:
+            pass
+
+        def read_theme(self) -> None:
+            pass
+
+        def read_workbook(self) -> None:
+            super().read_workbook()
+            self.parser.assign_names = lambda: None
+
+        def read_chartsheet(self, sheet: Any, rel: Any) -> None:
+            self.wb._add_sheet(Chartsheet(parent=self.wb, title=sheet.name))
+
+    return Reader
 
 
 # -- workbooks: rows ------------------------------------------------------------------
 
 
-def _percent_styles(wb: Any) -> set[int]:
+def _styles(wb: Any) -> Styles:
+    """What the workbook's cell styles mean for a value: percentages (read through
+    :mod:`kpiscore.io.numfmt`, once per number format), dates and durations."""
     from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 
-    percent = set()
+    percent: set[int] = set()
+    signed: dict[int, tuple[Section, ...]] = {}
     custom = wb._number_formats
+    read: dict[int, tuple[str, tuple[Section, ...]]] = {}
     for index, style in enumerate(wb._cell_styles):
         fid = style.numFmtId
-        try:
-            fmt = BUILTIN_FORMATS.get(fid, "General") if fid < BUILTIN_FORMATS_MAX_SIZE \
-                else custom[fid - BUILTIN_FORMATS_MAX_SIZE]
-        except (IndexError, TypeError):
-            fmt = "General"
-        if "%" in str(fmt):
+        if fid not in read:
+            try:
+                fmt = BUILTIN_FORMATS.get(fid, "General") if fid < BUILTIN_FORMATS_MAX_SIZE \
+                    else custom[fid - BUILTIN_FORMATS_MAX_SIZE]
+            except (IndexError, TypeError):
+                fmt = "General"
+            code = str(fmt)
+            read[fid] = (numfmt.kind(code), numfmt.sections(code))
+        how, parts = read[fid]
+        if how == "percent":
             percent.add(index)
-    return percent
+        elif how == "signed":
+            signed[index] = parts
+    return Styles(frozenset(percent), frozenset(wb._date_formats),
+                  frozenset(wb._timedelta_formats), wb.epoch, signed)
 
 
 #: Read sheets by the fast path (kpiscore.io.sheet_fast); False reads every sheet with
@@ -387,7 +413,7 @@ def _percent_styles(wb: Any) -> set[int]:
 FAST = True
 
 
-def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Iterator[Row]:
+def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Generator[Row, None, None]:
     """Rows of a read-only worksheet: by the fast path (:mod:`kpiscore.io.sheet_fast`),
     which hands the rows it does not read to openpyxl's sheet parser, or by that parser
     alone when the fast path cannot read the sheet.
@@ -397,11 +423,11 @@ def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Iterator[Row]:
     building a cell object per value, and lets us drop each row's XML once it
     is read and count the cells of a row before they are all in memory.
     """
-    from kpiscore.io.sheet_fast import FastRows, Refused, Styles, Unsupported, utf8
+    from kpiscore.io.sheet_fast import FastRows, Refused, Unsupported, utf8
 
     wb = ws.parent
     where = f"{name}: sheet {ws.title!r}"
-    percent = _percent_styles(wb)
+    styles = _styles(wb)
     done = 0  # rows the fast path has given (the rest come from openpyxl, if need be)
     if FAST:
         with ws._get_source() as raw:
@@ -422,8 +448,6 @@ def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Iterator[Row]:
                 while data := part.read(CHUNK):
                     yield data
 
-            styles = Styles(frozenset(percent), frozenset(wb._date_formats),
-                            frozenset(wb._timedelta_formats), wb.epoch)
             fast = FastRows(_parser(ws, limits, where, None).parse_row, ws._shared_strings,
                             styles, check, limits.columns * 512)
             last = 0
@@ -443,7 +467,7 @@ def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Iterator[Row]:
                 text = str(exc).split("\n")[0] or type(exc).__name__
                 raise InputUnreadable(f"{where}: cannot read past row {last}: "
                                       f"{text}") from None
-    for k, row in enumerate(_openpyxl_rows(ws, name, limits, percent, where)):
+    for k, row in enumerate(_openpyxl_rows(ws, name, limits, styles, where)):
         if k >= done:
             yield row
 
@@ -530,7 +554,7 @@ def _parser_class(limits: Limits, where: str) -> Any:
     return Parser
 
 
-def _openpyxl_rows(ws: Any, name: str, limits: Limits, percent_styles: set[int],
+def _openpyxl_rows(ws: Any, name: str, limits: Limits, styles: Styles,
                    where: str) -> Iterator[Row]:
     """The rows of a sheet read by openpyxl's parser alone (through defusedxml)."""
     from defusedxml import DefusedXmlException
@@ -564,7 +588,7 @@ def _openpyxl_rows(ws: Any, name: str, limits: Limits, percent_styles: set[int],
             for c in cells:
                 i = c["column"] - 1
                 values[i] = c["value"]
-                if c["style_id"] in percent_styles and isinstance(c["value"], (int, float)):
+                if styles.scales_cell(c):
                     percent.append(i)
             yield Row(number, values, frozenset(percent))
 
@@ -593,8 +617,22 @@ def _merged_ranges(archive: Any, part: str, row: int) -> list[tuple[int, int, in
     return sorted(found)
 
 
+def _visible(ws: Any) -> bool:
+    return getattr(ws, "sheet_state", "visible") == "visible"
+
+
 def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
+    """The sheet named, or the first visible worksheet with a header row (an empty
+    sheet holds no one); the visible worksheets after it are the table's ``others``."""
     worksheets = [w for w in wb.worksheets if hasattr(w, "_get_source")]
+    later: list[Any] = []
+    seen: dict[str, str] = {}
+    for title in wb.sheetnames:  # Excel compares sheet names without case
+        if title.casefold() in seen:
+            raise InputUnreadable(f"{name}: two sheets are named {seen[title.casefold()]!r} "
+                                  f"and {title!r}, which Excel does not allow (a damaged or "
+                                  "crafted workbook); rename one and save it again")
+        seen[title.casefold()] = title
     if sheet is not None:
         if sheet not in wb.sheetnames:
             raise InputUnreadable(f"{name}: no sheet named {sheet!r} (sheets: "
@@ -602,22 +640,51 @@ def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
         ws = wb[sheet]
         if not hasattr(ws, "_get_source"):
             raise InputUnreadable(f"{name}: sheet {sheet!r} is a chart, not a worksheet")
+        header, rows = first_header(_xlsx_rows(ws, name, limits))
     else:
         if not worksheets:
             raise InputUnreadable(f"{name}: the workbook has no worksheets")
-        visible = [w for w in worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+        visible = [w for w in worksheets if _visible(w)]
         if not visible:
             raise InputUnreadable(f"{name}: every worksheet is hidden; name the one to read "
                                   f"with --sheet ({', '.join(w.title for w in worksheets)})")
-        ws = visible[0]
-    header, rows = first_header(_xlsx_rows(ws, name, limits))
+        for k, ws in enumerate(visible):
+            header, rows = first_header(_xlsx_rows(ws, name, limits))
+            if header is not None:
+                later = visible[k + 1:]
+                break
+        else:
+            ws = visible[0]
     if header is None:
-        hidden = [w.title for w in worksheets if w is not ws
-                  and getattr(w, "sheet_state", "visible") != "visible"]
+        hidden = [w.title for w in worksheets if w is not ws and not _visible(w)]
         also = f"; hidden sheets: {', '.join(hidden)} (read one with --sheet)" if hidden else ""
         raise InputUnreadable(f"{name}: sheet {ws.title!r} is empty (no header row){also}")
     number = header.number
     archive, part = wb._archive, ws._worksheet_path
     return Table(ws.title, header.values, number, rows,
                  merged=lambda row: _merged_ranges(archive, part, row),
-                 source=os.path.basename(name), kind="xlsx")
+                 others=lambda count: _first_rows(later, name, limits, count),
+                 source=os.path.basename(name), path=name, kind="xlsx")
+
+
+def _first_rows(sheets: list[Any], name: str, limits: Limits,
+                count: int) -> list[tuple[str, list[list[Any]]]]:
+    """Each sheet's title and its first ``count`` non-blank rows; a sheet that is empty
+    or cannot be read has none."""
+    out = []
+    for ws in sheets:
+        rows = _xlsx_rows(ws, name, limits)
+        found: list[list[Any]] = []
+        try:
+            for row in rows:
+                if any(not is_blank(v) for v in row.values):
+                    found.append(row.values)
+                    if len(found) >= count:
+                        break
+        except InputUnreadable:
+            pass
+        finally:
+            rows.close()
+        if found:
+            out.append((ws.title, found))
+    return out

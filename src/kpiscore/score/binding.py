@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kpiscore.base.errors import InputUnreadable
 from kpiscore.base.i18n import Alternatives, Phrase
 from kpiscore.io.cells import is_blank
 from kpiscore.io.table import HeaderIndex, Table
@@ -18,6 +19,16 @@ SEVERAL = Phrase("{count} columns match {label}: {cells}; rename or remove one",
                  "有 {count} 列都匹配 {label}:{cells};请改名或删去其中一列")
 NO_ID = Phrase("no id column: expected a header named {names}",
                "没有工号列:应有名为 {names} 的表头")
+SHEETS = Phrase("{file}: the sheets {sheets} all hold people for this scheme (their header rows "
+                "match it), but one sheet is read at a time: name it with --sheet (sheet: in "
+                "a manifest), one run for each sheet",
+                "{file}:工作表 {sheets} 都有本方案的人员(表头与方案匹配),但一次只读一个工作表:"
+                "请用 --sheet(清单中为 sheet:)指定,每个工作表运行一次")
+ELSEWHERE = Phrase("{file}: the sheet read, {sheet!r}, has no header row for this scheme, but "
+                   "other sheets hold people for it ({sheets}): name the sheet to read with "
+                   "--sheet (sheet: in a manifest)",
+                   "{file}:读取的工作表 {sheet!r} 没有本方案的表头,但其他工作表有本方案的人员"
+                   "({sheets}):请用 --sheet(清单中为 sheet:)指定要读的工作表")
 FOUND = Phrase("the header row is row {row}: it names {found} of the {wanted} columns the "
                "scheme reads; {skipped} (if the header row is another, name it with "
                "--header-row N)",
@@ -110,3 +121,32 @@ def bind(compiled: CompiledScheme, header: Sequence[Any], where: Callable[[int],
         problems.append(RowError(where(0), NO_ID(names=Alternatives(tuple(cfg.id)))))
     return Binding(columns, id_col, index.first(cfg.name, taken),
                    index.first(cfg.department, taken), problems)
+
+
+def holds_people(compiled: CompiledScheme) -> Callable[[Sequence[Any]], bool]:
+    """Whether a row is a header row of people for ``compiled``: it names the id column
+    and at least one value the scheme reads."""
+    def holds(header: Sequence[Any]) -> bool:
+        index = HeaderIndex(header)
+        return index.first(compiled.scheme.columns.id) is not None and \
+            any(index.find(f.headers) for f in compiled.fields)
+    return holds
+
+
+def refuse_other_sheets(table: Table, holds: Callable[[Sequence[Any]], bool]) -> None:
+    """Refuse a workbook whose people are not all on the sheet read: several visible
+    sheets hold people (a header row ``holds`` among a sheet's first rows, where the
+    header row is looked for), or only sheets other than the one read do. Nothing is
+    read when the sheet was named, or the source has no other sheets."""
+    others = [title for title, rows in table.others(HEADER_SEARCH)
+              if any(holds(row) for row in rows)]
+    if not others:
+        return
+    file = table.path or table.source
+    if holds(table.header):
+        raise InputUnreadable(str(SHEETS(file=file, sheets=_names([table.name, *others]))))
+    raise InputUnreadable(str(ELSEWHERE(file=file, sheet=table.name, sheets=_names(others))))
+
+
+def _names(titles: Sequence[str]) -> str:
+    return ", ".join(repr(t) for t in titles)

@@ -22,7 +22,13 @@ from kpiscore.io.cells import is_blank
 from kpiscore.io.table import HeaderIndex, Table
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.score import across
-from kpiscore.score.binding import Binding, bind, locate_header
+from kpiscore.score.binding import (
+    Binding,
+    bind,
+    holds_people,
+    locate_header,
+    refuse_other_sheets,
+)
 from kpiscore.score.people import DUPLICATE, Person, Source, each_person
 from kpiscore.score.periods import PeriodScore, roll
 from kpiscore.score.raters import (
@@ -83,8 +89,11 @@ def injections(compiled: CompiledScheme, data: SurveyData | None,
 
 def binding_for(compiled: CompiledScheme, table: Table) -> Binding:
     """The table's header row found (below its titles) and bound to the scheme's fields;
-    a missing column is told after why the header row may not be the one meant."""
+    a missing column is told after why the header row may not be the one meant. A
+    workbook with people on other sheets than the one read is refused
+    (:func:`refuse_other_sheets`)."""
     locate_header(compiled, table)
+    refuse_other_sheets(table, holds_people(compiled))
     binding = bind(compiled, table.header, table.where)
     if binding.problems:
         binding.problems[:0] = [RowError(table.where(col), note)
@@ -204,6 +213,7 @@ class _Grouped:
     def _file(self, table: Table, surveys: SurveyData | None) -> _File:
         compiled, scheme = self.compiled, self.compiled.scheme
         locate_header(compiled, table)
+        refuse_other_sheets(table, holds_people(compiled))
         header, rollup, raters = table.header, scheme.rollup, scheme.raters
         index = HeaderIndex(header)
         period_col = index.first(rollup.column, exact=True) if rollup is not None else None
