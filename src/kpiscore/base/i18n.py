@@ -276,6 +276,22 @@ def cell_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+#: what a terminal must not be given as it is: control characters (an ESC starts a
+#: terminal command), bidi and other invisible formatting characters (U+202E shows
+#: "E\u202e200" as "E002"), line separators; surrogates, private and unassigned ones
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def visible(text: str) -> str:
+    """``text`` as a terminal may show it: every character that would be invisible or
+    act on the terminal written as its escape (``\\x1b``, ``\\u202e``), the rest as is.
+    For display only: results keep the exact text."""
+    if text.isprintable():
+        return text
+    return "".join(c if c == "\n" or unicodedata.category(c) not in _HIDDEN
+                   else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 _TOKEN = re.compile(r"[!-~]+|\s+|.")  # a run of printable ASCII, white space, or one character
 _NO_LINE_START = set(",。、:;!?)」』】》,.:;!?)")
 _NO_LINE_END = set("(「『【《(")

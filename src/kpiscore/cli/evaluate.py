@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kpiscore.base.i18n import visible
 from kpiscore.cli.common import (
     Command,
     actuals_options,
@@ -42,7 +43,7 @@ class Accounting:
             self.rows += len(set(r.sources)) or 1  # raters, periods: several rows a person
             if r.errors:
                 self.failed += 1
-                who = r.id or f"row {r.row}"
+                who = visible(r.id) if r.id else f"row {r.row}"
                 for e in r.errors:
                     key = (e.where, str(e.message))
                     if key in self.said:

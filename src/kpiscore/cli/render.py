@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from kpiscore.base.i18n import t, wrap
+from kpiscore.base.i18n import t, visible, wrap
 from kpiscore.base.numbers import plain, readable, round_half_up
 from kpiscore.cli.common import current_lang
 from kpiscore.score.results import Report
@@ -31,6 +31,12 @@ if TYPE_CHECKING:
     from kpiscore.explain.whatif import WhatIf
     from kpiscore.library import Entry
     from kpiscore.scheme.compile import CompiledScheme
+
+
+def _text(value: str | None) -> str:
+    """Text from a file (an id, a name, a title) for a rich cell: shown as written, never
+    as markup (``[/]`` would stop the table) nor as terminal commands or bidi tricks."""
+    return escape(visible(value or ""))
 
 
 #: A pipe or a file gets whole lines: nothing is wrapped or cut to a guessed width.
@@ -87,7 +93,7 @@ def _fitted(console: Console, columns: list[_Col], rows: list[list[str]],
     for col, width in zip(columns, widths, strict=True):
         if width is not None:
             whole = col.drop is None and col.wrap is None
-            table.add_column(escape(col.header), justify=col.justify, style=col.style,
+            table.add_column(_text(col.header), justify=col.justify, style=col.style,
                              width=width, no_wrap=whole, overflow="fold")
     for row in rows:
         table.add_row(*(c for c, w in zip(row, widths, strict=True) if w is not None))
@@ -131,7 +137,8 @@ def print_table(report: Report, *, color: bool) -> None:
     console = _console(color)
     p = report.precision
     # the title on a line of its own: a table title wraps to the table's width
-    console.print(f"{report.scheme_title} ({report.scheme_id})", style="italic", markup=False)
+    console.print(visible(f"{report.scheme_title} ({report.scheme_id})"), style="italic",
+                  markup=False)
     columns = [*_people(lang), _Col(t("department", lang), wrap=1)]
     first = report.results[0].dimensions if report.results else []
     dims = first if len(first) > 1 else []
@@ -144,12 +151,12 @@ def print_table(report: Report, *, color: bool) -> None:
     columns.append(_Col(t("status", lang)))
     rows = []
     for r in report.results:
-        row = [str(r.row), escape(r.id or ""), escape(r.name or ""), escape(r.department or "")]
+        row = [str(r.row), _text(r.id), _text(r.name), _text(r.department)]
         for d in r.dimensions if dims else []:
             row.append("" if d.contribution is None else str(round_half_up(d.contribution, p)))
         row.append("" if r.total is None else str(round_half_up(r.total, p)))
         if report.has_grades:
-            row.append(escape(r.grade or ""))
+            row.append(_text(r.grade))
         if report.has_pay:
             row.append("" if r.pay is None else str(round_half_up(r.pay, report.pay_precision)))
         if r.status == "ok":
@@ -166,8 +173,8 @@ def print_table(report: Report, *, color: bool) -> None:
     console.print(stats, markup=False)
     for r in report.results:
         for v in r.vetoes:
-            console.print(t("veto.for", lang, id=r.id, reason=v.reason, outcome=v.outcome),
-                          markup=False)
+            console.print(visible(t("veto.for", lang, id=r.id, reason=v.reason,
+                                    outcome=v.outcome)), markup=False)
 
 
 def print_library(entries: list[Entry], *, color: bool) -> None:
@@ -238,11 +245,11 @@ def print_trace(node: Node, *, color: bool) -> None:
     from rich.tree import Tree
 
     def add(parent: Tree, n: Node) -> None:
-        branch = parent.add(Text(n.label, style=_STYLES.get(n.kind, "")))
+        branch = parent.add(Text(visible(n.label), style=_STYLES.get(n.kind, "")))
         for c in n.children:
             add(branch, c)
 
-    tree = Tree(Text(node.label, style=_STYLES.get(node.kind, "")), guide_style="dim")
+    tree = Tree(Text(visible(node.label), style=_STYLES.get(node.kind, "")), guide_style="dim")
     for child in node.children:
         add(tree, child)
     _console(color).print(tree)
@@ -257,7 +264,7 @@ def print_whatif(w: WhatIf, *, color: bool) -> None:
     lang = current_lang()
     console = _console(color)
     p = w.precision
-    who = " ".join(x for x in (w.subject_id, w.name) if x)
+    who = visible(" ".join(x for x in (w.subject_id, w.name) if x))
     goal = w.goal
     bound = "" if goal.total is None else plain(goal.total)
     key = "whatif.goal.total" if goal.grade is None else "whatif.goal.grade"
@@ -292,7 +299,7 @@ def print_whatif(w: WhatIf, *, color: bool) -> None:
             needed = f"[dim]{t('whatif.unreachable', lang)}[/dim]"
             points = now_points
             then = "" if a.best_total is None else f"≤ {round_half_up(a.best_total, p)}"
-        rows.append([escape(f"{a.title} ({a.id})"), escape(shown(a.current, a.unit)),
+        rows.append([_text(f"{a.title} ({a.id})"), _text(shown(a.current, a.unit)),
                      needed if not a.reachable else escape(needed), points, escape(then)])
     _fitted(console, columns, rows, lang)
     reachable = sum(1 for a in w.answers if a.reachable)
@@ -308,8 +315,8 @@ def print_diff(c: Comparison, *, color: bool, changed_only: bool = False, old_na
     old, new = t("diff.old", lang), t("diff.new", lang)
     for label, name, title, ident in ((old, old_name, c.old_title, c.old_id),
                                       (new, new_name, c.new_title, c.new_id)):
-        console.print(f"{label}: {name} — {title} ({ident})" if name else
-                      f"{label}: {title} ({ident})", markup=False)
+        console.print(visible(f"{label}: {name} — {title} ({ident})" if name else
+                              f"{label}: {title} ({ident})"), markup=False)
     columns = [*_people(lang), *(_Col(head, "right") for head in (
         f"{old} {t('total', lang)}", f"{new} {t('total', lang)}", t("diff.change", lang))),
         _Col(t("grade", lang))]
@@ -322,10 +329,10 @@ def print_diff(c: Comparison, *, color: bool, changed_only: bool = False, old_na
         if m.change is not None and c.moved(m):
             change = f"[{'green' if m.change > 0 else 'red'}]{change}[/]"
         if m.old_grade == m.new_grade:
-            grade = escape(m.new_grade or "")
+            grade = _text(m.new_grade)
         else:
-            grade = f"[bold]{escape(m.old_grade or '—')} → {escape(m.new_grade or '—')}[/bold]"
-        rows.append([str(m.row), escape(m.id or ""), escape(m.name or ""),
+            grade = f"[bold]{_text(m.old_grade or '—')} → {_text(m.new_grade or '—')}[/bold]"
+        rows.append([str(m.row), _text(m.id), _text(m.name),
                      missing if m.old_total is None else str(round_half_up(m.old_total, p)),
                      missing if m.new_total is None else str(round_half_up(m.new_total, p)),
                      change, grade])

@@ -55,8 +55,11 @@ def header_key(text: object) -> str:
 
 def header_variants(text: object) -> set[str]:
     """The keys a header matches by: its whole text, and each part of ``标题 (id)``,
-    ``标题\\nid``, ``标题【单位】``, ``a/b`` and ``a|b``."""
+    ``标题\\nid``, ``标题【单位】``, ``a/b`` and ``a|b``; a leading ``'`` that keeps
+    ``=…`` text in a spreadsheet is not part of it."""
     raw = normalise_text(str(text))
+    if raw[:1] == "'" and raw[1:2] in ("=", "+", "-", "@"):
+        raw = raw[1:]  # quoted so that a spreadsheet keeps it text (a template's CSV)
     out = {header_key(raw)}
     for part in _SPLIT.split(raw):
         out.add(header_key(part))

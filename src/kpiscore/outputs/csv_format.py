@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from kpiscore.outputs import Options
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """CSV cell text; text that a spreadsheet would run as a formula is quoted with '."""
     if value is None:
         return ""
@@ -55,4 +55,4 @@ def csv_rows(report: Report, results: Iterable[PersonResult]) -> Iterator[list[s
         d["veto"] = "; ".join(v["reason"] for v in d["veto"]["fired"]) if d["veto"] else ""
         row = [d[c] for c in columns] + [i["points"] for i in d["indicators"]]
         row.append("; ".join(f"{e['where']}: {e['message']}" for e in d["errors"]))
-        yield [_cell(v) for v in row]
+        yield [cell_text(v) for v in row]

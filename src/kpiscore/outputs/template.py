@@ -13,7 +13,7 @@ import csv
 import datetime as _dt
 import os
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from kpiscore.base.numbers import plain
 from kpiscore.scheme.compile import CompiledScheme
@@ -75,8 +75,13 @@ PERSON = [("工号 (id)", "员工编号 employee id"), ("姓名 (name)", "姓名
 
 
 def write_csv_template(compiled: CompiledScheme, out: IO[str]) -> None:
+    """The header line; a header a spreadsheet would run as a formula is quoted with '
+    (as evaluate's CSV output does), which the header match reads past."""
+    from kpiscore.outputs.csv_format import cell_text
+
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([p for p, _ in PERSON] + [c.header for c in template_columns(compiled)])
+    writer.writerow([p for p, _ in PERSON] + [cell_text(c.header)
+                                              for c in template_columns(compiled)])
 
 
 def write_xlsx_template(compiled: CompiledScheme, path: str | os.PathLike[str]) -> None:
@@ -98,11 +103,11 @@ def write_xlsx_template(compiled: CompiledScheme, path: str | os.PathLike[str]) 
     fill = PatternFill("solid", fgColor="DDEBF7")
     headers: list[tuple[str, str]] = list(PERSON) + [(c.header, c.note) for c in cols]
     for i, (text, note) in enumerate(headers, start=1):
-        cell = ws.cell(row=1, column=i, value=text)
+        cell = _text_cell(ws, 1, i, text)
         cell.font = bold
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        comment = Comment(note, "kpiscore")
+        comment = Comment(_printable(note), "kpiscore")
         comment.width, comment.height = 300, 140
         cell.comment = comment
         ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(text) * 2))
@@ -112,7 +117,9 @@ def write_xlsx_template(compiled: CompiledScheme, path: str | os.PathLike[str]) 
     for i, col in enumerate(cols, start=len(PERSON) + 1):
         letter = get_column_letter(i)
         if col.choices:
-            listed = ",".join(c.replace(",", " ") for c in col.choices)
+            # a list formula: its items between commas, a quote doubled inside the quotes
+            listed = ",".join(_printable(c).replace(",", " ") for c in col.choices)
+            listed = listed.replace('"', '""')
             if len(listed) <= 255:  # Excel's limit for an inline list
                 dv = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True,
                                     showErrorMessage=False)
@@ -123,9 +130,29 @@ def write_xlsx_template(compiled: CompiledScheme, path: str | os.PathLike[str]) 
                 ws.cell(row=r, column=i).number_format = "0.##%"
     info = wb.create_sheet("说明 instructions")
     for r, line in enumerate(_instructions(compiled, cols), start=1):
-        info.cell(row=r, column=1, value=line)
+        _text_cell(info, r, 1, line)
     info.column_dimensions["A"].width = 110
     wb.save(os.fspath(path))
+
+
+def _printable(text: str) -> str:
+    """``text`` without the control characters an XML part cannot hold (openpyxl refuses
+    them; they show as nothing in Excel)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text))
+
+
+def _text_cell(ws: Any, row: int, column: int, text: str) -> Any:
+    """A cell holding ``text`` as text, whatever it begins with: openpyxl writes a string
+    starting with ``=`` as a formula (a scheme's ``column: '=HYPERLINK(…)'`` would be a
+    live link in the template); the quote prefix keeps it text when edited in Excel."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = _printable(text)
+    cell.data_type = "s"
+    if cell.value.startswith(("=", "+", "-", "@")):
+        cell.quotePrefix = True
+    return cell
 
 
 def _instructions(compiled: CompiledScheme, cols: list[Column]) -> list[str]:
