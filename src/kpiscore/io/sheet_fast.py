@@ -256,6 +256,9 @@ class FastRows:
     def slow(self, xml: bytes) -> Row | None:
         """A row openpyxl's own parser reads (with the root's namespaces)."""
         element = ET.fromstring(self.wrap + xml + b"</worksheet>")[0]
+        parser = getattr(self.slow_row, "__self__", None)
+        if parser is not None:  # a row without r="" follows the rows read here, not its own
+            parser.row_counter = self.counter
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             number, cells = self.slow_row(element)
