@@ -76,13 +76,22 @@ def data_rows(path: Path, sheet: str | None = None, encoding: str | None = None,
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # hand-made workbooks have no default style
                 wb = openpyxl.load_workbook(path, data_only=True)
-        except (ValueError, IndexError):  # too broken for openpyxl: count <row>s with values
-            return max(len(re.findall(rb"<row\b(?:(?!</row>).)*?<(?:v|is)>",
-                                      zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"),
-                                      re.DOTALL)) - 1, 0)
-        ws = wb[sheet] if sheet else next(w for w in wb.worksheets
-                                          if w.sheet_state == "visible")
-        rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+        except (ValueError, IndexError, AttributeError):
+            # too broken for openpyxl (or a chart sheet it cannot read): count the <row>s
+            # with values of the first worksheet part that has some
+            with zipfile.ZipFile(path) as z:
+                counts = [len(re.findall(rb"<row\b(?:(?!</row>).)*?<(?:v|is)>", z.read(n),
+                                         re.DOTALL))
+                          for n in sorted(z.namelist()) if n.startswith("xl/worksheets/")]
+            return max(next((n for n in counts if n), 0) - 1, 0)
+        # the sheet named, else the first visible one with a non-blank row (docs/inputs.md)
+        sheets = [wb[sheet]] if sheet else [w for w in wb.worksheets
+                                            if w.sheet_state == "visible"]
+        rows = []
+        for ws in sheets:
+            rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+            if any(not is_blank(v) for r in rows for v in r):
+                break
         wb.close()
     if header_row is not None:
         return sum(1 for r in rows[header_row:] if not all(is_blank(v) for v in r))

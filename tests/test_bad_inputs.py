@@ -116,6 +116,20 @@ CHECKLIST = {
                                                "xlsx-zip-entries"],
     "limits: YAML nesting and aliases": ["yaml-deep-flow", "yaml-alias-flood",
                                          "yaml-alias-limit-raised"],
+    # issue 14: workbook semantics, text that lands in outputs
+    "a second visible sheet of people is never silently ignored": [
+        "xlsx-two-sheets-of-people", "xlsx-two-sheets-one-chosen", "xlsx-people-on-second-sheet"],
+    "0\"%\" and 0\\% are a literal percent sign, not scaled": ["xlsx-literal-percent"],
+    "a million cell formats in styles.xml": ["xlsx-million-styles"],
+    "limits on every part read whole": ["xlsx-styles-limit", "xlsx-shared-strings-limit",
+                                        "xlsx-sheets-limit", "xlsx-xml-elements-limit",
+                                        "xlsx-part-bytes-limit"],
+    "zip edges and wrong suffixes name the real cause": [
+        "xlsx-patched-part", "xlsx-strongly-encrypted-part", "csv-is-a-workbook",
+        "csv-is-an-old-xls", "xlsx-is-sqlite", "xlsx-is-html", "xlsx-truncated"],
+    "template writes a formula-like column as text": ["template-hostile-text",
+                                                      "template-hostile-text-csv"],
+    "hostile ids in outputs": ["table-markup-ids", "xlsx-hostile-ids", "xlsx-hostile-ids-csv"],
 }
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import io
+import random
 import struct
 import sys
 import zipfile
@@ -682,8 +683,161 @@ def outputs() -> None:
     """Output paths, manifests, --log and write failures (cases/outputs.yaml)."""
 
 
+#: a probe for number formats: 得分 must be read as Excel shows it, 100 at most
+PERCENT_PROBE = """\
+id: percent-probe
+title: 百分比格式探针
+indicators:
+  - id: score
+    title: 得分
+    unit: "%"
+    target: 90
+    max_value: 100
+    weight: 100
+    rule: ratio
+"""
+
+#: text a template writes into cells: a formula-like title and column, a control
+#: character, a quote and a comma in a level label
+HOSTILE_TEXT = """\
+id: hostile-text
+title: '=HYPERLINK("http://example.com/x","点我")'
+indicators:
+  - id: score
+    title: 得分
+    column: '=HYPERLINK("http://example.com/x","得分")'
+    target: 90
+    weight: 50
+    rule: ratio
+  - id: behaviour
+    title: "@SUM(1)\\x01"
+    weight: 50
+    rule:
+      kind: levels
+      levels:
+        - {level: 1, label: 'a"b,c', points: 10}
+        - {code: "=", label: "=1+1", points: 20}
+"""
+
+
+def styles_with(formats: list[str]) -> bytes:
+    """Styles whose cell formats 1, 2 … are the custom number ``formats`` (0 is General)."""
+    fmts = "".join(f'<numFmt numFmtId="{164 + k}" formatCode="{escape(f, {chr(34): "&quot;"})}"/>'
+                   for k, f in enumerate(formats))
+    xfs = "".join(f'<xf numFmtId="{164 + k}" applyNumberFormat="1"/>' for k in range(len(formats)))
+    return (f'{XML_DECL}<styleSheet xmlns="{MAIN_NS}"><numFmts count="{len(formats)}">{fmts}'
+            '</numFmts><fonts count="1"><font/></fonts><fills count="1"><fill><patternFill/>'
+            '</fill></fills>'
+            '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>'
+            f'<cellXfs count="{len(formats) + 1}"><xf numFmtId="0"/>{xfs}</cellXfs>'
+            "</styleSheet>").encode()
+
+
+def styled(value: float, style: int) -> Cell:
+    return ("raw", f'<c r="{{ref}}" s="{style}"><v>{value!r}</v></c>')
+
+
+def flagged(data: bytes, part: str, bits: int) -> bytes:
+    """A zip whose directory entry for ``part`` has the general-purpose ``bits`` set."""
+    out = bytearray(data)
+    i = 0
+    while (i := out.find(b"PK\x01\x02", i)) >= 0:
+        length = struct.unpack_from("<H", out, i + 28)[0]
+        if out[i + 46:i + 46 + length] == part.encode():
+            flags = struct.unpack_from("<H", out, i + 8)[0]
+            struct.pack_into("<H", out, i + 8, flags | bits)
+        i += 4
+    return bytes(out)
+
+
+def sheets_of(sheets: list[tuple[str, str, list[list[Cell]]]], **kw: Any) -> bytes:
+    """A workbook of several sheets: (name, state, rows)."""
+    strings = Strings()
+    xml = [(name, state, sheet_xml(rows_of(rows), strings)) for name, state, rows in sheets]
+    return zip_bytes(package(xml, strings, **kw))
+
+
 def workbooks() -> None:
     """Workbook semantics: sheets, number formats, styles, templates (cases/workbooks.yaml)."""
+    a = "actuals/"
+    add("schemes/percent-probe.yaml", PERCENT_PROBE)
+    add("schemes/hostile-text.yaml", HOSTILE_TEXT)
+    ok_rows = [["E001", "张伟", 95, "4级"], ["E002", "李娜", 81, 3]]
+    # -- several sheets
+    add(a + "two-sheets-of-people.xlsx", sheets_of([
+        ("一月", "visible", good(ok_rows)), ("二月", "visible", good([["E003", "王强", 88, 3]])),
+        ("汇总", "visible", [["部门", "人数"], ["客服部", 3]])]))
+    add(a + "people-on-second-sheet.xlsx", sheets_of([
+        ("说明", "visible", [["2024年3月 客服部考核表"], ["每人一行,工号必填"]]),
+        ("数据", "visible", good(ok_rows))]))
+    add(a + "empty-first-sheet.xlsx", sheets_of([
+        ("Sheet1", "visible", []), ("Sheet2", "visible", good(ok_rows))]))
+    add(a + "duplicate-sheet-names.xlsx", sheets_of([
+        ("数据", "visible", good(ok_rows)), ("数据", "visible", good(ok_rows))]))
+    strings = Strings()
+    parts = package([("图表", "visible", ""),
+                     ("数据", "visible", sheet_xml(rows_of(good(ok_rows)), strings))], strings)
+    parts["xl/worksheets/sheet1.xml"] = (
+        f'{XML_DECL}<chartsheet xmlns="{MAIN_NS}"><sheetViews><sheetView workbookViewId="0"/>'
+        "</sheetViews></chartsheet>").encode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace(
+        f'Id="rId1" Type="{REL_NS}/worksheet"', f'Id="rId1" Type="{REL_NS}/chartsheet"').encode()
+    add(a + "chart-sheet-first.xlsx", zip_bytes(parts))
+    strings = Strings()
+    lying = sheet_xml(rows_of(good(ok_rows)), strings).replace(
+        "<sheetData>", '<dimension ref="A1:XFD1048576"/><sheetData>')
+    add(a + "dimension-lie.xlsx", zip_bytes(package([("数据", "visible", lying)], strings)))
+    # -- number formats: a literal % is text, sections and conditions decide
+    formats = ['0"%"', "0\\%", '"完成率 "0"%"', "0_%", "0.0%;[Red]-0.0%", "[Red]0%",
+               "[>=1]0;0%", "0%"]
+    strings = Strings()
+    sheet = sheet_xml(rows_of(good([
+        ["E001", "张伟", styled(80, 1), 3], ["E002", "李娜", styled(80, 2), 3],
+        ["E003", "王强", styled(80, 3), 3], ["E004", "赵敏", styled(80, 4), 3],
+        ["E005", "孙丽", styled(0.8, 5), 3], ["E006", "周杰", styled(0.8, 6), 3],
+        ["E007", "吴磊", styled(80, 7), 3], ["E008", "郑洁", styled(0.8, 7), 3],
+        ["E009", "冯刚", styled(80, 8), 3]])), strings)
+    add(a + "literal-percent.xlsx", zip_bytes(package(
+        [("数据", "visible", sheet)], strings, extra={"xl/styles.xml": styles_with(formats)})))
+    # -- what openpyxl reads whole: styles, strings, names, sheets
+    rnd = random.Random(14)
+    xfs = "".join(f'<xf numFmtId="{rnd.randrange(1000)}"/>' if k % 14 == 0 else
+                  '<xf numFmtId="0"/>' for k in range(1_000_000))
+    strings = Strings()
+    add(a + "million-styles.xlsx", zip_bytes(package(
+        [("数据", "visible", sheet_xml(rows_of(good(ok_rows)), strings))], strings,
+        extra={"xl/styles.xml": STYLES.replace(
+            '<cellXfs count="3">', '<cellXfs count="1000003">').replace(
+            "</cellXfs>", xfs + "</cellXfs>").encode()}), deflate=["xl/styles.xml"]))
+    strings = Strings()
+    parts = package([("数据", "visible", sheet_xml(rows_of(good(ok_rows)), strings))], strings)
+    names = "".join(f'<definedName name="n{k}">数据!$A${k + 1}</definedName>'
+                    for k in range(2000))
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"</sheets>", f"</sheets><definedNames>{names}</definedNames>".encode())
+    add(a + "defined-names.xlsx", zip_bytes(parts, deflate=["xl/workbook.xml"]))
+    # -- zip edges and files that are not what their suffix says
+    whole = workbook(good(ok_rows))
+    add(a + "patched-part.xlsx", flagged(whole, "xl/worksheets/sheet1.xml", 0x20))
+    add(a + "strongly-encrypted-part.xlsx", flagged(whole, "xl/worksheets/sheet1.xml", 0x40))
+    add(a + "workbook-as-csv.csv", whole)
+    add(a + "old-xls-as-csv.csv", ole(["Workbook", "\x05SummaryInformation"]))
+    add(a + "sqlite-as-xlsx.xlsx", b"SQLite format 3\x00" + b"\x10\x00\x01\x01" + bytes(492))
+    add(a + "html-as-xlsx.xlsx", "<html><head><meta charset=\"utf-8\"></head><body><table>"
+        "<tr><td>工号</td><td>得分</td></tr><tr><td>E001</td><td>95</td></tr>"
+        "</table></body></html>\n")
+    strings = Strings()
+    parts = package([("数据", "visible", sheet_xml(rows_of(good(ok_rows)), strings))], strings)
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b'name="\xe6\x95\xb0\xe6\x8d\xae"',
+                                                                b'name="\x01"')
+    add(a + "bad-xml-workbook.xlsx", zip_bytes(parts))
+    # -- people's ids: shown as text wherever they land
+    add(a + "hostile-ids.xlsx", workbook(good([
+        ["=HYPERLINK(\"http://example.com\")", "@SUM(1)", 95, 4], ["E\u202e200", "李娜", "坏", 3],
+        ["[/]", "王强", 88, 3], ["E" * 5000, "赵敏", 90, 3]])))
+    add(a + "markup-ids.csv", "工号,姓名,得分,行为等级\n[/],张伟,95,4\n"
+        "[link=http://example.com]E002[/link],李娜,81,3\n\"E\u202e300\",王强,坏,3\n")
 
 
 def import_cards() -> None:
