@@ -146,7 +146,9 @@ def actuals_options(f: F) -> F:
     f = click.option("--table", "table", metavar="NAME",
                      help="Table (or view) of a SQLite database to read (default: its only "
                      "table).")(f)
-    f = click.option("--sheet", help="Worksheet to read (default: the first visible one).")(f)
+    f = click.option("--sheet", help="Worksheet to read (default: the first visible one "
+                     "with a header row; a workbook with people on several sheets needs "
+                     "it).")(f)
     return f
 
 
