@@ -6,11 +6,11 @@ each file; here every scheme goes through validate, evaluate, explain, whatif,
 diff (as the old and as the new version), template (CSV and xlsx), batch, and
 init and schemes (as a name); every actuals file through evaluate in every
 output format (the terminal table and the xlsx report too), explain, whatif,
-diff, as a survey's responses (evaluate --responses) and batch (a run, and a
-roster); every manifest (tests/bad/manifests/, when there is one) through
-batch. Each must end with exit 0, 1 or 2 and no traceback. The commands run
-in-process through click's runner (helpers.run_cli fails on any exception that
-is not an exit), so the whole corpus takes seconds of CPU.
+diff, import (as a card), as a survey's responses (evaluate --responses) and
+batch (a run, and a roster); every manifest (tests/bad/manifests/, when there
+is one) through batch. Each must end with exit 0, 1 or 2 and no traceback. The
+commands run in-process through click's runner (helpers.run_cli fails on any
+exception that is not an exit), so the whole corpus takes seconds of CPU.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ def actuals_commands(actuals: Path, tmp: Path) -> Iterator[tuple[object, ...]]:
     yield "explain", PROBE, actuals, "--id", "E001", "--format", "markdown"
     yield "whatif", PROBE, actuals, "--id", "E001", "--format", "table"
     yield "diff", PROBE, BAD / "formula.yaml", actuals, "--format", "json"
+    yield "import", actuals, "-o", tmp / "draft.yaml", "--force"
     yield "batch", manifest(tmp, [
         {"name": "run", "scheme": str(PROBE), "actuals": str(actuals)},
         {"name": "roster", "roster": str(actuals), "role_column": "姓名",
