@@ -254,7 +254,7 @@ def test_a_card_of_105_is_scored_as_printed_with_its_warning(tmp_path: Path) -> 
     assert third.total * 3 == 100 or abs(third.total * 3 - 100) < Decimal("1e-25")
     code, out, err = run("validate", write(tmp_path / "t.yaml",
                                            NORMALISE.replace("weights: normalise\n", "")))
-    assert code == 1 and "add up to 105, not 100 (weights-sum)" in err
+    assert code == 1 and "add up to 105, not 100 (weights-sum)" in out  # findings: stdout
 
 
 def test_the_shipped_105_card_scores_its_performance_out_of_105() -> None:

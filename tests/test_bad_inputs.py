@@ -38,6 +38,8 @@ def test_case_gives_its_documented_answer(case: corpus.Case) -> None:
     outcome = corpus.outcomes()[case.id]
     assert "Traceback" not in outcome.stderr + outcome.stdout
     assert (outcome.code, outcome.stderr) == (case.exit, case.stderr)
+    if case.stdout is not None:
+        assert outcome.stdout == case.stdout
     if case.results is not None:
         doc = json.loads(outcome.stdout)
         assert [f"{r['row']} {r['id']} {r['status']}" for r in doc["results"]] == case.results
@@ -141,7 +143,7 @@ def test_the_issue_checklist_is_covered() -> None:
 
 def test_every_limit_is_named_by_a_refusal() -> None:
     """Each documented limit is refused somewhere in the corpus, naming how to raise it."""
-    said = "".join(c.stderr for c in CASES)
+    said = "".join(c.stderr + (c.stdout or "") for c in CASES)
     for name, limit in LIMITS.items():
         assert limit.env in said, f"no case refuses {name} ({limit.env})"
 

@@ -60,7 +60,7 @@ def test_an_unfinished_draft_is_written_and_exits_1(run_line: Run, tmp_path: Pat
         f"wrote {draft}\n")
     code, out, err = run_line("validate", draft)
     assert code == 1
-    unfinished = [line for line in err.splitlines() if line.endswith("(unfinished)")]
+    unfinished = [line for line in out.splitlines() if line.endswith("(unfinished)")]
     assert len(unfinished) == 1
     assert unfinished[0].startswith(f"{draft}:")
     assert "'安检工作' is unfinished (kpiscore import, 考核卡!B5): no stock phrasing reads" in \
@@ -197,9 +197,10 @@ def test_docs_import_md_shows_what_import_and_validate_really_say(
     assert consoles[0] == "$ kpiscore import 安装卡.xlsx -o 安装卡.yaml\n" + err
     text = (tmp_path / "安装卡.yaml").read_text(encoding="utf-8")
     assert drafts[0] == text
-    code, _out, err = run_line("validate", "安装卡.yaml")
+    code, out, err = run_line("validate", "安装卡.yaml")
     assert code == 1
-    assert consoles[1] == "$ kpiscore validate 安装卡.yaml\n" + err
+    # a terminal shows the findings (standard output), then the count (standard error)
+    assert consoles[1] == "$ kpiscore validate 安装卡.yaml\n" + out + err
     start = text.index("      - id: 安检工作\n")
     end = text.index("  - id: 管理\n")
     (tmp_path / "安装卡.yaml").write_text(text[:start] + drafts[1] + text[end:], encoding="utf-8")

@@ -148,3 +148,13 @@ def test_golden_points(indicator: dict[str, Any], item: dict[str, Any]) -> None:
         assert explanation == item["explanation"]
     if "explanation_zh" in item:
         assert step.render("zh") == item["explanation_zh"]
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("4", 4), ("4级", 4), ("4 级", 4), ("4等", 4), ("四", 4), ("五级", 5), ("十", 10),
+    ("十二级", 12), ("二十", 20), ("二十三等", 23), ("九十九", 99), ("一百", None),
+    ("二二", None), ("十十", None), ("一般", None), ("4.5", None), ("", None)])
+def test_level_numbers_in_arabic_and_chinese_numerals(text: str, number: int | None) -> None:
+    from kpiscore.rules.levels import level_number
+
+    assert level_number(text) == number

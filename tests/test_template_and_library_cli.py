@@ -140,6 +140,45 @@ def test_schemes_unknown_name(shelf: Path) -> None:
     assert "no shipped scheme matches '火箭工程师'" in err
 
 
+def test_schemes_help_examples_work() -> None:
+    """Every example line of ``kpiscore schemes --help`` runs, on the real library."""
+    code, out, _ = run("schemes", "--help")
+    assert code == 0
+    examples = [line.strip().split("  ")[0].split() for line in out.splitlines()
+                if line.strip().startswith("kpiscore schemes")]
+    assert ["kpiscore", "schemes", "客服主管"] in examples
+    for argv in examples:
+        args = [a for a in argv[2:] if a not in (">", "my.yaml")]
+        code, out, err = run("schemes", *args)
+        assert (code, err) == (0, ""), argv
+        assert out
+
+
+def test_a_role_several_schemes_share_lists_them_and_init_names_them() -> None:
+    code, out, err = run("schemes", "客服主管", "--format", "json")
+    assert (code, err) == (0, "")
+    assert [e["id"] for e in json.loads(out)] == ["after-sales-supervisor-monthly",
+                                                  "customer-service-supervisor"]
+    code, out, err = run("schemes", "客服主管", "--format", "table", "--color", "never")
+    assert (code, err) == (0, "")
+    assert out.startswith("2 shipped schemes match '客服主管' (kpiscore schemes ID shows one)\n")
+    code, out, err = run("init", "客服主管")
+    assert (code, out) == (2, "")
+    assert err == ("kpiscore: error: '客服主管' matches 2 shipped schemes: "
+                   "after-sales-supervisor-monthly (售后主管岗位月度KPI绩效考核表), "
+                   "customer-service-supervisor (客服主管绩效考核指标量表); name one by its id\n")
+    code, out, err = run("schemes", "客服主管", "--format", "yaml")
+    assert (code, out) == (2, "") and "name one by its id" in err
+
+
+def test_an_exact_title_names_one_scheme() -> None:
+    code, out, err = run("schemes", "客服主管绩效考核指标量表", "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["id"] == "customer-service-supervisor"
+    code, out, _ = run("init", "技术支持经理")  # a role of one scheme, as init's help says
+    assert code == 0 and "id: tech-support-manager" in out
+
+
 def test_init_copies_a_shipped_scheme(shelf: Path, tmp_path: Path) -> None:
     out = tmp_path / "my.yaml"
     code, stdout, err = run("init", "客服主管", "-o", out)

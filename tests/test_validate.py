@@ -42,9 +42,9 @@ class Finding:
     code: str
 
 
-def findings_in(stderr: str, path: Path) -> list[Finding]:
+def findings_in(stdout: str, path: Path) -> list[Finding]:
     out = []
-    for text in stderr.splitlines():
+    for text in stdout.splitlines():
         m = FINDING.match(text)
         if m and m["path"] == str(path):
             out.append(Finding(int(m["line"]), int(m["col"]), m["severity"], m["message"],
@@ -82,8 +82,8 @@ def test_example_folders_are_populated() -> None:
 @pytest.mark.parametrize("path", [case(p) for p in GOOD])
 def test_good_scheme_is_valid(path: Path) -> None:
     code, out, err = run("validate", "--strict", str(path))
-    assert findings_in(err, path) == [], err
-    assert code == 0, err
+    assert findings_in(out, path) == [], out
+    assert code == 0, out
     assert out == ""
     assert err == "1 scheme file(s) checked: 0 error(s), 0 warning(s), valid\n"
 
@@ -92,7 +92,7 @@ def test_good_scheme_is_valid(path: Path) -> None:
 def test_bad_scheme_reports_exactly_the_expected_findings(path: Path) -> None:
     expects, _ = expectations(path)
     code, out, err = run("validate", str(path))
-    got = findings_in(err, path)
+    got = findings_in(out, path)  # findings on standard output, the count on standard error
     missing = []
     left = list(got)
     for want in expects:
@@ -105,18 +105,18 @@ def test_bad_scheme_reports_exactly_the_expected_findings(path: Path) -> None:
             left.remove(hit)
     assert not missing and not left, (
         f"\nexpected but not printed: {missing}\nprinted but not expected: {left}\n"
-        f"stderr:\n{err}")
+        f"stdout:\n{out}")
     errors = sum(f.severity == "error" for f in expects)
     warnings = len(expects) - errors
-    assert code == (1 if errors else 0), err
-    assert out == ""
+    assert code == (1 if errors else 0), out
+    assert len(out.splitlines()) == len(got)
     state = "invalid" if errors else "valid"
-    assert err.endswith(f"1 scheme file(s) checked: {errors} error(s), {warnings} warning(s), "
-                        f"{state}\n")
+    assert err == (f"1 scheme file(s) checked: {errors} error(s), {warnings} warning(s), "
+                   f"{state}\n")
     if not errors:
-        strict_code, _, strict_err = run("validate", "--strict", str(path))
+        strict_code, strict_out, strict_err = run("validate", "--strict", str(path))
         assert strict_code == 1
-        assert len(findings_in(strict_err, path)) == len(expects)
+        assert len(findings_in(strict_out, path)) == len(expects)
         assert strict_err.rstrip().endswith("invalid")
 
 
@@ -134,9 +134,9 @@ def _line_of(path: Path, needle: str, after: str | None = None) -> int:
 
 def test_seed_000_internal_process_weights_do_not_add_up() -> None:
     """000: 内部流程 is published as 45% but its KPIs add up to 55%."""
-    code, out, err = run("validate", str(SEED_000))
+    code, err, summary = run("validate", str(SEED_000))  # the findings are the output
     assert code == 1
-    assert out == ""
+    assert summary.endswith("invalid\n")
     line = _line_of(SEED_000, "weight: 45%", after="title: 内部流程")
     col = SEED_000.read_text(encoding="utf-8").splitlines()[line - 1].index("45%") + 1
     found = [f for f in findings_in(err, SEED_000) if f.code == "weights-sum" and f.line == line]
@@ -150,7 +150,7 @@ def test_seed_000_internal_process_weights_do_not_add_up() -> None:
 
 def test_seed_000_perspectives_do_not_add_up_to_100() -> None:
     """000: the 客户 perspective is missing, so 15 + 45 + 15 = 75."""
-    code, _, err = run("validate", str(SEED_000))
+    code, err, _ = run("validate", str(SEED_000))
     assert code == 1
     line = _line_of(SEED_000, "dimensions:")
     found = [f for f in findings_in(err, SEED_000) if f.line == line]
@@ -162,9 +162,9 @@ def test_seed_000_perspectives_do_not_add_up_to_100() -> None:
 
 def test_seed_001_performance_weights_add_up_to_105() -> None:
     """001 客服主管: the performance items are published with weights adding up to 105."""
-    code, out, err = run("validate", str(SEED_001))
+    code, err, summary = run("validate", str(SEED_001))
     assert code == 1
-    assert out == ""
+    assert summary.endswith("invalid\n")
     line = _line_of(SEED_001, "indicators:", after="id: performance")
     found = findings_in(err, SEED_001)
     assert len(found) == 1, err

@@ -357,7 +357,9 @@ def validate_md() -> str:
         GENERATED,
         "",
         "`kpiscore validate` reports each problem as `file:line:col: severity: message "
-        "(code)`. The codes below come from the registered checks, one small function each "
+        "(code)` on standard output (so `kpiscore validate schemes/ | grep weights` finds "
+        "them), and the count (`N scheme file(s) checked: …`) on standard error. The codes "
+        "below come from the registered checks, one small function each "
         "in `src/kpiscore/scheme/checks/`; this page is generated from their docstrings "
         "(`python tools/gen_docs.py`).",
         "",

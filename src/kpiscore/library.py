@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.i18n import Phrase
 from kpiscore.base.numbers import normalise_text
 
 
@@ -78,24 +79,40 @@ def entries() -> list[Entry]:
     return out
 
 
-def find(name: str) -> Entry:
-    """A shipped scheme by id, file name, role (客服主管) or title; raises if none or many."""
+def matches(name: str) -> list[Entry]:
+    """The shipped schemes ``name`` names: by id (or file name), else by exact title,
+    else by role (客服主管), else those whose title or a role contains it."""
     wanted = normalise_text(name).casefold().removesuffix(".yaml")
     all_entries = entries()
     for match in (
         lambda e: e.id.casefold() == wanted,
-        lambda e: any(normalise_text(r).casefold() == wanted for r in e.roles),
         lambda e: normalise_text(e.title).casefold() == wanted,
+        lambda e: any(normalise_text(r).casefold() == wanted for r in e.roles),
         lambda e: wanted in normalise_text(e.title).casefold()
         or any(wanted in normalise_text(r).casefold() for r in e.roles),
     ):
         hits = [e for e in all_entries if match(e)]
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            raise InputUnreadable(f"{name!r} matches several shipped schemes: "
-                                  + ", ".join(e.id for e in hits))
-    raise InputUnreadable(f"no shipped scheme matches {name!r}; `kpiscore schemes` lists them")
+        if hits:
+            return hits
+    return []
+
+
+def find(name: str) -> Entry:
+    """The one shipped scheme ``name`` names (:func:`matches`); raises InputUnreadable,
+    listing the candidates by id, for none or several."""
+    hits = matches(name)
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise InputUnreadable(str(NO_MATCH(name=name)))
+    raise InputUnreadable(str(SEVERAL(name=name, count=len(hits), found=", ".join(
+        f"{e.id} ({e.title})" for e in hits))))
+
+
+NO_MATCH = Phrase("no shipped scheme matches {name!r}; `kpiscore schemes` lists them",
+                  "没有与 {name!r} 相符的内置方案;`kpiscore schemes` 可列出全部方案")
+SEVERAL = Phrase("{name!r} matches {count} shipped schemes: {found}; name one by its id",
+                 "{name!r} 与 {count} 个内置方案相符:{found};请用编号指定其中一个")
 
 
 def resolve(scheme: str) -> str:

@@ -38,11 +38,12 @@ class Case:
     id: str
     args: list[str]
     exit: int
-    stderr: list[str]
+    stderr: str
     covers: str
     env: dict[str, str] = field(default_factory=dict)
     generate: str | None = None  # a file made in a temporary folder: see make_generated
     results: list[str] | None = None  # "row id status" of each result, in order
+    stdout: str | None = None  # the whole standard output, exactly (validate's findings)
 
 
 @dataclass
@@ -131,6 +132,7 @@ def outcomes() -> dict[str, Outcome]:
         args = [a.replace("{tmp}", str(folder)) for a in case.args]
         outcome = run(args, case.env)
         outcome.stderr = outcome.stderr.replace(str(folder), "{tmp}")
+        outcome.stdout = outcome.stdout.replace(str(folder), "{tmp}")
         return case.id, outcome
 
     workers = max(1, min(2, os.cpu_count() or 1))

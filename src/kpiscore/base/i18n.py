@@ -56,10 +56,11 @@ CATALOG: dict[str, Phrase] = {
                        "2 用法错误或输入无法读取。"),
     "cli.epilog": Phrase("Run kpiscore COMMAND --help for a command's options. Labels and "
                          "messages are in English or Chinese: --lang en|zh (default: zh when "
-                         "LANG or LC_ALL starts with zh). Shell completion: see "
-                         "docs/completion.md.",
+                         "the locale, LC_ALL, LC_MESSAGES or LANG, starts with zh). Shell "
+                         "completion: see docs/completion.md.",
                          "运行 kpiscore 命令 --help 查看该命令的选项。标签和消息可用中文或英文:"
-                         "--lang zh|en(默认:LANG 或 LC_ALL 以 zh 开头时为中文)。"
+                         "--lang zh|en(默认:区域设置 LC_ALL、LC_MESSAGES 或 LANG 以 zh "
+                         "开头时为中文)。"
                          "Shell 补全:见 docs/completion.md。"),
     "cli.commands": Phrase("Commands", "命令"),
     # tables (render.py)
@@ -85,6 +86,12 @@ CATALOG: dict[str, Phrase] = {
     "veto.for": Phrase("veto for {id}: {reason} ({outcome})", "{id} 被否决:{reason}({outcome})"),
     "library.title": Phrase("{count} shipped schemes (kpiscore init ID -o my.yaml)",
                             "{count} 个内置方案(kpiscore init ID -o my.yaml)"),
+    "library.matching": Phrase("{count} shipped schemes match {name!r} (kpiscore schemes ID "
+                               "shows one)",
+                               "{count} 个内置方案与 {name!r} 相符(kpiscore schemes 编号 "
+                               "可查看其中一个)"),
+    "library.yaml_one": Phrase("--format yaml shows one scheme: give its NAME",
+                               "--format yaml 只显示一个方案:请给出它的名称"),
     "library.id": Phrase("id", "编号"),
     "title": Phrase("title", "名称"),
     "roles": Phrase("roles", "岗位"),

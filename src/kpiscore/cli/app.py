@@ -90,8 +90,8 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
 @click.version_option(__version__, "--version", prog_name="kpiscore")
 @click.option("--lang", type=click.Choice(i18n.LANGS), default=None, is_eager=True,
               expose_value=False, callback=_set_lang,
-              help="Language of labels and messages: en or zh (default: zh when LANG or "
-              "LC_ALL starts with zh, else en).")
+              help="Language of labels and messages: en or zh (default: zh when the "
+              "locale, LC_ALL, LC_MESSAGES or LANG, starts with zh, else en).")
 def cli() -> None:
     from kpiscore.base.errors import InputUnreadable
     from kpiscore.base.limits import Limits

@@ -140,8 +140,9 @@ def human(fmt: str | None, default: str) -> str:
 def actuals_options(f: F) -> F:
     """--sheet, --table, --encoding and --header-row: which part of an actuals file to read."""
     f = click.option("--header-row", type=click.IntRange(min=1), default=None, metavar="N",
-                     help="The row that holds the column headers (default: found: the row "
-                     "among the first 10 that names the most columns the scheme reads).")(f)
+                     help="The row that holds the column headers (default: the first "
+                     "non-blank row, or, below title rows, the first of the first 10 rows "
+                     "that names a column the scheme reads).")(f)
     f = click.option("--encoding", help="Encoding of a CSV file (default UTF-8; e.g. gbk).")(f)
     f = click.option("--table", "table", metavar="NAME",
                      help="Table (or view) of a SQLite database to read (default: its only "

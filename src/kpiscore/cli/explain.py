@@ -75,8 +75,8 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
     """Explain one person's score step by step: dimension → indicator → rule →
     arithmetic → contribution → total → veto → grade → pay.
 
-    SCHEME is a .yaml file or a shipped scheme's id; ACTUALS an .xlsx or .csv
-    file. The tree shows every number the total is made of; a row that could
+    SCHEME is a .yaml file or a shipped scheme's id; ACTUALS an .xlsx, .csv or
+    SQLite file. The tree shows every number the total is made of; a row that could
     not be scored is shown with its errors, and the exit code is 1.
     """
     from kpiscore.api import evaluate_file

@@ -13,6 +13,7 @@ from kpiscore.cli.common import (
     fail,
     human,
     load_or_exit,
+    say,
     scheme_path,
     use_color,
     write_output,
@@ -27,20 +28,25 @@ from kpiscore.cli.exitcodes import ExitCode
               "itself, with NAME).")
 @color_option
 def schemes(name: str | None, fmt: str | None, color: str) -> None:
-    """List the shipped schemes, or show the one NAME names (id, role or title).
+    """List the shipped schemes, or show the one NAME names: its id, its title, a role
+    (客服主管) or part of a title. A NAME that several schemes match lists them.
 
     \b
-    kpiscore schemes                      every shipped scheme
-    kpiscore schemes 客服主管              one, in detail
+    kpiscore schemes                        every shipped scheme
+    kpiscore schemes 客服主管                the schemes for a role
+    kpiscore schemes customer-service-supervisor   one, in detail
     kpiscore schemes tech-support-manager -f yaml > my.yaml
     """
     from kpiscore.base.errors import InputUnreadable
-    from kpiscore.library import entries, find
+    from kpiscore.library import entries, find, matches
 
-    if name is None:
-        found = entries()
+    found = entries() if name is None else matches(name)
+    if name is None or len(found) > 1:
         if fmt == "yaml":
-            fail("--format yaml shows one scheme: give its NAME", ExitCode.USAGE)
+            try:
+                find(name or "")
+            except InputUnreadable as exc:
+                fail(str(exc) if name else say("library.yaml_one"), ExitCode.USAGE)
         if human(fmt, "table") == "json":
             from kpiscore.outputs.json_format import dumps
 
@@ -48,7 +54,7 @@ def schemes(name: str | None, fmt: str | None, color: str) -> None:
             return
         from kpiscore.cli.render import print_library
 
-        print_library(found, color=use_color(color, sys.stdout))
+        print_library(found, color=use_color(color, sys.stdout), name=name)
         return
     try:
         entry = find(name)
@@ -75,7 +81,8 @@ def schemes(name: str | None, fmt: str | None, color: str) -> None:
               help="Write the copy to FILE (default: standard output).")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 def init(name: str, output: str | None, force: bool) -> None:
-    """Start a scheme from a shipped one: NAME is its id, role (客服主管) or title.
+    """Start a scheme from a shipped one: NAME is its id, its title or a role
+    (技术支持经理) that names one scheme (kpiscore schemes ROLE lists a role's).
 
     The copy is the shipped file, comments included; edit it, then check it
     with kpiscore validate.

@@ -177,10 +177,13 @@ def print_table(report: Report, *, color: bool) -> None:
                                     outcome=v.outcome)), markup=False)
 
 
-def print_library(entries: list[Entry], *, color: bool) -> None:
+def print_library(entries: list[Entry], *, color: bool, name: str | None = None) -> None:
+    """The shipped schemes, or those ``name`` matches."""
     lang = current_lang()
     console = _console(color)
-    console.print(t("library.title", lang, count=len(entries)), style="italic", markup=False)
+    title = t("library.title", lang, count=len(entries)) if name is None else \
+        t("library.matching", lang, count=len(entries), name=name)
+    console.print(title, style="italic", markup=False)
     columns = [_Col(t("library.id", lang)), _Col(t("title", lang), wrap=1),
                _Col(t("roles", lang), wrap=2), _Col(t("period", lang), wrap=3),
                _Col(t("indicators", lang), "right"), _Col(t("origin", lang), wrap=4)]

@@ -20,7 +20,8 @@ from kpiscore.cli.exitcodes import ExitCode
 def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None:
     """Check scheme files (and folders of them) for mistakes.
 
-    Each problem is reported as file:line:col: severity: message (code).
+    Each problem is reported on standard output as file:line:col: severity:
+    message (code), and the count on standard error.
     Exit 0 when every scheme is valid, 1 when any has an error (or a warning
     with --strict), 2 when a path cannot be read.
     """
@@ -45,14 +46,14 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None
             level = "error" if f.severity == "error" or strict else "warning"
             click.echo(f"::{level} file={_gh_property(f.path)},line={f.line},col={f.column},"
                        f"title={_gh_property('kpiscore ' + f.code)}::{_gh_data(str(f.message))}")
-    else:
-        colour = use_color(color, sys.stderr)
+    else:  # the findings are the output (grep them); the summary line is a diagnostic
+        colour = use_color(color, sys.stdout)
         for f in findings:
             text = str(f)
             if colour:
                 tint = "red" if f.severity == "error" else "yellow"
                 text = click.style(text, fg=tint)
-            click.echo(text, err=True, color=colour)
+            click.echo(text, color=colour)
         if not files:
             click.echo("kpiscore: no scheme files (*.yaml, *.yml) found", err=True)
         else:

@@ -32,7 +32,25 @@ class Level(BaseModel):
 
 __all__ = ["Level", "Levels", "UnknownLevel"]
 
-_LEVEL = re.compile(r"^(\d+)\s*(?:级|級|level)?$", re.IGNORECASE)
+_LEVEL = re.compile(r"^(\d+|[一二三四五六七八九十]+)\s*(?:级|級|等|level)?$", re.IGNORECASE)
+_DIGITS = {c: n for n, c in enumerate("一二三四五六七八九", start=1)}
+
+
+def level_number(text: str) -> int | None:
+    """The number ``4``, ``4级``, ``四``, ``四级``, ``4等`` or ``十二级`` names (Chinese
+    numerals up to 九十九), or None."""
+    m = _LEVEL.match(text)
+    if m is None:
+        return None
+    digits = m.group(1)
+    if digits.isdigit():
+        return int(digits)
+    tens, ten, ones = digits.partition("十")
+    if not ten:
+        return _DIGITS[digits] if len(digits) == 1 else None
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+        return None
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
 _CODE = re.compile(r"^([A-Za-z])(?:\s*[.:、)]?\s*(.*))?$")
 
 
@@ -40,8 +58,8 @@ class Levels(Rule):
     """Levels and ratings (1级10分 … 5级40分 · A非常满意(5分) … E不满意(1分)).
 
     A categorical answer maps to points. Each level may have a number
-    (``level: 4``, recognised from ``4`` or ``4级``), a letter (``code: D``,
-    recognised from ``D`` or ``d``), and a label (``label: 不太满意``,
+    (``level: 4``, recognised from ``4``, ``4级``, ``4等``, ``四`` or ``四级``), a
+    letter (``code: D``, recognised from ``D`` or ``d``), and a label (``label: 不太满意``,
     recognised alone or after its letter: ``D不太满意``). A letter with the
     wrong label (``D非常满意``) or anything unknown is an error naming the
     cell. Full marks default to the highest level's points.
@@ -56,7 +74,7 @@ class Levels(Rule):
             - {level: 3, points: 20}
             - {level: 4, points: 30}
             - {level: 5, points: 40}
-        # "4" → 30, "4级" → 30, "5级" → 40
+        # "4" → 30, "4级" → 30, "四" → 30, "五级" → 40
 
     Example (survey answer A–E worth 5/4/3/2/1)::
 
@@ -102,9 +120,9 @@ class Levels(Rule):
             text = text[:-2]
         if text in by_label:
             return by_label[text]
-        m = _LEVEL.match(text)
-        if m and int(m.group(1)) in by_number:
-            return by_number[int(m.group(1))]
+        number = level_number(text)
+        if number is not None and number in by_number:
+            return by_number[number]
         m = _CODE.match(text)
         if m and m.group(1).upper() in by_code:
             level = by_code[m.group(1).upper()]
@@ -116,8 +134,8 @@ class Levels(Rule):
         raise UnknownLevel(f"{answer!r} is not a known level (known: {self.known()})")
 
     def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
-        """Points for an answer (``4级``, ``D``, ``不太满意``; a number is read as its
-        level number)."""
+        """Points for an answer (``4级``, ``四级``, ``D``, ``不太满意``; a number is read as
+        its level number)."""
         answer = actual if isinstance(actual, str) else plain(actual)
         level = self.lookup(answer)
         points = spec.clamp(level.points)
