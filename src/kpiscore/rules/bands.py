@@ -146,6 +146,11 @@ class Bands(Rule):
                  for iv in reversed(self.intervals)]
         return SUMMARY(precision, bands=joined(items))
 
+    def goal(self, spec: Spec) -> Text | None:
+        """The bounds of the band worth the most points (the first such in the scheme)."""
+        best = max(self.intervals, key=lambda iv: (iv.points, -iv.index))
+        return best.bounds()
+
     def numbers(self) -> Iterable[Decimal]:
         for b in self.bands:
             yield from (n for n in (b.at_least, b.above, b.at_most, b.below) if n is not None)

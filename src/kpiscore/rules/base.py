@@ -7,7 +7,8 @@ A rule says everything that is particular to it, so that nothing outside
   :class:`~kpiscore.base.i18n.Text` whose values are the numbers of the
   arithmetic (as Decimals) and whose words are :class:`~kpiscore.base.i18n.Phrase`
   objects, so the same step reads in English (the JSON contract) or Chinese;
-- :meth:`Rule.summary` says in one line how the indicator is scored;
+- :meth:`Rule.summary` says in one line how the indicator is scored, and
+  :meth:`Rule.goal` what earns full marks (the 目标 of a printed card);
 - :meth:`Rule.numbers` and :meth:`Rule.choices` tell ``whatif`` and templates
   what the actuals look like;
 - class-level traits (``reads_labels``, ``is_rating``, ``directional``,
@@ -123,6 +124,14 @@ class Rule(BaseModel):
         numbers are shown as written; ``precision`` is the scheme's."""
         raise NotImplementedError
 
+    def goal(self, spec: Spec) -> Text | None:
+        """What earns full marks, as the 目标 (target) column of a printed card shows it,
+        without the unit: the target, ``≤ 5`` when lower is better (None: no target).
+        A rule scored without a target says its own (the best band, the top level)."""
+        if spec.target is None:
+            return None
+        return (GOAL_AT_MOST if spec.better == "lower" else GOAL)(value=spec.target)
+
     def numbers(self) -> Iterable[Decimal]:
         """The numbers the configuration is written with on the actual's own scale (a
         unit size, anchors, band bounds; not points). ``whatif`` steps through
@@ -152,6 +161,9 @@ STOPS_AT_FLOOR = Phrase(", stops at the floor {floor}", ",不低于保底 {floor
 CAPPED_AT_FULL = Phrase(", capped at full marks {full}", ",封顶满分 {full}")
 OVER_CAP = Phrase(", over the cap {cap}", ",超过封顶 {cap}")
 BELOW_FLOOR = Phrase(", below the floor {floor}", ",低于保底 {floor}")
+#: A card's target: the number, or at most it when lower is better.
+GOAL = Phrase("{value}", "{value}")
+GOAL_AT_MOST = Phrase("≤ {value}", "≤ {value}")
 #: Items of a list, as a summary shows them (``levels 1级=10, 2级=15``).
 LIST = Phrase("{head}, {tail}", "{head},{tail}")
 

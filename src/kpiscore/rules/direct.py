@@ -36,6 +36,10 @@ class Direct(Rule):
         points = spec.clamp(actual)
         return points, RATED(spec.precision, actual=actual, points=points)
 
+    def goal(self, spec: Spec) -> Text | None:
+        """The range of ratings: ``0–10``."""
+        return RANGE(low=spec.floor if spec.floor is not None else ZERO, full=spec.full)
+
     def summary(self, precision: int) -> Text:
         return SUMMARY(precision)
 
@@ -43,3 +47,4 @@ class Direct(Rule):
 #: A step: the rating given and the points it is worth.
 RATED = Phrase("rated {actual} → {points}", "评分 {actual} → {points}")
 SUMMARY = Phrase("direct", "直接评分")
+RANGE = Phrase("rated {low}–{full}", "评分 {low}–{full}")

@@ -147,6 +147,11 @@ class Levels(Rule):
                  for lv in self.levels]
         return SUMMARY(precision, levels=joined(items))
 
+    def goal(self, spec: Spec) -> Text | None:
+        """The level worth the most points (the first such in the scheme)."""
+        best = max(self.levels, key=lambda lv: lv.points)
+        return TOP(level=best.name())
+
     def choices(self) -> list[str] | None:
         return [lv.name() for lv in self.levels]
 
@@ -176,3 +181,4 @@ ANSWER = Phrase("{answer} = {level} → {points}", "{answer} 即 {level} → {po
 #: The summary: each level and its points.
 ITEM = Phrase("{level}={points}", "{level}={points}")
 SUMMARY = Phrase("levels {levels}", "等级 {levels}")
+TOP = Phrase("{level}", "{level}")
