@@ -71,7 +71,7 @@ def test_xlsx(case: tuple[Path, Path], tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     target = tmp_path / "report.xlsx"
-    code, _, err = run_cli("evaluate", *case, "-o", target)
+    code, _, err = run_cli("--lang", "zh", "evaluate", *case, "-o", target)
     assert code == 1, err
     ws = load_workbook(target, read_only=True)["汇总"]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]

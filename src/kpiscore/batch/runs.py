@@ -775,7 +775,8 @@ def _write(batch: Batch, plan: RunPlan,
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
             fmt = FORMATS[name]
             options = Options(loaded, batch.period,
-                              partial(reporter.writing, plan, os.path.basename(path)))
+                              partial(reporter.writing, plan, os.path.basename(path)),
+                              partial(reporter.message, level="warning"))
             opened = atomic_path if fmt.to_file else atomic_output
             fmt.write(report, stack.enter_context(opened(path, batch.inputs)), options)
             written.append(path)

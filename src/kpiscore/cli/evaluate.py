@@ -77,11 +77,20 @@ class Accounting:
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
               help="Refuse actuals files larger than N bytes (default 200 MiB; also "
               "KPISCORE_MAX_BYTES). Other limits: docs/security.md.")
+@click.option("--period", metavar="TEXT",
+              help="The period's label (e.g. 2024-06) on the xlsx report's titles and on "
+              "each card (考核周期).")
+@click.option("--cards", "cards_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Also write every person's printable card to DIR (made if missing): one "
+              ".xlsx a person, to send each their own. docs/report.md.")
+@click.option("--cards-by", type=click.Choice(["person", "department"]), default="person",
+              show_default=True, help="With --cards: a file per person, or per department "
+              "(a card a sheet).")
 @color_option
 def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
              fmt: str | None, output: str | None, sheet: str | None, table: str | None,
              encoding: str | None, header_row: int | None, max_bytes: int | None,
-             color: str) -> None:
+             period: str | None, cards_dir: str | None, cards_by: str, color: str) -> None:
     """Score every row of ACTUALS (.xlsx, .csv or a SQLite database) with SCHEME (a .yaml
     file, or the id of a shipped scheme). Several ACTUALS are periods (one file per
     month …), rolled up as the scheme's rollup says.
@@ -123,9 +132,10 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
                                "header_row": header_row, "max_bytes": max_bytes}
     try:
         chosen = FORMATS.get(fmt)
-        if chosen is not None and chosen.streams and not answers and \
+        if chosen is not None and chosen.streams and not answers and not cards_dir and \
                 can_stream(loaded.compiled, len(actuals)):
-            _stream(loaded, actuals[0], chosen.name, output, inputs, account, reading)
+            _stream(loaded, actuals[0], chosen.name, output, inputs, account, reading,
+                    Options(loaded, period, notice=_notice))
         else:
             with working(f"scoring {os.path.basename(actuals[0])}"):  # a terminal only
                 report = api.evaluate_file(loaded, actuals, responses=answers, **reading)
@@ -136,7 +146,10 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
             for problem in report.problems:  # e.g. responses for someone not in ACTUALS
                 click.echo(f"{problem.where}: {problem.message}", err=True)
             problems = len(report.problems)
-            _write(loaded, report, fmt, output, inputs, color)
+            _write(loaded, report, fmt, output, inputs, color,
+                   Options(loaded, period, notice=None if cards_dir else _notice))
+            if cards_dir:
+                _cards(loaded, report, cards_dir, cards_by, period, inputs)
     except InputUnreadable as exc:
         fail(str(exc), ExitCode.USAGE)
     click.echo(account.line(), err=True)
@@ -145,7 +158,8 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
 
 
 def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
-            inputs: tuple[str, ...], account: Accounting, reading: dict[str, Any]) -> None:
+            inputs: tuple[str, ...], account: Accounting, reading: dict[str, Any],
+            options: Options) -> None:
     """Write results as rows are scored: memory stays flat however many people."""
     from kpiscore.api import iter_results, open_table
     from kpiscore.score.evaluate import head
@@ -162,12 +176,42 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
             click.echo(f"{table.where(0)}: {table.header_note}", err=True)
         stream = counted(account.note(results))
         start = head(loaded.compiled, [table.source])
-        write_output(output, inputs, lambda fh: FORMATS[fmt].stream(start, stream, fh,
-                                                                     Options(loaded)))
+        if not FORMATS[fmt].to_file:
+            write_output(output, inputs, lambda fh: FORMATS[fmt].stream(start, stream, fh,
+                                                                         options))
+            return
+        from kpiscore.outputs.files import atomic_path
+
+        assert output is not None
+        try:
+            with atomic_path(output, inputs=inputs) as tmp:
+                FORMATS[fmt].stream(start, stream, tmp, options)
+        except (OSError, ValueError) as exc:
+            fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
+
+
+def _notice(text: str) -> None:
+    click.echo(f"kpiscore: {text}", err=True)
+
+
+def _cards(loaded: LoadedScheme, report: Report, folder: str, by: str, period: str | None,
+           inputs: tuple[str, ...]) -> None:
+    """Every person's card in ``folder``, a file a person or a department (--cards)."""
+    from kpiscore.outputs.report import labels
+    from kpiscore.outputs.report_xlsx import write_cards
+
+    try:
+        with working(f"writing cards to {folder}") as update:
+            written = write_cards(report, folder, loaded, by=by, period=period, inputs=inputs,
+                                  progress=update)
+    except (OSError, ValueError) as exc:
+        fail(f"cannot write the cards to {folder}: {exc}", ExitCode.USAGE)
+    _notice(str(labels.CARDS_WRITTEN(count=len(report.results), files=len(written),
+                                     folder=folder)))
 
 
 def _write(loaded: LoadedScheme, report: Report, fmt: str, output: str | None,
-           inputs: tuple[str, ...], color: str) -> None:
+           inputs: tuple[str, ...], color: str, options: Options) -> None:
     if fmt == "table":
         from kpiscore.cli.render import print_table
 
@@ -175,7 +219,7 @@ def _write(loaded: LoadedScheme, report: Report, fmt: str, output: str | None,
         return
     chosen = FORMATS[fmt]
     if not chosen.to_file:
-        write_output(output, inputs, lambda fh: chosen.write(report, fh, Options(loaded)))
+        write_output(output, inputs, lambda fh: chosen.write(report, fh, options))
         return
     from kpiscore.outputs.files import atomic_path
 
@@ -183,7 +227,8 @@ def _write(loaded: LoadedScheme, report: Report, fmt: str, output: str | None,
     try:
         with working(f"writing {os.path.basename(output)}") as update, \
                 atomic_path(output, inputs=inputs) as tmp:
-            chosen.write(report, tmp, Options(loaded, progress=update))
+            chosen.write(report, tmp, Options(options.loaded, options.period, update,
+                                              options.notice))
     except (OSError, ValueError) as exc:
         fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
 

@@ -12,7 +12,7 @@ import importlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from kpiscore.score.results import PersonResult, Report
 
@@ -23,15 +23,18 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Options:
     """What some formats need beyond the results: the scheme (the report's cards), the
-    period's label, someone to tell how far writing has got."""
+    period's label, someone to tell how far writing has got, and someone to tell what
+    a format left out (the report's cards of a large run), in the run's language."""
 
     loaded: LoadedScheme | None = None
     period: str | None = None
     progress: Callable[[int, int], None] | None = None
+    notice: Callable[[str], None] | None = None
 
 
 Writer = Callable[[Report, Any, Options], None]
-Streamer = Callable[[Report, Iterable[PersonResult], IO[str], Options], None]
+#: a streamer writes to a text stream, or with ``to_file`` to a file name
+Streamer = Callable[[Report, Iterable[PersonResult], Any, Options], None]
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("json", (".json",), "json_format", streams=True),
     Format("jsonl", (".jsonl", ".ndjson"), "json_format", streams=True),
     Format("csv", (".csv",), "csv_format", streams=True),
-    Format("xlsx", (".xlsx",), "report_xlsx", to_file=True),
+    Format("xlsx", (".xlsx",), "report_xlsx", streams=True, to_file=True),
 )}
 
 
