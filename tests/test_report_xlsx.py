@@ -177,8 +177,8 @@ def test_the_summary_has_a_row_per_person_with_rank_ties_sharing(report: Path) -
     assert [p[col["绩效工资"]] for p in people] == [16000, 4800, 4000, 3240, None]
     assert [p[col["状态"]] for p in people] == ["已评分"] * 4 + ["未能评分"]
     assert "'n/a' is not a number" in people[4][col["说明"]]
-    assert ws["E3"].number_format == "0.00"
-    assert ws["K3"].number_format == "#,##0.00"  # pay: thousands separated
+    assert ws["E3"].number_format == "0.00_ "  # a space after: never touching the next cell
+    assert ws["K3"].number_format == "#,##0.00_ "  # pay: thousands separated
     assert ws.column_dimensions["K"].width >= len("16,000.00")  # no ### in the cell
     assert ws.freeze_panes == "D3"
     assert ws.auto_filter.ref == "A2:M7"

@@ -205,7 +205,7 @@ def _cards(loaded: LoadedScheme, report: Report, folder: str, by: str, period: s
             written = write_cards(report, folder, loaded, by=by, period=period, inputs=inputs,
                                   progress=update)
     except (OSError, ValueError) as exc:
-        fail(f"cannot write the cards to {folder}: {exc}", ExitCode.USAGE)
+        fail(str(labels.CARDS_FAILED(folder=folder, error=exc)), ExitCode.USAGE)
     _notice(str(labels.CARDS_WRITTEN(count=len(report.results), files=len(written),
                                      folder=folder)))
 

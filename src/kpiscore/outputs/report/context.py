@@ -89,7 +89,10 @@ def short(value: Decimal | str | None, precision: int) -> str:
     return plain(round_half_up(value, precision))
 
 
-def number_format(precision: int, thousands: bool = False) -> str:
-    """``0.00`` for two decimals; ``#,##0.00`` with thousands separators (pay)."""
+def number_format(precision: int, thousands: bool = False, pad: bool = False) -> str:
+    """``0.00`` for two decimals; ``#,##0.00`` with thousands separators (pay); ``pad``:
+    a space's width after the number, so that it never touches the next cell's text
+    (every spreadsheet honours ``_ ``; not all indent right-aligned numbers)."""
     head = "#,##0" if thousands else "0"
-    return head if precision <= 0 else head + "." + "0" * precision
+    text = head if precision <= 0 else head + "." + "0" * precision
+    return text + "_ " if pad else text

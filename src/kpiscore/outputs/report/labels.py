@@ -83,5 +83,7 @@ CARDS_LEFT_OUT = Phrase(
     "each person's card with --cards DIR (one file a person, or --cards-by department)",
     "报告中不含考核卡:{count} 人超过报告可容纳的 {most} 张;可用 --cards 目录 为每人单独"
     "生成考核卡文件(或 --cards-by department 按部门)")
+CARDS_FAILED = Phrase("cannot write the cards to {folder}: {error}",
+                      "无法把考核卡写入 {folder}:{error}")
 CARDS_WRITTEN = Phrase("wrote {count} cards in {files} files to {folder}",
                        "已写入 {count} 张考核卡({files} 个文件)到 {folder}")

@@ -32,19 +32,19 @@ class Styles:
         self.head = Style(bold=True, fill=HEAD_FILL, border=True, align="center", wrap=True)
         self.text = Style(border=True, align="left", indent=1)
         self.middle = Style(border=True, align="center")
-        self.num = Style(border=True, num=number_format(precision), align="right", indent=1)
-        self.count = Style(border=True, num="0", align="right", indent=1)
-        self.share = Style(border=True, num="0.0%", align="right", indent=1)
+        self.num = Style(border=True, num=number_format(precision, pad=True), align="right")
+        self.count = Style(border=True, num="0_ ", align="right")
+        self.share = Style(border=True, num="0.0%_ ", align="right")
         self.red = Style(border=True, color=ERROR_RED, align="center")
         self.right = Style(border=True, align="right", indent=1)
-        self.general = Style(border=True, align="right", indent=1)  # as they are: 98.5
+        self.general = Style(border=True, align="right")  # as they are: 98.5
         self._money: dict[int, Style] = {}
 
     def money(self, precision: int) -> Style:
         """Pay: thousands separated, to the pay's own precision."""
         if precision not in self._money:
-            self._money[precision] = Style(border=True, num=number_format(precision, True),
-                                           align="right", indent=1)
+            self._money[precision] = Style(border=True, num=number_format(precision, True, True),
+                                           align="right")
         return self._money[precision]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -38,6 +39,7 @@ def text_width(text: str) -> float:
     return 1.8 * wide + digits + 0.55 * narrow + 0.85 * (len(text) - wide - digits - narrow)
 
 
+@lru_cache(maxsize=65536)  # a card's titles and explanations repeat from person to person
 def lines_needed(text: str, width: float, size: float = 10) -> int:
     """How many lines ``text`` wraps to in a column ``width`` characters wide, in a font
     of ``size`` points (the widths above are for 10 points)."""
