@@ -396,6 +396,21 @@ def test_a_large_run_leaves_the_cards_out_and_says_how_to_get_them(
     assert ranks["Rank"] == "1 of 4"  # ranked among everyone, though written alone
 
 
+def test_a_batch_says_so_too(inputs: tuple[Path, Path], tmp_path: Path,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report_xlsx, "MAX_REPORT_CARDS", 4)
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(f"period: 2024-06\nruns:\n  - name: mini\n    scheme: {inputs[0]}\n"
+                        f"    actuals: {inputs[1]}\n    outputs:\n"
+                        "      xlsx: 'out/{period}.xlsx'\n",
+                        encoding="utf-8")
+    code, _, err = run("batch", manifest)
+    assert code == 1, err
+    assert "the report holds no cards: 5 people are more than the 4 it holds" in err
+    summary = rows(openpyxl.load_workbook(tmp_path / "out" / "2024-06.xlsx")["Summary"])
+    assert summary[0][0] == "迷你客服考核 · 2024-06 · Summary (5 people)"  # the batch's period
+
+
 def test_cards_by_department(inputs: tuple[Path, Path], tmp_path: Path) -> None:
     folder = tmp_path / "cards"
     code, _, err = run("evaluate", *inputs, "--format", "json", "-o", tmp_path / "r.json",

@@ -143,8 +143,7 @@ class _Writer:
             self.errors = sheets.ErrorsSheet(book, ctx, self.errors_name, st)
         ranks = across.ranks(self.summary.keys)
         self.summary.close(ranks, self.progress)
-        grades = ctx.grades or [g for g, _ in ctx.report.summary.grades]
-        self.distribution.close(self.tally.summary(grades, ctx.report.summary.passed
+        self.distribution.close(self.tally.summary(ctx.grades, ctx.report.summary.passed
                                                    is not None))
         widths = [self.summary.widths[k] for k in ("id", "name", "department")]
         for sheet in self.dimensions:
@@ -191,7 +190,7 @@ def write_cards(report: Report, folder: str, loaded: LoadedScheme | None = None,
     for key, people in groups.items():
         path = os.path.join(folder, names[key])
         with atomic_path(path, inputs) as tmp:
-            book = Book(tmp)
+            book = Book(tmp, small=len(people) <= MAX_REPORT_CARDS)
             try:
                 sheet_names: set[str] = set()
                 for r in people:

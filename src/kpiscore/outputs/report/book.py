@@ -92,13 +92,15 @@ def number_text(value: int | float | Decimal) -> str:
 
 
 class Book:
-    """One workbook being written (see the module's docstring)."""
+    """One workbook being written (see the module's docstring). A ``small`` one (a
+    file of cards) is made in memory, cell by cell, with no temporary file at all."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, small: bool = False) -> None:
         import xlsxwriter  # type: ignore[import-untyped,unused-ignore]
 
+        self.small = small
         self.wb = xlsxwriter.Workbook(path, {
-            "constant_memory": True, "strings_to_numbers": False,
+            "constant_memory": not small, "in_memory": small, "strings_to_numbers": False,
             "strings_to_formulas": False, "strings_to_urls": False,
             "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE}})
         self.wb.set_properties({"created": FIXED_DATE, "comments": "kpiscore"})
@@ -106,6 +108,8 @@ class Book:
         self._xf: dict[Style | None, str] = {None: ""}
         #: the XML after ``<c r="A1"`` of a (value, style) already written
         self._memo: dict[tuple[object, Value, Style | None], str] = {}
+        #: whole rows by (key, row number), made once (Sheet.row)
+        self.rows: dict[tuple[int, int], str] = {}
 
     def format(self, style: Style | None) -> Any:
         if style is None:
@@ -227,7 +231,7 @@ class Sheet:
     def __init__(self, book: Book, ws: Any, width: int) -> None:
         self.book = book
         self.ws = ws
-        self.rows = _Rows(ws)
+        self.rows = _Rows(ws) if not book.small else None
         self.next = 0  # the row the next call to row() writes (0-based)
         self.width = width
         self._refs = [_column(c) for c in range(26)]
@@ -250,9 +254,17 @@ class Sheet:
         return self._refs
 
     def row(self, cells: Sequence[Cell | None], *, height: float | None = None,
-            merges: Sequence[tuple[int, int]] = ()) -> None:
+            merges: Sequence[tuple[int, int]] = (), key: int | None = None) -> None:
         """Write the next row; ``merges`` are column spans of it. A merged span takes
-        its first cell's style across (so its border is drawn all round)."""
+        its first cell's style across (so its border is drawn all round). Rows of the
+        same ``key`` at the same place are the same XML, made once."""
+        if self.rows is None:
+            self._cells_row(cells, height, merges)
+            return
+        made = None if key is None else self.book.rows.get((key, self.next))
+        if made is not None:
+            self.made(made, len(cells))
+            return
         tail = self.book.cell_tail
         covered: dict[int, Style | None] = {}
         for c1, c2 in merges:
@@ -260,39 +272,79 @@ class Sheet:
             for c in range(c1 + 1, c2 + 1):
                 covered[c] = first[1] if first is not None else None
             self.rows.merge(self.next, c1, c2)
-        tails = []
+        tails: list[str] = []
         for c in range(max(len(cells), 1 + max(covered, default=-1))):
             if c in covered:
                 tails.append(tail(None, covered[c]))
             else:
                 cell = cells[c] if c < len(cells) else None
                 tails.append("" if cell is None else tail(cell[0], cell[1]))
-        self.tails(tails, height)
+        xml_cells = self._cells(tails)
+        xml = self._xml(xml_cells, height)
+        if key is not None and xml is not None and len(self.book.rows) < _MEMO:
+            self.book.rows[(key, self.next)] = xml
+        self.made(xml, len(tails) if xml_cells else 0)
+
+    def _cells_row(self, cells: Sequence[Cell | None], height: float | None,
+                   merges: Sequence[tuple[int, int]]) -> None:
+        """:meth:`row` through XlsxWriter's own cells (a small book, in memory)."""
+        ws, fmt, r = self.ws, self.book.format, self.next
+        if height is not None:
+            ws.set_row(r, height)
+        for c1, c2 in merges:
+            first = cells[c1] if c1 < len(cells) else None
+            ws.merge_range(r, c1, r, c2, "", fmt(first[1] if first is not None else None))
+        spans = {c1 for c1, _ in merges}
+        covered = {c for c1, c2 in merges for c in range(c1 + 1, c2 + 1)}
+        for c, cell in enumerate(cells):
+            if cell is None or c in covered:
+                continue
+            value, style = cell
+            if isinstance(value, str) and value:
+                ws.write_string(r, c, clean_text(value), fmt(style))  # text, whatever it is
+            elif value is None or isinstance(value, str):
+                if style is not None and c not in spans:
+                    ws.write_blank(r, c, None, fmt(style))
+            else:
+                ws.write_number(r, c, float(value), fmt(style))
+        self.width = max(self.width, len(cells), 1 + max(covered, default=-1))
+        self.next += 1
 
     def tails(self, tails: Sequence[str], height: float | None = None) -> None:
         """Write the next row from each column's :meth:`Book.cell_tail` ("" for none)."""
+        cells = self._cells(tails)
+        self.made(self._xml(cells, height), len(tails) if cells else 0)
+
+    def _cells(self, tails: Sequence[str]) -> list[str]:
         number = str(self.next + 1)
         refs = self.refs(len(tails))[:len(tails)]
-        self.raw([f'<c r="{ref}{number}"{t}' for ref, t in zip(refs, tails, strict=True) if t],
-                 height, len(tails))
+        return [f'<c r="{ref}{number}"{t}' for ref, t in zip(refs, tails, strict=True) if t]
 
-    def raw(self, cells: list[str], height: float | None = None, width: int = 0) -> None:
-        """Write the next row from its cells' XML (``<c r=…>…</c>``, in column order)."""
+    def _xml(self, cells: list[str], height: float | None) -> str | None:
+        """The next row's XML (None for an empty row of the default height)."""
         head = f'<row r="{self.next + 1}"'
         if height is not None:
             head += f' ht="{height:g}" customHeight="1"'
         if cells:
-            self._buffer.append(f"{head}>{''.join(cells)}</row>")
+            return f"{head}>{''.join(cells)}</row>"
+        return f"{head}/>" if height is not None else None
+
+    def made(self, xml: str | None, width: int) -> None:
+        """Write the next row from its XML (None: nothing to write); ``width``: the
+        columns its cells reach (0: it has none)."""
+        if xml is not None:
+            self._buffer.append(xml)
+        if width:
+            assert self.rows is not None
             self.rows.extent(self.next, width - 1)
             self.width = max(self.width, width)
-        elif height is not None:
-            self._buffer.append(f"{head}/>")
         self.next += 1
         if len(self._buffer) >= 512:
             self.flush()
 
     def flush(self) -> None:
         if self._buffer:
+            assert self.rows is not None
             self.rows.write("".join(self._buffer))
             self._buffer.clear()
 
@@ -311,7 +363,8 @@ class Sheet:
             ws.print_area(0, 0, last_row, last_col)
         if repeat is not None and last_row > repeat[1]:
             ws.repeat_rows(*repeat)
-        self.rows.close()
+        if self.rows is not None:
+            self.rows.close()
 
 
 class _Rows:

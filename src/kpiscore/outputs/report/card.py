@@ -16,7 +16,7 @@ from kpiscore.outputs.report.book import Book, Cell, Style
 from kpiscore.outputs.report.context import Context, fixed, number_format, short
 from kpiscore.outputs.report.sheets import ERROR_RED, HEAD_FILL
 from kpiscore.outputs.report.text import lines_needed, sheet_name
-from kpiscore.score.results import GroupResult, PersonResult
+from kpiscore.score.results import GroupResult, IndicatorResult, PersonResult
 
 #: Card columns: indicator, weight, target, actual, points, explanation.
 WIDTHS: tuple[float, ...] = (22, 8, 11, 10, 9, 40)
@@ -53,6 +53,8 @@ class CardStyles:
         self.line = Style(size=b, line=True)
         self.note = Style(size=8, color="#808080", align="left")
         self._pay: dict[int, Style] = {}
+        #: the row of an indicator result people share, by its id (the object lives on)
+        self.shared: dict[int, CardRow] = {}
 
     def pay(self, precision: int) -> Style:
         if precision not in self._pay:
@@ -66,6 +68,8 @@ class CardRow:
     cells: list[Cell | None]
     height: float
     merges: list[tuple[int, int]] = field(default_factory=list)
+    #: the same row on every card with it (an indicator result people share)
+    key: int | None = None
 
 
 def _t(value: str | None, style: Style | None) -> Cell:
@@ -131,18 +135,12 @@ def card_rows(r: PersonResult, ctx: Context, cs: CardStyles) -> list[CardRow]:
             dimension = ind.dimension
             if not alone:  # a section of one dimension: its row above says it all
                 band(_group_text(ctx, d), cs.group)
-        target = ctx.goals.get(ind.id, "")
-        if not target and ind.target is not None:
-            target = short(ind.target, p) + ctx.units.get(ind.id, "")
-        actual = short(ind.actual, p)
-        if actual and not isinstance(ind.actual, str):
-            actual += ctx.units.get(ind.id, "")
-        lines = max(lines_needed(ind.title, w[0], BODY),
-                    lines_needed(ind.explanation, w[5], SMALL),
-                    lines_needed(target, w[2], BODY), lines_needed(actual, w[3], BODY))
-        add([_t(ind.title, cs.name), _t(f"{plain(round_half_up(ind.weight, p))}%", cs.cell),
-             _t(target, cs.cell), _t(actual, cs.cell), (fixed(ind.points, p), cs.points),
-             _t(ind.explanation, cs.explain)], _height(lines))
+        row = cs.shared.get(id(ind)) if ind.shared else None
+        if row is None:
+            row = _indicator_row(ind, ctx, cs)
+            if ind.shared and len(cs.shared) < 65536:
+                cs.shared[id(ind)] = row
+        rows.append(row)
     total = (fixed(r.total, p), cs.total)
     if report.has_grades:
         pairs(say(L.TOTAL), total, say(L.GRADE), _t(r.grade, cs.grade), 24)
@@ -174,6 +172,23 @@ def card_rows(r: PersonResult, ctx: Context, cs: CardStyles) -> list[CardRow]:
     person = f"{say(L.ID)} {r.id}" if r.id else say(L.CARD_ROW, row=r.row)
     band(say(L.CARD_FOOTER, who=person, scheme=ctx.scheme_id), cs.note, LINE + 3)
     return rows
+
+
+def _indicator_row(ind: IndicatorResult, ctx: Context, cs: CardStyles) -> CardRow:
+    """An indicator's line: title, weight, target, actual, points, explanation."""
+    p, w = ctx.precision, WIDTHS
+    target = ctx.goals.get(ind.id, "")
+    if not target and ind.target is not None:
+        target = short(ind.target, p) + ctx.units.get(ind.id, "")
+    actual = short(ind.actual, p)
+    if actual and not isinstance(ind.actual, str):
+        actual += ctx.units.get(ind.id, "")
+    lines = max(lines_needed(ind.title, w[0], BODY), lines_needed(ind.explanation, w[5], SMALL),
+                lines_needed(target, w[2], BODY), lines_needed(actual, w[3], BODY))
+    return CardRow([_t(ind.title, cs.name), _t(f"{plain(round_half_up(ind.weight, p))}%", cs.cell),
+                    _t(target, cs.cell), _t(actual, cs.cell), (fixed(ind.points, p), cs.points),
+                    _t(ind.explanation, cs.explain)], _height(lines),
+                   key=id(ind) if ind.shared else None)
 
 
 def _group_text(ctx: Context, g: GroupResult) -> str:
@@ -211,5 +226,5 @@ def write_card(book: Book, r: PersonResult, ctx: Context, cs: CardStyles,
     """``r``'s card on a sheet of its own, printed on exactly one A4 page."""
     ws = book.sheet(sheet_name(card_title(r, ctx), taken), WIDTHS, card=True)
     for row in card_rows(r, ctx, cs):
-        ws.row(row.cells, height=row.height, merges=row.merges)
+        ws.row(row.cells, height=row.height, merges=row.merges, key=row.key)
     ws.finish(print_area=True)

@@ -56,6 +56,7 @@ def context(report: Report, loaded: LoadedScheme | None, lang: str,
     period = period.strip() if period and period.strip() else None
     out = Context(report, lang, period, report.scheme_title, report.scheme_id)
     out.pay_title = L.PAY.pick(lang)
+    out.grades = [g for g, _ in report.summary.grades]
     if loaded is None:
         return out
     s, compiled = loaded.scheme, loaded.compiled
