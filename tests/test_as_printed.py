@@ -148,7 +148,7 @@ def test_explain_and_the_report_list_the_marks(tmp_path: Path) -> None:
     assert code == 0, err
     assert "原表没有的内容(6 项)" in out and "增设否决,不计入" in out
     report = tmp_path / "report.xlsx"
-    code, _, err = run("evaluate", "cabinet-installer", actuals, "-o", report)
+    code, _, err = run("--lang", "zh", "evaluate", "cabinet-installer", actuals, "-o", report)
     assert code == 1, err  # the example has a row in error
     book = openpyxl.load_workbook(report, read_only=True)
     rows = [r[0] for r in book["原表说明"].iter_rows(values_only=True)]

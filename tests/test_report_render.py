@@ -81,7 +81,7 @@ def test_a_printed_card_reads_as_the_form(rendered: Path) -> None:
     assert "E001" in lines[-1]  # the footer names the person
     if _has_cjk_font():  # else the Chinese prints as boxes, and reads back as nothing
         assert lines[0] == "技术支持经理售后服务绩效评定表"  # the title whole, on its line
-        for words in ("张伟", "优秀", "考核意见", "被考核人（签名）", "工号 E001"):
+        for words in ("张伟", "满分", "考核意见", "被考核人（签名）", "工号 E001"):
             assert words in text, words
 
 

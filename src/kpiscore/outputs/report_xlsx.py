@@ -9,6 +9,8 @@ Sheets, in this order (docs/report.md shows them):
 - one sheet per dimension — each indicator's actual and points, the
   dimension's score and contribution;
 - ``错误`` (Errors) — one row per error: ``sheet!cell`` and the message;
+- ``原表说明`` (Not on the card) — what the scheme has that the printed card does
+  not, when it marks any (``not_on_card``);
 - one card per person, each on a sheet of its own fitted to one A4 page, for
   up to :data:`MAX_REPORT_CARDS` people; a larger report has none and says so
   (``--cards DIR`` writes every person's card to a file of its own).
@@ -149,6 +151,9 @@ class _Writer:
         for sheet in self.dimensions:
             sheet.close(widths)
         self.errors.close()
+        if ctx.not_on_card:
+            sheets.not_on_card(book, sheet_name(ctx.say(L.NOT_ON_CARD), self.taken),
+                               ctx.not_on_card, st)
         if kept is None:
             if self.cards is None and notice is not None:
                 notice(ctx.say(L.CARDS_LEFT_OUT, count=people, most=MAX_REPORT_CARDS))

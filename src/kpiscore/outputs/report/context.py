@@ -30,6 +30,8 @@ class Context:
     goals: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     sections: dict[str, str] = field(default_factory=dict)  # section id → title
+    #: what the scheme has that the printed card does not (docs/scheme.md), as lines
+    not_on_card: list[str] = field(default_factory=list)
 
     def say(self, phrase: Phrase, **values: object) -> str:
         return phrase(**values).render(self.lang) if values else phrase.pick(self.lang)
@@ -65,6 +67,10 @@ def context(report: Report, loaded: LoadedScheme | None, lang: str,
     if s.pay is not None and s.pay.title:
         out.pay_title = s.pay.title
     out.sections = {g.id: g.title for g in compiled.sections}
+    if compiled.departures:
+        from kpiscore.scheme.describe import departure_lines
+
+        out.not_on_card = departure_lines(compiled.departures, lang)
     for ci in compiled.indicators:
         unit = ci.ind.unit
         out.units[ci.id] = unit

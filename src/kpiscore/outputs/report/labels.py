@@ -10,6 +10,7 @@ from kpiscore.base.i18n import Phrase
 SUMMARY = Phrase("Summary", "汇总")
 DISTRIBUTION = Phrase("Distribution", "分布")
 ERRORS = Phrase("Errors", "错误")
+NOT_ON_CARD = Phrase("Not on the card", "原表说明")
 PEOPLE_COUNT = Phrase("{what} ({count} people)", "{what} ({count} 人)")
 WEIGHTED = Phrase("{title} (weight {weight}%)", "{title} (权重 {weight}%)")
 

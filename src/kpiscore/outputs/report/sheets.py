@@ -400,3 +400,12 @@ class ErrorsSheet:
             ws.row([None, None, None, None, None, self.none])
         ws.widths([w.width for w in self.widest])
         ws.finish(autofilter_row=0 if errors else None, repeat=(0, 0))
+
+
+def not_on_card(book: Book, name: str, lines: Sequence[str], st: Styles) -> None:
+    """What the scheme has that the printed card does not: a heading, a line a mark."""
+    ws = book.sheet(name, [120])
+    ws.row([_t(lines[0], st.title)], height=24)
+    for line in lines[1:]:
+        ws.row([_t(line.strip(), st.text)])
+    ws.finish()
