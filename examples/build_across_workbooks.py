@@ -291,8 +291,9 @@ def build() -> dict[str, bytes]:
     return out
 
 
-def main() -> None:
-    for name, data in build().items():
+def main(built: dict[str, bytes] | None = None) -> None:
+    """Write each built file under examples/ unless it is already there as built."""
+    for name, data in (build() if built is None else built).items():
         path = HERE / name
         if path.exists() and path.read_bytes() == data:
             print(f"unchanged examples/{name}")

@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from build_across_workbooks import Sheet, workbook_bytes  # noqa: E402
+from build_across_workbooks import main as write  # noqa: E402
 from build_workbooks import PCT, PCT1  # noqa: E402
 
 # -- 003: 员工评分 30% + 上级评分 70% ----------------------------------------------------------
@@ -161,15 +162,5 @@ def build() -> dict[str, bytes]:
     return out
 
 
-def main() -> None:
-    for name, data in build().items():
-        path = HERE / name
-        if path.exists() and path.read_bytes() == data:
-            print(f"unchanged examples/{name}")
-            continue
-        path.write_bytes(data)
-        print(f"wrote     examples/{name}")
-
-
 if __name__ == "__main__":
-    main()
+    write(build())
