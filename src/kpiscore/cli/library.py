@@ -149,7 +149,7 @@ def template(scheme: str, output: str | None, fmt: str | None) -> None:
 
         try:
             with atomic_path(output, inputs=(path,)) as tmp:
-                write_xlsx_template(loaded.compiled, tmp)
+                write_xlsx_template(loaded.compiled, tmp, scheme, os.path.basename(output))
         except (OSError, ValueError) as exc:
             fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
     if output is not None:

@@ -5,6 +5,7 @@ visible sheet): an id / name / department block, then one column per value
 the scheme reads, headed ``title (id)`` so the header matches by either.
 Unit, target and how the value is scored sit in each header's cell comment;
 level inputs get a drop-down list; percentage columns a percent format.
+Raters, survey responses and periods: :mod:`kpiscore.outputs.template_sheets`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from kpiscore.base.numbers import plain
+from kpiscore.outputs.template_sheets import (
+    instructions,
+    rater_header,
+    rater_layout,
+    rater_names,
+    response_sheets,
+)
 from kpiscore.scheme.compile import CompiledScheme
 
 #: Fixed workbook timestamps so the same scheme always gives the same file.
@@ -29,6 +37,8 @@ class Column:
     note: str
     percent: bool = False
     choices: list[str] | None = None
+    #: read once per rater (the scheme's raters.rated)
+    rated: bool = False
 
 
 def _is_percent(unit: str) -> bool:
@@ -36,11 +46,12 @@ def _is_percent(unit: str) -> bool:
 
 
 def template_columns(compiled: CompiledScheme) -> list[Column]:
-    """The columns a person fills in, in scheme order."""
+    """The columns a person fills in, in scheme order (a survey's indicators take their
+    actual from its responses sheet: no column)."""
     cols: list[Column] = []
     for ci in compiled.indicators:
         ind = ci.ind
-        if ind.formula is not None:
+        if ind.formula is not None or ind.survey is not None:
             continue
         header = ind.column or (f"{ind.title} ({ind.id})" if ind.title else ind.id)
         bits = []
@@ -56,7 +67,8 @@ def template_columns(compiled: CompiledScheme) -> list[Column]:
         choices = ci.rule.choices()
         if choices is not None:
             bits.append("可选 choices: " + ", ".join(choices))
-        cols.append(Column(ci.id, header, "\n".join(bits), _is_percent(ind.unit), choices))
+        cols.append(Column(ci.id, header, "\n".join(bits), _is_percent(ind.unit), choices,
+                           ci.id in compiled.rated))
     for inp in compiled.scheme.inputs:
         header = inp.column or (f"{inp.title} ({inp.id})" if inp.title else inp.id)
         note = "\n".join(x for x in (f"单位 unit: {inp.unit}" if inp.unit else "",
@@ -74,6 +86,28 @@ PERSON = [("工号 (id)", "员工编号 employee id"), ("姓名 (name)", "姓名
           ("部门 (department)", "部门 department")]
 
 
+def sheet_columns(compiled: CompiledScheme) -> list[Column]:
+    """The data sheet's columns after the person block: a rater column first (one row per
+    rater), or each rated column once per rater (``layout: columns``)."""
+    cols = template_columns(compiled)
+    raters = compiled.scheme.raters
+    layout = rater_layout(compiled)
+    if raters is None:
+        return cols
+    if layout == "rows":
+        names = rater_names(raters)
+        return [Column("rater", rater_header(raters), "评价人 rater: " + ", ".join(names),
+                       choices=names), *cols]
+    out: list[Column] = []
+    for c in cols:
+        if not c.rated:
+            out.append(c)
+            continue
+        out += [Column(c.key, f"{c.header}({name})", f"{name}: {c.note}", c.percent, c.choices,
+                       True) for name in rater_names(raters)]
+    return out
+
+
 def write_csv_template(compiled: CompiledScheme, out: IO[str]) -> None:
     """The header line; a header a spreadsheet would run as a formula is quoted with '
     (as evaluate's CSV output does), which the header match reads past."""
@@ -81,18 +115,21 @@ def write_csv_template(compiled: CompiledScheme, out: IO[str]) -> None:
 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([p for p, _ in PERSON] + [cell_text(c.header)
-                                              for c in template_columns(compiled)])
+                                              for c in sheet_columns(compiled)])
 
 
-def write_xlsx_template(compiled: CompiledScheme, path: str | os.PathLike[str]) -> None:
-    """Write the blank workbook to ``path`` (the caller makes that atomic)."""
+def write_xlsx_template(compiled: CompiledScheme, path: str | os.PathLike[str],
+                        scheme: str | None = None, shown: str | None = None) -> None:
+    """Write the blank workbook to ``path`` (the caller makes that atomic); ``scheme`` is
+    the scheme as the user named it and ``shown`` the file name to tell them, for the
+    instructions (default: the scheme's file, and ``path``)."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    cols = template_columns(compiled)
+    cols = sheet_columns(compiled)
     wb = Workbook()
     wb.properties.created = _EPOCH
     wb.properties.modified = _EPOCH
@@ -128,8 +165,27 @@ def write_xlsx_template(compiled: CompiledScheme, path: str | os.PathLike[str]) 
         if col.percent:
             for r in range(2, 202):
                 ws.cell(row=r, column=i).number_format = "0.##%"
+    for sheet in response_sheets(compiled):
+        rs = wb.create_sheet(sheet.name)
+        heads = [sheet.evaluatee, sheet.respondent] + [h for h, _ in sheet.questions]
+        for i, text in enumerate(heads, start=1):
+            cell = _text_cell(rs, 1, i, text)
+            cell.font = bold
+            cell.fill = fill
+            rs.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(text) * 2))
+        for i, (_, choices) in enumerate(sheet.questions, start=3):
+            listed = ",".join(c.replace(",", " ") for c in choices or [])
+            if choices and len(listed) <= 255:
+                letter = get_column_letter(i)
+                dv = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True,
+                                    showErrorMessage=False)
+                dv.add(f"{letter}2:{letter}{last_row}")
+                rs.add_data_validation(dv)
+        rs.freeze_panes = "C2"
     info = wb.create_sheet("说明 instructions")
-    for r, line in enumerate(_instructions(compiled, cols), start=1):
+    name = scheme or os.path.basename(compiled.source)
+    lines = _instructions(compiled, cols, name, shown or os.path.basename(os.fspath(path)))
+    for r, line in enumerate(lines, start=1):
         _text_cell(info, r, 1, line)
     info.column_dimensions["A"].width = 110
     wb.save(os.fspath(path))
@@ -155,7 +211,8 @@ def _text_cell(ws: Any, row: int, column: int, text: str) -> Any:
     return cell
 
 
-def _instructions(compiled: CompiledScheme, cols: list[Column]) -> list[str]:
+def _instructions(compiled: CompiledScheme, cols: list[Column], scheme: str,
+                  path: str) -> list[str]:
     s = compiled.scheme
     out = [
         f"{s.title} ({s.id})",
@@ -168,7 +225,7 @@ def _instructions(compiled: CompiledScheme, cols: list[Column]) -> list[str]:
         "cell is reported as an error, never scored as 0.",
         "不要修改第一行表头;可以增加行,不要在表头之前插入行。",
         "Keep the header row as it is; add rows below it.",
-        f"评分 / score: kpiscore evaluate {s.id}.yaml <this file>.xlsx",
+        *instructions(compiled, scheme, path),
         "",
         "列 columns:",
     ]

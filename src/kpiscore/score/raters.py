@@ -32,7 +32,7 @@ from typing import Any
 from kpiscore.base.i18n import Joined, Phrase, Text
 from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, round_half_up
 from kpiscore.io.cells import BadValue, is_blank, read_number
-from kpiscore.io.table import header_key
+from kpiscore.io.table import header_key, header_variants
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.scheme.models import Raters
 from kpiscore.score.binding import Binding
@@ -100,13 +100,31 @@ def suffixed_columns(compiled: CompiledScheme, header: Sequence[Any],
     for i, h in enumerate(header):
         if is_blank(h):
             continue
-        m = _SUFFIX.match(normalise_text(str(h)))
-        if not m:
-            continue
-        key = bases.get(header_key(m.group("base")))
-        who = names.find(m.group("in") or m.group("after") or "", numbered=True)
-        if key is not None and who is not None:
-            out.setdefault(who, {}).setdefault(key, i)
+        for base, suffix in _splits(normalise_text(str(h))):
+            # the base as people write it (服务细致) or as a template does (服务细致 (detail))
+            key = bases.get(header_key(base)) or next(
+                (bases[v] for v in sorted(header_variants(base)) if v in bases), None)
+            who = names.find(suffix, numbered=True)
+            if key is not None and who is not None:
+                out.setdefault(who, {}).setdefault(key, i)
+                break
+    return out
+
+
+def _splits(text: str) -> list[tuple[str, str]]:
+    """The ways a header may be a base and a rater suffix: ``态度(自评)`` (the last bracket
+    group), ``态度-自评`` (after the last separator); an id's own ``_`` is no separator
+    when the bracket reading fits."""
+    out = []
+    m = _SUFFIX.match(text)
+    if m:
+        out.append((m.group("base"), m.group("in") or m.group("after") or ""))
+    bracket = re.match(r"^(?P<base>.+)[(\[【（](?P<in>[^()\[\]【】（）]+)[)\]】）]\s*$", text)
+    if bracket:
+        out.append((bracket.group("base").strip(), bracket.group("in")))
+    after = re.match(r"^(?P<base>.+)[-_@·:：]\s*(?P<after>[^-_@·:：]+?)\s*$", text)
+    if after:
+        out.append((after.group("base").strip(), after.group("after")))
     return out
 
 
