@@ -153,16 +153,44 @@ def actuals_options(f: F) -> F:
     return f
 
 
-def complete_scheme(ctx: click.Context, param: click.Parameter,
-                    incomplete: str) -> list[CompletionItem]:
-    """Shell completion for a SCHEME argument: shipped scheme ids, and files."""
+def _shipped(incomplete: str) -> list[CompletionItem]:
     from click.shell_completion import CompletionItem
 
     try:
         from kpiscore.library import entries
 
-        items = [CompletionItem(e.id, help=e.title) for e in entries()
-                 if e.id.startswith(incomplete)]
+        return [CompletionItem(e.id, help=e.title) for e in entries()
+                if e.id.startswith(incomplete)]
     except Exception:  # completing must never fail or print a traceback
-        items = []
-    return items + [CompletionItem(incomplete, type="file")]
+        return []
+
+
+def complete_shipped(ctx: click.Context, param: click.Parameter,
+                     incomplete: str) -> list[CompletionItem]:
+    """Shell completion for a NAME argument (init, schemes): shipped scheme ids."""
+    return _shipped(incomplete)
+
+
+def complete_scheme(ctx: click.Context, param: click.Parameter,
+                    incomplete: str) -> list[CompletionItem]:
+    """Shell completion for a SCHEME argument: the shipped scheme ids that start with
+    what is typed, with the scheme files here that do; the shell's own file completion
+    when no id does, or what is typed is a path.
+
+    Never a ``file`` item beside ids: click's bash script empties its list of
+    candidates for one, wiping the ids (``kpiscore explain tech<TAB>``).
+    """
+    from click.shell_completion import CompletionItem
+
+    file = [CompletionItem(incomplete, type="file")]
+    if os.sep in incomplete or incomplete.startswith((".", "~")):
+        return file
+    ids = _shipped(incomplete)
+    if not ids:
+        return file
+    try:
+        here = sorted(name for name in os.listdir(".") if name.startswith(incomplete)
+                      and name.endswith((".yaml", ".yml")) and os.path.isfile(name))
+    except OSError:
+        here = []
+    return ids + [CompletionItem(name) for name in here]

@@ -14,6 +14,7 @@ from kpiscore.cli.common import (
     Command,
     actuals_options,
     color_option,
+    complete_scheme,
     fail,
     human,
     load_or_exit,
@@ -62,7 +63,7 @@ class Accounting:
 
 
 @click.command(cls=Command)
-@click.argument("scheme")
+@click.argument("scheme", shell_complete=complete_scheme)
 @click.argument("actuals", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--responses", multiple=True, metavar="[SURVEY=]FILE",
               help="Survey responses (.xlsx or .csv) for the scheme's surveys; SURVEY= "

@@ -10,6 +10,8 @@ import click
 from kpiscore.cli.common import (
     Command,
     color_option,
+    complete_scheme,
+    complete_shipped,
     fail,
     human,
     load_or_exit,
@@ -22,7 +24,7 @@ from kpiscore.cli.exitcodes import ExitCode
 
 
 @click.command(cls=Command)
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_shipped)
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "yaml"]),
               default=None, help="table (default on a terminal), json, or yaml (the file "
               "itself, with NAME).")
@@ -76,7 +78,7 @@ def schemes(name: str | None, fmt: str | None, color: str) -> None:
 
 
 @click.command(cls=Command)
-@click.argument("name")
+@click.argument("name", shell_complete=complete_shipped)
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the copy to FILE (default: standard output).")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
@@ -119,7 +121,7 @@ def init(name: str, output: str | None, force: bool) -> None:
 
 
 @click.command(cls=Command)
-@click.argument("scheme")
+@click.argument("scheme", shell_complete=complete_scheme)
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write to FILE (required for xlsx).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
