@@ -2,32 +2,82 @@
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer, ValidationInfo
+from pydantic_core import PydanticCustomError
 
-from kpiscore.base.numbers import normalise_text, parse_number, to_decimal
+from kpiscore.base.i18n import Phrase, Text
+from kpiscore.base.limits import Limits
+from kpiscore.base.numbers import digits, normalise_text, parse_number, shown, to_decimal
+
+#: The error type of a number over the digits limit (kpiscore.scheme.load gives it its code).
+NUMBER_LIMIT = "number_limit"
+TOO_LONG = Phrase("{value} has {count} digits before its decimal point, more than {limit}; "
+                  "{advice}",
+                  "{value} 的整数部分有 {count} 位,超过上限 {limit} 位;{advice}")
+TOO_FINE = Phrase("{value} has {count} decimals, more than {limit}; {advice}",
+                  "{value} 有 {count} 位小数,超过上限 {limit} 位;{advice}")
+_LOG10_2 = math.log10(2)
 
 
-def _number(value: Any) -> Decimal:
+WHOLE = Phrase("a whole number", "一个整数")
+
+
+def number_problem(value: Decimal | int, limits: Limits) -> Text | None:
+    """Why a number written in a scheme (a field or a formula) is refused: more digits
+    before or after its decimal point than ``limits.number_digits``."""
+    limit = limits.number_digits
+    advice = limits.advice("number_digits")
+    if isinstance(value, int):  # sized without converting it: a huge int takes minutes
+        rough = int(value.bit_length() * _LOG10_2)  # its digits, or one less
+        if rough >= limit:
+            count = rough + 1 if abs(value) >= 10 ** rough else rough
+            if count > limit:
+                return TOO_LONG(value=WHOLE(), count=count, limit=limit, advice=advice)
+        value = Decimal(value)
+    before, after = digits(value)
+    if before > limit:
+        return TOO_LONG(value=shown(value), count=before, limit=limit, advice=advice)
+    if after > limit:
+        return TOO_FINE(value=shown(value), count=after, limit=limit, advice=advice)
+    return None
+
+
+def _limits(info: ValidationInfo | None) -> Limits:
+    """The limits a scheme is read with (``model_validate(context={"limits": …})``)."""
+    context = info.context if info is not None else None
+    given = context.get("limits") if isinstance(context, dict) else None
+    return given if isinstance(given, Limits) else Limits.from_env()
+
+
+def _number(value: Any, info: ValidationInfo) -> Decimal:
+    number: Decimal | int
     if isinstance(value, str):
         parsed = parse_number(value)
         if parsed is None:
             raise ValueError(f"{value!r} is not a number (write 90, 90% or 0.5)")
-        return parsed[0]
-    try:
-        number = to_decimal(value)
-    except TypeError:
-        raise ValueError(f"{value!r} is not a number") from None
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    return number
+        number = parsed[0]
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value  # converted once its size is known
+    else:
+        try:
+            number = to_decimal(value)
+        except TypeError:
+            raise ValueError(f"{value!r} is not a number") from None
+        if not number.is_finite():
+            raise ValueError(f"{value!r} is not a finite number")
+    problem = number_problem(number, _limits(info))
+    if problem is not None:
+        raise PydanticCustomError(NUMBER_LIMIT, "{problem}", {"problem": str(problem)})
+    return Decimal(number) if isinstance(number, int) else number
 
 
-def _weight(value: Any) -> Decimal:
-    number = _number(value)
+def _weight(value: Any, info: ValidationInfo) -> Decimal:
+    number = _number(value, info)
     if number < 0:
         raise ValueError("a weight cannot be negative")
     return number

@@ -13,6 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.i18n import Phrase, Text
+
+RAISE_WITH = Phrase("raise it with the environment variable {env}",
+                    "可用环境变量 {env} 放宽此上限")
+RAISE_WITH_OPTION = Phrase("raise it with {option} or {env}", "可用 {option} 或 {env} 放宽此上限")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,22 @@ LIMITS: dict[str, Limit] = {
                             "entries in a workbook's shared-strings table (a rich-text "
                             "run counts as one)"),
     "sheets": Limit(4_096, "KPISCORE_MAX_SHEETS", "sheets in a workbook"),
+    "formula_length": Limit(10_000, "KPISCORE_MAX_FORMULA_LENGTH",
+                            "length of a formula, in characters"),
+    # the parser recurses (about 5 frames a level) within Python's 1000-frame stack
+    "formula_depth": Limit(30, "KPISCORE_MAX_FORMULA_DEPTH",
+                           "nesting of parentheses, functions and signs in a formula",
+                           ceiling=100),
+    "formula_terms": Limit(500, "KPISCORE_MAX_FORMULA_TERMS",
+                           "numbers and names in a formula"),
+    # a scheme's numbers stay far inside the bound of the numbers scores are computed
+    # with (kpiscore.base.numbers.SCORING: below 10^100)
+    "number_digits": Limit(20, "KPISCORE_MAX_NUMBER_DIGITS",
+                           "digits of a number in a scheme, before and after its decimal point",
+                           ceiling=40),
+    "round_digits": Limit(10, "KPISCORE_MAX_ROUND_DIGITS",
+                          "decimals round(x, n) may round to (n from -limit to limit)",
+                          ceiling=40),
 }
 
 #: A workbook part this small is never refused for its compression ratio
@@ -90,6 +111,11 @@ class Limits:
     styles: int = LIMITS["styles"].default
     shared_strings: int = LIMITS["shared_strings"].default
     sheets: int = LIMITS["sheets"].default
+    formula_length: int = LIMITS["formula_length"].default
+    formula_depth: int = LIMITS["formula_depth"].default
+    formula_terms: int = LIMITS["formula_terms"].default
+    number_digits: int = LIMITS["number_digits"].default
+    round_digits: int = LIMITS["round_digits"].default
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -129,3 +155,10 @@ class Limits:
         if limit.option:
             return f"raise it with {limit.option} or {limit.env}"
         return f"raise it with the environment variable {limit.env}"
+
+    def advice(self, name: str) -> Text:
+        """:meth:`refusal` in the language of the run."""
+        limit = LIMITS[name]
+        if limit.option:
+            return RAISE_WITH_OPTION(option=limit.option, env=limit.env)
+        return RAISE_WITH(env=limit.env)

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    Underflow,
+)
 from functools import lru_cache
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
+
+#: Numbers computed while scoring (a formula's value, a rule's points) stay below
+#: 10^100 in size (and, unless 0, above about 10^-100): past that an operation
+#: raises ``Overflow`` (``Underflow``) instead of building numbers with a million-digit
+#: exponent that take minutes to format or sum. 28 significant digits, rounded half
+#: even between operations, as Python's default context (nothing is rounded half up
+#: before the outputs). ``InvalidOperation`` and ``DivisionByZero`` raise too; the
+#: scorer makes every one of them the row's error.
+SCORING = Context(prec=28, rounding=ROUND_HALF_EVEN, Emax=99, Emin=-99,
+                  traps=[InvalidOperation, DivisionByZero, Overflow, Underflow])
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
@@ -58,6 +77,28 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value))
     raise TypeError(f"not a number: {value!r}")
+
+
+def digits(value: Decimal) -> tuple[int, int]:
+    """How many digits ``value`` is written with before its decimal point and after it,
+    trailing zeros not counted: ``(3, 2)`` for 123.45 and 123.450, ``(5000001, 0)`` for
+    1E+5000000 (without writing it out), ``(0, 3)`` for 0.001; ``(1, 0)`` for 0."""
+    if not value or not value.is_finite():
+        return 1, 0
+    _, numerals, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    kept = len(numerals)
+    while kept > 1 and numerals[kept - 1] == 0:
+        kept -= 1
+    exponent += len(numerals) - kept
+    return max(kept + exponent, 0), max(-exponent, 0)
+
+
+def shown(value: Decimal, most: int = 24) -> str:
+    """A number for a message, short whatever its size: ``1E+5000000``, ``1000000000000000…``
+    (the message says how many digits it has)."""
+    text = str(value)
+    return text if len(text) <= most else text[:16] + "…"
 
 
 @lru_cache(maxsize=32)

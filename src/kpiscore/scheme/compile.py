@@ -11,12 +11,13 @@ that does not parse, a cycle) it records, and the registered checks
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from kpiscore.base.limits import Limits
 from kpiscore.base.numbers import HUNDRED, ZERO
 from kpiscore.rules import Rule, Spec
 from kpiscore.scheme.formula import FormulaError, Node
@@ -116,6 +117,8 @@ class CompiledScheme:
     position: Mapping[str, int] = field(default_factory=dict)
     #: what the file marks not on the printed card (used or left out), set by the loader
     departures: tuple[Departure, ...] = ()
+    #: every formula's text → its parse (within the limits the scheme was read with)
+    parsed: Mapping[str, Node | FormulaError] = field(default_factory=dict)
 
     @property
     def has_sections(self) -> bool:
@@ -128,6 +131,11 @@ class CompiledScheme:
 
     def indicator(self, key: str) -> CompiledIndicator:
         return self.indicators[self.position[key]]
+
+    def formula(self, text: str) -> Node | FormulaError:
+        """A formula of the scheme parsed (once, by the compiler), or why it does not."""
+        found = self.parsed.get(text)
+        return found if found is not None else parse(text)
 
     def subtotal(self, points: Sequence[Decimal | None]) -> Decimal | None:
         """The total before vetoes for each indicator's points, None if any is missing."""
@@ -160,17 +168,19 @@ def full_marks(ind: Indicator) -> Decimal:
     return default if default is not None else HUNDRED
 
 
-def parse(text: str) -> Node | FormulaError:
+def parse(text: str, limits: Limits | None = None) -> Node | FormulaError:
     try:
-        return parse_formula(text)
+        return parse_formula(text, limits)
     except FormulaError as exc:
         return exc
 
 
-def compile_scheme(scheme: Scheme, source: str = "<scheme>") -> CompiledScheme:
+def compile_scheme(scheme: Scheme, source: str = "<scheme>",
+                   limits: Limits | None = None) -> CompiledScheme:
     """Compile ``scheme`` (whatever its problems: :func:`kpiscore.scheme.checks.run`
-    reports them)."""
-    return _Compiler(scheme, source).run()
+    reports them); its formulas are parsed within ``limits`` (default:
+    :meth:`Limits.from_env`)."""
+    return _Compiler(scheme, source, limits or Limits.from_env()).run()
 
 
 def exact(value: Fraction) -> Decimal:
@@ -197,9 +207,11 @@ def normaliser(total: Decimal, wanted: Decimal, scheme: Scheme) -> Fraction:
 
 
 class _Compiler:
-    def __init__(self, scheme: Scheme, source: str) -> None:
+    def __init__(self, scheme: Scheme, source: str, limits: Limits) -> None:
         self.scheme = scheme
         self.source = source
+        self.limits = limits
+        self.parsed: dict[str, Node | FormulaError] = {}
         self.indicators: list[CompiledIndicator] = []
         self.dimensions: list[Group] = []
         self.sections: list[Group] = []
@@ -239,7 +251,8 @@ class _Compiler:
                   for k, v in enumerate(s.vetoes)),
             self.pay_lines(known), denominator, survey_of, rated,
             {ci.id: ci.ind.rollup or default for ci in indicators},
-            tuple(self.unparsed), cycles, {ci.id: k for k, ci in enumerate(indicators)})
+            tuple(self.unparsed), cycles, {ci.id: k for k, ci in enumerate(indicators)},
+            parsed=self.parsed)
 
     def section(self, sid: str | None, stitle: str | None, written: Decimal, sweight: Fraction,
                 dims: list[Dimension], base: Path, implicit: bool) -> None:
@@ -322,7 +335,9 @@ class _Compiler:
         or it does not parse (recorded for the check), or names something not ``known``."""
         if text is None:
             return None
-        node = parse(text)
+        node = self.parsed.get(text)
+        if node is None:
+            node = self.parsed[text] = parse(text, self.limits)
         if isinstance(node, FormulaError):
             self.unparsed.append(Unparsed(path + ("formula",), text, node))
             return None
@@ -391,7 +406,8 @@ def _headers(column: str | None, ident: str, title: str | None) -> tuple[str, ..
 
 def _order(indicators: list[CompiledIndicator]) -> tuple[tuple[int, ...], tuple[Path, ...]]:
     """Computed indicators, each after the computed actuals it uses; and the formulas
-    caught in a cycle."""
+    caught in a cycle. A depth-first walk with its own stack: a chain of thousands of
+    formulas, each using the one before, must not exhaust Python's."""
     deps = {k: ci.formula.names() for k, ci in enumerate(indicators) if ci.formula is not None}
     by_id = {indicators[k].id: k for k in deps}
     order: list[int] = []
@@ -399,7 +415,10 @@ def _order(indicators: list[CompiledIndicator]) -> tuple[tuple[int, ...], tuple[
     done: set[int] = set()
     visiting: set[int] = set()
 
-    def visit(k: int) -> None:
+    # each frame: an indicator and the names of its formula still to visit
+    stack: list[tuple[int, Iterator[str]]] = []
+
+    def enter(k: int) -> None:
         if k in done:
             return
         if k in visiting or indicators[k].id in deps[k]:
@@ -409,13 +428,18 @@ def _order(indicators: list[CompiledIndicator]) -> tuple[tuple[int, ...], tuple[
             if k in visiting:
                 return
         visiting.add(k)
-        for name in deps[k]:
-            if name in by_id and by_id[name] != k:
-                visit(by_id[name])
-        visiting.discard(k)
-        done.add(k)
-        order.append(k)
+        stack.append((k, iter(sorted(deps[k]))))
 
-    for k in deps:
-        visit(k)
+    for root in deps:
+        enter(root)
+        while stack:
+            k, names = stack[-1]
+            name = next(names, None)
+            if name is None:
+                stack.pop()
+                visiting.discard(k)
+                done.add(k)
+                order.append(k)
+            elif name in by_id and by_id[name] != k:
+                enter(by_id[name])
     return tuple(order), tuple(cycles)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.errors import Finding, InputUnreadable, SchemeInvalid
+from kpiscore.base.fields import NUMBER_LIMIT
 from kpiscore.base.limits import Limits
 from kpiscore.scheme.yamlload import Located, Path, YamlProblems, load_yaml
 
@@ -146,6 +147,10 @@ def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, st
         close = difflib.get_close_matches(str(got), list(RULES), n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}? " if close else ""
         return "unknown-rule", f"unknown rule kind {got!r} ({hint}known: {', '.join(RULES)})"
+    if kind == NUMBER_LIMIT:  # named by the key it is written at (not ``value`` of "> 1e999")
+        key = next((p for i, p in reversed(list(enumerate(path)))
+                    if isinstance(p, str) and path[:i + 1] in located.keys), None)
+        return "number-limit", f"{key}: {err['msg']}" if key else err["msg"]
     if kind == "union_tag_not_found":
         return "missing-field", f"the rule needs a kind (one of: {', '.join(RULES)})"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
@@ -222,54 +227,56 @@ def load_scheme(path: str | os.PathLike[str], limits: Limits | None = None) -> L
                                      f"a scheme is a mapping of fields (id:, title:, …), "
                                      f"not {kind}")])
     try:
-        scheme = Scheme.model_validate(located.data)
+        scheme = Scheme.model_validate(located.data, context={"limits": limits})
     except ValidationError as exc:
         raise SchemeInvalid(validation_findings(exc, located)) from None
     printed = leave_out_additions(located)
     if printed is None:
-        return from_model(scheme, located, name)
+        return from_model(scheme, located, name, limits)
     # Score the card as printed, and check the whole file: an addition left out must
     # still be right for the day it is included (its warnings are for that day: the
     # weights of a card with its additions need not be those of the card as printed).
-    whole = [f for f in _findings(scheme, located, name) if f.severity == "error"]
+    whole = [f for f in _findings(scheme, located, name, limits) if f.severity == "error"]
     try:
-        kept = Scheme.model_validate(printed.data)
+        kept = Scheme.model_validate(printed.data, context={"limits": limits})
     except ValidationError as exc:
         raise SchemeInvalid(_merged(whole, validation_findings(exc, printed))) from None
-    loaded = _checked(kept, printed, name, whole)
+    loaded = _checked(kept, printed, name, whole, limits)
     return LoadedScheme(replace(loaded.compiled, departures=departures(scheme, True)),
                         loaded.warnings)
 
 
 def from_model(scheme: Scheme, located: Located | None = None,
-               source: str = "<scheme>") -> LoadedScheme:
+               source: str = "<scheme>", limits: Limits | None = None) -> LoadedScheme:
     """Compile and check a scheme model (one read from a file has its ``located``
     positions; one built in code names its problems by path). Raises
     :class:`SchemeInvalid` when a check finds an error. The model is scored as it is:
-    only :func:`load_scheme` leaves out the parts a file marks as additions."""
+    only :func:`load_scheme` leaves out the parts a file marks as additions. ``limits``
+    (those of its formulas) defaults to :meth:`Limits.from_env`."""
     from kpiscore.scheme.printed import departures
 
-    loaded = _checked(scheme, located, source, [])
+    loaded = _checked(scheme, located, source, [], limits)
     marks = departures(scheme, False)
     if not marks:
         return loaded
     return LoadedScheme(replace(loaded.compiled, departures=marks), loaded.warnings)
 
 
-def _findings(scheme: Scheme, located: Located | None, source: str) -> list[Finding]:
+def _findings(scheme: Scheme, located: Located | None, source: str,
+              limits: Limits) -> list[Finding]:
     from kpiscore.scheme import checks
     from kpiscore.scheme.compile import compile_scheme
 
-    return checks.run(compile_scheme(scheme, source), located)
+    return checks.run(compile_scheme(scheme, source, limits), located)
 
 
 def _checked(scheme: Scheme, located: Located | None, source: str,
-             more: list[Finding]) -> LoadedScheme:
+             more: list[Finding], limits: Limits | None) -> LoadedScheme:
     """``scheme`` compiled, with its findings and ``more``; raises on an error."""
     from kpiscore.scheme import checks
     from kpiscore.scheme.compile import compile_scheme
 
-    compiled = compile_scheme(scheme, source)
+    compiled = compile_scheme(scheme, source, limits)
     findings = _merged(more, checks.run(compiled, located))
     if any(f.severity == "error" for f in findings):
         raise SchemeInvalid(findings)

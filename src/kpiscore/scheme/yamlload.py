@@ -18,6 +18,7 @@ import yaml
 from yaml.composer import ComposerError
 
 from kpiscore.base.errors import Finding
+from kpiscore.base.fields import number_problem
 from kpiscore.base.limits import LIMITS, Limits
 
 Path = tuple[str | int, ...]
@@ -126,7 +127,7 @@ class _Builder:
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         if node.tag == "tag:yaml.org,2002:str":
             self.located.texts[path] = self.text_position(node)
-        return self.scalar(node)
+        return self.scalar(node, path)
 
     def text_position(self, node: yaml.Node) -> tuple[int, int]:
         line, col = _pos(node.start_mark)
@@ -140,17 +141,32 @@ class _Builder:
                     return number + 1, len(text) - len(text.lstrip()) + 1
         return line, col
 
-    def scalar(self, node: yaml.Node) -> Any:
+    def bounded(self, node: yaml.Node, path: Path,
+                number: Decimal | int) -> Decimal | int | None:
+        """``number``, or a finding and None when it has more digits than the limit."""
+        problem = number_problem(number, self.limits)
+        if problem is None:
+            return number
+        key = next((part for part in reversed(path) if isinstance(part, str)), None)
+        self.fail(node, "number-limit", f"{key}: {problem}" if key else str(problem))
+        return None
+
+    def scalar(self, node: yaml.Node, path: Path) -> Any:
         tag, text = node.tag, node.value
         if tag == "tag:yaml.org,2002:str":
             return text
         if tag == "tag:yaml.org,2002:int":
             cleaned = text.replace("_", "")
+            numerals = cleaned.lstrip("+-").lstrip("0")
+            if len(numerals) > self.limits.number_digits and numerals.isdigit():
+                # refused before int() spends time on it (or refuses it itself)
+                return self.bounded(node, path, Decimal(cleaned))
             try:
-                return int(cleaned, 0) if cleaned.lower().startswith(("0x", "0o", "0b")) \
+                number = int(cleaned, 0) if cleaned.lower().startswith(("0x", "0o", "0b")) \
                     else int(cleaned)
             except ValueError:
                 return text
+            return self.bounded(node, path, number)
         if tag == "tag:yaml.org,2002:float":
             try:
                 value = Decimal(text.replace("_", ""))
@@ -159,7 +175,7 @@ class _Builder:
             if value is None or not value.is_finite():
                 self.fail(node, "yaml-number", f"{text!r} is not a finite number")
                 return text
-            return value
+            return self.bounded(node, path, value)
         if tag == "tag:yaml.org,2002:bool":
             return _BOOL.get(text.lower(), text)
         if tag == "tag:yaml.org,2002:null":

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.scheme import formula
 from kpiscore.scheme.checks import Context, Problem, check, did_you_mean, reserved
-from kpiscore.scheme.compile import parse
 from kpiscore.scheme.yamlload import Path
 
 SYNTAX = Phrase("formula {text!r}: {error}", "公式 {text!r}:{error}")
@@ -26,13 +25,46 @@ VETO_SOURCE = Phrase("veto {id!r} needs either a column or a formula",
                      "否决项 {id!r} 需要一个列(column)或一个公式(formula),二者选一")
 
 
+def _shortened(text: str, most: int = 80) -> str:
+    """A formula as a message quotes it: a long one is cut (the position says where)."""
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
+def _unparsed(ctx: Context, code: str) -> Iterator[Problem]:
+    for u in ctx.compiled.unparsed:
+        if u.error.code == code:
+            yield Problem(u.path, SYNTAX(text=_shortened(u.text), error=u.error.args[0]),
+                          offset=u.error.offset)
+
+
 @check("formula")
 def formulas_parse(ctx: Context) -> Iterator[Problem]:
     """Every formula parses (arithmetic with + − × ÷, parentheses, min, max, abs, round;
     names of inputs and indicators, bracketed when they hold spaces). The position is the
-    offending character; ``× 100%`` is refused as ambiguous (write × 100)."""
-    for u in ctx.compiled.unparsed:
-        yield Problem(u.path, SYNTAX(text=u.text, error=str(u.error)), offset=u.error.offset)
+    offending character; ``× 100%`` is refused as ambiguous (write × 100); round's
+    decimals are a whole number written in the formula (``round(x, 2)``)."""
+    yield from _unparsed(ctx, "formula")
+
+
+@check("formula-limit")
+def formulas_within_limits(ctx: Context) -> Iterator[Problem]:
+    """A formula is at most 10 000 characters long (``KPISCORE_MAX_FORMULA_LENGTH``),
+    nests parentheses, functions and signs (``- -a``) at most 30 levels deep
+    (``KPISCORE_MAX_FORMULA_DEPTH``, at most 100), has at most 500 numbers and names
+    (``KPISCORE_MAX_FORMULA_TERMS``), and ``round(x, n)`` keeps at most 10 decimals
+    (``KPISCORE_MAX_ROUND_DIGITS``). The position is where the limit is passed
+    (the start of the formula for its length)."""
+    yield from _unparsed(ctx, "formula-limit")
+
+
+@check("number-limit")
+def numbers_within_limits(ctx: Context) -> Iterator[Problem]:
+    """A number in a formula has at most 20 digits before its decimal point and 20
+    after it (``KPISCORE_MAX_NUMBER_DIGITS``, at most 40): ``a * 1e999999`` is
+    refused here, not computed. Reading the file refuses every other number of the
+    scheme over the same limit (targets, weights, bands, points, pay …) with this code,
+    at the number."""
+    yield from _unparsed(ctx, "number-limit")
 
 
 def _formulas(ctx: Context) -> Iterator[tuple[Path, str, set[str], Text]]:
@@ -60,7 +92,7 @@ def formulas_name_what_exists(ctx: Context) -> Iterator[Problem]:
     ``total``, ``pay`` and earlier pay lines, ``grade_coefficient`` (with grades) and
     ``passed`` (with a pass mark). The nearest known name is suggested."""
     for path, text, known, what in _formulas(ctx):
-        node = parse(text)
+        node = ctx.compiled.formula(text)
         if isinstance(node, formula.FormulaError):
             continue
         for name, offset in formula.name_offsets(node).items():

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from kpiscore.base.i18n import Phrase
 from kpiscore.scheme.checks import Context, Problem, check
-from kpiscore.scheme.compile import parse
 from kpiscore.scheme.formula import FormulaError
 from kpiscore.scheme.yamlload import Path
 
@@ -82,7 +81,7 @@ def coefficients_given(ctx: Context) -> Iterator[Problem]:
     """When a pay formula uses ``grade_coefficient``, every grade gives its coefficient."""
     user: Path | None = None
     for path, text, _, _ in _lines(ctx):
-        node = parse(text)
+        node = ctx.compiled.formula(text)
         if not isinstance(node, FormulaError) and "grade_coefficient" in node.names():
             user = path
             break
