@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, DecimalException, Overflow, Underflow, localcontext
 from typing import Any
 
 from kpiscore.base.i18n import Phrase, Text, current
-from kpiscore.base.numbers import HUNDRED, ONE, ZERO, normalise_text, plain, round_half_up
+from kpiscore.base.numbers import (
+    HUNDRED,
+    ONE,
+    SCORING,
+    ZERO,
+    normalise_text,
+    plain,
+    round_half_up,
+    shown,
+)
 from kpiscore.io.cells import BadValue, is_blank, read_number, read_text
 from kpiscore.rules.levels import UnknownLevel
 from kpiscore.scheme import formula
@@ -55,6 +64,7 @@ DIVIDES = Phrase("{label}: {formula} divides by zero for {who} ({divisor} is 0);
 THIS_PERSON = Phrase("this person", "此人")
 NO_ACTUAL = Phrase("no usable actual", "没有可用的实际值")
 UNKNOWN = Phrase("unknown level", "未知等级")
+NOT_SCORED = Phrase("could not be scored", "无法计分")
 INCOMPLETE = Phrase("some indicators have no actual", "部分指标没有实际值")
 PAY_ZERO = Phrase("{id} formula divides by zero ({divisor} is 0)",
                   "{id} 公式除以零({divisor} 为 0)")
@@ -68,10 +78,39 @@ WEIGHTING = Phrase("/{full} × {weight}%{section}{scale} = {contribution}",
                    "/{full} × {weight}%{section}{scale} = {contribution}")
 OF_SCALE = Phrase(" of {scale}", "(满分 {scale})")
 THEN = Phrase(" → ", " → ")
+INCOMPUTABLE = Phrase("{label}: {formula} cannot be computed for {who}: {why}",
+                      "{label}:{formula} 对 {who} 无法计算:{why}")
+VETO_INCOMPUTABLE = Phrase("veto {id}: {formula} cannot be computed: {why}; the veto cannot "
+                           "be decided", "否决项 {id}:{formula} 无法计算:{why};无法判定")
+PAY_INCOMPUTABLE = Phrase("{id} formula cannot be computed: {why}", "{id} 公式无法计算:{why}")
+RULE_INCOMPUTABLE = Phrase("{actual} cannot be scored: {why}", "{actual} 无法计分:{why}")
+TOO_LARGE = Phrase("a number reaches 10^100, past what kpiscore computes",
+                   "数值达到 10^100,超出 kpiscore 的计算范围")
+TOO_SMALL = Phrase("a number comes closer to 0 than 10^-100, past what kpiscore computes",
+                   "数值比 10^-100 更接近 0,超出 kpiscore 的计算范围")
+INVALID = Phrase("an operation that has no exact result ({signal})",
+                 "出现了没有精确结果的运算({signal})")
 
 #: How many distinct actuals an indicator remembers (enough for typical data,
 #: bounded for hostile data).
 MEMO_SIZE = 4096
+
+
+def why_incomputable(exc: ArithmeticError) -> Text:
+    """What a decimal signal raised while scoring means, for the row's error."""
+    if isinstance(exc, Overflow):
+        return TOO_LARGE()
+    if isinstance(exc, Underflow):
+        return TOO_SMALL()
+    return INVALID(signal=type(exc).__name__)
+
+
+def evaluate(node: formula.Node, env: Mapping[str, Decimal]) -> Decimal:
+    """A formula's value in the scoring context (:data:`kpiscore.base.numbers.SCORING`):
+    a number out of its bounds raises a decimal signal (an ``ArithmeticError``) at once
+    rather than growing for minutes."""
+    with localcontext(SCORING):
+        return node.eval(env)
 
 
 def row_label(number: int) -> str:
@@ -265,7 +304,7 @@ class Scorer:
                 continue  # a missing input is already reported
             ind = ci.ind
             try:
-                computed = node.eval(values)
+                computed = evaluate(node, values)
             except formula.DivisionByZero as exc:
                 if ind.if_divide_by_zero is not None:
                     values[ci.id] = ind.if_divide_by_zero
@@ -273,6 +312,11 @@ class Scorer:
                     errors.append(RowError(label, DIVIDES(
                         label=ind.label, formula=ind.formula,
                         who=reading.result.id or THIS_PERSON, divisor=exc.divisor), ci.id))
+                continue
+            except DecimalException as exc:
+                errors.append(RowError(label, INCOMPUTABLE(
+                    label=ind.label, formula=ind.formula, who=reading.result.id or THIS_PERSON,
+                    why=why_incomputable(exc)), ci.id))
                 continue
             problem = out_of_range(computed, ci)
             if problem is not None:
@@ -313,11 +357,17 @@ class Scorer:
             return hit
         ci = self.compiled.indicators[k]
         try:
-            points, step = ci.rule.score(actual, ci.spec)
+            with localcontext(SCORING):
+                points, step = ci.rule.score(actual, ci.spec)
         except UnknownLevel as exc:
             errors.append(RowError(where(ci.id), LABELLED(label=ci.ind.label,
                                                           problem=str(exc)), ci.id))
             return Scored(actual, None, UNKNOWN())
+        except DecimalException as exc:
+            errors.append(RowError(where(ci.id), LABELLED(label=ci.ind.label, problem=(
+                RULE_INCOMPUTABLE(actual=shown(actual) if isinstance(actual, Decimal) else actual,
+                                  why=why_incomputable(exc)))), ci.id))
+            return Scored(actual, None, NOT_SCORED())
         remember = len(memo) < MEMO_SIZE
         scored = Scored(actual, points, step, text=step.render(self.lang), memo=remember)
         if remember:
@@ -445,10 +495,14 @@ class Scorer:
             actual = values.get(f"veto:{sv.id}")
             if node is not None and node.names() <= values.keys():
                 try:
-                    actual = node.eval(values)
+                    actual = evaluate(node, values)
                 except formula.DivisionByZero as exc:
                     errors.append(RowError(label, VETO_ZERO(id=sv.id, formula=sv.formula,
                                                             divisor=exc.divisor), sv.id))
+                    actual = None
+                except DecimalException as exc:
+                    errors.append(RowError(label, VETO_INCOMPUTABLE(
+                        id=sv.id, formula=sv.formula, why=why_incomputable(exc)), sv.id))
                     actual = None
             tests.append((sv.id, sv.title or sv.id, sv, actual))
         out: list[VetoResult] = []
@@ -482,10 +536,13 @@ class Scorer:
             capped: str | None = None
             if node is not None:
                 try:
-                    uncapped = node.eval(env)
+                    uncapped = evaluate(node, env)
                 except formula.DivisionByZero as exc:
                     problems.append(RowError(label, PAY_ZERO(id=line.id, divisor=exc.divisor),
                                              line.id))
+                except DecimalException as exc:
+                    problems.append(RowError(label, PAY_INCOMPUTABLE(
+                        id=line.id, why=why_incomputable(exc)), line.id))
                 except KeyError as exc:
                     name = exc.args[0] if exc.args else "?"
                     problems.append(RowError(label, PAY_COEFFICIENT(id=line.id,
