@@ -95,10 +95,13 @@ def digits(value: Decimal) -> tuple[int, int]:
 
 
 def shown(value: Decimal, most: int = 24) -> str:
-    """A number for a message, short whatever its size: ``1E+5000000``, ``1000000000000000…``
-    (the message says how many digits it has)."""
+    """A number for a message, short whatever its size: ``1E+5000000``, ``9.9999999999…E+89``,
+    ``1000000000000000…`` (the message says how many digits it has)."""
     text = str(value)
-    return text if len(text) <= most else text[:16] + "…"
+    if len(text) <= most:
+        return text
+    mantissa, _, exponent = text.partition("E")
+    return f"{mantissa[:12]}…E{exponent}" if exponent else text[:16] + "…"
 
 
 @lru_cache(maxsize=32)
