@@ -675,8 +675,143 @@ def csv_structure() -> None:
     """CSV structure and encodings: quotes, widths, field sizes, --encoding (cases/csv.yaml)."""
 
 
+#: One computed indicator over the probe's 得分 column (actuals/ok.csv): the formula
+#: text starts at line 8, column 15.
+COMPUTED = """\
+id: formula-limits
+title: 公式上限
+inputs:
+  - {{id: score, title: 得分}}
+indicators:
+  - id: computed
+    title: 计算值
+    formula: '{formula}'
+    target: {target}
+    weight: 100
+    rule: ratio
+"""
+
+#: Every number of the scheme past the digits limit, written as YAML numbers (a float,
+#: a hexadecimal int of 100 000 digits, which Decimal takes minutes to convert, an int
+#: of 30 digits): refused while the YAML is read.
+YAML_NUMBERS = """\
+id: yaml-numbers
+title: YAML 数值
+indicators:
+  - id: score
+    title: 得分
+    target: 1.0e+5000000
+    weight: 100
+    full_marks: 0x{hex}
+    rule: ratio
+grades:
+  - {{name: 合格, min: 100000000000000000000000000000}}
+  - {{name: 不合格}}
+"""
+
+#: The same as text, read by the scheme's number fields: a target of 10^5000000, bands,
+#: points, a veto and pay.
+TEXT_NUMBERS = """\
+id: text-numbers
+title: 文本数值
+indicators:
+  - id: score
+    title: 得分
+    target: 1e5000000
+    weight: 80
+    rule:
+      kind: bands
+      bands:
+        - {at_least: "90.0000000000000000000000001", points: 100}
+        - {at_least: 60, points: "1e-30"}
+        - {points: 0}
+    veto: {when: "> 1e999"}
+  - id: behaviour
+    title: 行为等级
+    weight: 20
+    rule:
+      kind: levels
+      levels:
+        - {level: 1, points: 10}
+        - {level: 2, points: "1e25"}
+pay:
+  formula: total * 100
+  max: "99999999999999999999999"
+"""
+
+#: Numbers past 10^100 (or closer to 0 than 10^-100) while scoring 15-digit values (the
+#: most a cell may hold): in a formula, a rule (a ratio of 10^90 to a target of 10^-10),
+#: a veto and the pay. Each is that row's error, never a traceback.
+OVERFLOW = """\
+id: formula-overflow
+title: 计算溢出
+inputs:
+  - {id: score, title: 得分}
+  - {id: big, title: 大数}
+grades:
+  - {name: 合格, min: 60, coefficient: 1}
+  - {name: 不合格, coefficient: 0.5}
+vetoes:
+  - {id: flood, title: 溢出否决, formula: score * score * score * score * score * score * score,
+     when: "< 0"}
+indicators:
+  - id: power
+    title: 七次方
+    formula: score * score * score * score * score * score * score
+    target: 90
+    weight: 40
+    rule: ratio
+  - id: tiny
+    title: 极小值
+    formula: 1 / score / score / score / score / score / score / score / 3
+    target: 90
+    weight: 30
+    better: lower
+    rule: ratio
+  - id: sixth
+    title: 六次方
+    formula: score * score * score * score * score * score
+    target: 0.0000000001
+    weight: 30
+    rule: ratio
+pay:
+  formula: big * big * big * big * big * big * big * grade_coefficient
+"""
+
+
+def chain(length: int) -> str:
+    """``length`` computed indicators, each from the one listed after it: the order the
+    compiler puts them in was a recursion as deep as the chain (a RecursionError)."""
+    lines = ["id: formula-chain", "title: 公式链", "inputs:", "  - {id: c0, title: 得分}",
+             "indicators:",
+             f"  - {{id: c{length}, formula: c{length - 1} + 0, target: 90, weight: 100, "
+             "rule: ratio}"]
+    lines += [f"  - {{id: c{i}, formula: c{i - 1} + 0, weight: 0, rule: direct}}"
+              for i in range(length - 1, 0, -1)]
+    return "\n".join(lines) + "\n"
+
+
 def formulas() -> None:
     """Scheme numbers and formulas: depth, length, magnitude, round digits (cases/formulas.yaml)."""
+    s = "schemes/"
+
+    def computed(name: str, formula: str, target: str = "90") -> None:
+        add(s + name, COMPUTED.format(formula=formula, target=target))
+
+    computed("formula-deep-parens.yaml", "(" * 3000 + "score" + ")" * 3000)
+    computed("formula-unary-chain.yaml", "-" * 5000 + "score")
+    computed("formula-many-terms.yaml", " + ".join(["score"] * 20_000))
+    computed("formula-round-digits.yaml", "round(score, 40)")
+    computed("formula-round-expression.yaml", "round(score, score / 10)")
+    computed("formula-huge-number.yaml", "score * 1e999999")
+    computed("formula-huge-divisor.yaml", "score / 1e999999")
+    computed("formula-target-huge.yaml", "score", "1e5000000")
+    add(s + "numbers-yaml.yaml", YAML_NUMBERS.format(hex="f" * 100_000))
+    add(s + "numbers-text.yaml", TEXT_NUMBERS)
+    add(s + "formula-chain.yaml", chain(1500))
+    add(s + "formula-overflow.yaml", OVERFLOW)
+    add("actuals/fifteen-digits.csv", "工号,姓名,得分,大数\nE001,张伟,999999999999999,1\n"
+        "E002,李娜,95,999999999999999\nE003,王芳,95,2\n")
 
 
 def outputs() -> None:
