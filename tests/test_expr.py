@@ -225,3 +225,9 @@ def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     assert expr.parse("a + b + c", Limits()).names() == {"a", "b", "c"}
     with pytest.raises(expr.FormulaError):
         expr.parse("a + b + c")
+
+
+def test_a_functions_name_is_not_a_term() -> None:
+    terms = LIMITS["formula_terms"].default
+    assert expr.parse("min(" + ", ".join(["a"] * min(terms, 99)) + ")").names() == {"a"}
+    assert expr.parse("+".join(["abs(a)"] * terms)).names() == {"a"}

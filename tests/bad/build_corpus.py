@@ -808,7 +808,7 @@ def formulas() -> None:
     computed("formula-target-huge.yaml", "score", "1e5000000")
     add(s + "numbers-yaml.yaml", YAML_NUMBERS.format(hex="f" * 100_000))
     add(s + "numbers-text.yaml", TEXT_NUMBERS)
-    add(s + "formula-chain.yaml", chain(1500))
+    add(s + "formula-chain.yaml", chain(1100))
     add(s + "formula-overflow.yaml", OVERFLOW)
     add("actuals/fifteen-digits.csv", "工号,姓名,得分,大数\nE001,张伟,999999999999999,1\n"
         "E002,李娜,95,999999999999999\nE003,王芳,95,2\n")

@@ -300,10 +300,10 @@ class _Parser:
             self.operand(tok)
             return Num(self.number(tok))
         if tok.kind == "name":
-            self.operand(tok)
             self.take()
-            if self.at("("):
+            if self.at("("):  # a function: its name is not a term
                 return self.call(tok, depth)
+            self.operand(tok)
             return Name(tok.value, tok.offset)
         if self.at("("):
             inner = self.deeper(depth)
