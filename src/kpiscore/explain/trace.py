@@ -205,7 +205,8 @@ class Trace:
         doc["veto"] = None if not r.vetoes else {
             "outcome": "zero" if any(v.outcome == "zero" for v in r.vetoes) else "lowest_grade",
             "fired": [{"id": v.id, "title": v.title, "condition": v.condition,
-                       "actual": _short(v.actual, p), "reason": v.reason} for v in r.vetoes]}
+                       "actual": _short(v.actual, p), "reason": v.reason,
+                       **({"rater": v.rater} if v.rater else {})} for v in r.vetoes]}
         doc["grade"] = None if r.grade is None else {
             "name": r.grade, "min": None if self.band is None else _short(self.band.min, p),
             "by": self.grade_by}
@@ -230,7 +231,13 @@ class Trace:
                               "weight": _short(role.weight, p),
                               "applied_weight": _short(role.applied_weight, p),
                               "total": _fixed(role.total, p),
-                              "contribution": _fixed(role.contribution, p)}
+                              "contribution": _fixed(role.contribution, p),
+                              "ratings": [{"source": g.source, "row": g.row, "period": g.period,
+                                           "total": _fixed(g.total, p),
+                                           "indicators": [{"id": i, "actual": _short(a, p),
+                                                           "points": _fixed(pts, p)}
+                                                          for i, a, pts in g.indicators]}
+                                          for g in role.ratings]}
                              for role in r.raters.roles]
         if r.periods:
             doc["periods"] = [{"period": e.period, "source": e.source,
@@ -298,7 +305,7 @@ class Node:
     """A line of the explanation and the lines below it; ``kind`` says what it is
     (person, section, dimension, indicator, rule, formula, arithmetic,
     contribution, total, veto, vetoed, grade, rank, pay, periods, period, raters,
-    rater, error, not_on_card) for renderers to style."""
+    rater, rating, error, not_on_card) for renderers to style."""
 
     kind: str
     label: str
@@ -412,15 +419,28 @@ def outline(trace: Trace, lang: str = DEFAULT) -> Node:
             for e in r.periods])
     if r.raters is not None:
         raters = []
+        titles = {ci.id: ci.ind.label for ci in trace.compiled.indicators}
         for role in r.raters.roles:
-            if role.total is None or role.applied_weight is None:
+            if not role.ratings:
                 label = say("explain.rater.missing", title=role.title, id=role.id)
+            elif role.total is None or role.applied_weight is None:
+                label = say("explain.rater.uncombined", title=role.title, id=role.id,
+                            total="—" if role.total is None else trace.fixed(role.total))
             else:
                 label = say("explain.rater", title=role.title, id=role.id,
                             total=trace.fixed(role.total),
                             weight=plain(round_half_up(role.applied_weight, p + 2)),
                             contribution=trace.fixed(role.total * role.applied_weight / HUNDRED))
-            raters.append(Node("rater", label))
+            ratings = [Node("rating", say(
+                "explain.rating", source=g.source, row=g.row,
+                period=f" ({g.period})" if g.period else "",
+                total="—" if g.total is None else trace.fixed(g.total)), [
+                Node("rating", say("explain.rating.indicator", title=titles.get(i, i), id=i,
+                                   actual="—" if a is None else _with_unit(
+                                       a, trace.compiled.indicator(i).ind.unit, trace, lang),
+                                   points="—" if pts is None else trace.num(pts)))
+                for i, a, pts in g.indicators]) for g in role.ratings]
+            raters.append(Node("rater", label, ratings))
         add("raters", say("explain.raters"), raters)
     if r.errors:
         add("error", say("explain.errors"), [Node("error", str(e)) for e in r.errors])
@@ -449,7 +469,8 @@ def outline(trace: Trace, lang: str = DEFAULT) -> Node:
         add("veto", say("explain.veto.none"))
     for v in r.vetoes:
         add("vetoed", say("explain.veto.fired", reason=v.reason,
-                          outcome=say(f"explain.outcome.{v.outcome}")))
+                          outcome=say(f"explain.outcome.{v.outcome}"))
+            + (say("explain.veto.by", rater=v.rater) if v.rater else ""))
 
     # grade
     if not s.grades:

@@ -92,7 +92,8 @@ def person_dict(r: PersonResult, precision: int, pay_precision: int,
     out["veto"] = None if not r.vetoes else {
         "outcome": "zero" if any(v.outcome == "zero" for v in r.vetoes) else "lowest_grade",
         "fired": [{"id": v.id, "title": v.title, "condition": v.condition,
-                   "actual": _short(v.actual, precision), "reason": v.reason}
+                   "actual": _short(v.actual, precision), "reason": v.reason,
+                   **({"rater": v.rater} if v.rater else {})}
                   for v in r.vetoes],
     }
     if r.raters is not None:

@@ -37,6 +37,7 @@ from kpiscore.score.raters import (
     block,
     combine,
     rate,
+    rater_vetoes,
     suffixed_columns,
     virtual_row,
 )
@@ -340,7 +341,7 @@ class _Grouped:
                 values = dict(mine[0].reading.values) if mine else {}
                 for p in mine[1:]:
                     values = {k: v for k, v in values.items() if p.reading.values.get(k) == v}
-                vetoes = _first_each((v for p in mine for v in p.vetoes), lambda v: v.id)
+                vetoes = rater_vetoes(compiled, mine)
                 scores.append(PeriodScore(label, file.name, sorted({s.number for s, _, _ in rows}),
                                           combo.scored, values, vetoes, part_errors + combo.errors))
                 continue

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +63,8 @@ ROLE_MANY = Phrase("{title} ×{count} ({each}) mean {points}",
 SHARE = Phrase("{weight}% × {points}", "{weight}% × {points}")
 COMBINED = Phrase("{roles}: {mix} = {points} → {points}", "{roles}:{mix} = {points} → {points}")
 ROLE = Phrase("{title} {weight}%", "{title} {weight}%")
+NOT_COMBINED = Phrase("not combined: no rating by {names}", "未合计:缺少 {names} 的评分")
+BY = Phrase("{rater}'s rating", "{rater}的评分")
 
 
 class RoleNames:
@@ -224,6 +226,25 @@ def rate(scorer: Scorer, role: int, row: VirtualRow, injected: dict[str, Injecti
                 scorer.vetoes(reading.values, row_label(row.row), reading.result.errors))
 
 
+def rater_vetoes(compiled: CompiledScheme, parts: Sequence[Part]) -> list[VetoResult]:
+    """The vetoes the ratings of one person and period fire, each once; a veto on a
+    rated indicator says whose rating fired it (a shared value fires it for all)."""
+    raters = compiled.scheme.raters
+    assert raters is not None
+    out: dict[str, VetoResult] = {}
+    whose: dict[str, list[str]] = {}
+    for p in parts:
+        for v in p.vetoes:
+            out.setdefault(v.id, v)
+            if v.id in compiled.rated:
+                role = raters.roles[p.role]
+                names = whose.setdefault(v.id, [])
+                if (role.title or role.id) not in names:
+                    names.append(role.title or role.id)
+    return [replace(v, rater="、".join(whose[v.id])) if v.id in whose else v
+            for v in out.values()]
+
+
 def mean(values: Sequence[Decimal | None]) -> Decimal | None:
     """The mean of ``values`` (None if any is None, or there are none), summed in sorted
     order so that it does not depend on the order of the rows."""
@@ -263,6 +284,9 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
                           ", ")), None))
     weight = sum((roles[k].weight for k in present), ZERO)
     applied = {k: roles[k].weight * HUNDRED / weight for k in present} if weight else {}
+    # a missing rater under missing: error is an error row: no weights or points
+    # reweighted over the raters present are shown as if they counted
+    refused = bool(missing) and raters.missing == "error"
     role_points = {k: [mean([p.scored[i].points for p in by_role[k]])
                        for i in range(len(compiled.indicators))] for k in present}
     scored: list[Scored] = []
@@ -274,6 +298,10 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
         per_role = [role_points[k][i] for k in present]
         if not present or any(v is None for v in per_role):
             scored.append(Scored(actual, None, NO_ACTUAL()))
+            continue
+        if refused and compiled.indicators[i].id in compiled.rated:
+            scored.append(Scored(actual, None, NOT_COMBINED(names=", ".join(
+                roles[k].title or roles[k].id for k in missing))))
             continue
         values = [v for v in per_role if v is not None]
         if len(set(values)) == 1 and len({s.text for s in every}) == 1:
@@ -289,7 +317,7 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
                                  points=v) for k, v in pairs), " + ")
         scored.append(Scored(actual, combined, COMBINED(precision, roles=shown, mix=mix,
                                                         points=combined)))
-    return Combined(scored, role_points, applied, missing, errors)
+    return Combined(scored, role_points, {} if refused else applied, missing, errors)
 
 
 def _role_text(title: str, parts: Sequence[Part], i: int, points: Decimal, precision: int) -> Text:

@@ -151,6 +151,8 @@ class VetoResult:
     condition: str
     actual: Decimal
     reason: str
+    #: the rater(s) whose own rating fired it (a veto on a rated indicator)
+    rater: str | None = None
 
 
 @dataclass
