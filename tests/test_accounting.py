@@ -293,7 +293,8 @@ def test_a_writer_failing_midway_leaves_no_output(tmp_path: Path, monkeypatch: p
         assert result.exception is error
     else:
         assert result.exit_code == code
-        assert "No space left on device" in result.stderr
+        assert result.stderr == (f"kpiscore: error: cannot write {target}: no space left on "
+                                 "the device (the disk is full)\n")
     assert len(written) == 50
     assert target.read_text(encoding="utf-8") == "the previous results\n"
     assert temporaries(target.parent) == []
@@ -309,5 +310,6 @@ def test_the_output_is_never_an_input(tmp_path: Path, which: str) -> None:
     result = CliRunner().invoke(cli, ["evaluate", str(scheme), str(actuals), "-o",
                                       os.path.relpath(target)])
     assert result.exit_code == 2
-    assert "refusing to write over the input file" in result.stderr
+    assert "is an input of this run" in result.stderr
+    assert "kpiscore never writes over an input" in result.stderr
     assert {p: p.read_bytes() for p in (actuals, scheme)} == before

@@ -217,7 +217,7 @@ runs:
   - {{name: good, scheme: {TECH / 'scheme.yaml'}, actuals: {TECH / 'actuals.xlsx'}}}
 """)
     code, out, err = run("batch", path)
-    assert code == 1
+    assert code == 2  # what evaluate gives for the missing actuals (1 for the invalid scheme)
     assert out == ""
     assert (tmp_path / "out" / "good.json").read_text("utf-8") == \
         (TECH / "expected.json").read_text("utf-8")
@@ -334,8 +334,11 @@ runs:
 """)
     result = run_batch(load_manifest(str(path)))
     assert [r.status for r in result.runs] == ["failed", "ok"]
-    assert "No space left on device" in (result.runs[0].problem or "")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.json"]
+    assert result.runs[0].problem == ("cannot write " + str(tmp_path / "out" / "a.xlsx") +
+                                      ": no space left on the device (the disk is full)")
+    assert (result.runs[0].rows, result.runs[0].scored, result.code) == (6, 0, 2)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".kpiscore-outputs.json",
+                                                                   "b.json"]
 
 
 def _big_actuals(path: Path, people: int) -> None:

@@ -433,7 +433,7 @@ def test_output_file_is_written_atomically(scheme: Path, actuals_xlsx: Path, tmp
     out_dir.mkdir()
     target = out_dir / f"results.{fmt}"
     code, out, err = run("evaluate", scheme, actuals_xlsx, "-f", fmt, "-o", target)
-    assert (code, out, err) == (0, "", accounted(3))
+    assert (code, out, err) == (0, "", accounted(3) + f"wrote {target}\n")
     _, expected, _ = run("evaluate", scheme, actuals_xlsx, "-f", fmt)
     assert target.read_text(encoding="utf-8") == expected
     assert leftovers(out_dir) == []
@@ -445,7 +445,7 @@ def test_output_file_replaces_an_old_result(scheme: Path, actuals_csv: Path,
     target = tmp_path / "results.json"
     target.write_text("old results", encoding="utf-8")
     code, _, err = run("evaluate", scheme, actuals_csv, "-f", "json", "-o", target)
-    assert (code, err) == (0, accounted(3))
+    assert (code, err) == (0, accounted(3) + f"wrote {target}\n")
     assert json.loads(target.read_text(encoding="utf-8"))["summary"]["rows"] == 3
     assert leftovers(tmp_path) == []
 

@@ -32,7 +32,11 @@ from pydantic import (
 )
 
 from kpiscore.base.errors import Finding, InputUnreadable, KpiscoreError, SchemeInvalid
+from kpiscore.base.i18n import Phrase
+from kpiscore.base.signals import signals_held
+from kpiscore.batch import places
 from kpiscore.outputs import FORMATS, Options
+from kpiscore.outputs.files import OutputUnwritable, reason, unwritable
 from kpiscore.score.results import PersonResult, Report, RowError
 
 if TYPE_CHECKING:
@@ -134,6 +138,9 @@ class Manifest(_Model):
     period: Text | None = None  # the period's label, e.g. 2024-06: {period} in paths, reports
     outputs: Outputs | None = None  # outputs of runs that name none
     summary: str | None = None  # a JSON file recording every run, its status and outputs
+    #: folders outside the manifest's own where outputs may be written (relative to it, or
+    #: absolute); without them every output stays inside the manifest's folder
+    output_folders: list[str] | None = None
     runs: list[Run] = Field(min_length=1)
 
 
@@ -170,6 +177,13 @@ class Batch:
     summary: str | None
     #: every file the batch reads (never written over)
     inputs: tuple[str, ...]
+    #: the real paths of the folders outputs may be written in (the manifest's, and its
+    #: output_folders:)
+    allowed: tuple[str, ...] = ()
+    #: replace existing files the ledger does not know (``kpiscore batch --force``)
+    force: bool = False
+    #: other files never to write (the ``--log`` file)
+    protected: tuple[str, ...] = ()
 
 
 def check_period(period: str) -> str | None:
@@ -260,12 +274,14 @@ def _is_path(ref: str) -> bool:
     return ref.lower().endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref
 
 
-def load_manifest(path: str, *, period: str | None = None) -> Batch:
+def load_manifest(path: str, *, period: str | None = None,
+                  folder: str | None = None) -> Batch:
     """Read, validate and resolve a manifest.
 
-    ``period`` (the command line's ``--period``) overrides the manifest's.
-    Raises :class:`ManifestInvalid` (findings at ``file:line:col``) or
-    :class:`InputUnreadable` (no such file).
+    ``period`` (the command line's ``--period``) overrides the manifest's. Paths
+    are relative to ``folder``, by default the manifest's own (standard input's
+    manifest: the working folder). Raises :class:`ManifestInvalid` (findings at
+    ``file:line:col``) or :class:`InputUnreadable` (no such file).
     """
     from kpiscore.scheme.yamlload import YamlProblems, load_yaml
 
@@ -283,32 +299,52 @@ def load_manifest(path: str, *, period: str | None = None) -> Batch:
         raise ManifestInvalid(_validation_findings(exc, located)) from None
     if period is not None and check_period(period):
         raise ValueError(check_period(period))
-    planner = _Planner(manifest, located, path, period)
+    planner = _Planner(manifest, located, path, period,
+                       os.path.dirname(path) if folder is None else folder)
     runs = [planner.run(i, run) for i, run in enumerate(manifest.runs)]
     summary = None
     if manifest.summary is not None:
         summary = planner.resolve(("summary",), manifest.summary, INPUT_FIELDS, None)
+        planner.place(("summary",), "summary", manifest.summary, summary)
     planner.check_outputs(runs, summary)
     if planner.findings:
         unique = {(f.line, f.column, f.message): f for f in planner.findings}
         raise ManifestInvalid(sorted(unique.values(), key=lambda f: (f.line, f.column)))
     return Batch(path, planner.folder, planner.label, runs, summary,
-                 tuple(planner.inputs.values()))
+                 tuple(planner.inputs.values()), planner.allowed)
 
 
 def _key(path: str) -> str:
-    return os.path.normcase(os.path.normpath(path))
+    """One key for every path to one file: links resolved (as far as they exist)."""
+    return os.path.normcase(os.path.realpath(path))
+
+
+OUTSIDE = Phrase("the {what} output {template!r} is outside the manifest's folder ({folder}): "
+                 "a batch writes only there, or in a folder the manifest lists in "
+                 "output_folders:",
+                 "{what} 输出 {template!r} 在清单所在文件夹({folder})之外:批量运行只写入该"
+                 "文件夹,或清单 output_folders: 中列出的文件夹")
+NOT_STDOUT = Phrase("the {what} output is '-': a batch writes its outputs to files (standard "
+                    "output would mix the runs); give a file name",
+                    "{what} 输出为 '-':批量运行把输出写入文件(写到标准输出会混在一起);"
+                    "请给出文件名")
+LEDGER_NAME = Phrase("the {what} output {template!r} is named {ledger}, the ledger of the files "
+                     "a batch writes in a folder: choose another name",
+                     "{what} 输出 {template!r} 与台账文件 {ledger} 同名:请换一个文件名")
 
 
 class _Planner:
     """Resolves a validated manifest's paths and checks what pydantic cannot."""
 
     def __init__(self, manifest: Manifest, located: Located, path: str,
-                 period: str | None) -> None:
+                 period: str | None, folder: str) -> None:
         self.manifest = manifest
         self.located = located
-        self.folder = os.path.dirname(path)
+        self.folder = folder
         self.findings: list[Finding] = []
+        self.allowed = tuple(dict.fromkeys(
+            places.real(os.path.join(folder, f))
+            for f in [".", *(manifest.output_folders or [])]))
         self.inputs: dict[str, str] = {_key(path): path}  # every input: key → path
         self.names: dict[str, int] = {}
         self.label = period.strip() if period is not None else None
@@ -401,8 +437,9 @@ class _Planner:
             return plan
         several = len({_key(r) for r in plan.roles.values()}) > 1
         for fmt, template in chosen.items():
-            plan.outputs.append((fmt, self.resolve(where + (fmt,), template, OUTPUT_FIELDS,
-                                                   name)))
+            target = self.resolve(where + (fmt,), template, OUTPUT_FIELDS, name)
+            plan.outputs.append((fmt, target))
+            self.place(where + (fmt,), fmt, template, target)
             if several and "{scheme}" not in template:
                 self.problem(where + (fmt,) if run.outputs is not None else base + ("schemes",),
                              "needs-scheme-field", f"run {run.name!r} scores several "
@@ -410,8 +447,21 @@ class _Planner:
                              "its name (one file per scheme)")
         return plan
 
+    def place(self, loc: Path, what: str, template: str, target: str) -> None:
+        """An output (or the summary) goes to a file inside the allowed folders."""
+        if template.strip() == "-":
+            self.problem(loc, "output-stdout", str(NOT_STDOUT(what=what)))
+        elif os.path.basename(target) == places.LEDGER:
+            self.problem(loc, "output-ledger", str(LEDGER_NAME(what=what, template=template,
+                                                               ledger=places.LEDGER)))
+        elif not places.inside(target, self.allowed):
+            self.problem(loc, "output-outside", str(OUTSIDE(
+                what=what, template=template, folder=self.folder or ".")))
+
     def check_outputs(self, runs: Sequence[RunPlan], summary: str | None) -> None:
-        """No two outputs in one file, and no output over an input."""
+        """No two outputs in one file, and no output over an input (files compared by
+        their real paths, and outputs also by their names' case: on Windows and macOS
+        ``A.json`` and ``a.json`` are one file)."""
         writers: dict[str, list[tuple[RunPlan, str, Path]]] = {}
         for plan in runs:
             own = self.manifest.runs[plan.index].outputs is not None
@@ -422,7 +472,7 @@ class _Planner:
                                  f"{target} is an input of the batch; kpiscore never writes "
                                  "over an input")
                 else:
-                    writers.setdefault(_key(target), []).append((plan, fmt, at))
+                    writers.setdefault(_key(target).casefold(), []).append((plan, fmt, at))
         for target, who in writers.items():
             if len(who) > 1:
                 listed = ", ".join(f"{p.name!r}" for p, _, _ in who)
@@ -430,7 +480,9 @@ class _Planner:
                     self.problem(at, "duplicate-output", f"the {fmt} output {target} is "
                                  f"written by the runs {listed}: add {{name}} or {{scheme}} "
                                  "to the file name")
-        if summary is not None and (_key(summary) in writers or _key(summary) in self.inputs):
+        if summary is not None and (_key(summary).casefold() in writers
+                                    or _key(summary) in self.inputs
+                                    or _same_file(summary, self.inputs.values())):
             self.problem(("summary",), "duplicate-output", f"the summary {summary} is also "
                          "an input or an output of a run")
 
@@ -453,13 +505,19 @@ class RunResult:
     #: ok: every row scored · errors: written, some rows could not be scored ·
     #: failed: nothing was written
     status: Literal["ok", "errors", "failed"] = "ok"
+    #: rows read (of a failed run: those read before it failed, none of them scored)
     rows: int = 0
+    #: rows scored and written (none for a failed run)
     scored: int = 0
     written: list[str] = field(default_factory=list)
     problem: str | None = None
     schemes: list[str] = field(default_factory=list)  # scheme ids scored
     #: roster rows no scheme could score (unknown or blank role, invalid scheme)
     unassigned: list[PersonResult] = field(default_factory=list)
+    #: the exit code ``kpiscore evaluate`` would give for this run: 0 every row scored,
+    #: 1 rows that could not be scored or an invalid scheme, 2 an input that cannot be
+    #: read or an output that cannot be written
+    code: int = 0
 
     @property
     def failed_rows(self) -> int:
@@ -471,11 +529,19 @@ class BatchResult:
     batch: Batch
     runs: list[RunResult]
     summary_written: str | None = None
+    #: why the summary file could not be written (the runs' outputs were)
+    summary_failed: str | None = None
 
     @property
     def ok(self) -> bool:
         """Whether every run scored every row."""
         return all(r.status == "ok" for r in self.runs)
+
+    @property
+    def code(self) -> int:
+        """The batch's exit code: the highest of its runs' (each the code ``kpiscore
+        evaluate`` would give it), 2 if the summary could not be written."""
+        return max([r.code for r in self.runs] + [2 if self.summary_failed else 0])
 
 
 class Reporter:
@@ -499,7 +565,7 @@ def run_batch(batch: Batch, reporter: Reporter | None = None) -> BatchResult:
     """Score every run of ``batch``; a run that fails does not stop the others."""
     reporter = reporter or Reporter()
     out = BatchResult(batch, [])
-    claimed: dict[str, str] = {}  # output file → run that wrote it (for {scheme} clashes)
+    claimed: dict[str, str] = {}  # output file (_key) → run that wrote it ({scheme} clashes)
     for number, plan in enumerate(batch.runs, start=1):
         reporter.run_started(plan, number, len(batch.runs))
         result = RunResult(plan.name, plan.kind)
@@ -512,30 +578,65 @@ def run_batch(batch: Batch, reporter: Reporter | None = None) -> BatchResult:
             for f in exc.findings:
                 reporter.message(str(f), "error")
             errors = sum(1 for f in exc.findings if f.severity == "error")
-            _fail(result, f"the scheme is invalid ({errors} error{'s' * (errors != 1)} above)")
+            _fail(result, f"the scheme is invalid ({errors} error{'s' * (errors != 1)} above)",
+                  1)
         except InputUnreadable as exc:
             _fail(result, str(exc))
-        except (OSError, ValueError) as exc:  # writing: a full disk, permissions, an input
-            _fail(result, f"cannot write the outputs: {exc}")
+        except OutputUnwritable as exc:  # a full disk, permissions, outside, not its own
+            _fail(result, str(exc))
+        except OSError as exc:  # an input read by a library that said nothing better
+            _fail(result, f"{exc.filename or plan.name}: {reason(exc)}")
         except Exception as exc:  # a bug must not cost the other runs their outputs
             _fail(result, f"internal error: {type(exc).__name__}: {exc}")
         reporter.run_finished(result)
         out.runs.append(result)
     if batch.summary is not None:
-        from kpiscore.outputs.files import atomic_output
-        from kpiscore.outputs.json_format import dumps
-
-        os.makedirs(os.path.dirname(batch.summary) or ".", exist_ok=True)
-        with atomic_output(batch.summary, batch.inputs) as fh:
-            fh.write(dumps(summary_dict(out)) + "\n")
-        out.summary_written = batch.summary
+        try:
+            _write_summary(batch, out)
+        except OutputUnwritable as exc:
+            out.summary_failed = str(exc)
     return out
 
 
-def _fail(result: RunResult, problem: str) -> None:
+def _write_summary(batch: Batch, out: BatchResult) -> None:
+    from kpiscore.outputs.files import atomic_output
+    from kpiscore.outputs.json_format import dumps
+
+    assert batch.summary is not None
+    _prepare(batch, batch.summary)
+    with atomic_output(batch.summary, batch.inputs + batch.protected) as fh:
+        fh.write(dumps(summary_dict(out)) + "\n")
+    with signals_held():
+        places.record([batch.summary])
+    out.summary_written = batch.summary
+
+
+def _prepare(batch: Batch, path: str) -> None:
+    """Check that a batch may write ``path`` (inside its folders, not the --log, its own
+    if it exists), and make its folder."""
+    places.check_place(path, batch.allowed, batch.folder)
+    if any(places.real(p) == places.real(path) for p in batch.protected) or \
+            _same_file(path, batch.protected):
+        raise unwritable(path, PROTECTED())
+    if not batch.force:
+        places.check_own(path)
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    except OSError as exc:
+        raise unwritable(path, reason(exc, path)) from None
+    places.check_place(path, batch.allowed, batch.folder)  # links made since the manifest
+
+
+PROTECTED = Phrase("it is the --log file of this batch", "它是本次批量运行的 --log 日志文件")
+
+
+def _fail(result: RunResult, problem: str, code: int = 2) -> None:
+    """Nothing of the run is written, so none of its rows count as scored."""
     result.status = "failed"
     result.problem = problem
     result.written = []
+    result.scored = 0
+    result.code = code
 
 
 def _load(path: str, reporter: Reporter) -> LoadedScheme:
@@ -600,6 +701,7 @@ def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
     result.written = _write(batch, plan, targets, claimed, reporter)
     if result.scored < result.rows or report.problems:
         result.status = "errors"
+        result.code = 1
 
 
 @dataclass
@@ -660,6 +762,7 @@ def _run_roster(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
     if result.scored < result.rows or problems:
         result.status = "errors"
         result.problem = problems or None
+        result.code = 1
 
 
 def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
@@ -760,29 +863,39 @@ def _person_columns(header: Sequence[Any], bindings: Sequence[Binding]) -> list[
 def _write(batch: Batch, plan: RunPlan,
            targets: Sequence[tuple[str, str, Report, LoadedScheme]],
            claimed: dict[str, str], reporter: Reporter) -> list[str]:
-    """Write every output of a run; all are renamed into place only once all are written."""
+    """Write every output of a run; all are renamed into place only once all are written
+    (with the signals held, so that an interrupt leaves all of them old or all new)."""
     from kpiscore.outputs.files import atomic_output, atomic_path
 
     for _, path, _, _ in targets:
-        key = os.path.normcase(os.path.abspath(path))
+        key = _key(path).casefold()
         if key in claimed and claimed[key] != plan.name:
-            raise ValueError(f"{path} was already written by run {claimed[key]!r} of this "
-                             "batch")
+            raise unwritable(path, ALREADY(run=claimed[key]))
+    for _, path, _, _ in targets:
+        _prepare(batch, path)
     order = {name: k for k, name in enumerate(FORMATS)}
     written = []
-    with ExitStack() as stack:
+    stack = ExitStack()
+    with stack:  # an exception: every temporary file removed, nothing renamed
         for name, path, report, loaded in sorted(targets, key=lambda t: order[t[0]]):
-            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
             fmt = FORMATS[name]
             options = Options(loaded, batch.period,
                               partial(reporter.writing, plan, os.path.basename(path)),
                               partial(reporter.message, level="warning"))
             opened = atomic_path if fmt.to_file else atomic_output
-            fmt.write(report, stack.enter_context(opened(path, batch.inputs)), options)
+            fmt.write(report, stack.enter_context(opened(path, batch.inputs + batch.protected)),
+                      options)
             written.append(path)
+        with signals_held():
+            stack.close()
+            places.record(written)
     for path in written:
-        claimed[os.path.normcase(os.path.abspath(path))] = plan.name
+        claimed[_key(path).casefold()] = plan.name
     return written
+
+
+ALREADY = Phrase("it was already written by run {run!r} of this batch",
+                 "本批次的运行 {run!r} 已写入该文件")
 
 
 # -- telling what happened --------------------------------------------------------------------

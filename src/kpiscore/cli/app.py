@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -37,9 +37,23 @@ class _Group(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:
-        """Run the command with messages rendered in the chosen language."""
+        """Run the command with messages rendered in the chosen language. A reader that
+        went away ends it quietly (exit 141); a write that fails outside the commands'
+        own outputs (standard output on a full disk) is one line, exit 2."""
+        from kpiscore.cli.process import reader_gone
+        from kpiscore.outputs.files import STDOUT, OutputUnwritable, reason, unwritable
+
         with i18n.using(ctx.meta.get(i18n.META_KEY) or i18n.DEFAULT):
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except BrokenPipeError:
+                reader_gone()
+            except OutputUnwritable as exc:
+                fail(str(exc), ExitCode.USAGE)
+            except OSError as exc:  # no command's own message: still one line, exit 2
+                if exc.filename is not None:
+                    fail(f"{exc.filename}: {reason(exc)}", ExitCode.USAGE)
+                fail(str(unwritable(STDOUT, reason(exc))), ExitCode.USAGE)
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         _localized(ctx, formatter, "cli.help", super().format_help_text)
@@ -102,18 +116,19 @@ def cli() -> None:
         fail(str(exc), ExitCode.USAGE)
 
 
-def main() -> None:
-    # JSON and CSV are UTF-8 whatever the platform's locale says about pipes
+def main() -> NoReturn:
+    """The ``kpiscore`` program: signals and pipes handled as cli/process.py says."""
+    from kpiscore.cli.process import run
+
+    run()
+
+
+def utf8_streams() -> None:
+    """JSON and CSV are UTF-8 whatever the platform's locale says about pipes."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and not stream.isatty():
             reconfigure(encoding="utf-8")
-    import signal
-
-    # a terminated run (kill, timeout) unwinds like Ctrl-C does, so that atomic_output
-    # removes its temporary file and no partial output is left behind
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    cli(prog_name="kpiscore")
 
 
 for _command in (evaluate, validate, schemes, init, template, schema, explain, whatif, diff,

@@ -10,32 +10,79 @@ from typing import IO
 
 import click
 
-from kpiscore.cli.common import use_color
+from kpiscore.base.i18n import Phrase
+from kpiscore.cli.common import DASH, input_path, shown, use_color
 from kpiscore.cli.exitcodes import ExitCode
 from kpiscore.cli.progress import Progress, stderr_is_terminal
 
 STATUS_COLOUR = {"ok": "green", "errors": "yellow", "failed": "red"}
+LOG_IS = Phrase("--log {log} is {what} of this batch: the log is appended to, so it must be "
+                "a file of its own", "--log {log} 是本次批量运行的{what}:日志会被追加写入,"
+                "必须是单独的文件")
+THE_MANIFEST = Phrase("the manifest", "清单文件")
+AN_INPUT = Phrase("an input ({path})", "输入文件({path})")
+AN_OUTPUT = Phrase("an output ({path})", "输出文件({path})")
+LOG_FAILED = Phrase("cannot write the log {log}: {why}; the batch goes on without it",
+                    "无法写入日志 {log}:{why};批量运行继续,不再写日志")
 
 
 class _Log:
-    """``--log FILE``: every message, time-stamped, appended (never coloured)."""
+    """``--log FILE``: every message, time-stamped, appended (never coloured); ``--log -``
+    is standard output. A log that cannot be written is said once, and the exit code
+    is 2."""
 
     def __init__(self, path: str | None) -> None:
         self.fh: IO[str] | None = None
-        if path is not None:
+        self.path = path
+        self.failed = False
+        if path == DASH:
+            self.fh = sys.stdout
+        elif path is not None:
             folder = os.path.dirname(os.path.abspath(path))
             os.makedirs(folder, exist_ok=True)
+            if os.path.isdir(path):
+                raise IsADirectoryError(21, "Is a directory")
             self.fh = open(path, "a", encoding="utf-8", buffering=1)
 
     def write(self, level: str, text: str) -> None:
-        if self.fh is not None:
-            stamp = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        if self.fh is None:
+            return
+        stamp = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        try:
             for line in text.splitlines() or [""]:
                 self.fh.write(f"{stamp} {level:7} {line}\n")
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            from kpiscore.outputs.files import reason
+
+            self.fh, self.failed = None, True
+            click.echo(f"kpiscore: error: {LOG_FAILED(log=self.path, why=reason(exc))}",
+                       err=True)
 
     def close(self) -> None:
-        if self.fh is not None:
-            self.fh.close()
+        if self.fh is not None and self.fh is not sys.stdout:
+            try:
+                self.fh.close()
+            except OSError:
+                self.failed = True
+
+
+def _log_clash(log: str | None, paths: dict[str, object]) -> object | None:
+    """What ``log`` is among ``paths`` (path → what it is to the batch), or None."""
+    if log is None or log == DASH:
+        return None
+    from kpiscore.batch.places import real
+
+    for path, what in paths.items():
+        if real(path) == real(log):
+            return what
+        try:
+            if os.path.exists(path) and os.path.exists(log) and os.path.samefile(path, log):
+                return what
+        except OSError:
+            continue
+    return None
 
 
 @click.command()
@@ -47,12 +94,16 @@ class _Log:
               help="Print nothing when everything was scored; when something failed, "
               "print the problems and the summary. No progress display.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Also append every message and the summary, time-stamped, to FILE.")
+              help="Also append every message and the summary, time-stamped, to FILE (- for "
+              "standard output). Never an input or an output of the batch.")
+@click.option("--force", is_flag=True,
+              help="Replace existing output files that kpiscore batch did not write (by "
+              "default they are left alone and their run fails; docs/batch.md).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the summary: auto (on a terminal, unless "
               "NO_COLOR is set), always or never.")
 def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
-          color: str) -> None:
+          force: bool, color: str) -> None:
     """Score every run of MANIFEST, a YAML file listing schemes with their actuals (or
     a roster of people whose role picks their scheme), and write each run's
     outputs (json, jsonl, csv, xlsx) atomically.
@@ -61,9 +112,13 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
     A run that fails does not stop the others. A summary on standard error
     says what was scored, what failed and why. Exit 0 when every row of
     every run was scored, 1 when rows or runs failed, 2 when the manifest
-    cannot be used. Paths in the manifest are relative to its folder; running
-    the same month again rewrites the same bytes. A progress display shows on
-    a terminal only. See docs/batch.md.
+    cannot be used, or a run's input cannot be read or its output written.
+    Paths in the manifest are relative to its folder (- reads the manifest
+    from standard input: relative to the working folder); outputs stay in that
+    folder unless the manifest's output_folders: lists others, and an existing
+    file kpiscore batch did not write is never replaced (--force replaces it).
+    Running the same month again rewrites the same bytes. A progress display
+    shows on a terminal only. See docs/batch.md.
     """
     from kpiscore.base.errors import InputUnreadable
     from kpiscore.batch.runs import (
@@ -80,29 +135,50 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
     )
 
     colour = use_color(color, sys.stderr)
+    from_stdin = manifest == DASH
+    manifest_file = input_path(manifest, "manifest")
+    clash = None if from_stdin else _log_clash(log_path, {manifest: THE_MANIFEST()})
+    if clash is not None:
+        click.echo(f"kpiscore: error: {LOG_IS(log=log_path, what=clash)}", err=True)
+        sys.exit(int(ExitCode.USAGE))
     try:
         log = _Log(log_path)
     except OSError as exc:
-        click.echo(f"kpiscore: error: cannot open the log {log_path}: {exc.strerror}",
+        from kpiscore.outputs.files import reason
+
+        click.echo(f"kpiscore: error: cannot open the log {log_path}: {reason(exc)}",
                    err=True)
         sys.exit(int(ExitCode.USAGE))
 
-    def usage(lines: list[str]) -> None:
+    def usage(lines: list[str], logged: bool = True) -> None:
         for line in lines:
-            log.write("error", line)
-            click.echo(line, err=True)
+            if logged:
+                log.write("error", shown(line))
+            click.echo(shown(line), err=True)
         log.close()
         sys.exit(int(ExitCode.USAGE))
 
     if period is not None and check_period(period):
         usage([f"kpiscore: error: --period: {check_period(period)}"])
     try:
-        plan = load_manifest(manifest, period=period)
+        plan = load_manifest(manifest_file, period=period,
+                             folder="" if from_stdin else None)
     except ManifestInvalid as exc:
         usage([str(f) for f in exc.findings]
-              + [f"kpiscore: error: the manifest {manifest} cannot be used"])
+              + [f"kpiscore: error: the manifest {manifest_file} cannot be used"])
     except InputUnreadable as exc:
         usage([f"kpiscore: error: {exc}"])
+    plan.force = force
+    files: dict[str, object] = {p: AN_INPUT(path=p) for p in plan.inputs
+                                if p != manifest_file}
+    files.update({p: AN_OUTPUT(path=p) for r in plan.runs for _, p in r.outputs})
+    if plan.summary is not None:
+        files[plan.summary] = AN_OUTPUT(path=plan.summary)
+    clash = _log_clash(log_path, files)
+    if clash is not None:  # not written into the log: it is the file it would harm
+        usage([f"kpiscore: error: {LOG_IS(log=log_path, what=clash)}"], logged=False)
+    if log_path is not None and log_path != DASH:
+        plan.protected = (log_path,)
     log.write("info", f"kpiscore batch {manifest}: {len(plan.runs)} run(s)"
               + (f", period {plan.period}" if plan.period else ""))
     held: list[tuple[str, str]] = []  # with --quiet: said only if something fails
@@ -133,11 +209,12 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
                 done.append(result)
 
         done: list[RunResult] = []
-        try:
-            result: BatchResult = run_batch(plan, Say())
-        except (OSError, ValueError) as exc:  # the summary file could not be written
-            usage([f"kpiscore: error: cannot write the batch summary: {exc}"])
-    failed = not result.ok
+        result: BatchResult = run_batch(plan, Say())
+    if result.summary_failed:
+        text = f"kpiscore: error: {result.summary_failed}"
+        log.write("error", text)
+        held.append((text, "error"))
+    failed = not result.ok or bool(result.summary_failed)
     if not quiet or failed:
         for text, level in held:
             progress.say(text, "yellow" if level == "warning" else None, enabled=colour)
@@ -149,4 +226,4 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
         progress.say(total_line(result), None, enabled=colour)
     log.write("error" if failed else "info", total_line(result))
     log.close()
-    sys.exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
+    sys.exit(max(result.code, int(ExitCode.USAGE) if log.failed else 0))

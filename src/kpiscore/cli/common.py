@@ -1,16 +1,18 @@
 """What the commands share: failing with an exit code, colour, the language, loading
-a scheme or exiting, and writing an output atomically or to standard output."""
+a scheme or exiting, ``-`` for standard input, and writing an output atomically, into a
+FIFO or device, or to standard output."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
+from collections.abc import Callable, Iterable
+from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import click
 
 from kpiscore.base import i18n
+from kpiscore.base.i18n import Phrase
 from kpiscore.cli.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -22,9 +24,68 @@ COLOR_CHOICE = click.Choice(["auto", "always", "never"])
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+#: The argument that names standard input (for an input) or standard output (for -o).
+DASH = "-"
+WROTE = Phrase("wrote {file}", "已写入 {file}")
+STDIN_TWICE = Phrase("standard input (-) can be read only once: give one - at most",
+                     "标准输入(-)只能读取一次:最多给一个 -")
+BINARY_TERMINAL = Phrase("{what} is binary: redirect standard output to a file "
+                         "(-o - > FILE{suffix}) or give -o FILE{suffix}",
+                         "{what}是二进制文件:请把标准输出重定向到文件(-o - > FILE{suffix}),"
+                         "或用 -o FILE{suffix}")
+A_WORKBOOK = Phrase("a workbook", "工作簿")
+#: the temporary folders standard input was spooled to (messages leave them out)
+_SPOOLS: list[str] = []
+
+
+def shown(text: str) -> str:
+    """``text`` with the temporary file that holds standard input named ``stdin.csv`` (or
+    ``stdin.xlsx``, ``stdin.yaml`` …), as the table's own locations name it."""
+    for folder in _SPOOLS:
+        text = text.replace(folder, "")
+    return text
+
+
 def fail(message: str, code: ExitCode) -> NoReturn:
-    click.echo(f"kpiscore: error: {message}", err=True)
+    click.echo(shown(f"kpiscore: error: {message}"), err=True)
     sys.exit(int(code))
+
+
+def stdin_path(kind: Literal["actuals", "scheme", "manifest"], *,
+               max_bytes: int | None = None) -> str:
+    """Standard input spooled to a temporary file, removed when the command ends (read
+    once: a second ``-`` on the command line is a usage error)."""
+    from kpiscore.base.errors import InputUnreadable
+    from kpiscore.base.limits import Limits
+    from kpiscore.io.spool import spool
+
+    ctx = click.get_current_context()
+    if ctx.meta.get("kpiscore.stdin"):
+        fail(str(STDIN_TWICE()), ExitCode.USAGE)
+    ctx.meta["kpiscore.stdin"] = True
+    limits = Limits.from_env()
+    suffix: str | None = ".yaml"
+    if kind == "manifest":
+        from kpiscore.batch.runs import MAX_MANIFEST_BYTES
+
+        limit, how = MAX_MANIFEST_BYTES, "a manifest is a few lines"
+    elif kind == "scheme":
+        limit, how = limits.scheme_bytes, limits.refusal("scheme_bytes")
+    else:
+        limit, how, suffix = max_bytes or limits.input_bytes, limits.refusal("input_bytes"), None
+    example = f"cat FILE | kpiscore {ctx.info_name or ''} … -".replace("  ", " ")
+    try:
+        path = ctx.with_resource(spool(sys.stdin.buffer, limit, how, suffix, example))
+    except InputUnreadable as exc:
+        fail(str(exc), ExitCode.USAGE)
+    _SPOOLS.append(os.path.dirname(path) + os.sep)
+    return path
+
+
+def input_path(value: str, kind: Literal["actuals", "scheme", "manifest"] = "actuals", *,
+               max_bytes: int | None = None) -> str:
+    """``value``, or for ``-`` the file standard input was spooled to."""
+    return stdin_path(kind, max_bytes=max_bytes) if value == DASH else value
 
 
 def use_color(choice: str, stream: Any) -> bool:
@@ -89,21 +150,24 @@ def load_or_exit(path: str, *, warn: bool = True) -> LoadedScheme:
         loaded = load_scheme(path)
     except SchemeInvalid as exc:
         for f in exc.findings:
-            click.echo(str(f), err=True)
+            click.echo(shown(str(f)), err=True)
         sys.exit(int(ExitCode.FINDINGS))
     except InputUnreadable as exc:
         fail(str(exc), ExitCode.USAGE)
     if warn:
         for warning in loaded.warnings:
-            click.echo(str(warning), err=True)
+            click.echo(shown(str(warning)), err=True)
     return loaded
 
 
 def scheme_path(scheme: str) -> str:
-    """A scheme file path, or a shipped scheme's id resolved to its file."""
+    """A scheme file path, a shipped scheme's id resolved to its file, or for ``-`` the
+    scheme read from standard input."""
     from kpiscore.base.errors import InputUnreadable
     from kpiscore.library import resolve
 
+    if scheme == DASH:
+        return stdin_path("scheme")
     try:
         return resolve(scheme)
     except InputUnreadable as exc:
@@ -115,19 +179,51 @@ def load(scheme: str) -> LoadedScheme:
     return load_or_exit(scheme_path(scheme))
 
 
-def write_output(output: str | None, inputs: tuple[str, ...],
-                 write: Callable[[IO[str]], object]) -> None:
-    """Write to stdout, or atomically to ``output`` (never over an input file)."""
+def check_output(output: str | None, inputs: Iterable[str]) -> None:
+    """Before any work: exit 2 if ``output`` cannot be written (a missing folder, a
+    folder, an input's file)."""
     if output is None:
-        write(sys.stdout)
         return
-    from kpiscore.outputs.files import atomic_output
+    from kpiscore.outputs.files import OutputUnwritable, target
 
     try:
-        with atomic_output(output, inputs=inputs) as fh:
+        target(output, tuple(inputs))
+    except OutputUnwritable as exc:
+        fail(str(exc), ExitCode.USAGE)
+
+
+def write_output(output: str | None, inputs: tuple[str, ...],
+                 write: Callable[[IO[str]], object]) -> None:
+    """Write to standard output (no ``-o``, or ``-o -``), into a FIFO or device, or
+    atomically to a file (never over an input file); a write failure exits 2."""
+    from kpiscore.outputs.files import OutputUnwritable, atomic_output
+
+    try:
+        with atomic_output(DASH if output is None else output, inputs=inputs) as fh:
             write(fh)
-    except (OSError, ValueError) as exc:
-        fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
+    except OutputUnwritable as exc:
+        fail(str(exc), ExitCode.USAGE)
+
+
+def write_file(output: str, inputs: tuple[str, ...], write: Callable[[str], object],
+               what: Phrase = A_WORKBOOK, suffix: str = ".xlsx") -> None:
+    """Write a file by name (a workbook): atomically, or for ``-o -`` to standard output
+    (refused on a terminal); a write failure exits 2."""
+    from kpiscore.outputs.files import OutputUnwritable, atomic_path
+
+    if output == DASH and sys.stdout.isatty():
+        fail(str(BINARY_TERMINAL(what=what, suffix=suffix)), ExitCode.USAGE)
+    try:
+        with atomic_path(output, inputs=inputs) as tmp:
+            write(tmp)
+    except OutputUnwritable as exc:
+        fail(str(exc), ExitCode.USAGE)
+
+
+def wrote(output: str | None) -> None:
+    """``wrote FILE`` on standard error, for an output that is not standard output."""
+    if output is not None and output != DASH:
+        click.echo(str(WROTE(file=output)), err=True)
 
 
 def human(fmt: str | None, default: str) -> str:

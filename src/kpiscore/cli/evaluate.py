@@ -11,16 +11,21 @@ import click
 
 from kpiscore.base.i18n import visible
 from kpiscore.cli.common import (
+    DASH,
     Command,
     actuals_options,
+    check_output,
     color_option,
     complete_scheme,
     fail,
     human,
+    input_path,
     load_or_exit,
     scheme_path,
     use_color,
+    write_file,
     write_output,
+    wrote,
 )
 from kpiscore.cli.exitcodes import ExitCode
 from kpiscore.cli.progress import working
@@ -73,7 +78,8 @@ class Accounting:
               ".jsonl, .xlsx, else json); table on a terminal; json when piped. xlsx: a "
               "report for people (needs -o; docs/report.md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the results to FILE (atomically) instead of standard output.")
+              help="Write the results to FILE (atomically; a FIFO or device is written "
+              "into) instead of standard output; - is standard output.")
 @actuals_options
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
               help="Refuse actuals files larger than N bytes (default 200 MiB; also "
@@ -94,7 +100,8 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
              period: str | None, cards_dir: str | None, cards_by: str, color: str) -> None:
     """Score every row of ACTUALS (.xlsx, .csv or a SQLite database) with SCHEME (a .yaml
     file, or the id of a shipped scheme). Several ACTUALS are periods (one file per
-    month …), rolled up as the scheme's rollup says.
+    month …), rolled up as the scheme's rollup says. - reads one of them (or the
+    scheme) from standard input.
 
     Every input row appears in the output, scored or with its errors. Errors
     are also listed on standard error as sheet!cell: message; the exit code
@@ -104,28 +111,26 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     from kpiscore.base.errors import InputUnreadable
     from kpiscore.score.evaluate import can_stream
 
-    if fmt is None and output is not None:
+    to_file = output is not None and output != DASH  # -o - is standard output
+    if fmt is None and to_file:
+        assert output is not None
         fmt = for_path(output)
     fmt = human(fmt, "table")
-    if output is not None and fmt == "table":
+    if to_file and fmt == "table":
         fail("--format table is for the terminal; use json, jsonl or csv with --output",
              ExitCode.USAGE)
     if output is None and fmt != "table" and FORMATS[fmt].to_file:
-        fail(f"--format {fmt} writes a workbook: give -o FILE.{fmt}", ExitCode.USAGE)
+        fail(f"--format {fmt} writes a workbook: give -o FILE.{fmt} (or -o - for standard "
+             "output)", ExitCode.USAGE)
     path = scheme_path(scheme)
+    actuals = tuple(input_path(a, max_bytes=max_bytes) for a in actuals)
     answers: dict[str | None, str] = {}
     for item in responses:
         survey, sep, file = item.rpartition("=")
         named = bool(sep) and not os.path.exists(item)
-        answers[survey if named else None] = file if named else item
+        answers[survey if named else None] = input_path(file if named else item)
     inputs = (path, *actuals, *answers.values())
-    if output is not None:
-        from kpiscore.outputs.files import refuse_input
-
-        try:
-            refuse_input(output, inputs)
-        except ValueError as exc:
-            fail(str(exc), ExitCode.USAGE)
+    check_output(output, inputs)
     loaded = load_or_exit(path)
     account = Accounting()
     problems = 0
@@ -154,6 +159,7 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     except InputUnreadable as exc:
         fail(str(exc), ExitCode.USAGE)
     click.echo(account.line(), err=True)
+    wrote(output)
     if account.failed or problems:
         sys.exit(int(ExitCode.FINDINGS))
 
@@ -181,14 +187,8 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
             write_output(output, inputs, lambda fh: FORMATS[fmt].stream(start, stream, fh,
                                                                          options))
             return
-        from kpiscore.outputs.files import atomic_path
-
         assert output is not None
-        try:
-            with atomic_path(output, inputs=inputs) as tmp:
-                FORMATS[fmt].stream(start, stream, tmp, options)
-        except (OSError, ValueError) as exc:
-            fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
+        write_file(output, inputs, lambda tmp: FORMATS[fmt].stream(start, stream, tmp, options))
 
 
 def _notice(text: str) -> None:
@@ -222,14 +222,8 @@ def _write(loaded: LoadedScheme, report: Report, fmt: str, output: str | None,
     if not chosen.to_file:
         write_output(output, inputs, lambda fh: chosen.write(report, fh, options))
         return
-    from kpiscore.outputs.files import atomic_path
-
     assert output is not None
-    try:
-        with working(f"writing {os.path.basename(output)}") as update, \
-                atomic_path(output, inputs=inputs) as tmp:
-            chosen.write(report, tmp, Options(options.loaded, options.period, update,
-                                              options.notice))
-    except (OSError, ValueError) as exc:
-        fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
+    with working(f"writing {os.path.basename(output)}") as update:
+        write_file(output, inputs, lambda tmp: chosen.write(
+            report, tmp, Options(options.loaded, options.period, update, options.notice)))
 

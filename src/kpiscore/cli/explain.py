@@ -18,17 +18,21 @@ from typing import TYPE_CHECKING
 import click
 
 from kpiscore.cli.common import (
+    DASH,
     Command,
     actuals_options,
+    check_output,
     color_option,
     complete_scheme,
     current_lang,
     fail,
     human,
+    input_path,
     load,
     say,
     use_color,
     write_output,
+    wrote,
 )
 from kpiscore.cli.exitcodes import ExitCode
 
@@ -66,7 +70,7 @@ def _tell(notes: list[RowError]) -> None:
               "or markdown (a report to paste or keep).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write json or markdown (for a .md FILE) to FILE, atomically, instead of "
-              "standard output.")
+              "standard output (-).")
 @actuals_options
 @color_option
 def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str | None,
@@ -82,13 +86,17 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
     from kpiscore.api import evaluate_file
     from kpiscore.explain.trace import explain_person, markdown, outline
 
-    if output is not None and fmt is None:
+    to_file = output is not None and output != DASH  # -o - is standard output
+    if to_file and fmt is None:
+        assert output is not None
         fmt = "markdown" if output.lower().endswith((".md", ".markdown")) else "json"
     fmt = human(fmt, "tree")
-    if output is not None and fmt == "tree":
+    if to_file and fmt == "tree":
         fail("--format tree is for the terminal; use json or markdown with --output",
               ExitCode.USAGE)
     loaded = load(scheme)
+    actuals = input_path(actuals)
+    check_output(output, (scheme, actuals))
     with _usage_errors(actuals, person):
         report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet, table=table,
                                header_row=header_row)
@@ -103,8 +111,7 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
         else:
             text = markdown(outline(trace, lang))
         write_output(output, (scheme, actuals), lambda fh: fh.write(text))
-        if output is not None:
-            click.echo(f"wrote {output}", err=True)
+        wrote(output)
     else:
         from kpiscore.cli.render import print_trace
 
@@ -155,6 +162,7 @@ def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str
     if why is not None:
         fail(f"whatif scores one row at a time and cannot answer for this scheme: {why}",
               ExitCode.USAGE)
+    actuals = input_path(actuals)
     with _usage_errors(actuals, person), \
             open_table(actuals, encoding=encoding, sheet=sheet, table=table,
                        header_row=header_row) as opened:
@@ -204,6 +212,7 @@ def diff(old: str, new: str, actuals: str, fmt: str | None, changed: bool,
     from kpiscore.explain.diff import compare
 
     before, after = load(old), load(new)
+    actuals = input_path(actuals)
     with _usage_errors(actuals):
         reports = [evaluate_file(s, actuals, encoding=encoding, sheet=sheet, table=table,
                                  header_row=header_row) for s in (before, after)]

@@ -8,7 +8,9 @@ import sys
 import click
 
 from kpiscore.cli.common import (
+    DASH,
     Command,
+    check_output,
     color_option,
     complete_scheme,
     complete_shipped,
@@ -18,7 +20,9 @@ from kpiscore.cli.common import (
     say,
     scheme_path,
     use_color,
+    write_file,
     write_output,
+    wrote,
 )
 from kpiscore.cli.exitcodes import ExitCode
 
@@ -80,7 +84,7 @@ def schemes(name: str | None, fmt: str | None, color: str) -> None:
 @click.command(cls=Command)
 @click.argument("name", shell_complete=complete_shipped)
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the copy to FILE (default: standard output).")
+              help="Write the copy to FILE (default, or -: standard output).")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 def init(name: str, output: str | None, force: bool) -> None:
     """Start a scheme from a shipped one: NAME is its id, its title or a role
@@ -108,10 +112,11 @@ def init(name: str, output: str | None, force: bool) -> None:
 
     notes = departure_lines(load_or_exit(str(entry.path), warn=False).compiled.departures,
                             current_lang())
-    if output is None:
-        click.echo(text, nl=False)
+    if output is None or output == DASH:
+        write_output(None, (), lambda fh: fh.write(text))
     else:
-        if os.path.exists(output) and not force:
+        check_output(output, ())
+        if os.path.isfile(output) and not force:  # a FIFO or a device is written into
             fail(f"{output} exists; choose another name or add --force", ExitCode.USAGE)
         write_output(output, (), lambda fh: fh.write(text))
         click.echo(f"wrote {output} from {entry.id} ({entry.title}); next: kpiscore validate "
@@ -123,7 +128,7 @@ def init(name: str, output: str | None, force: bool) -> None:
 @click.command(cls=Command)
 @click.argument("scheme", shell_complete=complete_scheme)
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write to FILE (required for xlsx).")
+              help="Write to FILE (required for xlsx; - is standard output).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
               help="xlsx (default; from -o's suffix) or csv.")
 def template(scheme: str, output: str | None, fmt: str | None) -> None:
@@ -135,11 +140,13 @@ def template(scheme: str, output: str | None, fmt: str | None) -> None:
     explains the rest. Fill it in and pass it to kpiscore evaluate as it is.
     """
 
-    path = scheme_path(scheme)
     if fmt is None:
-        fmt = "csv" if output is None or output.lower().endswith(".csv") else "xlsx"
+        fmt = "csv" if output in (None, DASH) or output.lower().endswith(".csv") else "xlsx"
     if fmt == "xlsx" and output is None:
-        fail("an .xlsx template needs -o FILE (or use --format csv)", ExitCode.USAGE)
+        fail("an .xlsx template needs -o FILE (or use --format csv, or -o - for standard "
+             "output)", ExitCode.USAGE)
+    path = scheme_path(scheme)
+    check_output(output, (path,))
     loaded = load_or_exit(path, warn=False)
     from kpiscore.outputs.template import write_csv_template, write_xlsx_template
 
@@ -147,15 +154,9 @@ def template(scheme: str, output: str | None, fmt: str | None) -> None:
         write_output(output, (path,), lambda fh: write_csv_template(loaded.compiled, fh))
     else:
         assert output is not None
-        from kpiscore.outputs.files import atomic_path
-
-        try:
-            with atomic_path(output, inputs=(path,)) as tmp:
-                write_xlsx_template(loaded.compiled, tmp, scheme, os.path.basename(output))
-        except (OSError, ValueError) as exc:
-            fail(f"cannot write {output}: {exc}", ExitCode.USAGE)
-    if output is not None:
-        click.echo(f"wrote {output}", err=True)
+        write_file(output, (path,), lambda tmp: write_xlsx_template(
+            loaded.compiled, tmp, scheme, None if output == DASH else os.path.basename(output)))
+    wrote(output)
 
 
 @click.command(cls=Command)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from kpiscore.cli.common import Command, color_option, fail, use_color
+from kpiscore.cli.common import Command, color_option, fail, input_path, shown, use_color
 from kpiscore.cli.exitcodes import ExitCode
 
 
@@ -18,7 +18,8 @@ from kpiscore.cli.exitcodes import ExitCode
 @click.option("--strict", is_flag=True, help="Treat warnings as failures (exit 1).")
 @color_option
 def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None:
-    """Check scheme files (and folders of them) for mistakes.
+    """Check scheme files (and folders of them) for mistakes; - reads a scheme from
+    standard input.
 
     Each problem is reported on standard output as file:line:col: severity:
     message (code), and the count on standard error.
@@ -28,6 +29,7 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None
     from kpiscore.api import validate_paths
     from kpiscore.base.errors import InputUnreadable
 
+    paths = tuple(input_path(p, "scheme") for p in paths)
     try:
         files, findings = validate_paths(list(paths))
     except InputUnreadable as exc:
@@ -38,18 +40,20 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None
     if fmt == "json":
         from kpiscore.outputs.json_format import dumps
 
-        click.echo(dumps({"files": files, "valid": not failed, "errors": len(errors),
-                          "warnings": len(warnings),
-                          "findings": [f.to_dict() for f in findings]}))
+        click.echo(dumps({"files": [shown(f) for f in files], "valid": not failed,
+                          "errors": len(errors), "warnings": len(warnings),
+                          "findings": [{**f.to_dict(), "path": shown(f.path)}
+                                       for f in findings]}))
     elif fmt == "github":
         for f in findings:
             level = "error" if f.severity == "error" or strict else "warning"
-            click.echo(f"::{level} file={_gh_property(f.path)},line={f.line},col={f.column},"
+            click.echo(f"::{level} file={_gh_property(shown(f.path))},line={f.line},"
+                       f"col={f.column},"
                        f"title={_gh_property('kpiscore ' + f.code)}::{_gh_data(str(f.message))}")
     else:  # the findings are the output (grep them); the summary line is a diagnostic
         colour = use_color(color, sys.stdout)
         for f in findings:
-            text = str(f)
+            text = shown(str(f))
             if colour:
                 tint = "red" if f.severity == "error" else "yellow"
                 text = click.style(text, fg=tint)
