@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from kpiscore import __version__
 from kpiscore.base import i18n
 from kpiscore.cli.batch import batch
-from kpiscore.cli.common import fail, write_wide
+from kpiscore.cli.common import fail, reader_gone, write_wide
 from kpiscore.cli.evaluate import evaluate
 from kpiscore.cli.exitcodes import ExitCode
 from kpiscore.cli.explain import diff, explain, whatif
@@ -40,7 +40,6 @@ class _Group(click.Group):
         """Run the command with messages rendered in the chosen language. A reader that
         went away ends it quietly (exit 141); a write that fails outside the commands'
         own outputs (standard output on a full disk) is one line, exit 2."""
-        from kpiscore.cli.process import reader_gone
         from kpiscore.outputs.files import STDOUT, OutputUnwritable, reason, unwritable
 
         with i18n.using(ctx.meta.get(i18n.META_KEY) or i18n.DEFAULT):
@@ -114,13 +113,6 @@ def cli() -> None:
         Limits.from_env()
     except InputUnreadable as exc:
         fail(str(exc), ExitCode.USAGE)
-
-
-def main() -> NoReturn:
-    """The ``kpiscore`` program: signals and pipes handled as cli/process.py says."""
-    from kpiscore.cli.process import run
-
-    run()
 
 
 def utf8_streams() -> None:

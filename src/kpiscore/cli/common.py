@@ -46,6 +46,23 @@ def shown(text: str) -> str:
     return text
 
 
+#: Exit code of a run whose standard output was closed by its reader (128 + SIGPIPE, what a
+#: shell reports for ``yes`` in ``yes | head -1``).
+BROKEN_PIPE = 141
+
+
+def reader_gone() -> NoReturn:
+    """Standard output's reader went away (``| head``): say nothing more, exit 141."""
+    try:  # what is still buffered, and whatever else would be written, goes nowhere
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's capture)
+        pass
+    sys.exit(BROKEN_PIPE)
+
+
 def fail(message: str, code: ExitCode) -> NoReturn:
     click.echo(shown(f"kpiscore: error: {message}"), err=True)
     sys.exit(int(code))

@@ -221,7 +221,8 @@ def diff(old: str, new: str, actuals: str, fmt: str | None, changed: bool,
     if human(fmt, "table") == "json":
         from kpiscore.outputs.json_format import dumps
 
-        click.echo(dumps(comparison.to_dict()))
+        document = dumps(comparison.to_dict()) + "\n"
+        write_output(None, (), lambda fh: fh.write(document))
     else:
         from kpiscore.cli.render import print_diff
 

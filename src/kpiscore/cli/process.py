@@ -24,9 +24,6 @@ from typing import NoReturn
 
 from kpiscore.base.signals import CAUGHT, signals_held
 
-#: Exit code of a run whose standard output was closed by its reader (128 + SIGPIPE).
-BROKEN_PIPE = 128 + getattr(signal, "SIGPIPE", 13)
-
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     """The first signal unwinds the run (temporary files are removed); a second one, while
@@ -38,18 +35,6 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 def _at_once(signum: int, frame: FrameType | None) -> None:
     os._exit(128 + signum)
-
-
-def reader_gone() -> NoReturn:
-    """Standard output's reader went away: say nothing more, exit 141."""
-    try:  # what is still buffered, and whatever else would be written, goes nowhere
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        for stream in (sys.stdout, sys.stderr):
-            os.dup2(devnull, stream.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's capture)
-        pass
-    sys.exit(BROKEN_PIPE)
 
 
 def _scratch() -> str | None:
@@ -70,6 +55,7 @@ def run() -> NoReturn:
     code: object = 0
     try:
         from kpiscore.cli.app import cli, utf8_streams  # once the signals are handled
+        from kpiscore.cli.common import reader_gone
 
         utf8_streams()
         try:

@@ -8,6 +8,8 @@ columns line up.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -47,12 +49,19 @@ def _on_terminal() -> bool:
     return bool(getattr(sys.stdout, "isatty", lambda: False)())
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """A reader that went away ends the run as everywhere else in kpiscore (quietly,
+        exit 141: cli/process.py), not with rich's exit 1."""
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def _console(color: bool) -> Console:
     """A console for standard output: a terminal's width on a terminal, else whole lines
     (whether it colours does not change how wide it is)."""
     # force_terminal: --color always must colour a pipe too; never must not
-    return Console(no_color=not color, force_terminal=color or None, highlight=False,
-                   soft_wrap=False, width=None if _on_terminal() else _WHOLE)
+    return _Console(no_color=not color, force_terminal=color or None, highlight=False,
+                    soft_wrap=False, width=None if _on_terminal() else _WHOLE)
 
 
 @dataclass(frozen=True, slots=True)

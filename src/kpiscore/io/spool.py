@@ -54,13 +54,14 @@ def spool(source: BinaryIO, limit: int, how: str, suffix: str | None = None,
     isatty = getattr(source, "isatty", None)
     if isatty is not None and isatty():
         raise InputUnreadable(str(TERMINAL(example=example)))
+    read = getattr(source, "read1", source.read)  # what has arrived, not a whole chunk
     try:
-        chunk = source.read(min(CHUNK, limit + 1))
+        chunk = read(16)
     except OSError as exc:
         raise InputUnreadable(str(UNREADABLE(why=exc.strerror or exc))) from None
     folder = tempfile.mkdtemp(prefix="kpiscore-stdin-")
     try:
-        path = os.path.join(folder, "stdin" + (suffix or suffix_for(chunk[:16])))
+        path = os.path.join(folder, "stdin" + (suffix or suffix_for(chunk)))
         size = 0
         with open(path, "wb") as fh:
             while chunk:
@@ -69,19 +70,21 @@ def spool(source: BinaryIO, limit: int, how: str, suffix: str | None = None,
                     raise InputUnreadable(str(TOO_LARGE(limit=limit, how=how)))
                 fh.write(chunk)
                 try:
-                    chunk = source.read(min(CHUNK, limit + 1 - size))
+                    chunk = read(min(CHUNK, limit + 1 - size))
                 except OSError as exc:
                     raise InputUnreadable(str(UNREADABLE(why=exc.strerror or exc))) from None
     except OSError as exc:  # the temporary folder is full or unwritable
-        with signals_held():
-            shutil.rmtree(folder, ignore_errors=True)
+        _remove(folder)
         raise InputUnreadable(str(NO_SPACE(why=exc.strerror or exc))) from None
     except BaseException:
-        with signals_held():
-            shutil.rmtree(folder, ignore_errors=True)
+        _remove(folder)
         raise
     try:
         yield path
     finally:
-        with signals_held():
-            shutil.rmtree(folder, ignore_errors=True)
+        _remove(folder)
+
+
+def _remove(folder: str) -> None:
+    with signals_held():
+        shutil.rmtree(folder, ignore_errors=True)

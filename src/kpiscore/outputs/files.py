@@ -238,6 +238,9 @@ def _finish(where: Target, tmp: str) -> None:
         raise unwritable(where.path, reason(exc)) from None
 
 
+_PIECE = 8192
+
+
 class _Guarded:
     """A text stream whose write failures are :class:`OutputUnwritable` (a broken pipe
     stays BrokenPipeError: the reader went away, which is not a failure to report)."""
@@ -248,11 +251,15 @@ class _Guarded:
 
     def write(self, text: str) -> int:
         try:
-            return self._stream.write(text)
+            # in pieces: a single huge write that a reader leaves half-way is reported by
+            # the buffered layer as a short write, and the broken pipe lost (CPython)
+            for start in range(0, len(text), _PIECE):
+                self._stream.write(text[start:start + _PIECE])
         except BrokenPipeError:
             raise
         except OSError as exc:
             raise unwritable(self._path, reason(exc)) from None
+        return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:
