@@ -449,3 +449,256 @@ def test_summary_lines_group_outputs_of_one_name() -> None:
     r.status = "errors"
     assert batch_mod.run_line(r) == ("a: 2 rows, 1 scored, 1 could not be scored → "
                                      "out/a.{json,csv}, out/b.xlsx")
+
+
+# -- where outputs may go, and what they may replace ------------------------------------------
+
+
+def _one_run(tmp_path: Path, outputs: str, extra: str = "", name: str = "m.yaml") -> Path:
+    return write(tmp_path / name, f"""\
+{extra}outputs: {outputs}
+runs:
+  - {{name: r, scheme: {TECH / 'scheme.yaml'}, actuals: {TECH / 'actuals.xlsx'}}}
+""")
+
+
+def test_an_output_outside_the_manifests_folder_is_refused_where_it_is_written(
+        tmp_path: Path) -> None:
+    victim = tmp_path / "victim" / "passwd"
+    write(victim, "root:x:0:0\n")
+    folder = tmp_path / "a" / "b"
+    path = write(folder / "m.yaml", f"""\
+runs:
+  - name: r
+    scheme: {TECH / 'scheme.yaml'}
+    actuals: {TECH / 'actuals.xlsx'}
+    outputs:
+      json: ../../victim/passwd
+      csv: {tmp_path / 'elsewhere.csv'}
+""")
+    code, out, err = run("batch", path)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"{path}:6:13: error: the json output '../../victim/passwd' is outside the manifest's "
+        f"folder ({folder}): a batch writes only there, or in a folder the manifest lists in "
+        "output_folders: (output-outside)",
+        f"{path}:7:12: error: the csv output '{tmp_path / 'elsewhere.csv'}' is outside the "
+        f"manifest's folder ({folder}): a batch writes only there, or in a folder the manifest "
+        "lists in output_folders: (output-outside)",
+        f"kpiscore: error: the manifest {path} cannot be used"]
+    assert victim.read_text("utf-8") == "root:x:0:0\n"
+    assert not (tmp_path / "elsewhere.csv").exists()
+
+
+def test_output_folders_lets_outputs_go_elsewhere(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    path = _one_run(tmp_path / "m", f'{{json: "{shared}/{{name}}.json", csv: ../x/r.csv}}',
+                    f"output_folders: [{shared}, ../x]\n")
+    code, _, err = run("batch", path)
+    assert code == 0, err
+    assert (shared / "r.json").exists() and (tmp_path / "x" / "r.csv").exists()
+
+
+def test_a_link_out_of_the_folder_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "out").symlink_to(outside)
+    path = _one_run(tmp_path / "m", "{json: out/r.json}")
+    code, _, err = run("batch", path)
+    assert code == 2 and "(output-outside)" in err
+    assert list(outside.iterdir()) == []
+
+
+def test_a_link_made_after_the_manifest_was_read_is_refused_when_writing(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    path = _one_run(tmp_path / "m", "{json: out/r.json}")
+    plan = load_manifest(str(path))
+    (tmp_path / "m" / "out").symlink_to(outside)
+    [r] = run_batch(plan).runs
+    assert r.status == "failed" and "outside the manifest's folder" in (r.problem or "")
+    assert list(outside.iterdir()) == []
+
+
+def test_an_existing_file_kpiscore_did_not_write_is_left_alone(tmp_path: Path) -> None:
+    notes = write(tmp_path / "notes.txt", "a colleague's notes\n")
+    path = _one_run(tmp_path, "{json: out/r.json, csv: notes.txt}")
+    code, _, err = run("batch", path)
+    assert code == 2
+    assert err.splitlines() == [
+        f"failed  r: cannot write {notes}: it exists and kpiscore batch did not write it (or "
+        "it was changed since): it is left as it is; move it away, or run kpiscore batch "
+        "--force to replace it",
+        "kpiscore batch: 1 run: 0 ok, 0 with rows that could not be scored, 1 failed; "
+        "6 rows, 0 scored"]
+    assert notes.read_text("utf-8") == "a colleague's notes\n"
+    assert not (tmp_path / "out" / "r.json").exists()  # none of the run's outputs
+    assert run("batch", path, "--force")[0] == 0
+    assert notes.read_text("utf-8").startswith("row,id,")
+    # kpiscore's own outputs are replaced on the next run without --force …
+    assert run("batch", path)[0] == 0
+    ledger = json.loads((tmp_path / ".kpiscore-outputs.json").read_text("utf-8"))
+    assert list(ledger["files"]) == ["notes.txt"]
+    # … unless someone changed them since
+    with notes.open("a", encoding="utf-8") as fh:
+        fh.write("an edit\n")
+    code, _, err = run("batch", path)
+    assert code == 2 and "was changed since" in err
+
+
+def test_two_outputs_that_are_one_file_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "same").symlink_to(tmp_path / "out")
+    path = write(tmp_path / "m.yaml", f"""\
+runs:
+  - name: a
+    scheme: {TECH / 'scheme.yaml'}
+    actuals: {TECH / 'actuals.xlsx'}
+    outputs: {{json: out/R.json, jsonl: out/r.json}}
+  - name: b
+    scheme: {TECH / 'scheme.yaml'}
+    actuals: {TECH / 'actuals.xlsx'}
+    outputs: {{json: same/b.json, csv: out/b.json}}
+""")
+    got = [f.split(": error: ", 1) for f in findings(path)]
+    out = tmp_path / "out"
+    assert got == [
+        [f"{path}:5:21", f"the json and jsonl outputs of run 'a' are one file ({out / 'R.json'}):"
+                         " give each its own name (duplicate-output)"],
+        [f"{path}:5:40", f"the json and jsonl outputs of run 'a' are one file ({out / 'r.json'}):"
+                         " give each its own name (duplicate-output)"],
+        [f"{path}:9:21", f"the json and csv outputs of run 'b' are one file "
+                         f"({tmp_path / 'same' / 'b.json'}): give each its own name "
+                         "(duplicate-output)"],
+        [f"{path}:9:39", f"the json and csv outputs of run 'b' are one file ({out / 'b.json'}):"
+                         " give each its own name (duplicate-output)"]]
+
+
+@pytest.mark.parametrize(("outputs", "code"), [
+    ("{json: '-'}", "output-stdout"),
+    ("{json: out/.kpiscore-outputs.json}", "output-ledger"),
+    ("{json: m.yaml}", "output-over-input"),
+])
+def test_outputs_a_batch_cannot_have(tmp_path: Path, outputs: str, code: str) -> None:
+    path = _one_run(tmp_path, outputs)
+    [finding] = findings(path)
+    assert finding.startswith(f"{path}:1:") and finding.endswith(f"({code})")
+
+
+def test_the_summary_is_checked_like_the_outputs(tmp_path: Path) -> None:
+    path = _one_run(tmp_path, "{json: out/r.json}", "summary: ../summary.json\n", "m/m.yaml")
+    [finding] = findings(path)
+    assert finding.startswith(f"{path}:1:10: error: the summary output '../summary.json' is "
+                              "outside") and finding.endswith("(output-outside)")
+    foreign = write(tmp_path / "n" / "summary.json", "{}\n")
+    path = _one_run(tmp_path, "{json: out/r.json}", "summary: summary.json\n", "n/m.yaml")
+    code, _, err = run("batch", path)
+    assert code == 2
+    assert f"kpiscore: error: cannot write {foreign}: it exists and kpiscore batch did not " \
+           "write it" in err
+    assert (tmp_path / "n" / "out" / "r.json").exists()  # the runs were written
+
+
+# -- --log -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["manifest", "actuals", "scheme", "output", "summary",
+                                   "link"])
+def test_the_log_is_never_an_input_or_an_output(tmp_path: Path, which: str) -> None:
+    actuals = tmp_path / "actuals.xlsx"
+    shutil.copy(TECH / "actuals.xlsx", actuals)
+    scheme = tmp_path / "scheme.yaml"
+    shutil.copy(TECH / "scheme.yaml", scheme)
+    path = write(tmp_path / "m.yaml", """\
+summary: out/summary.json
+outputs: {json: out/r.json}
+runs:
+  - {name: r, scheme: scheme.yaml, actuals: actuals.xlsx}
+""")
+    (tmp_path / "out").mkdir()
+    write(tmp_path / "out" / "r.json", "{}\n")
+    log = {"manifest": path, "actuals": actuals, "scheme": scheme,
+           "output": tmp_path / "out" / "r.json", "summary": tmp_path / "out" / "summary.json",
+           "link": tmp_path / "log-link"}[which]
+    if which == "link":
+        log.symlink_to(actuals)
+    before = {p: p.read_bytes() for p in (path, actuals, scheme, tmp_path / "out" / "r.json")}
+    code, out, err = run("batch", path, "--log", log)
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert line.startswith(f"kpiscore: error: --log {log} is ")
+    assert line.endswith("of this batch: the log is appended to, so it must be a file of its "
+                         "own")
+    assert {p: p.read_bytes() for p in before} == before
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_the_log_on_standard_output(tmp_path: Path) -> None:
+    code, out, err = run("batch", _good(tmp_path), "--log", "-", "--quiet")
+    assert (code, err) == (0, "")
+    assert [line.split(" ", 2)[1] for line in out.splitlines()] == ["info"] * 3
+
+
+# -- accounting and exit codes -----------------------------------------------------------------
+
+
+def test_a_failed_run_counts_no_row_as_scored(tmp_path: Path) -> None:
+    write(tmp_path / "out" / "b.json", "not kpiscore's\n")
+    path = write(tmp_path / "m.yaml", f"""\
+summary: out/summary.json
+outputs: {{json: "out/{{name}}.json"}}
+runs:
+  - {{name: a, scheme: {TECH / 'scheme.yaml'}, actuals: {TECH / 'actuals.xlsx'}}}
+  - {{name: b, scheme: {TECH / 'scheme.yaml'}, actuals: {TECH / 'actuals.xlsx'}}}
+""")
+    code, _, err = run("batch", path)
+    assert code == 2
+    assert err.splitlines()[-1] == ("kpiscore batch: 2 runs: 1 ok, 0 with rows that could not "
+                                    "be scored, 1 failed; 12 rows, 6 scored")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    assert [(r["status"], r["rows"], r["scored"], r["errors"], r["outputs"])
+            for r in summary["runs"]] == [("ok", 6, 6, 0, ["out/a.json"]),
+                                          ("failed", 6, 0, 6, [])]
+    assert summary["totals"] == {"runs": 2, "ok": 1, "errors": 0, "failed": 1, "rows": 12,
+                                 "scored": 6}
+
+
+@pytest.mark.parametrize(("runs", "code"), [
+    ([("good", "actuals.xlsx")], 0),
+    ([("good", "actuals.xlsx"), ("bad-row", "bad-row.xlsx")], 1),
+    ([("good", "actuals.xlsx"), ("invalid", "invalid")], 1),
+    ([("good", "actuals.xlsx"), ("missing", "missing.xlsx")], 2),
+    ([("bad-row", "bad-row.xlsx"), ("missing", "missing.xlsx")], 2),
+])
+def test_the_exit_code_is_the_worst_evaluate_would_give(tmp_path: Path,
+                                                        runs: list[tuple[str, str]],
+                                                        code: int) -> None:
+    wb = openpyxl.load_workbook(TECH / "actuals.xlsx")
+    wb.worksheets[0]["D2"] = "n/a"
+    wb.save(tmp_path / "bad-row.xlsx")
+    shutil.copy(TECH / "actuals.xlsx", tmp_path / "actuals.xlsx")
+    write(tmp_path / "invalid.yaml", "id: bad\ntitle: x\nindicators: []\n")
+    lines = []
+    for name, actuals in runs:
+        scheme = "invalid.yaml" if actuals == "invalid" else TECH / "scheme.yaml"
+        actuals = "actuals.xlsx" if actuals == "invalid" else actuals
+        lines.append(f"  - {{name: {name}, scheme: {scheme}, actuals: {actuals}}}")
+    path = write(tmp_path / "m.yaml", 'outputs: {json: "out/{name}.json"}\nruns:\n'
+                 + "\n".join(lines) + "\n")
+    assert run("batch", path)[0] == code
+
+
+def test_a_manifest_from_standard_input_is_relative_to_the_working_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(TECH / "actuals.xlsx", tmp_path / "actuals.xlsx")
+    text = (f"outputs: {{json: out/r.json}}\nruns:\n"
+            f"  - {{name: r, scheme: {TECH / 'scheme.yaml'}, actuals: actuals.xlsx}}\n")
+    code, _, err = run("batch", "-", input=text.encode())
+    assert code == 0, err
+    assert err.splitlines()[0] == "ok      r: 6 rows, 6 scored → out/r.json"
+    code, _, err = run("batch", "-", input=b"runs: [\n")
+    assert code == 2
+    assert err.splitlines()[-1] == "kpiscore: error: the manifest stdin.yaml cannot be used"
+    assert err.startswith("stdin.yaml:2:1: error: ")

@@ -459,10 +459,11 @@ class _Planner:
                 what=what, template=template, folder=self.folder or ".")))
 
     def check_outputs(self, runs: Sequence[RunPlan], summary: str | None) -> None:
-        """No two outputs in one file, and no output over an input (files compared by
-        their real paths, and outputs also by their names' case: on Windows and macOS
-        ``A.json`` and ``a.json`` are one file)."""
-        writers: dict[str, list[tuple[RunPlan, str, Path]]] = {}
+        """No two outputs in one file, and no output over an input. Files are compared by
+        their real paths (links resolved), by identity when they exist (hard links), and
+        outputs also by their names' case: on Windows and macOS ``A.json`` and ``a.json``
+        are one file."""
+        writers: dict[object, list[tuple[RunPlan, str, Path, str]]] = {}
         for plan in runs:
             own = self.manifest.runs[plan.index].outputs is not None
             for fmt, target in plan.outputs:
@@ -471,20 +472,39 @@ class _Planner:
                     self.problem(at, "output-over-input", f"{plan.name}: the {fmt} output "
                                  f"{target} is an input of the batch; kpiscore never writes "
                                  "over an input")
+                    continue
+                for identity in _identities(target):
+                    writers.setdefault(identity, []).append((plan, fmt, at, target))
+        for who in writers.values():
+            if len(who) < 2:
+                continue
+            names = [p.name for p, _, _, _ in who]
+            for plan, fmt, at, target in who:
+                if len(set(names)) == 1:
+                    formats = " and ".join(dict.fromkeys(f for _, f, _, _ in who))
+                    message = (f"the {formats} outputs of run {plan.name!r} are one file "
+                               f"({target}): give each its own name")
                 else:
-                    writers.setdefault(_key(target).casefold(), []).append((plan, fmt, at))
-        for target, who in writers.items():
-            if len(who) > 1:
-                listed = ", ".join(f"{p.name!r}" for p, _, _ in who)
-                for _, fmt, at in who:
-                    self.problem(at, "duplicate-output", f"the {fmt} output {target} is "
-                                 f"written by the runs {listed}: add {{name}} or {{scheme}} "
-                                 "to the file name")
-        if summary is not None and (_key(summary).casefold() in writers
+                    message = (f"the {fmt} output {target} is written by the runs "
+                               f"{', '.join(repr(n) for n in names)}: add {{name}} or "
+                               "{scheme} to the file name")
+                self.problem(at, "duplicate-output", message)
+        if summary is not None and (any(i in writers for i in _identities(summary))
                                     or _key(summary) in self.inputs
                                     or _same_file(summary, self.inputs.values())):
             self.problem(("summary",), "duplicate-output", f"the summary {summary} is also "
                          "an input or an output of a run")
+
+
+def _identities(path: str) -> list[object]:
+    """What makes two paths one file: the real path (whatever the case of its letters),
+    and for an existing file its device and inode."""
+    out: list[object] = [_key(path).casefold()]
+    try:
+        st = os.stat(path)
+    except OSError:
+        return out
+    return out + [(st.st_dev, st.st_ino)]
 
 
 def _same_file(target: str, inputs: Iterable[str]) -> bool:

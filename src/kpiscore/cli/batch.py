@@ -28,27 +28,28 @@ LOG_FAILED = Phrase("cannot write the log {log}: {why}; the batch goes on withou
 
 class _Log:
     """``--log FILE``: every message, time-stamped, appended (never coloured); ``--log -``
-    is standard output. A log that cannot be written is said once, and the exit code
-    is 2."""
+    is standard output. The file is opened when first written (so that one refused for
+    being an input or an output is never made); a log that cannot be written is said
+    once, and the exit code is 2."""
 
     def __init__(self, path: str | None) -> None:
-        self.fh: IO[str] | None = None
+        self.fh: IO[str] | None = sys.stdout if path == DASH else None
         self.path = path
         self.failed = False
-        if path == DASH:
-            self.fh = sys.stdout
-        elif path is not None:
-            folder = os.path.dirname(os.path.abspath(path))
-            os.makedirs(folder, exist_ok=True)
-            if os.path.isdir(path):
-                raise IsADirectoryError(21, "Is a directory")
-            self.fh = open(path, "a", encoding="utf-8", buffering=1)
+
+    def open(self) -> None:
+        """Open the file now (raises OSError)."""
+        if self.fh is None and self.path is not None and not self.failed:
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+            self.fh = open(self.path, "a", encoding="utf-8", buffering=1)
 
     def write(self, level: str, text: str) -> None:
-        if self.fh is None:
+        if self.path is None or self.failed:
             return
         stamp = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
         try:
+            self.open()
+            assert self.fh is not None
             for line in text.splitlines() or [""]:
                 self.fh.write(f"{stamp} {level:7} {line}\n")
         except BrokenPipeError:
@@ -141,14 +142,7 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
     if clash is not None:
         click.echo(f"kpiscore: error: {LOG_IS(log=log_path, what=clash)}", err=True)
         sys.exit(int(ExitCode.USAGE))
-    try:
-        log = _Log(log_path)
-    except OSError as exc:
-        from kpiscore.outputs.files import reason
-
-        click.echo(f"kpiscore: error: cannot open the log {log_path}: {reason(exc)}",
-                   err=True)
-        sys.exit(int(ExitCode.USAGE))
+    log = _Log(log_path)
 
     def usage(lines: list[str], logged: bool = True) -> None:
         for line in lines:
@@ -177,6 +171,14 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
     clash = _log_clash(log_path, files)
     if clash is not None:  # not written into the log: it is the file it would harm
         usage([f"kpiscore: error: {LOG_IS(log=log_path, what=clash)}"], logged=False)
+    try:
+        log.open()
+    except OSError as exc:
+        from kpiscore.outputs.files import reason
+
+        click.echo(f"kpiscore: error: cannot open the log {log_path}: {reason(exc)}",
+                   err=True)
+        sys.exit(int(ExitCode.USAGE))
     if log_path is not None and log_path != DASH:
         plan.protected = (log_path,)
     log.write("info", f"kpiscore batch {manifest}: {len(plan.runs)} run(s)"
