@@ -814,8 +814,34 @@ def formulas() -> None:
         "E002,李娜,95,999999999999999\nE003,王芳,95,2\n")
 
 
+#: The one run of the output-path manifests: the probe over ok.csv (paths relative to
+#: manifests/); each manifest adds where its outputs go.
+MANIFEST_RUN = """\
+runs:
+  - name: probe
+    scheme: ../probe.yaml
+    actuals: ../actuals/ok.csv
+"""
+
+
+def manifest(name: str, head: str, run_outputs: str = "") -> None:
+    """manifests/NAME.yaml: ``head`` (top-level fields), then the probe run (with its own
+    ``outputs:`` lines when given)."""
+    add(f"manifests/{name}.yaml", head + MANIFEST_RUN + run_outputs)
+
+
 def outputs() -> None:
     """Output paths, manifests, --log and write failures (cases/outputs.yaml)."""
+    manifest("outside-parent", "", "    outputs:\n      json: ../../victim/passwd\n")
+    manifest("outside-absolute", "outputs: {csv: /etc/passwd}\n")
+    manifest("output-stdout", "outputs:\n  json: '-'\n")
+    manifest("output-ledger", "outputs: {json: out/.kpiscore-outputs.json}\n")
+    manifest("output-is-manifest", "outputs: {json: output-is-manifest.yaml}\n")
+    manifest("output-is-actuals", "outputs: {csv: ../actuals/ok.csv}\n")
+    manifest("output-case", "", "    outputs: {json: out/Probe.json, jsonl: out/probe.json}\n")
+    manifest("summary-outside", "summary: ../summary.json\noutputs: {json: out/probe.json}\n")
+    manifest("output-folders-type", "output_folders: 5\noutputs: {json: out/probe.json}\n")
+    manifest("log", "summary: out/summary.json\noutputs: {json: out/probe.json}\n")
 
 
 #: a probe for number formats: 得分 must be read as Excel shows it, 100 at most

@@ -135,7 +135,7 @@ def target(path: str, inputs: Iterable[str] = ()) -> Target:
     except FileNotFoundError:
         st = None
     except OSError as exc:
-        raise unwritable(path, reason(exc, real)) from None
+        raise unwritable(path, reason(exc, path)) from None
     if st is None:
         folder = os.path.dirname(real) or "."
         if not os.path.exists(folder):
