@@ -243,6 +243,8 @@ def _validation_findings(exc: ValidationError, located: Located) -> list[Finding
         if loc and loc[-1] == "[key]":  # outputs: a format the registry does not have
             loc = loc[:-1]
             fields = list(FORMATS)
+        elif _under_unknown_format(loc):
+            continue  # its value: the unknown format is the problem, said above
         elif err["type"] != "extra_forbidden":
             rest.append(err)
             continue
@@ -257,6 +259,12 @@ def _validation_findings(exc: ValidationError, located: Located) -> list[Finding
                                 f"unknown field {got!r} ({hint})"))
     findings += validation_findings(_Errors(rest), located)
     return sorted(findings, key=lambda f: (f.line, f.column))
+
+
+def _under_unknown_format(loc: Sequence[Any]) -> bool:
+    """Whether ``loc`` is the value of an ``outputs:`` key that names no format."""
+    return any(part == "outputs" and k + 1 < len(loc) and loc[k + 1] not in FORMATS
+               and loc[k + 1] != "[key]" for k, part in enumerate(loc))
 
 
 def fill(template: str, values: dict[str, str]) -> str:
