@@ -359,3 +359,24 @@ def test_a_terminal_is_not_waited_for() -> None:
     with pytest.raises(InputUnreadable, match="standard input is a terminal: pipe a file in"), \
             spool(_Terminal(), 100, "raise it"):  # type: ignore[arg-type]
         pass
+
+
+def test_every_new_message_is_in_both_languages_with_the_same_fields() -> None:
+    import string
+
+    from kpiscore.base.i18n import Phrase
+    from kpiscore.batch import places, runs
+    from kpiscore.cli import batch, common
+    from kpiscore.io import spool as spool_module
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    phrases = [(m.__name__, name, value)
+               for m in (files, spool_module, places, runs, common, batch)
+               for name, value in vars(m).items() if isinstance(value, Phrase)]
+    phrases += [("files.REASONS", str(k), v) for k, v in files.REASONS.items()]
+    assert len(phrases) > 25
+    for module, name, phrase in phrases:
+        assert phrase.en and phrase.zh, f"{module}.{name}"
+        assert fields(phrase.en) == fields(phrase.zh), f"{module}.{name}"

@@ -65,13 +65,10 @@ class OutputUnwritable(KpiscoreError):
     and why, e.g. ``cannot write out/a.json: no space left on the device (…)``."""
 
 
-def shown(path: str) -> str:
-    """``path`` as messages name it (``-`` is standard output)."""
-    return str(STANDARD_OUTPUT()) if path == STDOUT else path
-
-
 def unwritable(path: str, why: object) -> OutputUnwritable:
-    return OutputUnwritable(str(CANNOT_WRITE(path=shown(path), why=why)))
+    """``cannot write PATH: WHY`` (``-`` is named standard output)."""
+    named = STANDARD_OUTPUT() if path == STDOUT else path
+    return OutputUnwritable(str(CANNOT_WRITE(path=named, why=why)))
 
 
 def reason(exc: BaseException, path: str = "") -> object:
@@ -84,7 +81,7 @@ def reason(exc: BaseException, path: str = "") -> object:
             return NOT_A_FOLDER(folder=os.path.dirname(path) or ".")
         if inner.errno in REASONS:
             return REASONS[inner.errno]()
-        return (inner.strerror or str(inner)).lower() if inner.strerror else str(inner)
+        return inner.strerror.lower() if inner.strerror else str(inner)
     return str(exc) or type(exc).__name__
 
 
