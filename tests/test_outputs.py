@@ -71,8 +71,8 @@ def test_template_explain_and_init_write_standard_output_for_dash(tmp_path: Path
     _, trace, _ = run("explain", PROBE, OK_CSV, "--id", "E001", "-f", "json")
     assert run("explain", PROBE, OK_CSV, "--id", "E001", "-f", "json", "-o", "-") == \
         (0, trace, "")
-    _, copy, _ = run("init", "tech-support-manager")
-    assert run("init", "tech-support-manager", "-o", "-") == (0, copy, "")
+    _, copy, notes = run("init", "tech-support-manager")
+    assert run("init", "tech-support-manager", "-o", "-") == (0, copy, notes)
     assert not Path("-").exists()
 
 
@@ -380,3 +380,10 @@ def test_every_new_message_is_in_both_languages_with_the_same_fields() -> None:
     for module, name, phrase in phrases:
         assert phrase.en and phrase.zh, f"{module}.{name}"
         assert fields(phrase.en) == fields(phrase.zh), f"{module}.{name}"
+
+
+def test_import_reads_its_card_from_standard_input() -> None:
+    card = (BAD / "actuals" / "import-gbk-card.csv").read_bytes()
+    code, out, err = run("import", "-", "--encoding", "gbk", input=card)
+    assert code == 0, err
+    assert out.startswith("# Drafted by kpiscore import from stdin.csv.")

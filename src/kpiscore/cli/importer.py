@@ -8,7 +8,7 @@ import sys
 import click
 
 from kpiscore.base.i18n import Phrase
-from kpiscore.cli.common import Command, fail, write_output
+from kpiscore.cli.common import Command, fail, input_path, write_output
 from kpiscore.cli.exitcodes import ExitCode
 
 EXISTS = Phrase("{file} exists; choose another name or add --force",
@@ -43,8 +43,9 @@ def import_card(card: str, output: str | None, sheet: str | None, encoding: str 
 
     if output == "-":
         output = None
-    if output is not None and os.path.exists(output) and not force:
+    if output is not None and os.path.isfile(output) and not force:  # a FIFO is written into
         fail(str(EXISTS(file=output)), ExitCode.USAGE)
+    card = input_path(card)
     try:
         draft = read_card(card, sheet=sheet, encoding=encoding)
     except InputUnreadable as exc:
