@@ -311,9 +311,10 @@ def test_the_scheme_from_standard_input() -> None:
     assert run("evaluate", "-", OK_CSV, "-f", "json", input=text) == \
         (0, probe_json(), ACCOUNTED)
     code, out, err = run("validate", "-", input=b"id: x\n")
-    assert (code, out) == (1, "")
-    assert err.splitlines()[0] == "stdin.yaml:1:1: error: missing required field 'title' " \
+    assert code == 1
+    assert out.splitlines()[0] == "stdin.yaml:1:1: error: missing required field 'title' " \
                                   "(missing-field)"
+    assert err == "1 scheme file(s) checked: 1 error(s), 0 warning(s), invalid\n"
     code, out, _ = run("validate", "-", "-f", "json", input=b"id: x\n")
     doc = json.loads(out)
     assert doc["files"] == ["stdin.yaml"] and doc["findings"][0]["path"] == "stdin.yaml"
