@@ -198,6 +198,7 @@ def _notice(text: str) -> None:
 def _cards(loaded: LoadedScheme, report: Report, folder: str, by: str, period: str | None,
            inputs: tuple[str, ...]) -> None:
     """Every person's card in ``folder``, a file a person or a department (--cards)."""
+    from kpiscore.outputs.files import OutputUnwritable
     from kpiscore.outputs.report import labels
     from kpiscore.outputs.report_xlsx import write_cards
 
@@ -205,6 +206,8 @@ def _cards(loaded: LoadedScheme, report: Report, folder: str, by: str, period: s
         with working(f"writing cards to {folder}") as update:
             written = write_cards(report, folder, loaded, by=by, period=period, inputs=inputs,
                                   progress=update)
+    except OutputUnwritable as exc:  # names the card's file and why
+        fail(str(exc), ExitCode.USAGE)
     except (OSError, ValueError) as exc:
         fail(str(labels.CARDS_FAILED(folder=folder, error=exc)), ExitCode.USAGE)
     _notice(str(labels.CARDS_WRITTEN(count=len(report.results), files=len(written),
