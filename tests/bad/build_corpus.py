@@ -842,6 +842,10 @@ def outputs() -> None:
     manifest("summary-outside", "summary: ../summary.json\noutputs: {json: out/probe.json}\n")
     manifest("output-folders-type", "output_folders: 5\noutputs: {json: out/probe.json}\n")
     manifest("log", "summary: out/summary.json\noutputs: {json: out/probe.json}\n")
+    # log.yaml is usable, so that only --log is refused; run without --log (as
+    # tests/test_every_command.py runs every manifest) it writes nothing in the
+    # corpus: its out/ is a file, so its run and its summary cannot be written
+    add("manifests/out", "not a folder: see build_corpus.outputs()\n")
 
 
 #: a probe for number formats: 得分 must be read as Excel shows it, 100 at most

@@ -77,7 +77,7 @@ def reason(exc: BaseException, path: str = "") -> object:
     if isinstance(inner, OSError):
         if inner.errno == errno.ENOENT and path:
             return NO_FOLDER(folder=os.path.dirname(path) or ".")
-        if inner.errno == errno.ENOTDIR and path:
+        if inner.errno in (errno.ENOTDIR, errno.EEXIST) and path:  # makedirs met a file
             return NOT_A_FOLDER(folder=os.path.dirname(path) or ".")
         if inner.errno in REASONS:
             return REASONS[inner.errno]()
