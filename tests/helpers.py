@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -97,3 +98,16 @@ def with_additions(scheme: Path, folder: Path) -> Path:
     copy.write_text("additions: include\n" + scheme.read_text(encoding="utf-8"),
                     encoding="utf-8")
     return copy
+
+
+def yaml_decimals(value: Any) -> Any:
+    """YAML numbers (ints and floats, at any depth) as the exact Decimals kpiscore holds."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: yaml_decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [yaml_decimals(v) for v in value]
+    return value

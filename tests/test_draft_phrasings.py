@@ -3,13 +3,13 @@ cases (tests/draft/phrasings/<name>.yaml) read as written, and its near-misses d
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from helpers import yaml_decimals
 from kpiscore.draft.phrasings import BY_NAME, PHRASINGS, Context, Reading, first
 from kpiscore.draft.text import fold
 
@@ -47,19 +47,6 @@ def _context(case: dict[str, Any]) -> Context:
                    rated=bool(given.get("rated", False)))
 
 
-def _decimals(value: Any) -> Any:
-    """YAML numbers as the exact Decimals a reading holds."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, (int, float)):
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {k: _decimals(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decimals(v) for v in value]
-    return value
-
-
 @pytest.mark.parametrize(("name", "case"), _params("cases"))
 def test_golden_case_reads_as_written(name: str, case: dict[str, Any]) -> None:
     phrasing = BY_NAME[name]
@@ -67,12 +54,12 @@ def test_golden_case_reads_as_written(name: str, case: dict[str, Any]) -> None:
     assert match is not None, f"no phrasing reads {case['text']!r}"
     assert match.phrasing == name, f"{case['text']!r} is read by {match.phrasing}, not {name}"
     reading: Reading = match.reading
-    expected_rule = _decimals(case["rule"])
+    expected_rule = yaml_decimals(case["rule"])
     assert (dict(reading.rule) if reading.rule is not None else None) == expected_rule
     for key in ("target", "better", "full_marks", "unit", "no_floor", "veto", "vetoed",
                 "own_target"):
         if key in case:
-            assert getattr(reading, key) == _decimals(case[key]), key
+            assert getattr(reading, key) == yaml_decimals(case[key]), key
     if "formula" in case:
         got = reading.formula.expression if reading.formula else None
         assert got == case["formula"]
@@ -94,7 +81,7 @@ def test_rules_read_completely_are_valid_rules() -> None:
     for data in GOLDEN.values():
         for case in data["cases"]:
             if case["rule"] is not None and not case.get("missing"):
-                rule = _decimals(case["rule"])
+                rule = yaml_decimals(case["rule"])
                 RULES[rule["kind"]].model_validate(rule)
 
 

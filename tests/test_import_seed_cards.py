@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from draft import build_cards
+from helpers import yaml_decimals
 from kpiscore.draft import check_draft, draft_text, import_card
 from kpiscore.library import find
 from kpiscore.rules import RULES
@@ -52,27 +53,15 @@ def _indicators(compiled: CompiledScheme) -> list[tuple[Indicator, Decimal, str]
     return [(ci.ind, ci.local_weight, ci.ind.id) for ci in compiled.indicators]
 
 
-def _decimals(value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, (int, float)):
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {k: _decimals(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decimals(v) for v in value]
-    return value
-
-
 def _rule(value: Any) -> Any:
     """A rule as compared: bands by the intervals they mean (shorthand or not)."""
     if value is None:
         return None
     if isinstance(value, dict):
         try:
-            value = RULES[value["kind"]].model_validate(_decimals(value))
+            value = RULES[value["kind"]].model_validate(yaml_decimals(value))
         except ValueError:  # as far as the card gives it (imported.rule)
-            return ("incomplete", _decimals(value))
+            return ("incomplete", yaml_decimals(value))
     if isinstance(value, Bands):
         return ("bands", frozenset((iv.lo, iv.lo_incl, iv.hi, iv.hi_incl, iv.points)
                                    for iv in value.intervals))
@@ -168,7 +157,8 @@ def test_the_summary_counts_and_the_card_wide_readings(name: str,
     assert counts == expect["read"]
     data = yaml.safe_load(draft_text(draft))
     for key, value in (expect.get("card") or {}).items():
-        assert _decimals(data.get(key)) == _decimals(value), f"{name}: {key}: {data.get(key)!r}"
+        got = data.get(key)
+        assert yaml_decimals(got) == yaml_decimals(value), f"{name}: {key}: {got!r}"
     assert len(draft.todo) == expect.get("card_todo", 0), draft.todo
 
 
