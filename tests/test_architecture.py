@@ -131,3 +131,30 @@ def test_the_layers_point_downwards() -> None:
             if a in rank and b in rank and rank[b] > rank[a]:
                 wrong.append(f"{name} → {target}")
     assert wrong == []
+
+
+def test_validate_imports_neither_the_readers_nor_the_engine(tmp_path: Path) -> None:
+    """validate runs in pre-commit hooks: it loads schemes only, so the readers (openpyxl,
+    sqlite, the fast sheet reader) and the scoring engine stay unimported (docs/performance.md)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['kpiscore', 'validate', sys.argv[1]]\n"
+        "try:\n"
+        "    runpy.run_module('kpiscore', run_name='__main__')\n"
+        "except SystemExit as done:\n"
+        "    print('exit', done.code)\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    scheme = Path(__file__).parents[1] / "examples" / "tech-support-manager" / "scheme.yaml"
+    done = subprocess.run([sys.executable, "-c", probe, str(scheme)], capture_output=True,
+                          text=True, check=False)
+    assert done.stdout == "exit 0\n", done
+    loaded = set(done.stderr.split())
+    assert "kpiscore.scheme.load" in loaded
+    heavy = {"openpyxl", "xlsxwriter", "sqlite3", "rich", "kpiscore.io.xlsx_table",
+             "kpiscore.io.csv_table", "kpiscore.io.sqlite_table", "kpiscore.io.sheet_fast",
+             "kpiscore.score.evaluate", "kpiscore.score.scorer"}
+    assert not heavy & loaded, sorted(heavy & loaded)

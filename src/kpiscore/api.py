@@ -16,12 +16,13 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 
-from kpiscore.base.errors import Finding, InputUnreadable, SchemeInvalid
+from kpiscore.base.errors import InputUnreadable
 from kpiscore.base.i18n import Phrase
 from kpiscore.base.limits import Limits
 from kpiscore.io import open_table
 from kpiscore.io.table import Table
 from kpiscore.scheme.load import LoadedScheme, load_scheme
+from kpiscore.scheme.paths import validate_paths
 from kpiscore.score.evaluate import evaluate as _evaluate
 from kpiscore.score.evaluate import iter_results as _iter_results
 from kpiscore.score.results import PersonResult, Report
@@ -30,7 +31,6 @@ from kpiscore.score.surveys import SurveyData, read_surveys
 __all__ = ["evaluate", "evaluate_file", "iter_results", "load_scheme", "open_table",
            "opened", "validate_paths"]
 
-SCHEME_SUFFIXES = (".yaml", ".yml")
 PathLike = str | os.PathLike[str]
 
 NO_ACTUALS = Phrase("no actuals file given", "没有给出实际数据文件")
@@ -50,7 +50,6 @@ CSV_SHEET = Phrase("survey {id!r}: {file} is a CSV file, which has no sheet {she
                    "responses with --responses FILE",
                    "问卷 {id!r}:{file} 是 CSV 文件,没有工作表 {sheet!r};请用 --responses FILE "
                    "给出回答")
-NO_PATH = Phrase("{path}: no such file or folder", "{path}:没有这个文件或文件夹")
 
 
 def evaluate(scheme: LoadedScheme, tables: Table | Sequence[Table], *,
@@ -158,34 +157,3 @@ def _check_periods(scheme: LoadedScheme, count: int) -> None:
         raise InputUnreadable(str(NO_ACTUALS()))
     if count > 1 and scheme.scheme.rollup is None:
         raise InputUnreadable(str(NO_ROLLUP(count=count)))
-
-
-def scheme_files(paths: Sequence[str]) -> list[str]:
-    """Expand folders into the scheme files below them (sorted, stable)."""
-    out: list[str] = []
-    for p in paths:
-        if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
-                dirs.sort()
-                out += [os.path.join(root, f) for f in sorted(files)
-                        if f.endswith(SCHEME_SUFFIXES)]
-        else:
-            out.append(p)
-    return out
-
-
-def validate_paths(paths: Sequence[str]) -> tuple[list[str], list[Finding]]:
-    """Validate scheme files and folders; returns the files checked and all findings.
-
-    Raises :class:`InputUnreadable` for a path that does not exist.
-    """
-    files = scheme_files(paths)
-    findings: list[Finding] = []
-    for f in files:
-        if not os.path.exists(f):
-            raise InputUnreadable(str(NO_PATH(path=f)))
-        try:
-            findings.extend(load_scheme(f).warnings)
-        except SchemeInvalid as exc:
-            findings.extend(exc.findings)
-    return files, findings

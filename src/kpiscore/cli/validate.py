@@ -26,8 +26,8 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None
     Exit 0 when every scheme is valid, 1 when any has an error (or a warning
     with --strict), 2 when a path cannot be read.
     """
-    from kpiscore.api import validate_paths
     from kpiscore.base.errors import InputUnreadable
+    from kpiscore.scheme.paths import validate_paths
 
     paths = tuple(input_path(p, "scheme") for p in paths)
     try:

@@ -22,8 +22,6 @@ from kpiscore.base.errors import InputUnreadable
 from kpiscore.base.i18n import Phrase
 from kpiscore.base.limits import Limits
 from kpiscore.io import sniff
-from kpiscore.io.csv_table import open_csv
-from kpiscore.io.sqlite_table import open_sqlite
 from kpiscore.io.table import (
     HeaderIndex,
     Opener,
@@ -34,16 +32,16 @@ from kpiscore.io.table import (
     header_key,
     header_variants,
 )
-from kpiscore.io.xlsx_table import open_xlsx
 
 __all__ = ["DEFAULT", "OPENERS", "REFUSED", "HeaderIndex", "Opener", "Row",
            "Table", "TableOptions", "header_key", "header_variants", "open_table", "opener_for"]
 
-#: Every input kind, by name (``Table.kind``): the suffixes it claims and its opener.
+#: Every input kind, by name (``Table.kind``): the suffixes it claims and its opener
+#: (named by where it lives, imported when a file of that kind is opened).
 OPENERS: dict[str, Opener] = {
-    "xlsx": Opener((".xlsx", ".xlsm"), open_xlsx),
-    "csv": Opener((".csv", ".txt", ".tsv"), open_csv),
-    "sqlite": Opener((".sqlite", ".sqlite3", ".db"), open_sqlite),
+    "xlsx": Opener((".xlsx", ".xlsm"), "kpiscore.io.xlsx_table:open_xlsx"),
+    "csv": Opener((".csv", ".txt", ".tsv"), "kpiscore.io.csv_table:open_csv"),
+    "sqlite": Opener((".sqlite", ".sqlite3", ".db"), "kpiscore.io.sqlite_table:open_sqlite"),
 }
 
 NOT_A_ROW = Phrase("{source}: --header-row is for spreadsheets and CSV files; a database "

@@ -12,6 +12,7 @@ rater, period and role columns, survey columns) compares headers the same way.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
 import re
@@ -344,10 +345,22 @@ class Opener:
     it raises :class:`InputUnreadable` (on entering) for a source that cannot be
     read, and its rows raise InputUnreadable for one that is damaged further in.
     Its docstring documents the kind: options, locations, what is refused.
+    ``opens`` is that function, or where it lives as ``"module:function"``,
+    imported on first use so that a command that reads no actuals (validate,
+    --help) does not import every reader and the libraries behind them.
     """
 
     suffixes: tuple[str, ...]
-    open: Callable[[str, TableOptions], AbstractContextManager[Table]]
+    opens: Callable[[str, TableOptions], AbstractContextManager[Table]] | str
+
+    @property
+    def open(self) -> Callable[[str, TableOptions], AbstractContextManager[Table]]:
+        if isinstance(self.opens, str):
+            module, _, function = self.opens.partition(":")
+            found = getattr(importlib.import_module(module), function)
+            object.__setattr__(self, "opens", found)
+            return found  # type: ignore[no-any-return]
+        return self.opens
 
 
 def column_letter(index: int) -> str:
