@@ -156,5 +156,5 @@ def test_validate_imports_neither_the_readers_nor_the_engine(tmp_path: Path) -> 
     assert "kpiscore.scheme.load" in loaded
     heavy = {"openpyxl", "xlsxwriter", "sqlite3", "rich", "kpiscore.io.xlsx_table",
              "kpiscore.io.csv_table", "kpiscore.io.sqlite_table", "kpiscore.io.sheet_fast",
-             "kpiscore.score.evaluate", "kpiscore.score.scorer"}
+             "kpiscore.score.evaluate", "kpiscore.score.scorer", "kpiscore.score.results"}
     assert not heavy & loaded, sorted(heavy & loaded)

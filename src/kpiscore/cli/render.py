@@ -25,7 +25,6 @@ from rich.text import Text
 from kpiscore.base.i18n import t, visible, wrap
 from kpiscore.base.numbers import plain, readable, round_half_up
 from kpiscore.cli.common import current_lang
-from kpiscore.score.results import Report
 
 if TYPE_CHECKING:
     from kpiscore.explain.diff import Comparison
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from kpiscore.explain.whatif import WhatIf
     from kpiscore.library import Entry
     from kpiscore.scheme.compile import CompiledScheme
+    from kpiscore.score.results import Report
 
 
 def _text(value: str | None) -> str:

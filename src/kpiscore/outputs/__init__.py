@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from kpiscore.score.results import PersonResult, Report
-
 if TYPE_CHECKING:
     from kpiscore.scheme.load import LoadedScheme
+    from kpiscore.score.results import PersonResult, Report
 
 
 @dataclass(frozen=True)
@@ -32,9 +31,9 @@ class Options:
     notice: Callable[[str], None] | None = None
 
 
-Writer = Callable[[Report, Any, Options], None]
+Writer = Callable[["Report", Any, Options], None]
 #: a streamer writes to a text stream, or with ``to_file`` to a file name
-Streamer = Callable[[Report, Iterable[PersonResult], Any, Options], None]
+Streamer = Callable[["Report", Iterable["PersonResult"], Any, Options], None]
 
 
 @dataclass(frozen=True)
