@@ -435,7 +435,8 @@ def test_output_file_is_written_atomically(scheme: Path, actuals_xlsx: Path, tmp
     code, out, err = run("evaluate", scheme, actuals_xlsx, "-f", fmt, "-o", target)
     assert (code, out, err) == (0, "", accounted(3) + f"wrote {target}\n")
     _, expected, _ = run("evaluate", scheme, actuals_xlsx, "-f", fmt)
-    assert target.read_text(encoding="utf-8") == expected
+    bom = "\ufeff" if fmt == "csv" else ""  # a .csv file gets a BOM (for Excel), stdout not
+    assert target.read_text(encoding="utf-8") == bom + expected
     assert leftovers(out_dir) == []
     assert sorted(p.name for p in out_dir.iterdir()) == [target.name]
 
@@ -468,7 +469,8 @@ def test_output_format_follows_the_file_name(scheme: Path, actuals_csv: Path, tm
     code, _, _ = run("evaluate", scheme, actuals_csv, "-o", target)
     assert code == 0
     _, expected, _ = run("evaluate", scheme, actuals_csv, "-f", fmt)
-    assert target.read_text(encoding="utf-8") == expected
+    bom = "\ufeff" if fmt == "csv" else ""  # a .csv file gets a BOM (for Excel), stdout not
+    assert target.read_text(encoding="utf-8") == bom + expected
 
 
 @pytest.mark.parametrize("which", ["actuals", "scheme"])
@@ -779,3 +781,21 @@ def test_named_sheet(scheme: Path, tmp_path: Path) -> None:
     code, out, err = run("evaluate", scheme, tmp_path / "two.xlsx", "--sheet", "四月")
     assert (code, err) == (0, accounted(3))
     assert list(_by_id(json.loads(out))) == ["E1", "E2", "E3"]
+
+
+def test_csv_bom_default_file_not_stdout(scheme: Path, actuals_csv: Path,
+                                         tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    code, out, err = run("evaluate", scheme, actuals_csv, "-o", target)
+    assert (code, out) == (0, "")
+    assert err == accounted(3) + f"wrote {target}\n"
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfrow,id,")
+    code, out, err = run("evaluate", scheme, actuals_csv, "-f", "csv")
+    assert (code, err) == (0, accounted(3))
+    assert out.startswith("row,id,")
+    code, out, err = run("evaluate", scheme, actuals_csv, "-f", "csv", "--bom")
+    assert (code, err) == (0, accounted(3))
+    assert out.startswith("\ufeffrow,id,")
+    code, out, err = run("evaluate", scheme, actuals_csv, "-o", target, "--no-bom")
+    assert (code, out) == (0, "")
+    assert target.read_bytes().startswith(b"row,id,")

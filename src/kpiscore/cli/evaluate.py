@@ -93,11 +93,15 @@ class Accounting:
 @click.option("--cards-by", type=click.Choice(["person", "department"]), default="person",
               show_default=True, help="With --cards: a file per person, or per department "
               "(a card a sheet).")
+@click.option("--bom/--no-bom", default=None, help="csv: begin with a byte-order mark, "
+              "which Excel and WPS need to read UTF-8. Default: a BOM in an -o FILE.csv, "
+              "none on standard output.")
 @color_option
 def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
              fmt: str | None, output: str | None, sheet: str | None, table: str | None,
              encoding: str | None, header_row: int | None, max_bytes: int | None,
-             period: str | None, cards_dir: str | None, cards_by: str, color: str) -> None:
+             period: str | None, cards_dir: str | None, cards_by: str, bom: bool | None,
+             color: str) -> None:
     """Score every row of ACTUALS (.xlsx, .csv or a SQLite database) with SCHEME (a .yaml
     file, or the id of a shipped scheme). Several ACTUALS are periods (one file per
     month …), rolled up as the scheme's rollup says. - reads one of them (or the
@@ -131,6 +135,8 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
         answers[survey if named else None] = input_path(file if named else item)
     inputs = (path, *actuals, *answers.values())
     check_output(output, inputs)
+    if bom is None:
+        bom = to_file and output is not None and output.lower().endswith(".csv")
     loaded = load_or_exit(path)
     account = Accounting()
     problems = 0
@@ -141,7 +147,7 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
         if chosen is not None and chosen.streams and not answers and not cards_dir and \
                 can_stream(loaded.compiled, len(actuals)):
             _stream(loaded, actuals[0], chosen.name, output, inputs, account, reading,
-                    Options(loaded, period, notice=_notice))
+                    Options(loaded, period, notice=_notice, bom=bom))
         else:
             with working(f"scoring {os.path.basename(actuals[0])}"):  # a terminal only
                 report = api.evaluate_file(loaded, actuals, responses=answers, **reading)
@@ -153,7 +159,8 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
                 click.echo(f"{problem.where}: {problem.message}", err=True)
             problems = len(report.problems)
             _write(loaded, report, fmt, output, inputs, color,
-                   Options(loaded, period, notice=None if cards_dir else _notice))
+                   Options(loaded, period, notice=None if cards_dir else _notice,
+                           bom=bom))
             if cards_dir:
                 _cards(loaded, report, cards_dir, cards_by, period, inputs)
     except InputUnreadable as exc:

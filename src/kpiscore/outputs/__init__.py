@@ -29,6 +29,8 @@ class Options:
     period: str | None = None
     progress: Callable[[int, int], None] | None = None
     notice: Callable[[str], None] | None = None
+    #: csv: begin with a byte-order mark (Excel and WPS read UTF-8 by it)
+    bom: bool = False
 
 
 Writer = Callable[["Report", Any, Options], None]

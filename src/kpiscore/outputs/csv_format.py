@@ -36,6 +36,8 @@ def _is_number(text: str) -> bool:
 def stream_csv(head: Report, results: Iterable[PersonResult], out: IO[str],
                options: Options) -> None:
     """One row per person, written as people are scored."""
+    if options.bom:
+        out.write("\ufeff")
     csv.writer(out, lineterminator="\n").writerows(csv_rows(head, results))
 
 
