@@ -73,15 +73,17 @@ class _Group(click.Group):
 
 
 def _lang_arg(args: list[str]) -> str | None:
-    """The value of the group's --lang, if given (before the command name)."""
+    """The value of --lang, before or after the command name; the last one given wins,
+    so a command's own --lang overrides the group's."""
+    found = None
     for k, arg in enumerate(args):
+        if arg == "--":
+            break
         if arg == "--lang" and k + 1 < len(args):
-            return i18n.normalise(args[k + 1])
-        if arg.startswith("--lang="):
-            return i18n.normalise(arg.split("=", 1)[1])
-        if not arg.startswith("-"):
-            return None
-    return None
+            found = i18n.normalise(args[k + 1])
+        elif arg.startswith("--lang="):
+            found = i18n.normalise(arg.split("=", 1)[1])
+    return found
 
 
 def _localized(ctx: click.Context, formatter: click.HelpFormatter, key: str,
@@ -125,4 +127,8 @@ def utf8_streams() -> None:
 
 for _command in (evaluate, validate, schemes, init, template, schema, explain, whatif, diff,
                  batch, import_card):
+    # every command accepts --lang too (decided early, in _Group.parse_args)
+    _command.params.append(click.Option(
+        ["--lang"], type=click.Choice(i18n.LANGS), default=None, expose_value=False,
+        callback=_set_lang, help="Language of labels and messages: en or zh."))
     cli.add_command(_command)
