@@ -244,8 +244,49 @@ ZH_COMMANDS: dict[str, str] = {
     "import": "根据部门现有的考核表(.xlsx 或 .csv)起草方案",
 }
 
-#: Help text of the commands kpiscore explain/whatif/diff in Chinese.
+#: Help text of every command in Chinese (a test checks that each command has one).
 ZH_HELP: dict[str, str] = {
+    "evaluate": "用 SCHEME(.yaml 方案文件,或内置方案的 id)为 ACTUALS(.xlsx、.csv 或 SQLite "
+                "数据库)的每一行计分。多个 ACTUALS 是多个周期(每月一个文件……),按方案的 rollup "
+                "汇总。- 表示从标准输入读取其中一个(或方案)。\n\n"
+                "每一输入行都出现在结果中:计了分,或带着它的错误。错误也以 工作表!单元格: 说明 "
+                "的形式列在标准错误上;有任何一行无法计分(或某份问卷答复对不上人)时退出码为 1。",
+    "validate": "检查方案文件(及其所在文件夹)中的错误;- 表示从标准输入读取方案。\n\n"
+                "每个问题以 文件:行:列: 级别: 说明 (代码) 输出到标准输出,数量输出到标准错误。"
+                "所有方案都有效时退出码为 0,有错误(或用了 --strict 时有警告)时为 1,"
+                "路径无法读取时为 2。",
+    "schemes": "列出内置方案,或显示 NAME 所指的那一个:它的 id、标题、岗位(客服主管)"
+               "或标题的一部分。NAME 对应多个方案时列出它们。\n\n"
+               "kpiscore schemes                        所有内置方案\n"
+               "kpiscore schemes 客服主管                某个岗位的方案\n"
+               "kpiscore schemes customer-service-supervisor   某一个方案的详情\n"
+               "kpiscore schemes tech-support-manager -f yaml > my.yaml",
+    "init": "从内置方案开始编写自己的方案:NAME 是它的 id、标题,或只对应一个方案的岗位"
+            "(技术支持经理;kpiscore schemes 岗位 列出某岗位的方案)。\n\n"
+            "复制的是内置文件本身,注释也在;修改后用 kpiscore validate 检查。",
+    "template": "为 SCHEME(方案文件或内置方案的 id)生成空白的实际数据表。\n\n"
+                "工作簿有 工号 / 姓名 / 部门 三列,方案读取的每个值一列,表头为 \"标题 (id)\";"
+                "每个表头的批注写明单位、目标和规则;等级输入有下拉列表;说明工作表解释其余内容。"
+                "填好后原样交给 kpiscore evaluate。",
+    "schema": "输出方案格式的 JSON Schema(供编辑器使用:VS Code 的 YAML 扩展会检查并补全"
+              "第一行为 `# yaml-language-server: $schema=kpiscore.schema.json` 的方案)。",
+    "batch": "按 MANIFEST(列出各方案及其实际数据的 YAML 文件,或按岗位选方案的人员名单)"
+             "逐项计分,并以原子方式写出每项的结果(json、jsonl、csv、xlsx)。\n\n"
+             "一项失败不会停止其他各项。标准错误上的汇总说明计了哪些分、哪些失败及原因。"
+             "每一项的每一行都计了分时退出码为 0,有行或项失败时为 1,清单无法使用、"
+             "某项的输入无法读取或结果无法写出时为 2。清单中的路径相对于清单所在文件夹"
+             "(- 表示从标准输入读取清单:相对于当前文件夹);结果留在该文件夹内,"
+             "除非清单的 output_folders: 列出了其他文件夹;不是 kpiscore batch 写出的已有文件"
+             "绝不会被替换(--force 才替换)。同一个月再运行一次写出相同的字节。"
+             "进度只在终端上显示。见 docs/batch.md。",
+    "import": "根据 CARD(部门现有的考核表,.xlsx 或 .csv)起草方案:它的指标、权重、目标"
+              "和评分标准表格。\n\n"
+              "评分标准的每种常见写法(超出标准5分/达标4分…、每低1分扣0.5分、大于99%得25分…、"
+              "1级10分…)都变成带数字的规则。每个指标保留原表的单元格和文字;考核表没写明的"
+              "标为 todo,在有人补全之前 kpiscore validate 会拒绝这份草稿。标准错误上的汇总"
+              "说明多少指标完整读出、部分读出和未能读出。\n\n"
+              "草稿完整有效时退出码为 0,有 todo 或其他问题时为 1(草稿仍会写出),"
+              "CARD 无法读取或其中没有考核表时为 2。",
     "explain": "逐步解释 ACTUALS 中工号为 ID 的人的得分:维度 → 指标 → 规则 → 算式 → "
                "贡献 → 总分 → 否决 → 等级 → 工资。\n\n终端中显示为树;--format json 或 "
                "markdown 便于保存和转发。",

@@ -15,7 +15,14 @@ import click
 from kpiscore import __version__
 from kpiscore.base import i18n
 from kpiscore.cli.batch import batch
-from kpiscore.cli.common import fail, reader_gone, write_wide
+from kpiscore.cli.common import (
+    COLOR_CHOICE,
+    COLOR_HELP,
+    fail,
+    reader_gone,
+    set_color,
+    write_wide,
+)
 from kpiscore.cli.evaluate import evaluate
 from kpiscore.cli.exitcodes import ExitCode
 from kpiscore.cli.explain import diff, explain, whatif
@@ -33,8 +40,11 @@ class _Group(click.Group):
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        ctx.meta[i18n.META_KEY] = _lang_arg(args) or i18n.detect(os.environ)
-        return super().parse_args(ctx, args)
+        lang = _lang_arg(args) or i18n.detect(os.environ)
+        ctx.meta[i18n.META_KEY] = lang
+        rest = super().parse_args(ctx, args)
+        ctx.meta[i18n.META_KEY] = lang  # the group's own --lang must not undo a later one
+        return rest
 
     def invoke(self, ctx: click.Context) -> object:
         """Run the command with messages rendered in the chosen language. A reader that
@@ -107,6 +117,8 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
               expose_value=False, callback=_set_lang,
               help="Language of labels and messages: en or zh (default: zh when the "
               "locale, LC_ALL, LC_MESSAGES or LANG, starts with zh, else en).")
+@click.option("--color", type=COLOR_CHOICE, default=None, expose_value=False,
+              callback=set_color, help=COLOR_HELP + " Every command takes it too.")
 def cli() -> None:
     from kpiscore.base.errors import InputUnreadable
     from kpiscore.base.limits import Limits
@@ -127,8 +139,13 @@ def utf8_streams() -> None:
 
 for _command in (evaluate, validate, schemes, init, template, schema, explain, whatif, diff,
                  batch, import_card):
-    # every command accepts --lang too (decided early, in _Group.parse_args)
+    # every command accepts --lang too (decided early, in _Group.parse_args), and --color
+    # (a command that colours nothing accepts it, so that scripts may pass it to any)
     _command.params.append(click.Option(
         ["--lang"], type=click.Choice(i18n.LANGS), default=None, expose_value=False,
         callback=_set_lang, help="Language of labels and messages: en or zh."))
+    if not any("--color" in p.opts for p in _command.params):
+        _command.params.append(click.Option(
+            ["--color"], type=COLOR_CHOICE, default=None, expose_value=False,
+            callback=set_color, help=COLOR_HELP))
     cli.add_command(_command)

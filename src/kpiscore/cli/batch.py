@@ -11,7 +11,7 @@ from typing import IO
 import click
 
 from kpiscore.base.i18n import Phrase
-from kpiscore.cli.common import DASH, input_path, shown, use_color
+from kpiscore.cli.common import DASH, Command, input_path, shown, use_color
 from kpiscore.cli.exitcodes import ExitCode
 from kpiscore.cli.progress import Progress, stderr_is_terminal
 
@@ -86,7 +86,7 @@ def _log_clash(log: str | None, paths: dict[str, object]) -> object | None:
     return None
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("manifest", type=click.Path(dir_okay=False))
 @click.option("--period", metavar="LABEL",
               help="The period's label (e.g. 2024-06): fills {period} in the manifest's "

@@ -105,8 +105,18 @@ def input_path(value: str, kind: Literal["actuals", "scheme", "manifest"] = "act
     return stdin_path(kind, max_bytes=max_bytes) if value == DASH else value
 
 
-def use_color(choice: str, stream: Any) -> bool:
-    """``--color auto`` colours a terminal unless NO_COLOR is set (https://no-color.org)."""
+#: Where the CLI keeps a --color given before the command (``click.Context.meta``).
+COLOR_KEY = "kpiscore.color"
+COLOR_HELP = ("Colour the output: auto (on a terminal, unless NO_COLOR is set), always or "
+              "never.")
+
+
+def use_color(choice: str | None, stream: Any) -> bool:
+    """``--color auto`` colours a terminal unless NO_COLOR is set (https://no-color.org).
+    No ``--color`` on the command: the one given before the command, else auto."""
+    if choice is None:
+        ctx = click.get_current_context(silent=True)
+        choice = ctx.meta.get(COLOR_KEY, "auto") if ctx is not None else "auto"
     if choice == "always":
         return True
     if choice == "never":
@@ -116,10 +126,15 @@ def use_color(choice: str, stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+def set_color(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """Keep a --color given before the command (or on one that prints nothing coloured)."""
+    if value is not None:
+        ctx.meta[COLOR_KEY] = value
+
+
 def color_option(f: F) -> F:
-    return click.option("--color", type=COLOR_CHOICE, default="auto", show_default=True,
-                        help="Colour the output: auto (on a terminal, unless NO_COLOR is "
-                        "set), always or never.")(f)
+    return click.option("--color", type=COLOR_CHOICE, default=None,
+                        help=COLOR_HELP + "  [default: auto]")(f)
 
 
 def current_lang() -> str:
