@@ -6,6 +6,7 @@ The shipped manifest (examples/month-end.yaml) is run over a copy of the example
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import shutil
@@ -87,6 +88,8 @@ def test_month_end_runs_in_one_command_and_again_byte_for_byte(tmp_path: Path) -
         ok = document["summary"]["error"] == 0 and not document.get("problems")
         assert run_["status"] == ("ok" if ok else "errors"), name
         assert sorted(Path(p).suffix for p in run_["outputs"]) == [".csv", ".json", ".xlsx"]
+        # the same rule as evaluate -o x.csv: Excel and WPS read UTF-8 CSV by its BOM
+        assert (out / f"{name}.csv").read_bytes().startswith(codecs.BOM_UTF8), name
         expected_ok &= ok
     assert proc.returncode == (0 if expected_ok else 1), proc.stderr
     assert "kpiscore batch: 14 runs" in proc.stderr.splitlines()[-1] or \

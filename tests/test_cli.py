@@ -799,3 +799,6 @@ def test_csv_bom_default_file_not_stdout(scheme: Path, actuals_csv: Path,
     code, out, err = run("evaluate", scheme, actuals_csv, "-o", target, "--no-bom")
     assert (code, out) == (0, "")
     assert target.read_bytes().startswith(b"row,id,")
+    code, out, err = run("evaluate", scheme, actuals_csv, "-f", "json", "--bom")
+    assert (code, out) == (2, "")
+    assert err == "kpiscore: error: --bom is for --format csv (this run writes json)\n"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kpiscore.base.i18n import visible
+from kpiscore.base.i18n import Phrase, visible
 from kpiscore.cli.common import (
     DASH,
     Command,
@@ -29,7 +29,10 @@ from kpiscore.cli.common import (
 )
 from kpiscore.cli.exitcodes import ExitCode
 from kpiscore.cli.progress import working
-from kpiscore.outputs import FORMATS, Options, for_path
+from kpiscore.outputs import FORMATS, Options, bom_for, for_path
+
+BOM_NOT_CSV = Phrase("--bom is for --format csv (this run writes {format})",
+                     "--bom 只用于 --format csv(本次输出为 {format})")
 
 if TYPE_CHECKING:
     from kpiscore.scheme.load import LoadedScheme
@@ -136,7 +139,9 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     inputs = (path, *actuals, *answers.values())
     check_output(output, inputs)
     if bom is None:
-        bom = to_file and output is not None and output.lower().endswith(".csv")
+        bom = bom_for(output if to_file else None)
+    elif bom and fmt != "csv":  # said, not silently ignored
+        fail(str(BOM_NOT_CSV(format=fmt)), ExitCode.USAGE)
     loaded = load_or_exit(path)
     account = Accounting()
     problems = 0

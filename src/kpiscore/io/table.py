@@ -12,7 +12,6 @@ rater, period and role columns, survey columns) compares headers the same way.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import os
 import re
@@ -24,6 +23,7 @@ from typing import Any
 
 from kpiscore.base.errors import InputUnreadable
 from kpiscore.base.i18n import Phrase, Text
+from kpiscore.base.lazy import resolve
 from kpiscore.base.limits import Limits
 from kpiscore.base.numbers import normalise_text
 from kpiscore.io.cells import is_blank, read_number
@@ -356,10 +356,7 @@ class Opener:
     @property
     def open(self) -> Callable[[str, TableOptions], AbstractContextManager[Table]]:
         if isinstance(self.opens, str):
-            module, _, function = self.opens.partition(":")
-            found = getattr(importlib.import_module(module), function)
-            object.__setattr__(self, "opens", found)
-            return found  # type: ignore[no-any-return]
+            return resolve(self.opens)  # type: ignore[no-any-return]
         return self.opens
 
 

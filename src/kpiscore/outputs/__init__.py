@@ -8,11 +8,12 @@ here: adding a format is one module and one line below.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
+
+from kpiscore.base.lazy import resolve
 
 if TYPE_CHECKING:
     from kpiscore.scheme.load import LoadedScheme
@@ -51,16 +52,13 @@ class Format:
     #: written to a file name (a workbook), never to standard output
     to_file: bool = False
 
-    def _module(self) -> Any:
-        return importlib.import_module(f"kpiscore.outputs.{self.module}")
-
     @property
     def write(self) -> Writer:
-        return cast(Writer, getattr(self._module(), f"write_{self.name}"))
+        return cast(Writer, resolve(f"kpiscore.outputs.{self.module}:write_{self.name}"))
 
     @property
     def stream(self) -> Streamer:
-        return cast(Streamer, getattr(self._module(), f"stream_{self.name}"))
+        return cast(Streamer, resolve(f"kpiscore.outputs.{self.module}:stream_{self.name}"))
 
     @property
     def doc(self) -> str:
@@ -74,6 +72,13 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("csv", (".csv",), "csv_format", streams=True),
     Format("xlsx", (".xlsx",), "report_xlsx", streams=True, to_file=True),
 )}
+
+
+def bom_for(path: str | None) -> bool:
+    """The byte-order-mark default, one rule for evaluate and batch: a ``.csv`` file
+    begins with one (Excel and WPS read UTF-8 by it, and show Chinese garbled
+    without); standard output (``None``) never does, for the pipe's sake."""
+    return path is not None and path.lower().endswith(".csv")
 
 
 def for_path(path: str, default: str = "json") -> str:
