@@ -185,9 +185,16 @@ CATALOG: dict[str, Phrase] = {
                              "{source} 第 {row} 行{period}:总分 {total}"),
     "explain.rating.indicator": Phrase("{title} ({id}): {actual} → {points}",
                                        "{title}({id}):{actual} → {points}"),
+    "explain.rating.dropped": Phrase("{title} ({id}): {actual} → {points}, dropped (a highest "
+                                     "or lowest)",
+                                     "{title}({id}):{actual} → {points},已去掉(最高分或最低分)"),
+    "explain.rater.drops": Phrase(" (each indicator's highest and lowest dropped)",
+                                  "(各指标去掉一个最高分、一个最低分)"),
     "explain.periods": Phrase("periods", "各期"),
     "explain.period": Phrase("{period} ({source}): total {total}",
                              "{period}({source}):总分 {total}"),
+    "explain.period.weighted": Phrase("{period} ({source}): total {total}, weight {weight}%",
+                                      "{period}({source}):总分 {total},权重 {weight}%"),
     # whatif
     "whatif.goal.total": Phrase("goal: total ≥ {total}", "目标:总分 ≥ {total}"),
     "whatif.goal.grade": Phrase("goal: grade {grade} (total ≥ {total})",

@@ -235,7 +235,9 @@ class Trace:
                               "ratings": [{"source": g.source, "row": g.row, "period": g.period,
                                            "total": _fixed(g.total, p),
                                            "indicators": [{"id": i, "actual": _short(a, p),
-                                                           "points": _fixed(pts, p)}
+                                                           "points": _fixed(pts, p),
+                                                           **({"dropped": True}
+                                                              if i in g.dropped else {})}
                                                           for i, a, pts in g.indicators]}
                                           for g in role.ratings]}
                              for role in r.raters.roles]
@@ -420,6 +422,7 @@ def outline(trace: Trace, lang: str = DEFAULT) -> Node:
     if r.raters is not None:
         raters = []
         titles = {ci.id: ci.ind.label for ci in trace.compiled.indicators}
+        kinds = {k.id: k for k in (s.raters.roles if s.raters is not None else [])}
         for role in r.raters.roles:
             if not role.ratings:
                 label = say("explain.rater.missing", title=role.title, id=role.id)
@@ -431,11 +434,14 @@ def outline(trace: Trace, lang: str = DEFAULT) -> Node:
                             total=trace.fixed(role.total),
                             weight=plain(round_half_up(role.applied_weight, p + 2)),
                             contribution=trace.fixed(role.total * role.applied_weight / HUNDRED))
+            if role.id in kinds and kinds[role.id].drop_extremes:
+                label += say("explain.rater.drops")
             ratings = [Node("rating", say(
                 "explain.rating", source=g.source, row=g.row,
                 period=f" ({g.period})" if g.period else "",
                 total="—" if g.total is None else trace.fixed(g.total)), [
-                Node("rating", say("explain.rating.indicator", title=titles.get(i, i), id=i,
+                Node("rating", say("explain.rating.dropped" if i in g.dropped else
+                                   "explain.rating.indicator", title=titles.get(i, i), id=i,
                                    actual="—" if a is None else _with_unit(
                                        a, trace.compiled.indicator(i).ind.unit, trace, lang),
                                    points="—" if pts is None else trace.num(pts)))

@@ -145,7 +145,8 @@ def raters_dict(block: RatersResult, precision: int) -> dict[str, Any]:
             "ratings": [{"source": g.source, "row": g.row, "period": g.period,
                          "total": _fixed(g.total, precision),
                          "indicators": [{"id": i, "actual": _short(a, precision),
-                                         "points": _fixed(p, precision)}
+                                         "points": _fixed(p, precision),
+                                         **({"dropped": True} if i in g.dropped else {})}
                                         for i, a, p in g.indicators]}
                         for g in role.ratings],
         } for role in block.roles],

@@ -325,6 +325,13 @@ class Rater(Model):
                              "in column suffixes (自评, 本人)")
     multiple: bool = Field(default=False, description="several raters of this kind (peers, "
                            "customers): their ratings are averaged")
+    drop_extremes: bool = Field(
+        default=False, description="去掉一个最高分、一个最低分: of a multiple kind, drop the "
+        "highest and the lowest points of each rated indicator before averaging the rest; "
+        "fewer than 3 ratings is an error for that person")
+    min_raters: int | None = Field(
+        default=None, ge=1, description="fewest ratings of this kind a person needs; fewer is "
+        "an error for that person naming the kind, the count and the minimum")
 
 
 RATER_COLUMNS = ["rater", "评价人", "评分人", "评价者", "考评人", "评估人", "评价主体", "评价关系"]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +34,7 @@ from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, round_half_up
 from kpiscore.io.cells import BadValue, is_blank, read_number
 from kpiscore.io.table import header_key, header_variants
 from kpiscore.scheme.compile import CompiledScheme
-from kpiscore.scheme.models import Raters
+from kpiscore.scheme.models import Rater, Raters
 from kpiscore.score.binding import Binding
 from kpiscore.score.people import Source
 from kpiscore.score.results import (
@@ -60,6 +60,16 @@ MISSING = Phrase("no rating by {names} (raters: {raters}); set raters.missing: r
 ROLE_ONE = Phrase("{title} {actual} → {points}", "{title} {actual} → {points}")
 ROLE_MANY = Phrase("{title} ×{count} ({each}) mean {points}",
                    "{title} ×{count}({each})平均 {points}")
+ROLE_DROPPED = Phrase("{title} ×{count} ({each}) less the highest {high} and the lowest {low}: "
+                      "mean {points}",
+                      "{title} ×{count}({each})去掉最高 {high}、最低 {low} 后平均 {points}")
+FEWER = Phrase("{count} rating(s) by {rater}, fewer than its min_raters {min}",
+               "{rater} 只有 {count} 个评分,少于 min_raters {min}")
+NO_DROP = Phrase("{count} rating(s) by {rater}: drop_extremes drops the highest and the lowest "
+                 "and needs at least 3",
+                 "{rater} 只有 {count} 个评分:drop_extremes 去掉最高分和最低分,至少需要 3 个")
+NOT_COMBINED_FEW = Phrase("not combined: too few ratings by {names}",
+                          "未合计:{names} 的评分太少")
 SHARE = Phrase("{weight}% × {points}", "{weight}% × {points}")
 COMBINED = Phrase("{roles}: {mix} = {points} → {points}", "{roles}:{mix} = {points} → {points}")
 ROLE = Phrase("{title} {weight}%", "{title} {weight}%")
@@ -212,6 +222,8 @@ class Part:
     row: int
     period: str | None
     vetoes: list[VetoResult]
+    #: the indicators (by index) whose points were dropped as the kind's highest or lowest
+    dropped: set[int] = field(default_factory=set)
 
     @property
     def points(self) -> list[Decimal | None]:
@@ -254,6 +266,32 @@ def mean(values: Sequence[Decimal | None]) -> Decimal | None:
     return sum(sorted(known), ZERO) / len(known)
 
 
+def trimmed_mean(values: Sequence[Decimal | None]) -> Decimal | None:
+    """去掉一个最高分、一个最低分: the exact mean of ``values`` less one highest and one
+    lowest (None if any is None, or there are fewer than 3)."""
+    known = [v for v in values if v is not None]
+    if len(known) < 3 or len(known) < len(values):
+        return None
+    kept = sorted(known)[1:-1]
+    return sum(kept, ZERO) / len(kept)
+
+
+def _extremes(parts: Sequence[Part], i: int) -> tuple[Part, Part] | None:
+    """The ratings whose points on indicator ``i`` are dropped: a lowest and a highest
+    (of ties, the first and the last by file and row, so the choice is the input's)."""
+    if len(parts) < 3 or any(p.scored[i].points is None for p in parts):
+        return None
+    ordered = sorted(parts, key=lambda p: (p.scored[i].points, p.source, p.row))
+    return ordered[0], ordered[-1]
+
+
+def kind_points(role: Rater, parts: Sequence[Part], i: int) -> Decimal | None:
+    """A kind's points on indicator ``i``: the mean of its ratings, or with
+    ``drop_extremes`` the mean less the highest and the lowest."""
+    points = [p.scored[i].points for p in parts]
+    return trimmed_mean(points) if role.drop_extremes else mean(points)
+
+
 @dataclass
 class Combined:
     """Raters combined for one person and period."""
@@ -282,13 +320,29 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
             names=", ".join(roles[k].title or roles[k].id for k in missing),
             raters=Joined(tuple(ROLE(title=r.title or r.id, weight=r.weight) for r in roles),
                           ", ")), None))
+    few: list[int] = []
+    for k in present:
+        role, count = roles[k], len(by_role[k])
+        if role.min_raters is not None and count < role.min_raters:
+            errors.append(RowError(where, FEWER(count=count, rater=role.title or role.id,
+                                                min=role.min_raters)))
+            few.append(k)
+        elif role.drop_extremes and count < 3:
+            errors.append(RowError(where, NO_DROP(count=count, rater=role.title or role.id)))
+            few.append(k)
     weight = sum((roles[k].weight for k in present), ZERO)
     applied = {k: roles[k].weight * HUNDRED / weight for k in present} if weight else {}
     # a missing rater under missing: error is an error row: no weights or points
     # reweighted over the raters present are shown as if they counted
-    refused = bool(missing) and raters.missing == "error"
-    role_points = {k: [mean([p.scored[i].points for p in by_role[k]])
+    refused = (bool(missing) and raters.missing == "error") or bool(few)
+    role_points = {k: [kind_points(roles[k], by_role[k], i)
                        for i in range(len(compiled.indicators))] for k in present}
+    for k in present:
+        if roles[k].drop_extremes:
+            for i, ci in enumerate(compiled.indicators):
+                ends = _extremes(by_role[k], i) if ci.id in compiled.rated else None
+                for p in ends or ():
+                    p.dropped.add(i)
     scored: list[Scored] = []
     precision = compiled.scheme.precision
     for i in range(len(compiled.indicators)):
@@ -296,6 +350,10 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
         actuals = {repr(s.actual) for s in every}
         actual = every[0].actual if len(actuals) == 1 and every else None
         per_role = [role_points[k][i] for k in present]
+        if few and compiled.indicators[i].id in compiled.rated:
+            scored.append(Scored(actual, None, NOT_COMBINED_FEW(names=", ".join(
+                roles[k].title or roles[k].id for k in few))))
+            continue
         if not present or any(v is None for v in per_role):
             scored.append(Scored(actual, None, NO_ACTUAL()))
             continue
@@ -311,7 +369,7 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
             continue
         pairs = list(zip(present, values, strict=True))
         combined = sum((roles[k].weight * v for k, v in pairs), ZERO) / weight
-        shown = Joined(tuple(_role_text(roles[k].title or roles[k].id, by_role[k], i, v, precision)
+        shown = Joined(tuple(_role_text(roles[k], by_role[k], i, v, precision)
                              for k, v in pairs), " · ")
         mix = Joined(tuple(SHARE(precision, weight=round_half_up(applied[k], precision + 2),
                                  points=v) for k, v in pairs), " + ")
@@ -320,12 +378,19 @@ def combine(compiled: CompiledScheme, parts: Sequence[Part], where: str) -> Comb
     return Combined(scored, role_points, {} if refused else applied, missing, errors)
 
 
-def _role_text(title: str, parts: Sequence[Part], i: int, points: Decimal, precision: int) -> Text:
+def _role_text(role: Rater, parts: Sequence[Part], i: int, points: Decimal,
+               precision: int) -> Text:
+    title = role.title or role.id
     if len(parts) == 1:
         actual = parts[0].scored[i].actual
         return ROLE_ONE(precision, title=title, actual="—" if actual is None else actual,
                         points=points)
     each = Joined(tuple(p.scored[i].points or ZERO for p in parts), ", ", precision)
+    ends = _extremes(parts, i) if role.drop_extremes else None
+    if ends is not None:
+        return ROLE_DROPPED(precision, title=title, count=len(parts), each=each,
+                            high=ends[1].scored[i].points, low=ends[0].scored[i].points,
+                            points=points)
     return ROLE_MANY(precision, title=title, count=len(parts), each=each, points=points)
 
 
@@ -338,7 +403,8 @@ def block(compiled: CompiledScheme, combos: Sequence[Combined],
     for k, role in enumerate(raters.roles):
         ratings = [RatingResult(p.source, p.row, p.period, compiled.subtotal(p.points), [
             (ci.id, s.actual, s.points) for ci, s in zip(compiled.indicators, p.scored, strict=True)
-            if ci.id in compiled.rated]) for p in parts if p.role == k]
+            if ci.id in compiled.rated], [compiled.indicators[i].id for i in sorted(p.dropped)])
+            for p in parts if p.role == k]
         total = mean([compiled.subtotal(c.role_points[k]) for c in combos if k in c.role_points])
         weights = [c.applied.get(k, ZERO) for c in combos]
         applied = mean(weights) if any(k in c.applied for c in combos) else None

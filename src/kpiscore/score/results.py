@@ -184,6 +184,8 @@ class RatingResult:
     period: str | None
     total: Decimal | None  # before vetoes
     indicators: list[tuple[str, Decimal | str | None, Decimal | None]]  # id, actual, points
+    #: ids of the indicators whose points were dropped (drop_extremes: a highest or lowest)
+    dropped: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -99,3 +99,31 @@ def rollups_make_sense(ctx: Context) -> Iterator[Problem]:
             yield Problem(path, SURVEY(), key=not own)
         elif ci.id in ctx.compiled.rated and kind != "mean_points":
             yield Problem(path, RATED(label=label), key=not own)
+
+
+SINGLE = Phrase("{option} needs several raters of this kind: set multiple: true",
+                "{option} 需要同类的多位评价人:请设置 multiple: true")
+TOO_FEW_TO_DROP = Phrase("drop_extremes drops 2 of the ratings and needs at least 3: min_raters "
+                         "{min} would let fewer through (write min_raters: 3 or more)",
+                         "drop_extremes 去掉 2 个评分,至少需要 3 个:min_raters {min} "
+                         "会放过更少的评分(请写 min_raters: 3 或更多)")
+
+
+@check("bad-raters")
+def rater_options(ctx: Context) -> Iterator[Problem]:
+    """A kind of rater that drops the highest and lowest rating (``drop_extremes``, 去掉
+    一个最高分、一个最低分) or needs more than one rating (``min_raters``) is a ``multiple``
+    kind; with ``drop_extremes``, a ``min_raters`` is at least 3 (two are dropped, at least
+    one is averaged)."""
+    r = ctx.scheme.raters
+    if r is None:
+        return
+    for k, role in enumerate(r.roles):
+        path = ("raters", "roles", k)
+        if role.drop_extremes and not role.multiple:
+            yield Problem(path + ("drop_extremes",), SINGLE(option="drop_extremes"), key=True)
+        if role.min_raters is not None and role.min_raters > 1 and not role.multiple:
+            yield Problem(path + ("min_raters",), SINGLE(option=f"min_raters {role.min_raters}"),
+                          key=True)
+        elif role.drop_extremes and role.min_raters is not None and role.min_raters < 3:
+            yield Problem(path + ("min_raters",), TOO_FEW_TO_DROP(min=role.min_raters))
