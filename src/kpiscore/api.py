@@ -23,13 +23,14 @@ from kpiscore.io import open_table
 from kpiscore.io.table import Table
 from kpiscore.scheme.load import LoadedScheme, load_scheme
 from kpiscore.scheme.paths import validate_paths
+from kpiscore.score.calibration import CalibrationFile, read_calibration
 from kpiscore.score.evaluate import evaluate as _evaluate
 from kpiscore.score.evaluate import iter_results as _iter_results
 from kpiscore.score.results import PersonResult, Report
 from kpiscore.score.surveys import SurveyData, read_surveys
 
 __all__ = ["evaluate", "evaluate_file", "iter_results", "load_scheme", "open_table",
-           "opened", "validate_paths"]
+           "opened", "read_calibration_file", "validate_paths"]
 
 PathLike = str | os.PathLike[str]
 
@@ -53,13 +54,25 @@ CSV_SHEET = Phrase("survey {id!r}: {file} is a CSV file, which has no sheet {she
 
 
 def evaluate(scheme: LoadedScheme, tables: Table | Sequence[Table], *,
-             surveys: Sequence[SurveyData | None] = ()) -> Report:
+             surveys: Sequence[SurveyData | None] = (),
+             calibration: CalibrationFile | None = None) -> Report:
     """Score opened tables (one, or one per period) into a :class:`Report`: results in
     input order, with ranks, forced distribution and the summary. ``surveys[i]`` are
-    the survey responses for ``tables[i]`` (:func:`read_surveys`)."""
+    the survey responses for ``tables[i]`` (:func:`read_surveys`); ``calibration``'s
+    moves (:func:`read_calibration_file`) are applied last."""
     listed = [tables] if isinstance(tables, Table) else list(tables)
     _check_periods(scheme, len(listed))
-    return _evaluate(scheme.compiled, listed, surveys=surveys)
+    return _evaluate(scheme.compiled, listed, surveys=surveys, calibration=calibration)
+
+
+def read_calibration_file(scheme: LoadedScheme, path: PathLike, *, encoding: str | None = None,
+                          sheet: str | None = None, max_bytes: int | None = None,
+                          limits: Limits | None = None) -> CalibrationFile:
+    """The moves of a calibration file (.xlsx or .csv: 工号, 调整后等级, 原因, 调整人);
+    raises InputUnreadable when it cannot be read or used."""
+    with open_table(path, encoding=encoding, sheet=sheet, max_bytes=max_bytes,
+                    limits=limits) as table:
+        return read_calibration(scheme.compiled, table)
 
 
 def iter_results(scheme: LoadedScheme, table: Table,
@@ -113,14 +126,18 @@ def evaluate_file(scheme: LoadedScheme | PathLike, actuals: PathLike | Sequence[
                   table: str | None = None, max_bytes: int | None = None,
                   limits: Limits | None = None,
                   responses: Mapping[str | None, PathLike] | None = None,
-                  header_row: int | None = None) -> Report:
+                  header_row: int | None = None,
+                  calibration: PathLike | None = None) -> Report:
     """Open ``actuals`` (one file, or one per period) and score it into a report;
-    ``header_row`` names the header row of each (default: found)."""
+    ``header_row`` names the header row of each (default: found); ``calibration`` is a
+    calibration file whose moves are applied last."""
     loaded = scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme)
+    moves = None if calibration is None else read_calibration_file(
+        loaded, calibration, encoding=encoding, max_bytes=max_bytes, limits=limits)
     with opened(loaded, actuals, responses=responses, encoding=encoding, sheet=sheet,
                 table=table, max_bytes=max_bytes, limits=limits,
                 header_row=header_row) as (tables, surveys):
-        return evaluate(loaded, tables, surveys=surveys)
+        return evaluate(loaded, tables, surveys=surveys, calibration=moves)
 
 
 def survey_sources(scheme: LoadedScheme, actuals: str,

@@ -105,6 +105,8 @@ class Run(_Model):
     actuals: str | list[str] | None = None
     #: survey responses: a file for every survey, or survey id → file
     responses: str | dict[str, str] | None = None
+    #: calibration moves (工号, 调整后等级, 原因, 调整人), applied after the quotas
+    calibration: str | None = None
     roster: str | None = None  # a workbook of people of several roles
     role_column: Text | None = None  # the roster's column naming each person's role: 岗位
     schemes: dict[str, str] | None = None  # role → scheme file or shipped id
@@ -123,9 +125,11 @@ class Run(_Model):
                 raise ValueError(f"run {self.name!r} needs {' and '.join(missing)} (or a "
                                  "roster: with role_column: and schemes:)")
         else:
-            if self.scheme is not None or self.actuals is not None or self.responses:
+            if self.scheme is not None or self.actuals is not None or self.responses \
+                    or self.calibration is not None:
                 raise ValueError("a roster run takes its schemes from schemes: (role: "
-                                 "scheme); remove scheme:, actuals: and responses:")
+                                 "scheme); remove scheme:, actuals:, responses: and "
+                                 "calibration:")
             if self.role_column is None or not self.schemes:
                 raise ValueError("a roster run needs role_column: (the column naming each "
                                  "person's role) and schemes: (role: scheme)")
@@ -162,6 +166,7 @@ class RunPlan:
     sheet: str | None
     encoding: str | None
     outputs: list[tuple[str, str]]  # (format, path with {scheme} still to fill)
+    calibration: str | None = None  # the calibration moves' file
 
     @property
     def kind(self) -> Literal["scheme", "roster"]:
@@ -432,6 +437,8 @@ class _Planner:
             else:
                 for survey, item in (run.responses or {}).items():
                     plan.responses[survey] = self.input(base + ("responses", survey), item)
+            if run.calibration is not None:
+                plan.calibration = self.input(base + ("calibration",), run.calibration)
         else:
             plan.roster = self.input(base + ("roster",), run.roster)
             for role, ref in (run.schemes or {}).items():
@@ -718,11 +725,12 @@ def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
 
     assert plan.scheme is not None and plan.actuals
     loaded = _load(plan.scheme, reporter)
-    for path in plan.actuals + list(plan.responses.values()):
+    calibration = [plan.calibration] if plan.calibration is not None else []
+    for path in plan.actuals + list(plan.responses.values()) + calibration:
         if not os.path.exists(path):
             raise InputUnreadable(f"{path}: no such file")
     report = evaluate_file(loaded, plan.actuals, encoding=plan.encoding, sheet=plan.sheet,
-                           responses=plan.responses or None)
+                           responses=plan.responses or None, calibration=plan.calibration)
     for p in report.problems:
         reporter.message(f"{plan.name}: {p.where}: {p.message}", "error")
     targets = _count(plan, result, report, loaded, reporter)

@@ -76,6 +76,10 @@ class Accounting:
 @click.option("--responses", multiple=True, metavar="[SURVEY=]FILE",
               help="Survey responses (.xlsx or .csv) for the scheme's surveys; SURVEY= "
               "for one survey only. Default: the sheet each survey names in ACTUALS.")
+@click.option("--calibration", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Calibration moves (.xlsx or .csv: 工号, 调整后等级, 原因, 调整人), applied "
+              "after the grades and quotas; every output shows each move with its reason "
+              "(docs/scheme.md#calibration).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", *FORMATS]),
               default=None, help="Output format. Default: from the -o file's suffix (.csv, "
               ".jsonl, .xlsx, else json); table on a terminal; json when piped. xlsx: a "
@@ -101,7 +105,8 @@ class Accounting:
               "none on standard output.")
 @color_option
 def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
-             fmt: str | None, output: str | None, sheet: str | None, table: str | None,
+             calibration: str | None, fmt: str | None, output: str | None,
+             sheet: str | None, table: str | None,
              encoding: str | None, header_row: int | None, max_bytes: int | None,
              period: str | None, cards_dir: str | None, cards_by: str, bom: bool | None,
              color: str) -> None:
@@ -136,7 +141,9 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
         survey, sep, file = item.rpartition("=")
         named = bool(sep) and not os.path.exists(item)
         answers[survey if named else None] = input_path(file if named else item)
-    inputs = (path, *actuals, *answers.values())
+    if calibration is not None:
+        calibration = input_path(calibration, max_bytes=max_bytes)
+    inputs = (path, *actuals, *answers.values(), *([calibration] if calibration else []))
     check_output(output, inputs)
     if bom is None:
         bom = bom_for(output if to_file else None)
@@ -150,17 +157,18 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
     try:
         chosen = FORMATS.get(fmt)
         if chosen is not None and chosen.streams and not answers and not cards_dir and \
-                can_stream(loaded.compiled, len(actuals)):
+                calibration is None and can_stream(loaded.compiled, len(actuals)):
             _stream(loaded, actuals[0], chosen.name, output, inputs, account, reading,
                     Options(loaded, period, notice=_notice, bom=bom))
         else:
             with working(f"scoring {os.path.basename(actuals[0])}"):  # a terminal only
-                report = api.evaluate_file(loaded, actuals, responses=answers, **reading)
+                report = api.evaluate_file(loaded, actuals, responses=answers,
+                                           calibration=calibration, **reading)
             for note in report.notes:  # how a table was read comes before its errors
                 click.echo(str(note), err=True)
             for _ in account.note(report.results):
                 pass
-            for problem in report.problems:  # e.g. responses for someone not in ACTUALS
+            for problem in report.problems:  # responses or moves for someone not in ACTUALS
                 click.echo(f"{problem.where}: {problem.message}", err=True)
             problems = len(report.problems)
             _write(loaded, report, fmt, output, inputs, color,

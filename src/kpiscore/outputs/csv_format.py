@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from kpiscore.outputs import Options
 
 
+#: with calibration moves applied: the grade that counts and each person's audit trail
+CALIBRATION_COLUMNS = ["final_grade", "calibrated_from", "calibration_reason", "calibrated_by"]
+
+
 def cell_text(value: Any) -> str:
     """CSV cell text; text that a spreadsheet would run as a formula is quoted with '."""
     if value is None:
@@ -51,10 +55,19 @@ def csv_rows(report: Report, results: Iterable[PersonResult]) -> Iterator[list[s
     columns = ["row", "id", "name", "department", "status", "total",
                *(["grade"] if report.has_grades else []), *(["pay"] if report.has_pay else []),
                "veto"]
+    calibrated = report.summary.calibration is not None
+    if calibrated:
+        columns += CALIBRATION_COLUMNS
     yield [*columns, *report.indicator_ids, "errors"]
     for r in results:
         d = person_dict(r, report.precision, report.pay_precision)
         d["veto"] = "; ".join(v["reason"] for v in d["veto"]["fired"]) if d["veto"] else ""
+        if calibrated:
+            moved = d.get("calibration") or {}
+            d["final_grade"] = report.counted_grade(r)
+            d["calibrated_from"] = moved.get("from")
+            d["calibration_reason"] = moved.get("reason")
+            d["calibrated_by"] = moved.get("by")
         row = [d[c] for c in columns] + [i["points"] for i in d["indicators"]]
         row.append("; ".join(f"{e['where']}: {e['message']}" for e in d["errors"]))
         yield [cell_text(v) for v in row]

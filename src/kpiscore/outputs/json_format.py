@@ -193,7 +193,7 @@ def _plain(r: PersonResult) -> bool:
     """A person whose fields :meth:`_People.plain_fields` writes: scored or not, with
     none of the parts only some people have."""
     return (not r.errors and not r.vetoes and r.rank is None and r.pay_lines is None
-            and r.raters is None and r.periods is None)
+            and r.raters is None and r.periods is None and r.calibration is None)
 
 
 _BOOL = {None: "null", True: "true", False: "false"}

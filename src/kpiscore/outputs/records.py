@@ -10,6 +10,7 @@ from typing import Any
 
 from kpiscore.base.numbers import ZERO, round_half_up
 from kpiscore.score.results import (
+    Calibrated,
     GroupResult,
     IndicatorResult,
     PersonResult,
@@ -96,6 +97,8 @@ def person_dict(r: PersonResult, precision: int, pay_precision: int,
                    **({"rater": v.rater} if v.rater else {})}
                   for v in r.vetoes],
     }
+    if r.calibration is not None:
+        out["calibration"] = calibrated_dict(r.calibration)
     if r.raters is not None:
         out["raters"] = raters_dict(r.raters, precision)
     if r.periods is not None:
@@ -108,6 +111,10 @@ def person_dict(r: PersonResult, precision: int, pay_precision: int,
     if indicators:
         out["indicators"] = [indicator_dict(i, precision) for i in r.indicators]
     return out
+
+
+def calibrated_dict(c: Calibrated) -> dict[str, Any]:
+    return {"from": c.before, "to": c.after, "reason": c.reason, "by": c.by, "where": c.where}
 
 
 def indicator_dict(i: IndicatorResult, precision: int) -> dict[str, Any]:
@@ -180,4 +187,14 @@ def summary_dict(s: Summary, precision: int) -> dict[str, Any]:
         out["surveys"] = [{"id": v.id, "title": v.title, "source": v.source,
                            "responses": v.responses, "evaluatees": v.evaluatees,
                            "unmatched": v.unmatched} for v in s.surveys]
+    if s.calibration is not None:
+        c = s.calibration
+        out["calibration"] = {
+            "source": c.source, "moves": len(c.moved),
+            "grades": [{"name": n.grade, "banded": n.banded, "assigned": n.assigned,
+                        "final": n.final} for n in c.counts],
+            "moved": [{"row": r.row, "id": r.id, "total": _fixed(r.total, precision),
+                       **calibrated_dict(r.calibration)}
+                      for r in c.moved if r.calibration is not None],
+        }
     return out

@@ -29,6 +29,7 @@ from kpiscore.score.binding import (
     locate_header,
     refuse_other_sheets,
 )
+from kpiscore.score.calibration import CalibrationFile, calibrate
 from kpiscore.score.people import DUPLICATE, Person, Source, each_person
 from kpiscore.score.periods import PeriodScore, roll
 from kpiscore.score.raters import (
@@ -130,9 +131,10 @@ def can_stream(compiled: CompiledScheme, tables: int = 1) -> bool:
 
 
 def evaluate(compiled: CompiledScheme, tables: Sequence[Table], *,
-             surveys: Sequence[SurveyData | None] = ()) -> Report:
+             surveys: Sequence[SurveyData | None] = (),
+             calibration: CalibrationFile | None = None) -> Report:
     """Score ``tables`` (one, or one per period) into a report; ``surveys[i]`` are the
-    survey responses for ``tables[i]``."""
+    survey responses for ``tables[i]``; ``calibration``'s moves are applied last."""
     scorer = Scorer(compiled)
     rollup = compiled.scheme.rollup
     period: PeriodInfo | None = None
@@ -145,7 +147,7 @@ def evaluate(compiled: CompiledScheme, tables: Sequence[Table], *,
         if rollup is not None:
             period = PeriodInfo(rollup.to, grouped.labels)
     report = finish(scorer, results, [t.source for t in tables],
-                    [s for s in dict.fromkeys(surveys) if s is not None], period)
+                    [s for s in dict.fromkeys(surveys) if s is not None], period, calibration)
     report.notes = [RowError(t.where(0), t.header_note) for t in tables if t.header_note]
     return report
 
@@ -156,8 +158,10 @@ def head(compiled: CompiledScheme, sources: Sequence[str]) -> Report:
 
 
 def finish(scorer: Scorer, results: list[PersonResult], sources: Sequence[str],
-           surveys: Sequence[SurveyData] = (), period: PeriodInfo | None = None) -> Report:
-    """Across people (forced distribution, ranks) and the summary."""
+           surveys: Sequence[SurveyData] = (), period: PeriodInfo | None = None,
+           calibration: CalibrationFile | None = None) -> Report:
+    """Across people (forced distribution, ranks), the summary, then calibration (the
+    summary's grade counts are the banded ones; its calibration block has the rest)."""
     compiled = scorer.compiled
     s = compiled.scheme
     distribution = across.distribute(scorer, results)
@@ -171,6 +175,9 @@ def finish(scorer: Scorer, results: list[PersonResult], sources: Sequence[str],
         for data in surveys:
             summary.surveys += data.summaries(ids)
             problems += data.problems
+    if calibration is not None:
+        summary.calibration, found = calibrate(scorer, results, calibration)
+        problems += found
     return Report(
         scheme_id=s.id, scheme_title=s.title, precision=s.precision,
         pay_precision=s.pay.precision if s.pay else s.precision,

@@ -251,6 +251,8 @@ class PersonResult:
     pay_lines: list[PayLineResult] | None = None
     raters: RatersResult | None = None
     periods: list[PeriodEntry] | None = None
+    #: a calibration move applied to the person (绩效校准): the audit trail
+    calibration: Calibrated | None = None
     #: the values pay formulas read (inputs, actuals); not part of the output
     env: dict[str, Decimal] = field(default_factory=dict, repr=False)
     #: the input rows behind a result built from several (file, row); not in the output
@@ -270,6 +272,7 @@ class PersonResult:
         self.errors.extend(errors)
         if self.errors:
             self.total = self.grade = self.pay = self.passed = self.quota_grade = None
+            self.calibration = None
             self.rank = None
             for line in self.pay_lines or []:
                 line.amount = line.uncapped = line.capped = None
@@ -312,6 +315,36 @@ class DistributionReport:
 
 
 @dataclass
+class Calibrated:
+    """A calibration move applied to one person: the grade that counted before it
+    (banded, or the quota's), the grade after, why and by whom, and where it was read."""
+
+    before: str
+    after: str
+    reason: str
+    by: str | None
+    where: str  # the move's id cell: file!A2 (or sheet!A2)
+
+
+@dataclass
+class CalibrationCount:
+    grade: str
+    banded: int  # people whose banded grade it is
+    assigned: int | None  # people given it by the quotas (None without a distribution)
+    final: int  # people whose grade it is after calibration
+
+
+@dataclass
+class CalibrationReport:
+    """What a calibration file did: its source, the counts per grade before and after,
+    and every move applied (in input order)."""
+
+    source: str
+    counts: list[CalibrationCount]
+    moved: list[PersonResult]
+
+
+@dataclass
 class SurveySummary:
     id: str
     title: str
@@ -336,6 +369,7 @@ class Summary:
     passed: int | None = None
     distribution: DistributionReport | None = None
     surveys: list[SurveySummary] | None = None
+    calibration: CalibrationReport | None = None
 
 
 @dataclass
@@ -363,6 +397,14 @@ class Report:
     #: what a person should know first about how a table was read: its header row found
     #: below title rows
     notes: list[RowError] = field(default_factory=list)
+
+    def counted_grade(self, r: PersonResult) -> str | None:
+        """The grade that counts: the quota grade under an enforced distribution, else
+        the banded grade (after calibration, either is the moved grade)."""
+        d = self.summary.distribution
+        if d is not None and d.mode == "enforce" and r.quota_grade is not None:
+            return r.quota_grade
+        return r.grade
 
 
 @dataclass
