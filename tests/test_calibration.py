@@ -310,3 +310,130 @@ def test_with_no_moves_the_output_is_byte_identical(
     calibrated = run_line("evaluate", scheme, actuals, "--calibration", cal, "--format", fmt)
     assert calibrated == plain
     assert plain.code == 1  # P10 is an error row
+
+
+# -- every output shows the moves -----------------------------------------------------------
+
+
+def _example_args() -> list[str]:
+    return ["scheme.yaml", "actuals.xlsx", "--calibration", "calibration.xlsx"]
+
+
+def test_csv_has_the_final_grade_and_the_audit_trail(
+        run_line: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+    import io
+
+    monkeypatch.chdir(EXAMPLE)
+    code, out, _ = run_line("evaluate", *_example_args(), "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    k03 = next(r for r in rows if r["id"] == "K03")
+    assert (k03["grade"], k03["final_grade"], k03["calibrated_from"],
+            k03["calibration_reason"], k03["calibrated_by"]) == (
+        "A", "A", "B", "主导客户系统迁移项目,季度关键贡献未体现在指标中", "张总监")
+    k04 = next(r for r in rows if r["id"] == "K04")
+    assert (k04["final_grade"], k04["calibrated_from"], k04["calibrated_by"]) == ("B", "", "")
+    assert list(rows[0])[6:12] == ["grade", "pay", "veto", "final_grade", "calibrated_from",
+                                   "calibration_reason"]
+
+
+def test_the_table_marks_the_moves_and_counts_both_ways(
+        run_line: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(EXAMPLE)
+    code, out, _ = run_line("evaluate", *_example_args(), "--format", "table")
+    assert code == 0
+    assert "A*" in out and "C*" in out
+    assert "grades banded / by the quotas / after calibration: A 3/2/3, B 5/7/5, C 2/1/2\n" in out
+    assert ("* calibration of K03: B → A: 主导客户系统迁移项目,季度关键贡献未体现在指标中 "
+            "(by 张总监)\n") in out
+
+
+def test_explain_shows_the_move_after_the_quotas(
+        run_line: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(EXAMPLE)
+    code, out, err = run_line("explain", *_example_args(), "--id", "K03", "--format",
+                              "markdown")
+    assert (code, err) == (0, "")
+    assert ("- **grade: 91 ≥ 90 → A; forced distribution → B; calibrated → A: "
+            "主导客户系统迁移项目,季度关键贡献未体现在指标中, by 张总监 (校准!A2)**\n") in out
+    assert "= 3000.00" in out
+    code, out, _ = run_line("explain", *_example_args(), "--id", "K03", "--format", "json")
+    d = json.loads(out)
+    assert d["grade"]["name"] == "A" and d["distribution"]["quota_grade"] == "B"
+    assert d["calibration"] == {"from": "B", "to": "A",
+                                "reason": "主导客户系统迁移项目,季度关键贡献未体现在指标中",
+                                "by": "张总监", "where": "校准!A2"}
+    code, out, _ = run_line("explain", *_example_args()[:2], "--id", "K03", "--format", "json")
+    assert "calibration" not in json.loads(out)
+
+
+def test_explain_reports_moves_that_cannot_be_applied(
+        tmp_path: Path, run_line: Callable[..., CliResult]) -> None:
+    scheme, actuals, cal = files(tmp_path, [["P99", "A", "x", ""]])
+    code, out, err = run_line("explain", scheme, actuals, "--calibration", cal, "--id", "P01",
+                              "--format", "json")
+    assert code == 1
+    assert err == "cal.csv!A2: calibration: no one with id 'P99' in the actuals\n"
+    assert json.loads(out)["status"] == "ok"
+
+
+def _sheet(path: Path, name: str) -> list[list[Any]]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return [[v for v in row] for row in wb[name].iter_rows(values_only=True)
+                if any(v is not None for v in row)]
+    finally:
+        wb.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_has_the_moves_on_the_cards_the_summary_and_a_sheet(
+        tmp_path: Path, run_line: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch,
+        lang: str) -> None:
+    import openpyxl
+
+    monkeypatch.chdir(EXAMPLE)
+    out = tmp_path / "report.xlsx"
+    code, _, _ = run_line("--lang", lang, "evaluate", *_example_args(), "-o", out)
+    assert code == 0
+    names = openpyxl.load_workbook(out, read_only=True).sheetnames
+    audit = "校准" if lang == "zh" else "Calibration"
+    assert audit in names
+    rows = _sheet(out, audit)
+    heads = {"zh": ["等级", "按分数段", "按强制分布", "校准后"],
+             "en": ["Grade", "Banded", "By the quotas", "Final"]}[lang]
+    k = next(i for i, row in enumerate(rows) if row[:4] == heads)
+    assert [row[:4] for row in rows[k + 1:k + 4]] == [["A", 3, 2, 3], ["B", 5, 7, 5],
+                                                      ["C", 2, 1, 2]]
+    moves = [row for row in rows if row[1] in ("K03", "K09")]
+    assert [(r[1], r[5], r[6], r[8], r[9]) for r in moves] == [
+        ("K03", "B", "A", "张总监", "校准!A2"), ("K09", "B", "C", "张总监", "校准!A3")]
+    summary = _sheet(out, "汇总" if lang == "zh" else "Summary")
+    head = summary[1]
+    k03 = next(r for r in summary if r[1] == "K03")
+    grade, quota, final = ({"zh": "等级", "en": "Grade"}[lang],
+                           {"zh": "强制分布等级", "en": "Forced grade"}[lang],
+                           {"zh": "校准后等级", "en": "Calibrated grade"}[lang])
+    assert (k03[head.index(grade)], k03[head.index(quota)], k03[head.index(final)]) == \
+        ("A", "B", "A")
+    assert "张总监" in k03[-1]
+    card = _sheet(out, "K03 黄磊")
+    line = next(r for r in card if r[0] == final)
+    assert line[1] == "A"
+    assert "主导客户系统迁移项目" in line[3] and "B" in line[3]
+    assert not any(r[0] == final for r in _sheet(out, "K04 赵雷"))
+
+
+def test_the_report_without_moves_has_no_calibration(
+        tmp_path: Path, run_line: Callable[..., CliResult],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl
+
+    monkeypatch.chdir(EXAMPLE)
+    out = tmp_path / "report.xlsx"
+    assert run_line("--lang", "zh", "evaluate", "scheme.yaml", "actuals.xlsx", "-o", out).code == 0
+    assert "校准" not in openpyxl.load_workbook(out, read_only=True).sheetnames
+    assert "校准后等级" not in _sheet(out, "汇总")[1]

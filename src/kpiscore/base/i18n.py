@@ -84,6 +84,12 @@ CATALOG: dict[str, Phrase] = {
                            "为适应终端宽度未显示:{columns}"
                            "(加宽窗口或用 --format csv 可看到全部列)"),
     "veto.for": Phrase("veto for {id}: {reason} ({outcome})", "{id} 被否决:{reason}({outcome})"),
+    "calibrated": Phrase("calibrated", "校准后"),
+    "calibration.for": Phrase("calibration of {id}: {before} → {after}: {reason}{by}",
+                              "{id} 校准:{before} → {after}:{reason}{by}"),
+    "calibration.by": Phrase(" (by {by})", "(调整人:{by})"),
+    "calibration.counts": Phrase("grades banded / by the quotas / after calibration: {counts}",
+                                 "等级人数 按分数段 / 按强制分布 / 校准后:{counts}"),
     "library.title": Phrase("{count} shipped schemes (kpiscore init ID -o my.yaml)",
                             "{count} 个内置方案(kpiscore init ID -o my.yaml)"),
     "library.matching": Phrase("{count} shipped schemes match {name!r} (kpiscore schemes ID "
@@ -162,6 +168,9 @@ CATALOG: dict[str, Phrase] = {
     "explain.pay.none": Phrase("pay: not in the scheme", "工资:方案未设工资公式"),
     "explain.errors": Phrase("errors", "错误"),
     "explain.grade.quota": Phrase("; forced distribution → {grade}", ";强制分布 → {grade}"),
+    "explain.calibrated": Phrase("; calibrated → {grade}: {reason}{by} ({where})",
+                                 ";校准 → {grade}:{reason}{by}({where})"),
+    "explain.calibrated.by": Phrase(", by {by}", ",调整人 {by}"),
     "explain.grade.advisory": Phrase(" (forced distribution would give {grade}; advisory)",
                                      "(强制分布下为 {grade};仅供参考)"),
     "explain.pass.yes": Phrase("pass: {total} ≥ {mark} → passed",

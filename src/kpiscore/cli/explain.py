@@ -65,6 +65,9 @@ def _tell(notes: list[RowError]) -> None:
 @click.argument("actuals", type=click.Path(dir_okay=False))
 @click.option("--id", "person", required=True, metavar="ID",
               help="The person to explain: the value of the id column (工号).")
+@click.option("--calibration", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Calibration moves (工号, 调整后等级, 原因, 调整人), applied as evaluate "
+              "--calibration applies them: the grade line shows the move.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["tree", "json", "markdown"]),
               default=None, help="tree (default on a terminal), json (default when piped) "
               "or markdown (a report to paste or keep).")
@@ -73,7 +76,8 @@ def _tell(notes: list[RowError]) -> None:
               "standard output (-).")
 @actuals_options
 @color_option
-def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str | None,
+def explain(scheme: str, actuals: str, person: str, calibration: str | None, fmt: str | None,
+            output: str | None,
             sheet: str | None, table: str | None, encoding: str | None, header_row: int | None,
             color: str) -> None:
     """Explain one person's score step by step: dimension → indicator → rule →
@@ -96,11 +100,16 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
               ExitCode.USAGE)
     loaded = load(scheme)
     actuals = input_path(actuals)
-    check_output(output, (scheme, actuals))
+    if calibration is not None:
+        calibration = input_path(calibration)
+    inputs = (scheme, actuals, *([calibration] if calibration else []))
+    check_output(output, inputs)
     with _usage_errors(actuals, person):
         report = evaluate_file(loaded, actuals, encoding=encoding, sheet=sheet, table=table,
-                               header_row=header_row)
+                               header_row=header_row, calibration=calibration)
         _tell(report.notes)
+        for problem in report.problems:  # a move that cannot be applied
+            click.echo(f"{problem.where}: {problem.message}", err=True)
         trace = explain_person(loaded, report, person)
     lang = current_lang()
     if fmt in ("json", "markdown"):
@@ -110,7 +119,7 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
             text = dumps(trace.to_dict()) + "\n"
         else:
             text = markdown(outline(trace, lang))
-        write_output(output, (scheme, actuals), lambda fh: fh.write(text))
+        write_output(output, inputs, lambda fh: fh.write(text))
         wrote(output)
     else:
         from kpiscore.cli.render import print_trace
@@ -119,6 +128,7 @@ def explain(scheme: str, actuals: str, person: str, fmt: str | None, output: str
     if trace.result.status != "ok":
         for e in trace.result.errors:
             click.echo(f"{e.where}: {e.message}", err=True)
+    if trace.result.status != "ok" or report.problems:
         sys.exit(int(ExitCode.FINDINGS))
 
 

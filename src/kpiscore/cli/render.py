@@ -153,8 +153,11 @@ def print_table(report: Report, *, color: bool) -> None:
     dims = first if len(first) > 1 else []
     columns += [_Col(d.title, "right", drop=k) for k, d in enumerate(dims)]
     columns.append(_Col(t("total", lang), "right", "bold"))
+    calibration = report.summary.calibration
     if report.has_grades:
         columns.append(_Col(t("grade", lang)))
+    if calibration is not None:  # the grade that counts, after the moves
+        columns.append(_Col(t("calibrated", lang), style="bold"))
     if report.has_pay:
         columns.append(_Col(t("pay", lang), "right"))
     columns.append(_Col(t("status", lang)))
@@ -165,7 +168,10 @@ def print_table(report: Report, *, color: bool) -> None:
             row.append("" if d.contribution is None else str(round_half_up(d.contribution, p)))
         row.append("" if r.total is None else str(round_half_up(r.total, p)))
         if report.has_grades:
-            row.append(_text(r.grade))
+            row.append(_text(r.calibration.banded if r.calibration else r.grade))
+        if calibration is not None:
+            grade = report.counted_grade(r) if r.scored else None
+            row.append(_text(grade) + ("*" if r.calibration else ""))
         if report.has_pay:
             row.append("" if r.pay is None else str(round_half_up(r.pay, report.pay_precision)))
         if r.status == "ok":
@@ -184,6 +190,17 @@ def print_table(report: Report, *, color: bool) -> None:
         for v in r.vetoes:
             console.print(visible(t("veto.for", lang, id=r.id, reason=v.reason,
                                     outcome=v.outcome)), markup=False)
+    if calibration is not None:
+        counts = ", ".join(f"{c.grade} {c.banded}/{'-' if c.assigned is None else c.assigned}/"
+                           f"{c.final}" for c in calibration.counts)
+        console.print(visible(t("calibration.counts", lang, counts=counts)), markup=False)
+        for r in calibration.moved:
+            m = r.calibration
+            assert m is not None
+            by = t("calibration.by", lang, by=m.by) if m.by else ""
+            console.print(visible("* " + t("calibration.for", lang, id=r.id, before=m.before,
+                                           after=m.after, reason=m.reason, by=by)),
+                          markup=False)
 
 
 def print_library(entries: list[Entry], *, color: bool, name: str | None = None) -> None:

@@ -26,6 +26,7 @@ from kpiscore.outputs.records import (
     FORMAT_VERSION,
     _fixed,
     _short,
+    calibrated_dict,
     error_dict,
     group_dict,
     rank_dict,
@@ -207,8 +208,10 @@ class Trace:
             "fired": [{"id": v.id, "title": v.title, "condition": v.condition,
                        "actual": _short(v.actual, p), "reason": v.reason,
                        **({"rater": v.rater} if v.rater else {})} for v in r.vetoes]}
-        doc["grade"] = None if r.grade is None else {
-            "name": r.grade, "min": None if self.band is None else _short(self.band.min, p),
+        c = r.calibration
+        banded = c.banded if c is not None and c.banded is not None else r.grade
+        doc["grade"] = None if banded is None else {
+            "name": banded, "min": None if self.band is None else _short(self.band.min, p),
             "by": self.grade_by}
         doc["pay"] = None if s.pay is None else {
             "formula": s.pay.formula,
@@ -217,7 +220,9 @@ class Trace:
         if s.distribution is not None and r.quota_grade is not None:
             doc["distribution"] = {"mode": s.distribution.mode,
                                    "band": None if self.band is None else self.band.name,
-                                   "quota_grade": r.quota_grade}
+                                   "quota_grade": c.quota if c is not None else r.quota_grade}
+        if c is not None:
+            doc["calibration"] = calibrated_dict(c)
         if s.pass_mark is not None:
             doc["pass"] = {"mark": _short(s.pass_mark, p), "passed": r.passed}
         if r.rank is not None:
@@ -483,21 +488,28 @@ def outline(trace: Trace, lang: str = DEFAULT) -> Node:
         add("grade", say("explain.grade.none"))
     elif r.grade is not None and r.total is not None:
         total = trace.num(r.total)
+        c = r.calibration  # the grades before a calibration move, then the move
+        grade = c.banded if c is not None and c.banded is not None else r.grade
+        quota_grade = c.quota if c is not None else r.quota_grade
         mins = [g.min for g in s.grades if g.min is not None]
         if trace.grade_by == "veto":
-            label = say("explain.grade.veto", grade=r.grade)
+            label = say("explain.grade.veto", grade=grade)
         elif trace.band is not None and trace.band.min is not None:
             label = say("explain.grade", total=total, op="≥", bound=plain(trace.band.min),
-                        grade=r.grade)
+                        grade=grade)
         elif mins:
             label = say("explain.grade", total=total, op="<", bound=plain(min(mins)),
-                        grade=r.grade)
+                        grade=grade)
         else:
-            label = say("explain.grade.last", total=total, grade=r.grade)
-        if s.distribution is not None and r.quota_grade is not None and trace.band is not None:
-            label = label.replace(f"→ {r.grade}", f"→ {trace.band.name}")
+            label = say("explain.grade.last", total=total, grade=grade)
+        if s.distribution is not None and quota_grade is not None and trace.band is not None:
+            label = label.replace(f"→ {grade}", f"→ {trace.band.name}")
             quota = "quota" if s.distribution.mode == "enforce" else "advisory"
-            label += say(f"explain.grade.{quota}", grade=r.quota_grade)
+            label += say(f"explain.grade.{quota}", grade=quota_grade)
+        if c is not None:
+            by = say("explain.calibrated.by", by=c.by) if c.by else ""
+            label += say("explain.calibrated", grade=c.after, reason=c.reason, by=by,
+                         where=c.where)
         add("grade", label)
     if s.pass_mark is not None and r.passed is not None and r.total is not None:
         key = "yes" if r.passed else "veto" if r.vetoes else "no"

@@ -9,6 +9,8 @@ Sheets, in this order (docs/report.md shows them):
 - one sheet per dimension — each indicator's actual and points, the
   dimension's score and contribution;
 - ``错误`` (Errors) — one row per error: ``sheet!cell`` and the message;
+- ``校准`` (Calibration) — with calibration moves: each grade's count banded, by
+  the quotas and final, and every move with its reason, who made it and its cell;
 - ``原表说明`` (Not on the card) — what the scheme has that the printed card does
   not, when it marks any (``not_on_card``);
 - one card per person, each on a sheet of its own fitted to one A4 page, for
@@ -151,6 +153,8 @@ class _Writer:
         for sheet in self.dimensions:
             sheet.close(widths)
         self.errors.close()
+        if ctx.report.summary.calibration is not None:
+            sheets.calibration(book, sheet_name(ctx.say(L.CALIBRATION), self.taken), ctx, st)
         if ctx.not_on_card:
             sheets.not_on_card(book, sheet_name(ctx.say(L.NOT_ON_CARD), self.taken),
                                ctx.not_on_card, st)

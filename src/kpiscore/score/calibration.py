@@ -227,7 +227,8 @@ def calibrate(scorer: Scorer, results: Sequence[PersonResult],
         assert before is not None
         after = _grade_name(scheme, move.grade or "")
         assert after is not None
-        person.calibration = Calibrated(before, after, move.reason or "", move.by, move.where)
+        person.calibration = Calibrated(before, after, move.reason or "", move.by, move.where,
+                                        person.grade, person.quota_grade)
         if scheme.distribution is not None and scheme.distribution.mode == "enforce":
             person.quota_grade = after
         else:

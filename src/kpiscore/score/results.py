@@ -324,6 +324,10 @@ class Calibrated:
     reason: str
     by: str | None
     where: str  # the move's id cell: file!A2 (or sheet!A2)
+    #: the banded and the quota grade before the move (not in the JSON, where ``grade`` and
+    #: ``quota_grade`` hold them unless the move replaced one: ``from`` is that one)
+    banded: str | None = None
+    quota: str | None = None
 
 
 @dataclass

@@ -142,8 +142,9 @@ def card_rows(r: PersonResult, ctx: Context, cs: CardStyles) -> list[CardRow]:
                 cs.shared[id(ind)] = row
         rows.append(row)
     total = (fixed(r.total, p), cs.total)
-    if report.has_grades:
-        pairs(say(L.TOTAL), total, say(L.GRADE), _t(r.grade, cs.grade), 24)
+    c = r.calibration
+    if report.has_grades:  # the grade by the bands (a calibrated grade comes below)
+        pairs(say(L.TOTAL), total, say(L.GRADE), _t(c.banded if c else r.grade, cs.grade), 24)
     else:
         pairs(say(L.TOTAL), total, say(L.CARD_FULL), (ctx.scale, cs.total), 24)
     if r.rank is not None:
@@ -155,7 +156,11 @@ def card_rows(r: PersonResult, ctx: Context, cs: CardStyles) -> list[CardRow]:
         else:
             noted(say(L.RANK), _t(overall, cs.value))
     if r.quota_grade is not None:
-        noted(say(L.QUOTA_GRADE), _t(r.quota_grade, cs.grade))
+        noted(say(L.QUOTA_GRADE), _t(c.quota if c else r.quota_grade, cs.grade))
+    if c is not None:
+        by = say(L.CALIBRATION_BY, by=c.by) if c.by else ""
+        noted(say(L.CALIBRATED_GRADE), _t(c.after, cs.grade),
+              say(L.CALIBRATION_NOTE, before=c.before, reason=c.reason, by=by))
     if r.passed is not None:
         noted(say(L.PASSED), _t(say(L.YES) if r.passed else say(L.NO), cs.grade))
     for title, amount, precision, note in _pay_lines(r, ctx):

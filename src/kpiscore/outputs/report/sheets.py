@@ -32,6 +32,7 @@ class Styles:
         self.head = Style(bold=True, fill=HEAD_FILL, border=True, align="center", wrap=True)
         self.text = Style(border=True, align="left", indent=1)
         self.middle = Style(border=True, align="center")
+        self.bold_middle = Style(bold=True, border=True, align="center")
         self.num = Style(border=True, num=number_format(precision, pad=True), align="right")
         self.count = Style(border=True, num="0_ ", align="right")
         self.share = Style(border=True, num="0.0%_ ", align="right")
@@ -98,7 +99,7 @@ def _amounts(r: PersonResult) -> dict[str, Decimal | None]:
 # -- the summary ------------------------------------------------------------------------------
 
 #: The summary's columns, in order; some are left out when no one has them.
-_FIXED = ("row", "id", "name", "department", "total", "grade", "quota", "rank",
+_FIXED = ("row", "id", "name", "department", "total", "grade", "quota", "calibrated", "rank",
           "department_rank", "passed")
 
 
@@ -114,7 +115,8 @@ class SummarySheet:
         self.groups: dict[str, str] = {}  # score columns: section (or dimension) id → title
         self.pays: dict[str, tuple[str, int]] = {}  # pay line id → title, precision
         self.has = {"grade": ctx.report.has_grades, "quota": False, "passed": False,
-                    "department_rank": False}
+                    "department_rank": False,
+                    "calibrated": ctx.report.summary.calibration is not None}
         self.widths = {k: Widest(8) for k in ("id", "name", "department")}
         self.remarks = Widest(12, 60)
         self.largest: dict[str, Decimal] = {}  # pay line id (and "total") → its largest
@@ -138,6 +140,11 @@ class SummarySheet:
         for key, text in (("id", r.id), ("name", r.name), ("department", r.department)):
             self.widths[key].see(text)
         remark = _remark(r)
+        c = r.calibration
+        if c is not None:
+            by = self.ctx.say(L.CALIBRATION_BY, by=c.by) if c.by else ""
+            remark = "; ".join(x for x in (remark, self.ctx.say(
+                L.CALIBRATION_NOTE, before=c.before, reason=c.reason, by=by)) if x)
         self.remarks.see(remark)
         if r.quota_grade is not None:
             has["quota"] = True
@@ -147,7 +154,10 @@ class SummarySheet:
             has["department_rank"] = True
         self._largest("total", r.total)
         cells = [f"{book.xf(st.count)}><v>{r.row}</v></c>", *who, number(r.total, st.num, p),
-                 tail(r.grade, st.middle), tail(r.quota_grade, st.middle), "", "",
+                 tail(c.banded if c else r.grade, st.middle),
+                 tail(c.quota if c else r.quota_grade, st.middle),
+                 tail(self.ctx.report.counted_grade(r) if r.scored else None,
+                      st.bold_middle if c else st.middle), "", "",
                  tail(self.passed[r.passed], st.middle)]
         if self.groups:
             scores = {g.id: g.score() for g in (r.sections or r.dimensions)}
@@ -176,7 +186,8 @@ class SummarySheet:
                  "department": (say(L.DEPARTMENT), self.widths["department"].width),
                  "total": (say(L.TOTAL), max(8, number_width(self.largest.get("total"), p))),
                  "grade": (say(L.GRADE), max([7.0, *(text_width(g) + 2 for g in ctx.grades)])),
-                 "quota": (say(L.QUOTA_GRADE), 12), "rank": (say(L.RANK), 7),
+                 "quota": (say(L.QUOTA_GRADE), 12),
+                 "calibrated": (say(L.CALIBRATED_GRADE), 12), "rank": (say(L.RANK), 7),
                  "department_rank": (say(L.DEPARTMENT_RANK), 9), "passed": (say(L.PASSED), 9)}
         head = [heads[_FIXED[k]] for k in keep]
         head += [(title, max(8, min(16, text_width(title) / 2 + 2)))
@@ -263,8 +274,9 @@ class DistributionSheet:
         self.people += 1
         if r.status == "ok" and r.total is not None:
             self.totals.append(round_half_up(r.total, self.ctx.precision))
-            if r.grade is not None:
-                self.grades[r.grade] = self.grades.get(r.grade, 0) + 1
+            grade = r.calibration.banded if r.calibration is not None else r.grade
+            if grade is not None:  # banded: the calibration sheet counts the final grades
+                self.grades[grade] = self.grades.get(grade, 0) + 1
 
     def close(self, s: Summary) -> None:
         ws, ctx, st, book = self.ws, self.ctx, self.st, self.book
@@ -400,6 +412,48 @@ class ErrorsSheet:
             ws.row([None, None, None, None, None, self.none])
         ws.widths([w.width for w in self.widest])
         ws.finish(autofilter_row=0 if errors else None, repeat=(0, 0))
+
+
+def calibration(book: Book, name: str, ctx: Context, st: Styles) -> None:
+    """The calibration's audit sheet: each grade's count banded, by the quotas and final,
+    then every move: who, total, from, to, reason, by and the move's cell."""
+    c = ctx.report.summary.calibration
+    assert c is not None
+    say, p = ctx.say, ctx.precision
+    heads = [(say(L.ROW), 6.0), (say(L.ID), 10.0), (say(L.NAME), 10.0),
+             (say(L.DEPARTMENT), 12.0), (say(L.TOTAL), 8.0), (say(L.FROM_GRADE), 9.0),
+             (say(L.TO_GRADE), 11.0), (say(L.REASON), 40.0), (say(L.BY), 10.0),
+             (say(L.WHERE), 14.0)]
+    reasons, who = Widest(12, 60), [Widest(8), Widest(8), Widest(10)]
+    for r in c.moved:
+        assert r.calibration is not None
+        reasons.see(r.calibration.reason)
+        for w, text in zip(who, (r.id, r.name, r.department), strict=True):
+            w.see(text)
+    widths = [w for _, w in heads]
+    widths[1:4] = [w.width for w in who]
+    widths[7] = reasons.width
+    ws = book.sheet(name, widths)
+    ws.row([_t(ctx.heading(say(L.CALIBRATION_HEADING, moves=len(c.moved), source=c.source)),
+               st.title)], height=24)
+    ws.row([])
+    ws.row([_t(say(L.CALIBRATION_COUNTS), st.head)])
+    ws.row([_t(h, st.head) for h in (say(L.GRADE), say(L.BANDED), say(L.ASSIGNED),
+                                     say(L.FINAL))])
+    for n in c.counts:
+        ws.row([_t(n.grade, st.middle), (n.banded, st.count),
+                (n.assigned, st.count) if n.assigned is not None else ("", st.middle),
+                (n.final, st.count)])
+    ws.row([])
+    ws.row([_t(h, st.head) for h, _ in heads])
+    for r in c.moved:
+        m = r.calibration
+        assert m is not None
+        ws.row([(r.row, st.count), _t(r.id, st.text), _t(r.name, st.text),
+                _t(r.department, st.text), (fixed(r.total, p), st.num),
+                _t(m.before, st.middle), _t(m.after, st.bold_middle), _t(m.reason, st.text),
+                _t(m.by, st.text), _t(m.where, st.text)])
+    ws.finish(print_area=True)
 
 
 def not_on_card(book: Book, name: str, lines: Sequence[str], st: Styles) -> None:
