@@ -190,6 +190,7 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
     """Write results as rows are scored: memory stays flat however many people."""
     from kpiscore.api import iter_results, open_table
     from kpiscore.score.evaluate import head
+    from kpiscore.score.workers import iter_results_in_workers, workers_for
 
     with working(f"scoring {os.path.basename(actuals)}") as update, \
             open_table(actuals, **reading) as table:
@@ -198,11 +199,17 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
                 update(account.people, account.people)  # the total is not known ahead
                 yield r
 
-        results = iter_results(loaded, table)  # finds the header row now
+        start = head(loaded.compiled, [table.source])
+        workers = workers_for(actuals) if FORMATS[fmt].encodes else 1
+        if workers > 1:  # the same bytes out, on every processor this run may use
+            results = iter_results_in_workers(
+                loaded.compiled, table, lambda: open_table(actuals, **reading),
+                FORMATS[fmt].encoder(start), workers)
+        else:
+            results = iter_results(loaded, table)  # finds the header row now
         if table.header_note is not None:
             click.echo(f"{table.where(0)}: {table.header_note}", err=True)
         stream = counted(account.note(results))
-        start = head(loaded.compiled, [table.source])
         if not FORMATS[fmt].to_file:
             write_output(output, inputs, lambda fh: FORMATS[fmt].stream(start, stream, fh,
                                                                          options))

@@ -51,6 +51,9 @@ class Format:
     streams: bool = False
     #: written to a file name (a workbook), never to standard output
     to_file: bool = False
+    #: ``module.encoder_<name>(head)`` gives each person's streamed text, so that worker
+    #: processes can encode people (score/workers.py)
+    encodes: bool = False
 
     @property
     def write(self) -> Writer:
@@ -61,14 +64,19 @@ class Format:
         return cast(Streamer, resolve(f"kpiscore.outputs.{self.module}:stream_{self.name}"))
 
     @property
+    def encoder(self) -> Callable[[Report], Callable[[PersonResult], str]]:
+        return cast(Callable[["Report"], Callable[["PersonResult"], str]],
+                    resolve(f"kpiscore.outputs.{self.module}:encoder_{self.name}"))
+
+    @property
     def doc(self) -> str:
         return (self.write.__doc__ or "").strip()
 
 
 #: Every format by name, in the order they are documented (and batch writes them).
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("json", (".json",), "json_format", streams=True),
-    Format("jsonl", (".jsonl", ".ndjson"), "json_format", streams=True),
+    Format("json", (".json",), "json_format", streams=True, encodes=True),
+    Format("jsonl", (".jsonl", ".ndjson"), "json_format", streams=True, encodes=True),
     Format("csv", (".csv",), "csv_format", streams=True),
     Format("xlsx", (".xlsx",), "report_xlsx", streams=True, to_file=True),
 )}

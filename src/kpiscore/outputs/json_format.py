@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
 from json.encoder import py_encode_basestring
@@ -227,19 +227,32 @@ def _ranked(spool: IO[str], keys: list[tuple[Decimal | None, str | None]],
         yield line if rank is None else line.replace(rank_text[0], rank_text[1](rank), 1)
 
 
+def encoder_json(head: Report) -> Callable[[PersonResult], str]:
+    """A person as :func:`stream_json` spools them (a worker process encodes with it)."""
+    people = _People(head, 2)
+    return lambda r: people.person(r).replace("\n", _BREAK)
+
+
+def encoder_jsonl(head: Report) -> Callable[[PersonResult], str]:
+    """A person's line as :func:`stream_jsonl` writes it, before its rank."""
+    people = _People(head, None)
+    first = {"kpiscore": FORMAT_VERSION, "scheme": head.scheme_id}
+    return lambda r: people.person(r, first)
+
+
 def stream_json(head: Report, results: Iterable[PersonResult], out: IO[str],
                 options: Options) -> None:
     """One JSON document: every person, the summary and problems (docs/json.md). Written
     as people are scored: they wait in a spool file (memory stays flat) until every
     total is known for the ranks and the summary."""
-    people = _People(head, 2)
+    encode = encoder_json(head)
     tally = Tally()
     keys: list[tuple[Decimal | None, str | None]] = []
     with _spool() as spool:
         for r in results:
             tally.add(r)
             keys.append((r.total if r.scored else None, r.department))
-            spool.write(people.person(r).replace("\n", _BREAK) + "\n")
+            spool.write((encode(r) if r.encoded is None else r.encoded) + "\n")
         summary = head.summary if head.results else _summary(head, tally)
         doc = dumps(report_dict(replace(head, results=[], summary=summary)))
         before, after = doc.split('"results": []', 1)
@@ -262,13 +275,12 @@ def stream_jsonl(head: Report, results: Iterable[PersonResult], out: IO[str],
                  options: Options) -> None:
     """One JSON line per person, written as people are scored: lines wait in a spool
     file until every total is known, then go out with their ranks."""
-    people = _People(head, None)
-    first = {"kpiscore": FORMAT_VERSION, "scheme": head.scheme_id}
+    encode = encoder_jsonl(head)
     keys: list[tuple[Decimal | None, str | None]] = []
     with _spool() as spool:
         for r in results:
             keys.append((r.total if r.scored else None, r.department))
-            spool.write(people.person(r, first) + "\n")
+            spool.write((encode(r) if r.encoded is None else r.encoded) + "\n")
         for line in _ranked(spool, keys, ('"rank":null', lambda rank: '"rank":' + dumps(
                 rank_dict(rank), indent=None))):
             out.write(line)

@@ -117,10 +117,17 @@ def iter_results(compiled: CompiledScheme, table: Table, *, scorer: Scorer | Non
 def _each_result(compiled: CompiledScheme, table: Table, scorer: Scorer, binding: Binding,
                  surveys: SurveyData | None) -> Iterator[PersonResult]:
     for person in each_person([table], [binding.id_col]):
-        row = person.sources[0].row
-        yield scorer.score_row(binding, row.number, row.values, person.sources[0].where,
-                               row.percent.__contains__,
-                               injections(compiled, surveys, person.id), errors=person.errors)
+        yield score_person(scorer, binding, person, surveys)
+
+
+def score_person(scorer: Scorer, binding: Binding, person: Person,
+                 surveys: SurveyData | None = None) -> PersonResult:
+    """One person of a streamed table (one row): read, scored and assembled."""
+    row = person.sources[0].row
+    return scorer.score_row(binding, row.number, row.values, person.sources[0].where,
+                            row.percent.__contains__,
+                            injections(scorer.compiled, surveys, person.id),
+                            errors=person.errors)
 
 
 def can_stream(compiled: CompiledScheme, tables: int = 1) -> bool:

@@ -1,0 +1,197 @@
+"""Scoring a streamed table on several processors, with the same output byte for byte.
+
+Every process reads the whole table (reading is the cheap part), so each sees every
+id and finds every duplicate with its first row exactly as one process would; people
+are dealt out in chunks (:func:`dealing`), and each process scores and encodes only
+its own. Process 0 is this one: it scores its chunks and
+hands on each other chunk as its worker sent it, so results come out in the order
+of the rows. A worker sends each result lightened (no indicator, dimension or
+section parts) with its text already encoded (``PersonResult.encoded``): the rest
+of the run — the accounting, the summary, the ranks — needs only totals and errors.
+
+A worker that dies (a signal, a bug) costs nothing but time: this process keeps the
+people of the chunk it waits for and scores them itself, then every later chunk of
+that worker. Workers are forked, so this needs the ``fork`` start method (Linux,
+macOS); elsewhere, and for small files, one process does it all.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING
+
+from kpiscore.score.evaluate import binding_for, score_person
+from kpiscore.score.people import Person, each_person
+from kpiscore.score.results import PersonResult
+from kpiscore.score.scorer import Scorer
+
+if TYPE_CHECKING:
+    from kpiscore.io.table import Table
+    from kpiscore.scheme.compile import CompiledScheme
+    from kpiscore.score.binding import Binding
+
+#: People a chunk: large enough that handing a chunk on costs little beside scoring it.
+CHUNK = 512
+#: A table smaller than this is scored in one process: forking would cost more.
+MIN_BYTES = 512 * 1024
+#: The environment variable that sets how many processes score (1: this one only).
+WORKERS_VARIABLE = "KPISCORE_WORKERS"
+
+Encode = Callable[[PersonResult], str]
+
+
+def dealing(workers: int) -> tuple[int, ...]:
+    """Which process scores each chunk, over a cycle of chunks: this process takes
+    fewer (3 of every 8 with two processes), for it also writes every result out and
+    takes the workers' results in, which costs it a quarter of its time (measured on
+    30 000 people; docs/performance.md)."""
+    if workers <= 1:
+        return (0,)
+    others = [1 + k % (workers - 1) for k in range(5 * (workers - 1))]
+    cycle: list[int] = []
+    for k, owner in enumerate(others):  # this process's chunks spread over the cycle
+        if k % 5 in (0, 2) or (k % 5 == 4 and k // 5 % 2 == 0):
+            cycle.append(0)
+        cycle.append(owner)
+    return tuple(cycle)
+Reopen = Callable[[], AbstractContextManager["Table"]]
+
+
+def workers_for(path: str) -> int:
+    """How many processes to score ``path`` with: ``KPISCORE_WORKERS`` if set (1 turns
+    workers off), else two where this process may use two processors, one of them
+    idle (the load average says so: a second process on a busy machine only adds its
+    reading to everyone's work), and the file is large enough to gain; always 1
+    without the ``fork`` start method."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    asked = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if asked:
+        try:
+            return max(1, min(int(asked), 64))
+        except ValueError:
+            return 1
+    try:
+        usable = len(os.sched_getaffinity(0))
+        idle = usable - os.getloadavg()[0]
+        size = os.path.getsize(path)
+    except (AttributeError, OSError):
+        return 1
+    return 2 if usable >= 2 and idle >= 1 and size >= MIN_BYTES else 1
+
+
+def iter_results_in_workers(compiled: CompiledScheme, table: Table, reopen: Reopen,
+                            encode: Encode, workers: int,
+                            chunk: int = CHUNK) -> Iterator[PersonResult]:
+    """:func:`~kpiscore.score.evaluate.iter_results` on ``workers`` processes: the same
+    results in the same order, those scored by a worker lightened and encoded.
+    ``reopen()`` opens the same table again (in a worker); the header row is found and
+    bound on the call, as ``iter_results`` does."""
+    binding = binding_for(compiled, table)
+    context = multiprocessing.get_context("fork")
+    pipes: dict[int, Connection | None] = {}
+    children: list[BaseProcess] = []
+    with warnings.catch_warnings():  # a progress display's thread: the child never writes
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for k in range(1, max(workers, 1)):
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_work, args=(compiled, reopen, encode, k, workers,
+                                                        chunk, send), daemon=True)
+            child.start()
+            send.close()
+            pipes[k] = receive
+            children.append(child)
+    return _merged(compiled, table, binding, pipes, children, dealing(workers), chunk)
+
+
+def _merged(compiled: CompiledScheme, table: Table, binding: Binding,
+            pipes: dict[int, Connection | None], children: list[BaseProcess],
+            cycle: tuple[int, ...], chunk: int) -> Iterator[PersonResult]:
+    scorer = Scorer(compiled)
+    waiting: list[Person] = []  # the current chunk's people, while its worker scores them
+    current = -1
+    try:
+        for i, person in enumerate(each_person([table], [binding.id_col])):
+            c = i // chunk
+            if c != current:
+                if waiting:
+                    yield from _handed_on(scorer, binding, waiting, pipes,
+                                          cycle[current % len(cycle)])
+                    waiting = []
+                current = c
+            if cycle[c % len(cycle)] == 0:
+                yield score_person(scorer, binding, person)
+            else:
+                waiting.append(person)
+        if waiting:
+            yield from _handed_on(scorer, binding, waiting, pipes, cycle[current % len(cycle)])
+    finally:
+        for receive in pipes.values():
+            if receive is not None:
+                receive.close()
+        for child in children:
+            if child.is_alive():
+                child.kill()
+            child.join()
+
+
+def _handed_on(scorer: Scorer, binding: Binding, people: list[Person],
+               pipes: dict[int, Connection | None], k: int) -> Iterator[PersonResult]:
+    """A worker's chunk as it sent it, or scored here if it cannot (it died)."""
+    receive = pipes.get(k)
+    if receive is not None:
+        try:
+            batch: list[PersonResult] = receive.recv()
+        except (EOFError, OSError):
+            batch = []
+        if len(batch) == len(people) and all(r.row == p.sources[0].row.number
+                                             for r, p in zip(batch, people, strict=True)):
+            yield from batch
+            return
+        receive.close()
+        pipes[k] = None  # from now on this process scores that worker's chunks
+    for person in people:
+        yield score_person(scorer, binding, person)
+
+
+def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, workers: int,
+          chunk: int, send: Connection) -> None:
+    """A worker: read the whole table, score and encode chunks ``k``, ``k + workers`` …,
+    and send each chunk's lightened results when it is done."""
+    for number in (signal.SIGINT, signal.SIGTERM):  # not kpiscore's orderly exit: just end
+        signal.signal(number, signal.SIG_DFL)
+    cycle = dealing(workers)
+    try:
+        with reopen() as table:
+            binding = binding_for(compiled, table)
+            scorer = Scorer(compiled)
+            batch: list[PersonResult] = []
+            for i, person in enumerate(each_person([table], [binding.id_col])):
+                if i % chunk == 0 and batch:  # one chunk a message, as they are asked for
+                    send.send(batch)
+                    batch = []
+                if cycle[i // chunk % len(cycle)] != k:
+                    continue
+                r = score_person(scorer, binding, person)
+                batch.append(_lightened(r, encode(r)))
+            if batch:
+                send.send(batch)
+    except BaseException:  # the parent scores what a dead worker did not send
+        pass
+    finally:
+        send.close()
+
+
+def _lightened(r: PersonResult, text: str) -> PersonResult:
+    """What the run still needs of a result once its text is written: totals, grades,
+    errors, sources (the parts would only cost their pickling)."""
+    return replace(r, sections=[], dimensions=[], indicators=[], vetoes=[], env={},
+                   pay_lines=None, raters=None, periods=None, encoded=text)

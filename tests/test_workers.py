@@ -1,0 +1,146 @@
+"""Scoring on several processes (score/workers.py) writes what one process writes, byte
+for byte: the same people in the same order, duplicates found across chunks dealt to
+different processes, error rows told the same, and a worker that dies costs nothing
+but time."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers import run_cli as run
+from kpiscore.api import open_table
+from kpiscore.outputs import FORMATS
+from kpiscore.scheme.load import load_scheme
+from kpiscore.score.evaluate import head, iter_results
+from kpiscore.score.workers import dealing, iter_results_in_workers, workers_for
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="workers are forked: POSIX only")
+
+SCHEME = """\
+id: w
+title: workers
+indicators:
+  - {id: a, title: A, weight: 60, column: a, target: 100, rule: {kind: ratio, cap: 120}}
+  - {id: b, title: B, weight: 40, column: b, target: 10, rule: {kind: ratio}}
+grades: [{name: A, min: 90}, {name: B, min: 60}, {name: C, min: 0}]
+"""
+
+#: an id, a value for a, a value for b: blank, a typo, a duplicate id and no id at all
+ROWS = st.lists(st.tuples(st.sampled_from(["E1", "E2", "E3", "E 1", "", "E4", "E5"]),
+                          st.sampled_from(["95", "100", "7O", "", "120", "0"]),
+                          st.sampled_from(["9", "10", "x", "", "3.5"])),
+                min_size=0, max_size=40)
+
+
+def _write(tmp: Path, rows: list[tuple[str, str, str]]) -> tuple[Path, Path]:
+    scheme = tmp / "w.yaml"
+    scheme.write_text(SCHEME, encoding="utf-8")
+    actuals = tmp / "a.csv"
+    with actuals.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "name", "a", "b"])
+        for k, (ident, a, b) in enumerate(rows):
+            writer.writerow([ident, f"员工{k}", a, b])
+    return scheme, actuals
+
+
+def test_the_dealing_gives_every_chunk_to_one_process_and_this_one_fewer() -> None:
+    assert dealing(1) == (0,)
+    two = dealing(2)
+    assert sorted(set(two)) == [0, 1] and two.count(0) == 3 and len(two) == 8
+    three = dealing(3)
+    assert sorted(set(three)) == [0, 1, 2]
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=ROWS, workers=st.integers(2, 3), chunk=st.integers(1, 4),
+       fmt=st.sampled_from(["json", "jsonl"]))
+def test_workers_give_the_results_of_one_process(tmp_path: Path,
+                                                 rows: list[tuple[str, str, str]],
+                                                 workers: int, chunk: int, fmt: str) -> None:
+    scheme, actuals = _write(tmp_path, rows)
+    loaded = load_scheme(str(scheme))
+    start = head(loaded.compiled, ["a.csv"])
+    encode = FORMATS[fmt].encoder(start)
+    with open_table(str(actuals)) as table:
+        expected = [(r.row, r.id, r.total, r.errors, encode(r))
+                    for r in iter_results(loaded.compiled, table)]
+    with open_table(str(actuals)) as table:
+        got = [(r.row, r.id, r.total, r.errors, r.encoded if r.encoded is not None
+                else encode(r))
+               for r in iter_results_in_workers(loaded.compiled, table,
+                                                lambda: open_table(str(actuals)), encode,
+                                                workers, chunk=chunk)]
+    assert got == expected
+
+
+def _dies(r: object) -> str:
+    raise RuntimeError("a worker that dies")
+
+
+def test_a_worker_that_dies_leaves_this_process_to_score_its_chunks(tmp_path: Path) -> None:
+    rows = [(f"E{k}", str(80 + k % 20), "9") for k in range(30)] + [("E3", "90", "10")]
+    scheme, actuals = _write(tmp_path, rows)
+    loaded = load_scheme(str(scheme))
+    encode = FORMATS["jsonl"].encoder(head(loaded.compiled, ["a.csv"]))
+    with open_table(str(actuals)) as table:
+        expected = list(iter_results(loaded.compiled, table))
+    with open_table(str(actuals)) as table:
+        got = list(iter_results_in_workers(loaded.compiled, table,
+                                           lambda: open_table(str(actuals)), _dies, 2,
+                                           chunk=4))
+    assert [r.encoded for r in got] == [None] * len(expected)  # all scored here
+    assert [encode(r) for r in got] == [encode(r) for r in expected]
+    assert got[-1].errors and got[-1].total is None  # E3 again, found across chunks
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_the_cli_writes_the_same_bytes_and_messages_with_workers(tmp_path: Path,
+                                                                fmt: str) -> None:
+    rows = [(f"E{k}", str(60 + k % 41), str(k % 11)) for k in range(1200)]
+    rows[700] = ("E5", "90", "10")  # a duplicate of a row in the first chunk
+    rows[1100] = ("E9001", "9O", "10")  # a typo in a later chunk
+    scheme, actuals = _write(tmp_path, rows)
+    one = run("evaluate", scheme, actuals, "--format", fmt, env={"KPISCORE_WORKERS": "1"})
+    two = run("evaluate", scheme, actuals, "--format", fmt, env={"KPISCORE_WORKERS": "2"})
+    assert one == two
+    assert one.code == 1
+    assert one.err.splitlines()[0] == "a.csv!A702: duplicate id 'E5' (also on row 7) [E5]"
+    assert one.err.splitlines()[1] == "a.csv!C1102: A (a): '9O' is not a number [E9001]"
+    assert one.err.splitlines()[-1] == ("kpiscore: 1200 rows read: 1198 scored, 2 could "
+                                        "not be scored")
+
+
+def test_a_read_that_fails_part_way_fails_the_same_with_workers(tmp_path: Path) -> None:
+    rows = [(f"E{k}", "90", "9") for k in range(1200)]
+    scheme, actuals = _write(tmp_path, rows)
+    with actuals.open("a", encoding="utf-8") as fh:
+        fh.write("E9999," + ",".join(["1"] * 50) + "\n")  # wider than the limit below
+    env = {"KPISCORE_MAX_COLUMNS": "20"}
+    one = run("evaluate", scheme, actuals, "--format", "jsonl",
+              env={**env, "KPISCORE_WORKERS": "1"})
+    two = run("evaluate", scheme, actuals, "--format", "jsonl",
+              env={**env, "KPISCORE_WORKERS": "2"})
+    assert one == two
+    assert (one.code, one.out) == (2, "")
+    assert "kpiscore: error:" in one.err
+
+
+def test_workers_are_asked_for_by_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    small = tmp_path / "a.csv"
+    small.write_text("id\n", encoding="utf-8")
+    monkeypatch.setenv("KPISCORE_WORKERS", "3")
+    assert workers_for(str(small)) == 3
+    monkeypatch.setenv("KPISCORE_WORKERS", "1")
+    assert workers_for(str(small)) == 1
+    monkeypatch.setenv("KPISCORE_WORKERS", "many")
+    assert workers_for(str(small)) == 1
+    monkeypatch.delenv("KPISCORE_WORKERS")
+    assert workers_for(str(small)) == 1  # too small to gain
