@@ -13,7 +13,9 @@ distinct, six decimals, so that no remembering of repeated actuals can help).
 Then it times, each as a separate process (median of --repeat runs, peak RSS):
 
   a  plain openpyxl read-only iteration over the typical workbook (a floor)
-  b  kpiscore evaluate --format jsonl on the typical workbook
+  b  kpiscore evaluate --format jsonl on the typical workbook, on two processes
+     (KPISCORE_WORKERS=2: the whole benchmark sets it, so that the load average
+     does not decide), and b1 the same on one
   bh the same on the high-cardinality workbook
   b' kpiscore evaluate --format jsonl on the typical data as CSV
   bj kpiscore evaluate --format json to a pipe (the default when piped)
@@ -54,13 +56,16 @@ print(n)
 """
 
 
-def measure(cmd: list[str], repeat: int, stdout_to: str | None = None) -> tuple[float, float]:
-    """Median wall seconds and the largest peak RSS (MiB) of ``cmd`` over ``repeat`` runs."""
+def measure(cmd: list[str], repeat: int, stdout_to: str | None = None,
+            workers: int = 2) -> tuple[float, float]:
+    """Median wall seconds and the largest peak RSS (MiB, one process's) of ``cmd`` over
+    ``repeat`` runs; kpiscore scores on ``workers`` processes (KPISCORE_WORKERS)."""
     times, peaks = [], []
+    env = {**os.environ, "KPISCORE_WORKERS": str(workers)}
     for _ in range(repeat):
         out = open(stdout_to or os.devnull, "wb")
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -164,9 +169,10 @@ def main() -> None:
     import openpyxl
 
     print(f"# openpyxl {openpyxl.__version__}; median of {args.repeat} runs; "
-          f"LibreOffice: {'yes' if has_lo else 'not installed'}")
-    head = ("N", "a read", "b jsonl", "bh distinct", "b' csv in", "bj json", "c xlsx",
-            "d LO csv", "d' LO xlsx", "b/d", "bh/d", "b'/d", "c/d'",
+          f"LibreOffice: {'yes' if has_lo else 'not installed'}; load average "
+          f"{os.getloadavg()[0]:.1f}; b, bh, b', bj on two processes, b1 on one")
+    head = ("N", "a read", "b jsonl", "b1 1 proc", "bh distinct", "b' csv in", "bj json",
+            "c xlsx", "d LO csv", "d' LO xlsx", "b/d", "b1/d", "bh/d", "b'/d", "c/d'",
             "peak b", "peak bh", "peak bj", "peak c", "peak d")
     print(" | ".join(head))
     peaks: dict[int, float] = {}
@@ -178,12 +184,14 @@ def main() -> None:
             (folder / "distinct").mkdir()
             distinct, _, _ = build(n, folder / "distinct", distinct=True)
 
-            def evaluate(path: Path, fmt: str, *out: str) -> tuple[float, float]:
+            def evaluate(path: Path, fmt: str, *out: str, workers: int = 2
+                         ) -> tuple[float, float]:
                 return measure([*kp, "evaluate", str(SCHEME), str(path), "--format", fmt,
-                                *out], args.repeat)
+                                *out], args.repeat, workers=workers)
 
             a = measure([sys.executable, "-c", READ_ONLY, str(actuals)], args.repeat)
             b = evaluate(actuals, "jsonl")
+            b1 = evaluate(actuals, "jsonl", workers=1)
             bh = evaluate(distinct, "jsonl")
             b2 = evaluate(as_csv, "jsonl")
             bj = evaluate(actuals, "json")
@@ -195,8 +203,9 @@ def main() -> None:
         def ratio(x: tuple[float, float] | None, y: tuple[float, float] | None) -> str:
             return f"{x[0] / y[0]:.2f}" if x and y else "-"
 
-        cells = [str(n), *(f"{m[0]:.2f}s" if m else "-" for m in (a, b, bh, b2, bj, c, d, d2)),
-                 ratio(b, d), ratio(bh, d), ratio(b2, d), ratio(c, d2),
+        cells = [str(n), *(f"{m[0]:.2f}s" if m else "-"
+                           for m in (a, b, b1, bh, b2, bj, c, d, d2)),
+                 ratio(b, d), ratio(b1, d), ratio(bh, d), ratio(b2, d), ratio(c, d2),
                  *(f"{m[1]:.0f}MiB" if m else "-" for m in (b, bh, bj, c, d))]
         print(" | ".join(cells), flush=True)
         peaks[n] = b[1]
