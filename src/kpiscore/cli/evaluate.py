@@ -171,6 +171,7 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
             for problem in report.problems:  # responses or moves for someone not in ACTUALS
                 click.echo(f"{problem.where}: {problem.message}", err=True)
             problems = len(report.problems)
+            _quota_warnings(report)
             _write(loaded, report, fmt, output, inputs, color,
                    Options(loaded, period, notice=None if cards_dir else _notice,
                            bom=bom))
@@ -216,6 +217,16 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
             return
         assert output is not None
         write_file(output, inputs, lambda tmp: FORMATS[fmt].stream(start, stream, tmp, options))
+
+
+def _quota_warnings(report: Report) -> None:
+    """Ties that broke a quota, minimums that could not be met: warnings, exit code 0."""
+    from kpiscore.score.across import WARNING, quota_warnings
+
+    d = report.summary.distribution
+    if d is not None:
+        for text, code in quota_warnings(d, report.precision):
+            click.echo(str(WARNING(text=text, code=code)), err=True)
 
 
 def _notice(text: str) -> None:

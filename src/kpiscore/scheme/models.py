@@ -444,6 +444,9 @@ class Quota(Model):
 
     grade: str
     percent: Weight
+    min: int = Field(default=0, ge=0, description="the fewest people the grade gets, "
+                     "whatever its percent gives (e.g. min: 1 on the bottom grade of a "
+                     "small team); taken from the grade with the most people")
 
 
 class Distribution(Model):
@@ -462,6 +465,10 @@ class Distribution(Model):
         "add up to the number of people")
     scope: Literal["all", "department"] = Field(
         default="all", description="quotas over everyone, or within each department")
+    tie_break: list[str] = Field(
+        default_factory=list, description="indicator or input ids that order people with "
+        "equal totals, each in turn, higher first (an indicator by its points, an input by "
+        "its value): people still equal on all of them are ties")
 
 
 class Columns(Model):

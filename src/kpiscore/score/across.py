@@ -21,7 +21,14 @@ best grade of the quotas, the next the second, and so on:
   ``ties: better`` (the default) they all get the better grade, with ``ties:
   worse`` all the worse; the boundary moves past them, and the next grade's
   count absorbs the difference, so the counts still add up to the people.
-  A higher total never gets a lower grade than a lower total.
+  A higher total never gets a lower grade than a lower total. With
+  ``tie_break: [ids]`` people with equal totals are ordered by those
+  indicators' points (or inputs' values), each in turn, higher first; only
+  people equal on all of them are ties. Every tie across a boundary is
+  reported (:class:`~kpiscore.score.results.QuotaTie`): its quota could not be
+  met.
+- *minimums*: a quota's ``min`` raises its count to at least that many people,
+  taken from the grade with the most people above its own minimum.
 - a vetoed person keeps the lowest grade (a veto overrides everything).
 """
 
@@ -30,15 +37,21 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
+from kpiscore.base.i18n import Phrase, Text
+from kpiscore.base.numbers import round_half_up
 from kpiscore.score.results import (
     DistributionReport,
     Move,
     PersonResult,
     QuotaGroup,
     QuotaLine,
+    QuotaShort,
+    QuotaTie,
     Rank,
 )
 from kpiscore.score.scorer import Scorer, row_label
@@ -81,8 +94,12 @@ def rank(results: Sequence[PersonResult]) -> None:
         r.rank = place
 
 
-def quota_counts(people: int, percents: Sequence[Decimal]) -> tuple[list[Fraction], list[int]]:
-    """The exact share of each quota and its count by the largest remainder method."""
+def quota_counts(people: int, percents: Sequence[Decimal],
+                 mins: Sequence[int] = ()) -> tuple[list[Fraction], list[int]]:
+    """The exact share of each quota and its count by the largest remainder method; then
+    each grade below its ``mins`` is raised to it, one place at a time from the grade
+    with the most people above its own minimum (on equal counts the worse grade). When
+    the minimums add up to more than the people, none is applied (:func:`short_of_min`)."""
     exact = [Fraction(people) * Fraction(p) / 100 for p in percents]
     counts = [math.floor(e) for e in exact]
     left = people - sum(counts)
@@ -90,7 +107,31 @@ def quota_counts(people: int, percents: Sequence[Decimal]) -> tuple[list[Fractio
                    key=lambda i: (-(exact[i] - counts[i]), -Fraction(percents[i]), i))
     for i in order[:max(left, 0)]:
         counts[i] += 1
+    least = list(mins) + [0] * (len(counts) - len(mins))
+    if sum(least) <= people:
+        for i in range(len(counts)):
+            while counts[i] < least[i]:
+                give = max((j for j in range(len(counts)) if counts[j] > least[j]),
+                           key=lambda j: (counts[j] - least[j], j))
+                counts[give] -= 1
+                counts[i] += 1
     return exact, counts
+
+
+def short_of_min(people: int, mins: Sequence[int]) -> bool:
+    """Whether the minimums cannot all be met: they add up to more than the people."""
+    return sum(mins) > people
+
+
+@dataclass
+class Straddle:
+    """People tied (on the total and every tie-break) across a quota boundary: the quota
+    cannot be met without splitting them, so they all got one grade."""
+
+    better: int  # the quota index above the boundary
+    worse: int  # the quota index below it (the last the tied people reach)
+    people: list[int]  # their indexes, best first (input order among equals)
+    given: int  # the quota index they all got
 
 
 def assign(keys: Sequence[tuple[bool, Decimal]], counts: Sequence[int], ties: str) -> list[int]:
@@ -100,13 +141,21 @@ def assign(keys: Sequence[tuple[bool, Decimal]], counts: Sequence[int], ties: st
     equal keys at a boundary all get the better (``ties="better"``) or the worse
     quota.
     """
-    order = sorted(range(len(keys)), key=lambda i: (keys[i][0], -keys[i][1]))
+    return assign_ordered([(vetoed, -total) for vetoed, total in keys], counts, ties)[0]
+
+
+def assign_ordered(keys: Sequence[tuple[Any, ...]], counts: Sequence[int],
+                   ties: str) -> tuple[list[int], list[Straddle]]:
+    """:func:`assign` for keys that sort best first (``(vetoed, -total, -tie_break…)``);
+    also every tie across a boundary."""
+    order = sorted(range(len(keys)), key=lambda i: keys[i])
     slot: list[int] = []
     for q, count in enumerate(counts):
         slot += [q] * count
     last = len(counts) - 1
     slot += [last] * (len(order) - len(slot))  # only when counts fall short
     out = [0] * len(keys)
+    straddles: list[Straddle] = []
     start = 0
     while start < len(order):
         end = start + 1
@@ -115,8 +164,20 @@ def assign(keys: Sequence[tuple[bool, Decimal]], counts: Sequence[int], ties: st
         q = slot[start] if ties == "better" else slot[end - 1]
         for pos in range(start, end):
             out[order[pos]] = q
+        if slot[start] != slot[end - 1]:
+            straddles.append(Straddle(slot[start], slot[end - 1], order[start:end], q))
         start = end
-    return out
+    return out, straddles
+
+
+def _tie_key(r: PersonResult, names: Sequence[str]) -> tuple[tuple[int, Decimal], ...]:
+    """A person's tie-break values, each sorting best (highest) first; a missing one last."""
+    points = {i.id: i.points for i in r.indicators}
+    out: list[tuple[int, Decimal]] = []
+    for name in names:
+        value = points[name] if name in points else r.env.get(name)
+        out.append((1, Decimal(0)) if value is None else (0, -value))
+    return tuple(out)
 
 
 def distribute(scorer: Scorer, results: Sequence[PersonResult]) -> DistributionReport | None:
@@ -134,16 +195,29 @@ def distribute(scorer: Scorer, results: Sequence[PersonResult]) -> DistributionR
     for r in scored:
         groups.setdefault(r.department if d.scope == "department" else None, []).append(r)
     report = DistributionReport(d.mode, d.ties, d.rounding, d.scope, [], [])
+    mins = [q.min for q in quotas]
     for dept, people in groups.items():
-        exact, counts = quota_counts(len(people), [q.percent for q in quotas])
-        keys = [(bool(r.vetoes), r.total if r.total is not None else Decimal(0)) for r in people]
-        for r, q in zip(people, assign(keys, counts, d.ties), strict=True):
+        exact, counts = quota_counts(len(people), [q.percent for q in quotas], mins)
+        keys = [(bool(r.vetoes), -(r.total if r.total is not None else Decimal(0)),
+                 *_tie_key(r, d.tie_break)) for r in people]
+        given, straddles = assign_ordered(keys, counts, d.ties)
+        for r, q in zip(people, given, strict=True):
             r.quota_grade = lowest if r.vetoes else quotas[q].grade
         lines = [QuotaLine(q.grade, q.percent, Decimal(e.numerator) / Decimal(e.denominator), c,
                            sum(1 for r in people if r.grade == q.grade),
                            sum(1 for r in people if r.quota_grade == q.grade))
                  for q, e, c in zip(quotas, exact, counts, strict=True)]
         report.groups.append(QuotaGroup(dept, len(people), lines))
+        for st in straddles:
+            tied = [people[i] for i in st.people]
+            report.tied.append(QuotaTie(
+                dept, quotas[st.better].grade, counts[st.better],
+                sum(1 for r in people if r.quota_grade == quotas[st.better].grade),
+                quotas[st.worse].grade, tied[0].total or Decimal(0),
+                [(r.id, r.name) for r in tied], quotas[st.given].grade))
+        if short_of_min(len(people), mins):
+            report.short.append(QuotaShort(dept, len(people),
+                                           [(q.grade, q.min) for q in quotas if q.min]))
     for r in scored:
         assert r.total is not None and r.grade is not None and r.quota_grade is not None
         if r.quota_grade != r.grade:
@@ -151,3 +225,41 @@ def distribute(scorer: Scorer, results: Sequence[PersonResult]) -> DistributionR
         if d.mode == "enforce":
             scorer.pay(r, row_label(r.row), grade=r.quota_grade)
     return report
+
+
+TIED = Phrase("{where}{grade}'s quota is {quota} of {people} people, but {count} people tie at "
+              "{total} across its boundary with {next} ({who}): all got {given} (ties: {rule}), "
+              "so {grade} has {assigned}; a tie_break orders them",
+              "{where}{grade} 的配额是 {people} 人中的 {quota} 人,但有 {count} 人以 {total} 分"
+              "并列,跨过它与 {next} 的分界({who}):全部定为 {given}(ties: {rule}),"
+              "因此 {grade} 有 {assigned} 人;可用 tie_break 为他们排序")
+SHORT = Phrase("{where}the quota minimums ({mins}) add up to more than the {people} people: "
+               "none was applied",
+               "{where}配额最少人数({mins})合计超过了 {people} 人:均未执行")
+IN = Phrase("{department}: ", "{department}:")
+WARNING = Phrase("kpiscore: warning: {text} ({code})", "kpiscore:警告:{text} ({code})")
+MORE = Phrase("… and {count} more", "……另有 {count} 人")
+#: people a tie warning names, at most
+NAMED = 10
+
+
+def quota_warnings(report: DistributionReport, precision: int) -> list[tuple[Text, str]]:
+    """What the quotas could not do, for standard error: each tie across a boundary
+    (``quota-ties``) and each group whose minimums could not be met (``quota-min``)."""
+    out: list[tuple[Text, str]] = []
+    for t in report.tied:
+        who = ", ".join(" ".join(x for x in (pid, name) if x) or "?" for pid, name
+                        in t.people[:NAMED])
+        if len(t.people) > NAMED:
+            who += " " + str(MORE(count=len(t.people) - NAMED))
+        people = next((g.people for g in report.groups if g.department == t.department), 0)
+        where = IN(department=t.department) if t.department is not None else ""
+        out.append((TIED(where=where, grade=t.grade, quota=t.quota, people=people,
+                         count=len(t.people), total=str(round_half_up(t.total, precision)),
+                         next=t.next, who=who, given=t.given, rule=report.ties,
+                         assigned=t.assigned), "quota-ties"))
+    for s in report.short:
+        where = IN(department=s.department) if s.department is not None else ""
+        out.append((SHORT(where=where, mins=", ".join(f"{g} {n}" for g, n in s.mins),
+                          people=s.people), "quota-min"))
+    return out

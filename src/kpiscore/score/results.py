@@ -308,6 +308,30 @@ class Move:
 
 
 @dataclass
+class QuotaTie:
+    """People tied across a quota boundary (on the total and every tie-break): the better
+    grade's quota cannot be met without splitting them, so all got ``given``."""
+
+    department: str | None
+    grade: str  # the grade above the boundary
+    quota: int  # its count by the quotas
+    assigned: int  # people given it, the tie included or left out
+    next: str  # the grade below the boundary
+    total: Decimal
+    people: list[tuple[str | None, str | None]]  # (id, name), best first
+    given: str
+
+
+@dataclass
+class QuotaShort:
+    """Minimums that add up to more than the people of a group: none was applied."""
+
+    department: str | None
+    people: int
+    mins: list[tuple[str, int]]
+
+
+@dataclass
 class DistributionReport:
     mode: str
     ties: str
@@ -315,6 +339,10 @@ class DistributionReport:
     scope: str
     groups: list[QuotaGroup]
     moved: list[Move]
+    #: ties across quota boundaries, and minimums that could not be met: said on standard
+    #: error (not in the JSON, which already shows each quota and its assigned count)
+    tied: list[QuotaTie] = field(default_factory=list)
+    short: list[QuotaShort] = field(default_factory=list)
 
 
 @dataclass

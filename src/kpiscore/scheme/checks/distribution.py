@@ -14,6 +14,10 @@ UNKNOWN = Phrase("quota for {grade!r}, which is not a grade{hint} (grades: {grad
                  "{grade!r} 的配额,但它不是等级{hint}(等级:{grades})")
 TWICE = Phrase("grade {grade!r} has two quotas", "等级 {grade!r} 有两个配额")
 PERCENTS = Phrase("quota percents add up to {total}, not 100", "配额百分比合计为 {total},不是 100")
+TIE_BREAK = Phrase("tie_break: {id!r} is not an indicator or input{hint} (indicators and "
+                   "inputs: {ids})",
+                   "tie_break:{id!r} 不是指标或输入项{hint}(指标和输入项:{ids})")
+TIE_TWICE = Phrase("tie_break names {id!r} twice", "tie_break 两次写了 {id!r}")
 
 
 @check("bad-distribution")
@@ -59,3 +63,21 @@ def quotas_add_up(ctx: Context) -> Iterator[Problem]:
     total = sum((q.percent for q in d.quotas), ZERO)
     if total != HUNDRED:
         yield Problem(("distribution", "quotas"), PERCENTS(total=total), key=True)
+
+
+@check("unknown-name")
+def tie_break_names_fields(ctx: Context) -> Iterator[Problem]:
+    """Each ``tie_break`` id names an indicator (ordered by its points) or an input (by its
+    value), once."""
+    d = ctx.scheme.distribution
+    if d is None:
+        return
+    known = [ci.id for ci in ctx.compiled.indicators] + [i.id for i in ctx.scheme.inputs]
+    seen: set[str] = set()
+    for k, name in enumerate(d.tie_break):
+        if name not in known:
+            yield Problem(("distribution", "tie_break", k), TIE_BREAK(
+                id=name, hint=did_you_mean(name, known), ids=", ".join(known)))
+        elif name in seen:
+            yield Problem(("distribution", "tie_break", k), TIE_TWICE(id=name))
+        seen.add(name)
