@@ -442,6 +442,8 @@ class Text:
 
 
 OR = Phrase(" or ", " 或 ")
+#: between the items of a list in a sentence
+LIST_SEP = Phrase(", ", "、")
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,19 @@ if TYPE_CHECKING:
     from kpiscore.score.results import PersonResult, Report
 
 
+ROW = Phrase("row {n}", "第 {n} 行")
+ONE_ROW = Phrase("row", "行")
+ROWS = Phrase("rows", "行")
+ONE_PERSON = Phrase("person", "人")
+PEOPLE = Phrase("people", "人")
+READ = Phrase("{count} {rows} read: {scored} scored, {failed} could not be scored",
+              "共读取 {count} {rows}:{scored} 行已计分,{failed} 行无法计分")
+READ_FOR = Phrase("{count} {rows} read for {people} {persons}: {scored} scored, {failed} could "
+                  "not be scored",
+                  "共读取 {count} {rows},共 {people} {persons}:{scored} 人已计分,"
+                  "{failed} 人无法计分")
+
+
 class Accounting:
     """Reports error rows on standard error as they go by, and counts the rows read."""
 
@@ -52,7 +65,7 @@ class Accounting:
             self.rows += len(set(r.sources)) or 1  # raters, periods: several rows a person
             if r.errors:
                 self.failed += 1
-                who = visible(r.id) if r.id else f"row {r.row}"
+                who = visible(r.id) if r.id else str(ROW(n=r.row))
                 for e in r.errors:
                     key = (e.where, str(e.message))
                     if key in self.said:
@@ -65,9 +78,14 @@ class Accounting:
         """rows read = rows scored + rows that could not be (with raters or periods,
         several rows make one person's result)."""
         n, rows = self.people, self.rows
-        people = "" if rows == n else f" for {n} {'person' if n == 1 else 'people'}"
-        return (f"kpiscore: {rows} row{'' if rows == 1 else 's'} read{people}: "
-                f"{n - self.failed} scored, {self.failed} could not be scored")
+        words = ONE_ROW if rows == 1 else ROWS
+        if rows == n:
+            text = READ(count=rows, rows=words, scored=n - self.failed, failed=self.failed)
+        else:
+            text = READ_FOR(count=rows, rows=words, people=n,
+                            persons=ONE_PERSON if n == 1 else PEOPLE,
+                            scored=n - self.failed, failed=self.failed)
+        return f"kpiscore: {text}"
 
 
 @click.command(cls=Command)

@@ -6,6 +6,7 @@ import datetime as _dt
 import math
 from decimal import Decimal
 
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import HUNDRED, ZERO, normalise_text, parse_number, to_decimal
 
 #: Excel's error values, as openpyxl and CSV exports show them.
@@ -34,14 +35,41 @@ class UnreadableCell(str):
 
     reason: str
 
-    def __new__(cls, reason: str) -> UnreadableCell:
+    def __new__(cls, reason: str | Text) -> UnreadableCell:
         cell = super().__new__(cls, "#UNREADABLE!")
-        cell.reason = reason
+        cell.reason = str(reason)  # a Text in the language of the run
         return cell
 
 
 class BadValue(ValueError):
-    """The cell cannot be read as a number; the message says why."""
+    """The cell cannot be read as a number; the message says why (rendered in the
+    language of the run)."""
+
+
+NOT_FINITE = Phrase("{value} is not a finite number", "{value} 不是有限的数")
+DURATION = Phrase("a duration ({value}) where a number belongs",
+                  "此处应为数字,却是一段时长({value})")
+SPREADSHEET_ERROR = Phrase("the cell holds the spreadsheet error {error}",
+                           "单元格中是电子表格的错误值 {error}")
+NOT_A_NUMBER = Phrase("{value} is not a number", "{value} 不是数字")
+TYPED_NOT_A_NUMBER = Phrase("{kind} value {value} is not a number",
+                            "{kind} 类型的值 {value} 不是数字")
+TOO_LARGE = Phrase("{value} is too large: numbers must be below 10^15 (1,000,000,000,000,000)",
+                   "{value} 太大:数字须小于 10^15(1,000,000,000,000,000)")
+TOO_SMALL = Phrase("{value} is too small: a number other than 0 must be at least 10^-15 "
+                   "(a formula's rounding residue? write 0)",
+                   "{value} 太小:非 0 的数字至少应为 10^-15(是公式的舍入残差吗?请写 0)")
+NO_SAVED_VALUE = Phrase("the formula ={formula} has no saved value (the file was written by a "
+                        "program and never calculated); open and save it in Excel or "
+                        "LibreOffice, or write the values",
+                        "公式 ={formula} 没有保存的计算结果(文件由程序写出,从未计算过);"
+                        "请用 Excel 或 LibreOffice 打开并保存,或直接填写数值")
+CANNOT_READ = Phrase("the cell cannot be read: {reason}", "无法读取该单元格:{reason}")
+YES_NO = Phrase("{value} is a yes/no value, not a {what}", "{value} 是一个是/否值,不是{what}")
+DATE = Phrase("a date or time ({value}) where a {what} belongs",
+              "此处应为{what},却是日期或时间({value})")
+A_NUMBER = Phrase("number", "数字")
+A_LEVEL = Phrase("level", "等级")
 
 
 def is_blank(value: object) -> bool:
@@ -56,30 +84,30 @@ def read_number(value: object, percent_format: bool = False) -> Decimal:
     as 95 because kpiscore keeps percentages in percent points. Dates,
     booleans, Excel errors and text are refused with a reason.
     """
-    _refuse(value, "number")
+    _refuse(value, A_NUMBER)
     if isinstance(value, (int, float, Decimal)):
         if isinstance(value, float) and not math.isfinite(value):
-            raise BadValue(f"{value} is not a finite number")
+            raise BadValue(str(NOT_FINITE(value=value)))
         number = to_decimal(value)
         if not number.is_finite():
-            raise BadValue(f"{value} is not a finite number")
+            raise BadValue(str(NOT_FINITE(value=value)))
         if percent_format:
             number = number * HUNDRED
         return _in_range(number, repr(value) if isinstance(value, float) else str(value))
     if isinstance(value, _dt.timedelta):
-        raise BadValue(f"a duration ({value}) where a number belongs")
+        raise BadValue(str(DURATION(value=value)))
     if isinstance(value, str):
         text = normalise_text(value)
         if text.upper() in EXCEL_ERRORS:
-            raise BadValue(f"the cell holds the spreadsheet error {text}")
+            raise BadValue(str(SPREADSHEET_ERROR(error=text)))
         parsed = parse_number(text) if len(text) <= 1000 else None
         shown = text if len(text) <= 40 else text[:37] + "..."
         if parsed is None:
             if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-                raise BadValue(f"{shown!r} is not a finite number")
-            raise BadValue(f"{shown!r} is not a number")
+                raise BadValue(str(NOT_FINITE(value=repr(shown))))
+            raise BadValue(str(NOT_A_NUMBER(value=repr(shown))))
         return _in_range(parsed[0], shown)
-    raise BadValue(f"{type(value).__name__} value {value!r} is not a number")
+    raise BadValue(str(TYPED_NOT_A_NUMBER(kind=type(value).__name__, value=repr(value))))
 
 
 def _in_range(number: Decimal, shown: str) -> Decimal:
@@ -87,35 +115,31 @@ def _in_range(number: Decimal, shown: str) -> Decimal:
         return ZERO  # no negative zero
     size = abs(number)
     if size >= LARGEST:
-        raise BadValue(f"{shown} is too large: numbers must be below 10^15 "
-                       "(1,000,000,000,000,000)")
+        raise BadValue(str(TOO_LARGE(value=shown)))
     if size < SMALLEST:
-        raise BadValue(f"{shown} is too small: a number other than 0 must be at least "
-                       "10^-15 (a formula's rounding residue? write 0)")
+        raise BadValue(str(TOO_SMALL(value=shown)))
     return number
 
 
-def _refuse(value: object, what: str) -> None:
+def _refuse(value: object, what: Phrase) -> None:
     """Refuse what is never a number nor a level: a formula never calculated, a cell that
     cannot be read, a yes/no value, a date."""
     if isinstance(value, FormulaWithoutValue):
-        raise BadValue(f"the formula ={value} has no saved value (the file was written by a "
-                       "program and never calculated); open and save it in Excel or "
-                       "LibreOffice, or write the values")
+        raise BadValue(str(NO_SAVED_VALUE(formula=str(value))))
     if isinstance(value, UnreadableCell):
-        raise BadValue(f"the cell cannot be read: {value.reason}")
+        raise BadValue(str(CANNOT_READ(reason=value.reason)))
     if isinstance(value, bool):
-        raise BadValue(f"{'TRUE' if value else 'FALSE'} is a yes/no value, not a {what}")
+        raise BadValue(str(YES_NO(value="TRUE" if value else "FALSE", what=what)))
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
-        raise BadValue(f"a date or time ({value}) where a {what} belongs")
+        raise BadValue(str(DATE(value=value, what=what)))
 
 
 def read_text(value: object) -> str:
     """A cell as text for labels (levels): numbers as written, no trailing ``.0``."""
-    _refuse(value, "level")
+    _refuse(value, A_LEVEL)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = normalise_text(str(value))
     if text.upper() in EXCEL_ERRORS:
-        raise BadValue(f"the cell holds the spreadsheet error {text}")
+        raise BadValue(str(SPREADSHEET_ERROR(error=text)))
     return text

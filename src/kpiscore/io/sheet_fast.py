@@ -27,6 +27,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from kpiscore.base.i18n import Phrase
 from kpiscore.io.cells import LARGEST, SMALLEST, FormulaWithoutValue, UnreadableCell
 from kpiscore.io.numfmt import Section, scales
 from kpiscore.io.table import Row
@@ -306,12 +307,19 @@ class Styles:
             and not isinstance(value, bool) and self.scaled(style, value)
 
 
-def unreadable(data_type: str, text: str, exc: Exception) -> UnreadableCell:
+NO_SHARED_STRING = Phrase("it refers to a shared string the workbook does not have",
+                         "它引用了工作簿中不存在的共享字符串")
+THOUSANDS_OF_DIGITS = Phrase("its number has thousands of digits", "它的数字有数千位")
+VALUE_NOT_A_NUMBER = Phrase("its value {value} is not a number", "它的值 {value} 不是数字")
+DAMAGED = Phrase("the cell is damaged ({detail})", "单元格已损坏({detail})")
+
+
+def unreadable(data_type: str | None, text: str, exc: Exception) -> UnreadableCell:
     """A cell openpyxl cannot read, as kpiscore reports it (see xlsx_table)."""
     if data_type == "s" and isinstance(exc, (IndexError, ValueError)):
-        return UnreadableCell("it refers to a shared string the workbook does not have")
+        return UnreadableCell(NO_SHARED_STRING())
     if "digits" in str(exc):
-        return UnreadableCell("its number has thousands of digits")
+        return UnreadableCell(THOUSANDS_OF_DIGITS())
     if isinstance(exc, ValueError) and text and len(text) <= 40:
-        return UnreadableCell(f"its value {text!r} is not a number")
-    return UnreadableCell(str(exc).split("\n")[0] or type(exc).__name__)
+        return UnreadableCell(VALUE_NOT_A_NUMBER(value=repr(text)))
+    return UnreadableCell(DAMAGED(detail=str(exc).split("\n")[0] or type(exc).__name__))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.i18n import Phrase
 from kpiscore.base.limits import Limits
 from kpiscore.io.cells import UnreadableCell
 from kpiscore.io.csv_table import CSV_CHARS_PER_COLUMN
@@ -45,7 +46,8 @@ BUSY_SECONDS = 1.0
 #: The names SQLite knows a table's rowid by; a column may take one of them.
 _ROWID_NAMES = ("_rowid_", "rowid", "oid")
 
-BLOB = "a binary value (BLOB) where a number or text belongs"
+BLOB = Phrase("a binary value (BLOB) where a number or text belongs",
+              "此处应为数字或文字,却是二进制值(BLOB)")
 
 
 def quote_identifier(name: str) -> str:
@@ -288,7 +290,7 @@ def _rows(cursor: sqlite3.Cursor, budget: _Budget, path: str, where: str, rowid:
                 values = list(record)
                 number = values.pop() if rowid else count
                 if bytes in map(type, values):
-                    values = [UnreadableCell(BLOB) if type(v) is bytes else v for v in values]
+                    values = [UnreadableCell(BLOB()) if type(v) is bytes else v for v in values]
                 last = number
                 yield Row(number, values)
     finally:

@@ -23,9 +23,9 @@ from typing import IO, Any
 from kpiscore.base.errors import InputUnreadable
 from kpiscore.base.limits import RATIO_GRACE_BYTES, Limits
 from kpiscore.io import numfmt, sniff
-from kpiscore.io.cells import FormulaWithoutValue, UnreadableCell, is_blank
+from kpiscore.io.cells import FormulaWithoutValue, is_blank
 from kpiscore.io.numfmt import Section
-from kpiscore.io.sheet_fast import Styles
+from kpiscore.io.sheet_fast import Styles, unreadable
 from kpiscore.io.table import (
     Row,
     Table,
@@ -510,15 +510,8 @@ def _parser_class(limits: Limits, where: str) -> Any:
                 row, column = self.row_counter, getattr(self, "col_counter", 0) + 1
             self.col_counter = column
             text = element.findtext(VALUE_TAG) or ""
-            if element.get("t") == "s" and isinstance(exc, (IndexError, ValueError)):
-                reason = "it refers to a shared string the workbook does not have"
-            elif "digits" in str(exc):
-                reason = "its number has thousands of digits"
-            elif isinstance(exc, ValueError) and text and len(text) <= 40:
-                reason = f"its value {text!r} is not a number"
-            else:
-                reason = str(exc).split("\n")[0] or type(exc).__name__
-            return {"row": row, "column": column, "value": UnreadableCell(reason),
+            return {"row": row, "column": column,
+                    "value": unreadable(element.get("t"), text, exc),
                     "data_type": "e", "style_id": 0}
 
         def parse(self) -> Iterator[Any]:

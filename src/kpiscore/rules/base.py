@@ -166,6 +166,8 @@ GOAL = Phrase("{value}", "{value}")
 GOAL_AT_MOST = Phrase("≤ {value}", "≤ {value}")
 #: Items of a list, as a summary shows them (``levels 1级=10, 2级=15``).
 LIST = Phrase("{head}, {tail}", "{head},{tail}")
+READS_NUMBERS = Phrase("{actual} is not a number: the {kind} rule reads numbers",
+                       "{actual} 不是数字:{kind} 规则读取的是数字")
 
 
 def shortfall(actual: Decimal, spec: Spec) -> Decimal:
@@ -178,7 +180,7 @@ def shortfall(actual: Decimal, spec: Spec) -> Decimal:
 def number(actual: Decimal | str, kind: str) -> Decimal:
     """``actual`` as the number a numeric rule scores; a text is refused."""
     if isinstance(actual, str):
-        raise UnknownLevel(f"{actual!r} is not a number: the {kind} rule reads numbers")
+        raise UnknownLevel(str(READS_NUMBERS(actual=repr(actual), kind=kind)))
     return actual
 
 

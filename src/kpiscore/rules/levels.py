@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kpiscore.base.fields import Number
-from kpiscore.base.i18n import Phrase, Text
+from kpiscore.base.i18n import LIST_SEP, Joined, Phrase, Text
 from kpiscore.base.numbers import normalise_text, plain
 from kpiscore.rules.base import Check, Rule, Spec, UnknownLevel, exact, joined
 
@@ -109,8 +109,8 @@ class Levels(Rule):
             by_label.setdefault(normalise_text(lv.name()), lv)
         return by_number, by_code, by_label
 
-    def known(self) -> str:
-        return ", ".join(lv.name() for lv in self.levels)
+    def known(self) -> Joined:
+        return Joined(tuple(lv.name() for lv in self.levels), LIST_SEP)
 
     def lookup(self, answer: str) -> Level:
         """The level an answer names; raises :class:`UnknownLevel` otherwise."""
@@ -129,9 +129,9 @@ class Levels(Rule):
             rest = (m.group(2) or "").strip()
             if not rest or (level.label and normalise_text(level.label) == rest):
                 return level
-            raise UnknownLevel(f"{answer!r}: the letter {m.group(1)} is "
-                               f"{level.name()}, but the text says {rest!r}")
-        raise UnknownLevel(f"{answer!r} is not a known level (known: {self.known()})")
+            raise UnknownLevel(str(LETTER_MISMATCH(answer=repr(answer), letter=m.group(1),
+                                                   level=level.name(), rest=repr(rest))))
+        raise UnknownLevel(str(NOT_A_LEVEL(answer=repr(answer), known=self.known())))
 
     def score(self, actual: Decimal | str, spec: Spec) -> tuple[Decimal, Text]:
         """Points for an answer (``4级``, ``四级``, ``D``, ``不太满意``; a number is read as
@@ -177,6 +177,10 @@ class Levels(Rule):
 
 
 #: A step: the answer, the level it names, the points.
+LETTER_MISMATCH = Phrase("{answer}: the letter {letter} is {level}, but the text says {rest}",
+                        "{answer}:字母 {letter} 是 {level},但文字写的是 {rest}")
+NOT_A_LEVEL = Phrase("{answer} is not a known level (known: {known})",
+                     "{answer} 不是已知的等级(已知等级:{known})")
 ANSWER = Phrase("{answer} = {level} → {points}", "{answer} 即 {level} → {points}")
 #: The summary: each level and its points.
 ITEM = Phrase("{level}={points}", "{level}={points}")

@@ -45,6 +45,7 @@ ROW = Phrase("row {n}", "第 {n} 行")
 NO_ID = Phrase("the person has no id", "此人没有工号")
 BLANK = Phrase("{label} is blank", "{label} 为空")
 LABELLED = Phrase("{label}: {problem}", "{label}:{problem}")
+VALUE_PROBLEM = Phrase("{value} {problem}", "{value} {problem}")
 SET_MIN = Phrase("(set min_value to allow it)", "(如需允许,请设置 min_value)")
 SET_MAX = Phrase("(set max_value to allow it)", "(如需允许,请设置 max_value)")
 RATING_FROM = Phrase("(a rating runs from the floor {floor})", "(评分从保底分 {floor} 起)")
@@ -284,7 +285,7 @@ class Scorer:
             number = read_number(raw, percent)
             problem = out_of_range(number, f)
             if problem is not None:
-                raise BadValue(f"{plain(number)} {problem}")
+                raise BadValue(str(VALUE_PROBLEM(value=plain(number), problem=problem)))
             return number
         except BadValue as exc:
             return str(LABELLED(label=f.label, problem=str(exc)))
