@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
 
+from kpiscore.base.i18n import Phrase
+
 if TYPE_CHECKING:
     from kpiscore.base.i18n import Text
 
 Severity = Literal["error", "warning"]
+#: a finding's severity as a person reads it
+SEVERITY = {"error": Phrase("error", "错误"), "warning": Phrase("warning", "警告")}
 
 
 @dataclass(frozen=True)
@@ -27,8 +31,10 @@ class Finding:
         object.__setattr__(self, "message", str(self.message))
 
     def __str__(self) -> str:
+        """``file:line:col: severity: message (code)``, the severity in the language of the
+        run (the JSON's ``severity`` is always ``error`` or ``warning``)."""
         where = f"{self.path}:{self.line}:{self.column}"
-        return f"{where}: {self.severity}: {self.message} ({self.code})"
+        return f"{where}: {SEVERITY[self.severity]()}: {self.message} ({self.code})"
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -25,6 +25,21 @@ _LOG10_2 = math.log10(2)
 
 
 WHOLE = Phrase("a whole number", "一个整数")
+NOT_A_NUMBER_HOW = Phrase("{value} is not a number (write 90, 90% or 0.5)",
+                          "{value} 不是数字(请写成 90、90% 或 0.5)")
+NOT_A_NUMBER = Phrase("{value} is not a number", "{value} 不是数字")
+NOT_FINITE = Phrase("{value} is not a finite number", "{value} 不是有限的数")
+NEGATIVE_WEIGHT = Phrase("a weight cannot be negative", "权重不能为负数")
+ID_KIND = Phrase("an id must be a short name such as csat or 客户满意度",
+                 "id 须是一个简短的名称,例如 csat 或 客户满意度")
+BAD_ID = Phrase("{id} is not a usable id: start with a letter (any script) and avoid [ ] ` and "
+                "line breaks (write ids with spaces or symbols as [my id] in formulas)",
+                "{id} 不能用作 id:须以文字或字母开头,不能含 [ ] ` 和换行"
+                "(含空格或符号的 id 在公式中写成 [我的 id])")
+SLUG_KIND = Phrase("an id must be a short name such as tech-support-manager",
+                   "id 须是一个简短的名称,例如 tech-support-manager")
+BAD_SLUG = Phrase("{id} is not a usable id: it must be non-empty, without spaces",
+                  "{id} 不能用作 id:不能为空,也不能含空格")
 
 
 def number_problem(value: Decimal | int, limits: Limits) -> Text | None:
@@ -59,7 +74,7 @@ def _number(value: Any, info: ValidationInfo) -> Decimal:
     if isinstance(value, str):
         parsed = parse_number(value)
         if parsed is None:
-            raise ValueError(f"{value!r} is not a number (write 90, 90% or 0.5)")
+            raise ValueError(str(NOT_A_NUMBER_HOW(value=repr(value))))
         number = parsed[0]
     elif isinstance(value, int) and not isinstance(value, bool):
         number = value  # converted once its size is known
@@ -67,9 +82,9 @@ def _number(value: Any, info: ValidationInfo) -> Decimal:
         try:
             number = to_decimal(value)
         except TypeError:
-            raise ValueError(f"{value!r} is not a number") from None
+            raise ValueError(str(NOT_A_NUMBER(value=repr(value)))) from None
         if not number.is_finite():
-            raise ValueError(f"{value!r} is not a finite number")
+            raise ValueError(str(NOT_FINITE(value=repr(value))))
     problem = number_problem(number, _limits(info))
     if problem is not None:
         raise PydanticCustomError(NUMBER_LIMIT, "{problem}", {"problem": str(problem)})
@@ -79,7 +94,7 @@ def _number(value: Any, info: ValidationInfo) -> Decimal:
 def _weight(value: Any, info: ValidationInfo) -> Decimal:
     number = _number(value, info)
     if number < 0:
-        raise ValueError("a weight cannot be negative")
+        raise ValueError(str(NEGATIVE_WEIGHT()))
     return number
 
 
@@ -88,22 +103,20 @@ _ID_FORBIDDEN = re.compile(r"[\[\]`\n\r\t]")
 
 def _identifier(value: Any) -> str:
     if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise ValueError("an id must be a short name such as csat or 客户满意度")
+        raise ValueError(str(ID_KIND()))
     # folded like formulas are, so 回访满意度（分） and 回访满意度(分) are one name
     text = normalise_text(str(value))
     if not text or _ID_FORBIDDEN.search(text) or text[0].isdigit():
-        raise ValueError(
-            f"{text!r} is not a usable id: start with a letter (any script) and avoid "
-            "[ ] ` and line breaks (write ids with spaces or symbols as [my id] in formulas)")
+        raise ValueError(str(BAD_ID(id=repr(text))))
     return text
 
 
 def _slug(value: Any) -> str:
     if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise ValueError("an id must be a short name such as tech-support-manager")
+        raise ValueError(str(SLUG_KIND()))
     text = str(value).strip()
     if not text or any(ch.isspace() for ch in text):
-        raise ValueError(f"{text!r} is not a usable id: it must be non-empty, without spaces")
+        raise ValueError(str(BAD_SLUG(id=repr(text))))
     return text
 
 

@@ -6,8 +6,15 @@ import sys
 
 import click
 
+from kpiscore.base.i18n import Phrase
 from kpiscore.cli.common import Command, color_option, fail, input_path, shown, use_color
 from kpiscore.cli.exitcodes import ExitCode
+
+NO_FILES = Phrase("no scheme files (*.yaml, *.yml) found", "没有找到方案文件(*.yaml、*.yml)")
+CHECKED = Phrase("{files} scheme file(s) checked: {errors} error(s), {warnings} warning(s), "
+                 "{state}", "已检查 {files} 个方案文件:{errors} 个错误,{warnings} 个警告,{state}")
+VALID = Phrase("valid", "有效")
+INVALID = Phrase("invalid", "无效")
 
 
 @click.command(cls=Command)
@@ -59,11 +66,10 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, color: str) -> None
                 text = click.style(text, fg=tint)
             click.echo(text, color=colour)
         if not files:
-            click.echo("kpiscore: no scheme files (*.yaml, *.yml) found", err=True)
+            click.echo(f"kpiscore: {NO_FILES()}", err=True)
         else:
-            state = "invalid" if failed else "valid"
-            click.echo(f"{len(files)} scheme file(s) checked: {len(errors)} error(s), "
-                       f"{len(warnings)} warning(s), {state}", err=True)
+            click.echo(str(CHECKED(files=len(files), errors=len(errors), warnings=len(warnings),
+                                   state=INVALID if failed else VALID)), err=True)
     sys.exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
 
 

@@ -99,17 +99,22 @@ class Anchors(Rule):
         sign = 1 if spec.better == "higher" else -1
         if not self.baseline * sign < spec.target * sign < self.challenge * sign:
             order = "<" if sign == 1 else ">"
-            yield Check(("rule",), "error", "anchors-order",
-                        f"with better: {spec.better} the anchors must run baseline {order} "
-                        f"target {order} challenge; got {self.baseline}, {spec.target}, "
-                        f"{self.challenge}")
+            yield Check(("rule",), "error", "anchors-order", ANCHORS_ORDER(
+                better=spec.better, order=order, baseline=self.baseline, target=spec.target,
+                challenge=self.challenge))
         pts = [self.below_points, self.baseline_points, self.target_points, self.challenge_points]
         if any(a > b for a, b in pairwise(pts)):
             yield Check(("rule",), "error", "not-monotone",
-                        "below/baseline/target/challenge points must not fall: "
-                        + ", ".join(str(p) for p in pts))
+                        ANCHOR_POINTS_FALL(points=", ".join(str(p) for p in pts)))
 
 
+#: validate: the anchors out of order, their points falling
+ANCHORS_ORDER = Phrase("with better: {better} the anchors must run baseline {order} target "
+                       "{order} challenge; got {baseline}, {target}, {challenge}",
+                       "better: {better} 时各锚点须满足 baseline {order} target {order} "
+                       "challenge;现为 {baseline}、{target}、{challenge}")
+ANCHOR_POINTS_FALL = Phrase("below/baseline/target/challenge points must not fall: {points}",
+                            "below/baseline/target/challenge 的分数不得下降:{points}")
 #: A step: where the actual lies among the anchors, and the percent of full marks.
 STEP = Phrase("{actual} {where} ({baseline}/{target}/{challenge}): {percent}% of {full} "
               "→ {points}",

@@ -51,9 +51,38 @@ class Interval:
             return BETWEEN(p, lo=lo, hi=hi)
         return lo or hi or ANY_VALUE(p)
 
-    def describe(self) -> str:
-        """The bounds in English, for validate's messages."""
-        return self.bounds().render("en")
+    def describe(self) -> Text:
+        """The bounds, for validate's messages (in the language of the run)."""
+        return self.bounds()
+
+
+#: validate: bands that overlap, leave gaps, fall or give more than full marks
+OVERLAP = Phrase("band {band} ({bounds}) overlaps band {other} ({other_bounds}): an actual "
+                 "would match both",
+                 "第 {band} 档({bounds})与第 {other} 档({other_bounds})重叠:"
+                 "一个实际值会同时落入两档")
+GAP = Phrase("bands {band} ({bounds}) and {other} ({other_bounds}) leave a gap: {low} to {high} "
+             "matches no band",
+             "第 {band} 档({bounds})与第 {other} 档({other_bounds})之间有空隙:"
+             "{low} 到 {high} 不属于任何一档")
+EARNS_LESS = Phrase("band {band} ({bounds}, {points} points) earns less than band {other} "
+                    "({other_bounds}, {other_points} points) although higher is better",
+                    "第 {band} 档({bounds},{points} 分)得分低于第 {other} 档({other_bounds},"
+                    "{other_points} 分),但本指标越高越好")
+EARNS_MORE = Phrase("band {band} ({bounds}, {points} points) earns more than band {other} "
+                    "({other_bounds}, {other_points} points) although lower is better",
+                    "第 {band} 档({bounds},{points} 分)得分高于第 {other} 档({other_bounds},"
+                    "{other_points} 分),但本指标越低越好")
+ABOVE_FULL = Phrase("band {band} gives {points} points, more than the indicator's full marks "
+                    "{full}", "第 {band} 档给 {points} 分,超过指标的满分 {full}")
+UNCOVERED_BELOW = Phrase("no band covers actuals below {bound}: they would earn {floor} (the "
+                         "floor); add a band for them",
+                         "低于 {bound} 的实际值不属于任何一档:它们会得 {floor} 分(保底分);"
+                         "请为它们加一档")
+UNCOVERED_ABOVE = Phrase("no band covers actuals above {bound}: they would earn {floor} (the "
+                         "floor); add a band for them",
+                         "高于 {bound} 的实际值不属于任何一档:它们会得 {floor} 分(保底分);"
+                         "请为它们加一档")
 
 
 class Bands(Rule):
@@ -161,29 +190,27 @@ class Bands(Rule):
             where = ("rule", "bands", b.index)
             if a.hi is None or (b.lo is not None and a.hi > b.lo) or b.lo is None or \
                     (a.hi == b.lo and a.hi_incl and b.lo_incl):
-                yield Check(where, "error", "bands-overlap",
-                            f"band {b.index + 1} ({b.describe()}) overlaps band {a.index + 1} "
-                            f"({a.describe()}): an actual would match both")
+                yield Check(where, "error", "bands-overlap", OVERLAP(
+                    band=b.index + 1, bounds=b.describe(), other=a.index + 1,
+                    other_bounds=a.describe()))
             elif a.hi < b.lo or (a.hi == b.lo and not a.hi_incl and not b.lo_incl):
-                yield Check(where, "error", "bands-gap",
-                            f"bands {a.index + 1} ({a.describe()}) and {b.index + 1} "
-                            f"({b.describe()}) leave a gap: {plain(a.hi)} to {plain(b.lo)} "
-                            "matches no band")
+                yield Check(where, "error", "bands-gap", GAP(
+                    band=a.index + 1, bounds=a.describe(), other=b.index + 1,
+                    other_bounds=b.describe(), low=plain(a.hi), high=plain(b.lo)))
         for a, b in pairwise(ivs):
             falls = b.points < a.points if spec.better == "higher" else b.points > a.points
             if falls:
-                direction = "higher" if spec.better == "higher" else "lower"
-                verb = "less" if spec.better == "higher" else "more"
                 yield Check(("rule", "bands", b.index), "error", "not-monotone",
-                            f"band {b.index + 1} ({b.describe()}, {plain(b.points)} points) earns "
-                            f"{verb} than band {a.index + 1} ({a.describe()}, {plain(a.points)} "
-                            f"points) although {direction} is better")
+                            (EARNS_LESS if spec.better == "higher" else EARNS_MORE)(
+                                band=b.index + 1, bounds=b.describe(), points=plain(b.points),
+                                other=a.index + 1, other_bounds=a.describe(),
+                                other_points=plain(a.points)))
         yield from self._edges(ivs, spec)
         for iv in ivs:
             if iv.points > spec.full:
                 yield Check(("rule", "bands", iv.index, "points"), "error", "above-full-marks",
-                            f"band {iv.index + 1} gives {plain(iv.points)} points, more than "
-                            f"the indicator's full marks {plain(spec.full)}")
+                            ABOVE_FULL(band=iv.index + 1, points=plain(iv.points),
+                                       full=plain(spec.full)))
 
     def _edges(self, ivs: list[Interval], spec: Spec) -> Iterator[Check]:
         """Actuals outside every band earn the floor: fine at the worse end (below
@@ -208,8 +235,8 @@ class Bands(Rule):
                 worst = max(worst, spec.floor)  # band points are clamped to the floor too
             if better_end or worst < outside:
                 yield Check(("rule", "bands", iv.index), "error", "bands-gap",
-                            f"no band covers actuals {word} {plain(bound)}: they would earn "
-                            f"{plain(outside)} (the floor); add a band for them")
+                            (UNCOVERED_BELOW if word == "below" else UNCOVERED_ABOVE)(
+                                bound=plain(bound), floor=plain(outside)))
 
     def best(self, spec: Spec) -> Decimal:
         reachable = [iv.points for iv in self.intervals

@@ -62,7 +62,7 @@ class Check:
     where: tuple[str | int, ...]  # path below the indicator, e.g. ("rule", "bands", 2)
     severity: Literal["error", "warning"]
     code: str
-    message: str
+    message: str | Text
 
 
 class UnknownLevel(ValueError):

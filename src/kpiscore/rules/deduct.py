@@ -97,13 +97,17 @@ class Deduct(Rule):
 
     def checks(self, spec: Spec) -> Iterator[Check]:
         if self.per <= 0:
-            yield Check(("rule", "per"), "error", "bad-parameter",
-                        f"per must be a positive unit size, not {self.per}")
+            yield Check(("rule", "per"), "error", "bad-parameter", BAD_PER(per=self.per))
         if self.points <= 0:
             yield Check(("rule", "points"), "error", "bad-parameter",
-                        f"points deducted per unit must be positive, not {self.points}")
+                        BAD_POINTS(points=self.points))
 
 
+#: validate: a unit or a deduction that is not positive
+BAD_PER = Phrase("per must be a positive unit size, not {per}",
+                 "per 须是正的单位大小,而不是 {per}")
+BAD_POINTS = Phrase("points deducted per unit must be positive, not {points}",
+                    "每单位扣的分(points)须为正数,而不是 {points}")
 #: A step at or beyond the target.
 TARGET_MET = Phrase("{actual} vs target {target}: target met → {points}",
                     "{actual} 对比目标 {target}:达标 → {points}")

@@ -158,24 +158,36 @@ class Levels(Rule):
     def checks(self, spec: Spec) -> Iterator[Check]:
         seen: dict[str, int] = {}
         for i, lv in enumerate(self.levels):
-            for key in (f"level {lv.level}" if lv.level is not None else None,
-                        f"code {lv.code.upper()}" if lv.code else None,
-                        f"label {lv.label}" if lv.label else None):
+            for key, what in ((f"level {lv.level}", LEVEL_NUMBER(level=lv.level))
+                              if lv.level is not None else (None, None),
+                              (f"code {lv.code.upper()}", LEVEL_CODE(code=lv.code.upper()))
+                              if lv.code else (None, None),
+                              (f"label {lv.label}", LEVEL_LABEL(label=lv.label))
+                              if lv.label else (None, None)):
                 if key is None:
                     continue
                 if key in seen:
                     yield Check(("rule", "levels", i), "error", "duplicate-level",
-                                f"{key} is given twice (levels {seen[key] + 1} and {i + 1})")
+                                TWICE(what=what, first=seen[key] + 1, second=i + 1))
                 seen[key] = i
             if lv.level is None and not lv.code and not lv.label:
-                yield Check(("rule", "levels", i), "error", "bad-parameter",
-                            "a level needs a level number, a code or a label")
+                yield Check(("rule", "levels", i), "error", "bad-parameter", NEEDS_NAME())
             if lv.points > spec.full:
                 yield Check(("rule", "levels", i, "points"), "error", "above-full-marks",
-                            f"{lv.name()} gives {plain(lv.points)} points, more than the full "
-                            f"marks {plain(spec.full)}")
+                            LEVEL_ABOVE_FULL(level=lv.name(), points=plain(lv.points),
+                                             full=plain(spec.full)))
 
 
+#: validate: a level given twice, without a name, above full marks
+LEVEL_NUMBER = Phrase("level {level}", "等级数字 {level}")
+LEVEL_CODE = Phrase("code {code}", "代码 {code}")
+LEVEL_LABEL = Phrase("label {label}", "标签 {label}")
+TWICE = Phrase("{what} is given twice (levels {first} and {second})",
+               "{what} 出现了两次(第 {first} 个和第 {second} 个等级)")
+NEEDS_NAME = Phrase("a level needs a level number, a code or a label",
+                    "等级须有等级数字(level)、代码(code)或标签(label)")
+LEVEL_ABOVE_FULL = Phrase("{level} gives {points} points, more than the full marks {full}",
+                          "{level} 给 {points} 分,超过满分 {full}")
 #: A step: the answer, the level it names, the points.
 LETTER_MISMATCH = Phrase("{answer}: the letter {letter} is {level}, but the text says {rest}",
                         "{answer}:字母 {letter} 是 {level},但文字写的是 {rest}")

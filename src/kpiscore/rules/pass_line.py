@@ -89,12 +89,16 @@ class PassLine(Rule):
 
     def checks(self, spec: Spec) -> Iterator[Check]:
         if self.per <= 0 or self.points <= 0:
-            yield Check(("rule",), "error", "bad-parameter", "per and points must be positive")
+            yield Check(("rule",), "error", "bad-parameter", NOT_POSITIVE())
         if self.base > spec.full:
             yield Check(("rule", "base"), "error", "above-full-marks",
-                        f"base {self.base} is more than the full marks {spec.full}")
+                        BASE_ABOVE_FULL(base=self.base, full=spec.full))
 
 
+#: validate: steps that are not positive, a base above full marks
+NOT_POSITIVE = Phrase("per and points must be positive", "per 和 points 须为正数")
+BASE_ABOVE_FULL = Phrase("base {base} is more than the full marks {full}",
+                         "base {base} 超过满分 {full}")
 #: A step exactly at the pass line.
 AT_LINE = Phrase("{actual} vs pass line {target}: at the pass line → {points}",
                  "{actual} 对比合格线 {target}:恰在合格线 → {points}")

@@ -84,10 +84,12 @@ class Ratio(Rule):
 
     def checks(self, spec: Spec) -> Iterator[Check]:
         if self.cap <= 0:
-            yield Check(("rule", "cap"), "error", "bad-parameter",
-                        f"cap is a percent of full marks and must be positive, not {self.cap}")
+            yield Check(("rule", "cap"), "error", "bad-parameter", BAD_CAP(cap=self.cap))
 
 
+#: validate: a cap that is not positive
+BAD_CAP = Phrase("cap is a percent of full marks and must be positive, not {cap}",
+                 "cap 是满分的百分比,须为正数,而不是 {cap}")
 #: A step, better: higher: full marks × actual / target.
 TIMES_ACTUAL = Phrase("{actual} vs target {target}: {full} × {actual}/{target} = {raw}{note} "
                       "→ {points}",

@@ -99,15 +99,19 @@ class Threshold(Rule):
     def checks(self, spec: Spec) -> Iterator[Check]:
         order = [self.exceed, self.meet, self.near_points, self.below]
         if any(a < b for a, b in pairwise(order)):
-            yield Check(("rule",), "error", "not-monotone",
-                        "threshold points must not rise as achievement falls: "
-                        f"exceed {self.exceed}, meet {self.meet}, near {self.near_points}, "
-                        f"below {self.below}")
+            yield Check(("rule",), "error", "not-monotone", RISES(
+                exceed=self.exceed, meet=self.meet, near=self.near_points, below=self.below))
         if not 0 < self.near < 100:
-            yield Check(("rule", "near"), "error", "bad-parameter",
-                        f"near is a percent of the target between 0 and 100, not {self.near}")
+            yield Check(("rule", "near"), "error", "bad-parameter", BAD_NEAR(near=self.near))
 
 
+#: validate: points that rise as achievement falls, a near outside 0..100
+RISES = Phrase("threshold points must not rise as achievement falls: exceed {exceed}, meet "
+               "{meet}, near {near}, below {below}",
+               "threshold 的分数不得随达成率下降而上升:exceed {exceed}、meet {meet}、"
+               "near {near}、below {below}")
+BAD_NEAR = Phrase("near is a percent of the target between 0 and 100, not {near}",
+                  "near 是目标的百分比,须在 0 与 100 之间,而不是 {near}")
 #: A step: achievement against the target and the points it earns.
 ACHIEVEMENT = Phrase("{actual} vs target {target}: achievement {achievement}%, {verdict} "
                      "→ {points}",

@@ -52,6 +52,24 @@ ROUND_WHOLE = Phrase("the second argument of round() is how many decimals to kee
                      "round() 的第二个参数是保留的小数位数,须是直接写在公式里的整数,"
                      "例如 round(x, 2)")
 
+UNEXPECTED = Phrase("unexpected {char}", "此处不应出现 {char}")
+THE_END = Phrase("the end", "结尾")
+THE_END_OF_FORMULA = Phrase("the end of the formula", "公式的结尾")
+EXPECTED = Phrase("expected {want}, found {got}", "应为 {want},却是{got}")
+EXPECTED_OPERAND = Phrase("expected a number, a name or '(', found {got}",
+                          "应为数、名称或 '(',却是 {got}")
+PERCENT = Phrase("{value}% is ambiguous in a formula: kpiscore keeps percentages in percent "
+                 "points, so write × 100 for a rate in percent, or {fraction} for the fraction",
+                 "公式中的 {value}% 有歧义:kpiscore 以百分点记百分比,百分比形式的比率请写 × 100,"
+                 "小数形式请写 {fraction}")
+UNKNOWN_FUNCTION = Phrase("unknown function {name} (known: {known})",
+                          "未知函数 {name}(可用的函数:{known})")
+ARGUMENTS = Phrase("{func}() takes {low} argument(s), not {count}",
+                   "{func}() 需要 {low} 个参数,而不是 {count} 个")
+ARGUMENTS_RANGE = Phrase("{func}() takes {low} to {high} argument(s), not {count}",
+                         "{func}() 需要 {low} 到 {high} 个参数,而不是 {count} 个")
+EMPTY = Phrase("the formula is empty", "公式是空的")
+
 
 class FormulaError(ValueError):
     """A formula cannot be parsed; ``offset`` is the 0-based character position and
@@ -203,7 +221,7 @@ def _tokens(text: str) -> list[Token]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m:
-            raise FormulaError(f"unexpected {text[pos]!r}", pos)
+            raise FormulaError(UNEXPECTED(char=repr(text[pos])), pos)
         kind = m.lastgroup
         if kind == "num" or kind == "pct":
             out.append(Token("num", m.group("num"), pos, m.end(), bool(m.group("pct"))))
@@ -234,9 +252,9 @@ class _Parser:
     def take(self, value: str | None = None) -> Token:
         tok = self.tok
         if value is not None and tok.value != value:
-            want = "the end" if value == "" else repr(value)
-            got = "the end" if tok.kind == "end" else repr(tok.value)
-            raise FormulaError(f"expected {want}, found {got}", tok.offset)
+            want: Phrase | str = THE_END if value == "" else repr(value)
+            got: Phrase | str = THE_END if tok.kind == "end" else repr(tok.value)
+            raise FormulaError(EXPECTED(want=want, got=got), tok.offset)
         self.i += 1
         return tok
 
@@ -311,17 +329,15 @@ class _Parser:
             node = self.expr(inner)
             self.take(")")
             return node
-        got = "the end of the formula" if tok.kind == "end" else repr(tok.value)
-        raise FormulaError(f"expected a number, a name or '(', found {got}", tok.offset)
+        got = THE_END_OF_FORMULA if tok.kind == "end" else repr(tok.value)
+        raise FormulaError(EXPECTED_OPERAND(got=got), tok.offset)
 
     def number(self, tok: Token) -> Decimal:
         if tok.percent:
             # cards write "解决数/问题总数 × 100%" meaning percent points (90), while
             # arithmetic reads 100% as 1 (0.9): refuse the ambiguity
-            raise FormulaError(f"{tok.value}% is ambiguous in a formula: kpiscore keeps "
-                               "percentages in percent points, so write × 100 for a rate "
-                               f"in percent, or {Decimal(tok.value) / HUNDRED} for the "
-                               "fraction", tok.offset)
+            raise FormulaError(PERCENT(value=tok.value, fraction=Decimal(tok.value) / HUNDRED),
+                               tok.offset)
         try:
             value = Decimal(tok.value)
         except InvalidOperation:  # an exponent beyond what a Decimal can hold
@@ -336,8 +352,8 @@ class _Parser:
     def call(self, name: Token, depth: int) -> Node:
         func = name.value.lower()
         if func not in _FUNCS:
-            raise FormulaError(f"unknown function {name.value!r} (known: "
-                               f"{', '.join(sorted(_FUNCS))})", name.offset)
+            raise FormulaError(UNKNOWN_FUNCTION(name=repr(name.value),
+                                                known=", ".join(sorted(_FUNCS))), name.offset)
         inner = self.deeper(depth)
         self.take("(")
         starts = [self.tok]
@@ -349,8 +365,8 @@ class _Parser:
         self.take(")")
         low, high, _ = _FUNCS[func]
         if not low <= len(args) <= high:
-            raise FormulaError(f"{func}() takes {low}" + (f" to {high}" if high != low else "")
-                               + f" argument(s), not {len(args)}", name.offset)
+            raise FormulaError((ARGUMENTS if high == low else ARGUMENTS_RANGE)(
+                func=func, low=low, high=high, count=len(args)), name.offset)
         if func == "round" and len(args) == 2:
             self.places(args[1], starts[1].offset)
         return Call(func, tuple(args))
@@ -382,7 +398,7 @@ def parse(text: str, limits: Limits | None = None) -> Node:
     # offsets into the original text stay right
     norm = normalise_text(text).replace("×", "*").replace("÷", "/")
     if not norm:
-        raise FormulaError("the formula is empty", 0)
+        raise FormulaError(EMPTY(), 0)
     parser = _Parser(norm, limits)
     node = parser.expr(0)
     parser.take("")

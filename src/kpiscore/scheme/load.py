@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from kpiscore.base.errors import Finding, InputUnreadable, SchemeInvalid
 from kpiscore.base.fields import NUMBER_LIMIT
+from kpiscore.base.i18n import OR, Joined, Phrase, Text
 from kpiscore.base.limits import Limits
 from kpiscore.scheme.yamlload import Located, Path, YamlProblems, load_yaml
 
@@ -23,6 +25,71 @@ if TYPE_CHECKING:
 
 _UTF16_32 = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+A_FOLDER = Phrase("{path}: is a folder, not a scheme file", "{path}:是文件夹,不是方案文件")
+CANNOT_READ = Phrase("{path}: cannot read the scheme: {reason}", "{path}:无法读取方案:{reason}")
+SIZE = Phrase("{size} bytes", "{size} 字节")
+LARGER = Phrase("larger than that", "比这还大")
+TOO_LARGE = Phrase("the scheme is {size}, over the limit of {limit} bytes; {advice}",
+                   "方案有 {size},超过上限 {limit} 字节;{advice}")
+UTF16 = Phrase("the scheme is {encoding} text; save it as UTF-8",
+               "方案是 {encoding} 文本;请另存为 UTF-8")
+NOT_UTF8 = Phrase("the scheme is not UTF-8 text (save it as UTF-8; GBK is not accepted for "
+                  "schemes)", "方案不是 UTF-8 文本(请另存为 UTF-8;方案不接受 GBK)")
+NUL = Phrase("the scheme holds a NUL byte: it is not a text file",
+             "方案中有 NUL 字节:它不是文本文件")
+NOT_A_MAPPING = Phrase("a scheme is a mapping of fields (id:, title:, …), not {kind}",
+                       "方案应是字段的映射(id:、title: …),而不是{kind}")
+KINDS = {"list": Phrase("a list", "列表"), "str": Phrase("a plain text", "一段文字"),
+         "NoneType": Phrase("empty", "空的"), "int": Phrase("a number", "数字"),
+         "Decimal": Phrase("a number", "数字"), "bool": Phrase("true or false", "true 或 false")}
+DID_YOU_MEAN = Phrase(" (did you mean {name}?)", "(是不是 {name}?)")
+KNOWN_FIELDS = Phrase(" (known fields: {fields})", "(可用的字段:{fields})")
+UNKNOWN_FIELD = Phrase("unknown field {field}{hint}", "未知字段 {field}{hint}")
+MISSING = Phrase("missing required field {field}", "缺少必填字段 {field}")
+RULE_HINT = Phrase("did you mean {name}? ", "是不是 {name}?")
+UNKNOWN_RULE = Phrase("unknown rule kind {kind} ({hint}known: {known})",
+                      "未知的规则类型 {kind}({hint}可用的类型:{known})")
+AT_FIELD = Phrase("{field}: {problem}", "{field}:{problem}")
+AS_IS = Phrase("{text}", "{text}")
+NEEDS_KIND = Phrase("the rule needs a kind (one of: {known})",
+                    "规则需要 kind(可选:{known})")
+EXPECTED_MAPPING = Phrase("expected a mapping of fields (name: value), found {found}",
+                          "应为字段的映射(名称: 值),却是{found}")
+EXPECTED_LIST = Phrase("expected a list (- item), found {found}", "应为列表(- 项),却是{found}")
+NOT_WHOLE = Phrase("{value} is not a whole number", "{value} 不是整数")
+NOT_ALLOWED = Phrase("{value} is not allowed; expected {expected}",
+                     "不允许 {value};应为 {expected}")
+INVALID = Phrase("{detail}", "取值无效(校验器的说明:{detail})")
+A_LIST = Phrase("a list", "列表")
+A_MAPPING = Phrase("a mapping", "映射")
+NOTHING = Phrase("nothing (an empty value)", "空(没有值)")
+THE_TEXT = Phrase("the text {value}", "文字 {value}")
+THE_VALUE = Phrase("the value {value}", "值 {value}")
+#: pydantic's own checks, worded by kpiscore (their ``ctx`` fills the placeholders)
+PYDANTIC: dict[str, Phrase] = {
+    "greater_than": Phrase("must be greater than {gt}", "须大于 {gt}"),
+    "greater_than_equal": Phrase("must be at least {ge}", "须大于或等于 {ge}"),
+    "less_than": Phrase("must be less than {lt}", "须小于 {lt}"),
+    "less_than_equal": Phrase("must be at most {le}", "须小于或等于 {le}"),
+    "string_type": Phrase("must be a text", "须是文字"),
+    "bool_type": Phrase("must be true or false", "须是 true 或 false"),
+    "bool_parsing": Phrase("must be true or false", "须是 true 或 false"),
+    "decimal_parsing": Phrase("must be a number", "须是数字"),
+    "decimal_type": Phrase("must be a number", "须是数字"),
+    "float_parsing": Phrase("must be a number", "须是数字"),
+    "float_type": Phrase("must be a number", "须是数字"),
+    "too_short": Phrase("needs at least {min_length} item(s), not {actual_length}",
+                        "至少需要 {min_length} 项,现有 {actual_length} 项"),
+    "too_long": Phrase("takes at most {max_length} item(s), not {actual_length}",
+                       "最多 {max_length} 项,现有 {actual_length} 项"),
+    "string_too_short": Phrase("needs at least {min_length} character(s)",
+                               "至少需要 {min_length} 个字符"),
+    "string_too_long": Phrase("takes at most {max_length} character(s)",
+                              "最多 {max_length} 个字符"),
+    "enum": Phrase("must be one of {expected}", "须是 {expected} 之一"),
+}
 
 
 @dataclass(frozen=True)
@@ -41,36 +108,33 @@ def read_scheme_text(path: str, limits: Limits | None = None) -> str:
     limits = limits or Limits.from_env()
     limit = limits.scheme_bytes
     if os.path.isdir(path):
-        raise InputUnreadable(f"{path}: is a folder, not a scheme file")
+        raise InputUnreadable(str(A_FOLDER(path=path)))
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             # read one byte past the limit: a pipe or device has no size to check first
             raw = fh.read(limit + 1) if size <= limit else b""
     except OSError as exc:
-        raise InputUnreadable(f"{path}: cannot read the scheme: {exc.strerror}") from None
+        raise InputUnreadable(str(CANNOT_READ(path=path, reason=exc.strerror))) from None
     if size > limit or len(raw) > limit:
-        shown = f"{size} bytes" if size > limit else "larger than that"
-        raise SchemeInvalid([Finding(path, 1, 1, "error", "too-large",
-                                     f"the scheme is {shown}, over the limit of {limit} "
-                                     f"bytes; {limits.refusal('scheme_bytes')}")])
+        shown = SIZE(size=size) if size > limit else LARGER()
+        raise SchemeInvalid([Finding(path, 1, 1, "error", "too-large", TOO_LARGE(
+            size=shown, limit=limit, advice=limits.refusal("scheme_bytes")))])
     for bom, name in _UTF16_32:
         if raw.startswith(bom):
             raise SchemeInvalid([Finding(path, 1, 1, "error", "encoding",
-                                         f"the scheme is {name} text; save it as UTF-8")])
+                                         UTF16(encoding=name))])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SchemeInvalid([Finding(path, line, col, "error", "encoding",
-                                     "the scheme is not UTF-8 text (save it as UTF-8; "
-                                     "GBK is not accepted for schemes)")]) from None
+                                     NOT_UTF8())]) from None
     if "\x00" in text:
         at = text.index("\x00")
         line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
-        raise SchemeInvalid([Finding(path, line, col, "error", "encoding",
-                                     "the scheme holds a NUL byte: it is not a text file")])
+        raise SchemeInvalid([Finding(path, line, col, "error", "encoding", NUL())])
     return text
 
 
@@ -124,59 +188,74 @@ def _model_for(data: Any, path: Path) -> type | None:
     return table.get(last)
 
 
-def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, str]:
+def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, Text]:
     from kpiscore.rules import RULES
 
     kind = err["type"]
     field = path[-1] if path else "scheme"
     if kind == "extra_forbidden":
         model = _model_for(located.data, path[:-1])
-        hint = ""
+        hint: Text | str = ""
         if model is not None:
             fields = list(getattr(model, "model_fields", {}))
             close = difflib.get_close_matches(str(field), fields, n=1, cutoff=0.6)
             if close:
-                hint = f" (did you mean {close[0]!r}?)"
+                hint = DID_YOU_MEAN(name=repr(close[0]))
             else:
-                hint = f" (known fields: {', '.join(fields)})"
-        return "unknown-field", f"unknown field {field!r}{hint}"
+                hint = KNOWN_FIELDS(fields=", ".join(fields))
+        return "unknown-field", UNKNOWN_FIELD(field=repr(field), hint=hint)
     if kind == "missing":
-        return "missing-field", f"missing required field {field!r}"
+        return "missing-field", MISSING(field=repr(field))
     if kind == "union_tag_invalid":
         got = err.get("ctx", {}).get("tag")
         close = difflib.get_close_matches(str(got), list(RULES), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        return "unknown-rule", f"unknown rule kind {got!r} ({hint}known: {', '.join(RULES)})"
+        hint = RULE_HINT(name=repr(close[0])) if close else ""
+        return "unknown-rule", UNKNOWN_RULE(kind=repr(got), hint=hint, known=", ".join(RULES))
     if kind == NUMBER_LIMIT:  # named by the key it is written at (not ``value`` of "> 1e999")
         key = next((p for i, p in reversed(list(enumerate(path)))
                     if isinstance(p, str) and path[:i + 1] in located.keys), None)
-        return "number-limit", f"{key}: {err['msg']}" if key else err["msg"]
+        return "number-limit", AT_FIELD(field=key, problem=err["msg"]) if key \
+            else AS_IS(text=err["msg"])
     if kind == "union_tag_not_found":
-        return "missing-field", f"the rule needs a kind (one of: {', '.join(RULES)})"
+        return "missing-field", NEEDS_KIND(known=", ".join(RULES))
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return "bad-value", (f"{field}: expected a mapping of fields (name: value), found "
-                             f"{_kind_of(err.get('input'))}")
+        return "bad-value", AT_FIELD(field=field, problem=EXPECTED_MAPPING(
+            found=_kind_of(err.get("input"))))
     if kind == "list_type":
-        return "bad-value", f"{field}: expected a list (- item), found {_kind_of(err.get('input'))}"
+        return "bad-value", AT_FIELD(field=field, problem=EXPECTED_LIST(
+            found=_kind_of(err.get("input"))))
     msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "bad-value", f"{field}: {err.get('input')!r} is not a whole number"
-    if kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        return "bad-value", f"{field}: {err.get('input')!r} is not allowed; expected {expected}"
-    return "bad-value", f"{field}: {msg}" if isinstance(field, str) else msg
+        problem: Text = NOT_WHOLE(value=repr(err.get("input")))
+    elif kind == "literal_error":
+        expected = str(err.get("ctx", {}).get("expected", ""))  # "'a', 'b' or 'c'"
+        problem = NOT_ALLOWED(value=repr(err.get("input")),
+                              expected=Joined(tuple(re.split(r", | or ", expected)), OR))
+    elif kind in PYDANTIC:
+        ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(k, str)}
+        try:
+            problem = PYDANTIC[kind](**ctx)
+            problem.render("en")
+        except (KeyError, IndexError, ValueError):
+            problem = AS_IS(text=msg)
+    elif kind not in ("value_error", "assertion_error") and err.get("ctx", {}).get("error") is None:
+        problem = INVALID(detail=msg)  # a pydantic check kpiscore does not word itself
+    else:
+        problem = AS_IS(text=msg)  # kpiscore's own validators: already in the run's language
+    return "bad-value", AT_FIELD(field=field, problem=problem) if isinstance(field, str) \
+        else problem
 
 
-def _kind_of(value: Any) -> str:
+def _kind_of(value: Any) -> Text:
     if isinstance(value, list):
-        return "a list"
+        return A_LIST()
     if isinstance(value, dict):
-        return "a mapping"
+        return A_MAPPING()
     if value is None:
-        return "nothing (an empty value)"
+        return NOTHING()
     if isinstance(value, str):
-        return f"the text {value!r}"
-    return f"the value {value!r}"
+        return THE_TEXT(value=repr(value))
+    return THE_VALUE(value=repr(value))
 
 
 def validation_findings(exc: Any, located: Located) -> list[Finding]:
@@ -192,7 +271,7 @@ def validation_findings(exc: Any, located: Located) -> list[Finding]:
             line, col = located.where(parent)
         else:
             line, col = located.where(path)
-        key = (line, col, message)
+        key = (line, col, str(message))
         if key in seen:
             continue
         seen.add(key)
@@ -221,11 +300,9 @@ def load_scheme(path: str | os.PathLike[str], limits: Limits | None = None) -> L
         raise SchemeInvalid(exc.findings) from None
     if not isinstance(located.data, dict):
         kind = type(located.data).__name__
-        kind = {"list": "a list", "str": "a plain text", "NoneType": "empty", "int": "a number",
-                "Decimal": "a number", "bool": "true or false"}.get(kind, kind)
+        shown = KINDS.get(kind, kind)
         raise SchemeInvalid([Finding(name, 1, 1, "error", "not-a-mapping",
-                                     f"a scheme is a mapping of fields (id:, title:, …), "
-                                     f"not {kind}")])
+                                     NOT_A_MAPPING(kind=shown))])
     try:
         scheme = Scheme.model_validate(located.data, context={"limits": limits})
     except ValidationError as exc:

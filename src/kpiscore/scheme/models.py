@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from pydantic.json_schema import WithJsonSchema
 
 from kpiscore.base.fields import Identifier, Number, Slug, Weight
+from kpiscore.base.i18n import Phrase
 from kpiscore.base.numbers import plain
 from kpiscore.rules import RULES, AnyRule, Rule
 from kpiscore.rules.levels import Level
@@ -32,6 +33,16 @@ Names = Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str)
 
 
 _COMPARE = re.compile(r"^\s*(>=|<=|==|!=|>|<|≥|≤|=)\s*(.+?)\s*$")
+NOT_A_CONDITION = Phrase('{value} is not a condition; write e.g. ">= 1" or "== 1"',
+                         '{value} 不是条件;请写成例如 ">= 1" 或 "== 1"')
+SECTION_BODY = Phrase("a section needs either dimensions or indicators (not both)",
+                      "一个部分(section)须有 dimensions 或 indicators 之一(不能两者都有)")
+SCHEME_BODY = Phrase("a scheme needs exactly one of sections, dimensions or indicators",
+                     "方案须有且只有 sections、dimensions、indicators 中的一项")
+SCHEME_BODY_FOUND = Phrase("a scheme needs exactly one of sections, dimensions or indicators "
+                           "(found {found})",
+                           "方案须有且只有 sections、dimensions、indicators 中的一项"
+                           "(现有 {found})")
 
 
 class Condition(Model):
@@ -46,7 +57,7 @@ class Condition(Model):
         if isinstance(data, str):
             m = _COMPARE.match(data)
             if not m:
-                raise ValueError(f"{data!r} is not a condition; write e.g. \">= 1\" or \"== 1\"")
+                raise ValueError(str(NOT_A_CONDITION(value=repr(data))))
             op = {"≥": ">=", "≤": "<=", "=": "=="}.get(m.group(1), m.group(1))
             return {"op": op, "value": m.group(2)}
         return data
@@ -260,7 +271,7 @@ class Section(Model):
     @model_validator(mode="after")
     def _one_body(self) -> Section:
         if (self.dimensions is None) == (self.indicators is None):
-            raise ValueError("a section needs either dimensions or indicators (not both)")
+            raise ValueError(str(SECTION_BODY()))
         return self
 
 
@@ -540,8 +551,8 @@ class Scheme(Model):
     def _one_body(self) -> Scheme:
         given = [k for k in ("sections", "dimensions", "indicators") if getattr(self, k)]
         if len(given) != 1:
-            raise ValueError("a scheme needs exactly one of sections, dimensions or indicators"
-                             + (f" (found {', '.join(given)})" if given else ""))
+            raise ValueError(str(SCHEME_BODY_FOUND(found=", ".join(given)) if given
+                                 else SCHEME_BODY()))
         return self
 
 

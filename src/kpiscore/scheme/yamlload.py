@@ -10,6 +10,7 @@ duplicate keys and unknown tags become findings, floats become exact
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from yaml.composer import ComposerError
 
 from kpiscore.base.errors import Finding
 from kpiscore.base.fields import number_problem
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.limits import LIMITS, Limits
 
 Path = tuple[str | int, ...]
@@ -62,10 +64,106 @@ class Located:
                 return (1, 1)
             probe = probe[:-1]
 
-    def finding(self, loc: Path, code: str, message: str, *, severity: str = "error",
+    def finding(self, loc: Path, code: str, message: str | Text, *, severity: str = "error",
                 key: bool = False) -> Finding:
         line, col = self.where(loc, key=key)
         return Finding(self.path, line, col, severity, code, message)  # type: ignore[arg-type]
+
+
+TAG = Phrase("tag {tag} is not allowed in a scheme", "方案中不允许使用标签 {tag}")
+MERGE = Phrase("merge keys (<<) are not supported; write the fields out",
+               "不支持合并键(<<);请把各字段写出来")
+KEY = Phrase("a mapping key must be a plain value", "映射的键必须是普通的值")
+DUPLICATE = Phrase("duplicate key {key} (first defined at line {line}); YAML would silently "
+                   "keep only the last one",
+                   "键 {key} 重复(第 {line} 行已定义过);YAML 会悄悄地只保留最后一个")
+AT_KEY = Phrase("{key}: {problem}", "{key}:{problem}")
+NOT_FINITE = Phrase("{value} is not a finite number", "{value} 不是有限的数")
+EXPANDS = Phrase("the YAML expands to more than {count} values once its aliases (*name) are "
+                 "expanded; {advice}",
+                 "YAML 展开别名(*name)后超过 {count} 个值;{advice}")
+TOO_DEEP = Phrase("the YAML is nested deeper than {levels} levels; {advice}",
+                  "YAML 的嵌套超过 {levels} 层;{advice}")
+ALIASES = Phrase("the YAML uses more than {count} aliases (*name); {advice}",
+                 "YAML 使用了超过 {count} 个别名(*name);{advice}")
+UNDEFINED_ALIAS = Phrase("found undefined alias {name}", "别名 {name} 没有定义")
+SELF_ALIAS = Phrase("the alias *{name} is inside its own anchor &{name} (a value cannot contain "
+                    "itself)", "别名 *{name} 在它自己的锚点 &{name} 之内(一个值不能包含它自己)")
+SECOND_DOCUMENT = Phrase("a second YAML document (---) follows the first; a scheme is a single "
+                         "document", "第一个 YAML 文档之后还有第二个(---);方案只能是一个文档")
+ANCHOR_TWICE = Phrase("the anchor &{name} is defined twice (first at line {line})",
+                      "锚点 &{name} 定义了两次(第一次在第 {line} 行)")
+EMPTY = Phrase("the file is empty", "文件是空的")
+NEVER_CLOSED = Phrase("{what} is never closed ({problem})", "{what}没有结束({problem})")
+IN_CONTEXT = Phrase("{problem} ({context} at line {line}, column {column})",
+                    "{problem}({context},第 {line} 行第 {column} 列)")
+A_TAB = Phrase("{problem} (a tab: YAML allows only spaces for indentation)",
+               "{problem}(制表符:YAML 只允许用空格缩进)")
+SAYS = Phrase("{text}", "{text}")
+#: What the YAML parser (PyYAML, or libyaml under it) says, in kpiscore's languages: a
+#: pattern of its English and the Chinese for it (``{0}``, ``{1}``: the pattern's groups,
+#: themselves put in Chinese by :data:`NOUNS`). A sentence not listed is shown as written.
+PARSER: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(f"^{en}$"), zh) for en, zh in (
+    (r"mapping values are not allowed (?:here|in this context)", "此处不允许出现映射的值(冒号)"),
+    (r"mapping keys are not allowed (?:here|in this context)", "此处不允许出现映射的键"),
+    (r"(?:block )?sequence entries are not allowed (?:here|in this context)",
+     "此处不允许出现列表项(-)"),
+    (r"did not find expected (.+)", "没有找到应有的{0}"),
+    (r"could not find expected (.+)", "没有找到应有的{0}"),
+    (r"expected (.+), but (?:found|got) (.+)", "应为{0},却是 {1}"),
+    (r"found a tab character (?:that violates indentation|where an indentation space is "
+     r"expected)", "出现了制表符,破坏了缩进"),
+    (r"found character (.+) that cannot start any token", "字符 {0} 不能作为任何记号的开头"),
+    (r"found unexpected end of stream", "文件意外结束"),
+    (r"found unexpected document separator", "意外出现文档分隔符"),
+    (r"found unknown escape character ?(.*)", "未知的转义字符 {0}"),
+    (r"found undefined alias ?(.*)", "别名 {0} 没有定义"),
+    (r"found undefined tag handle ?(.*)", "标签前缀 {0} 没有定义"),
+    (r"found duplicate anchor ?(.*?)(?:; first occurrence)?", "锚点 {0} 重复"),
+    (r"invalid indentation or unclosed '\[' or '\{'", "缩进有误,或 '[' / '{' 没有闭合"),
+    (r"invalid leading UTF-8 octet", "UTF-8 字节无效"),
+    (r"control characters are not allowed", "不允许出现控制字符"),
+    (r"unacceptable character (.+?): (.+)", "不可接受的字符 {0}:{1}"),
+    (r"while (?:scanning|parsing|composing) (.+)", "读取{0}时"),
+    (r"invalid YAML", "YAML 无效"),
+))
+#: The parts of the YAML parser's sentences that name a YAML thing.
+NOUNS = {
+    "plain scalar": "普通标量", "quoted scalar": "带引号的标量",
+    "double-quoted scalar": "双引号标量", "single-quoted scalar": "单引号标量",
+    "block scalar": "块标量", "block mapping": "块映射", "block sequence": "块列表",
+    "block collection": "块集合", "flow mapping": "流式映射 {…}", "flow sequence": "流式列表 […]",
+    "flow collection": "流式集合", "flow node": "流式节点", "block node": "块节点",
+    "simple key": "简单键", "mapping": "映射", "node": "节点", "directive": "指令",
+    "tag": "标签", "anchor": "锚点", "alias": "别名", "key": "键", "node content": "节点内容",
+    "comment or line break": "注释或换行", "'-' indicator": "'-' 标记",
+    "alphabetic or numeric character": "字母或数字字符", "URI": "URI",
+    "for the next token": "下一个记号", "a single document in the stream": "单个文档",
+}
+
+
+def _noun(text: str) -> str:
+    bare = re.sub(r"^an? ", "", text.strip())
+    if bare in NOUNS:
+        return NOUNS[bare]
+    return " " + bare.replace(" or ", " 或 ") + " "
+
+
+def parser_says(text: str) -> Text:
+    """What the YAML parser says, in the language of the run (as it is when not known)."""
+    chinese = None
+    for pattern, zh in PARSER:
+        m = pattern.match(text)
+        if m:
+            chinese = zh.format(*(_noun(g) for g in m.groups())).replace("  ", " ").strip()
+            break
+    else:
+        bare = re.sub(r"^an? ", "", text.strip())
+        chinese = NOUNS.get(bare)
+    if chinese is None:
+        return SAYS(text=text)
+    return Text(Phrase(text.replace("{", "{{").replace("}", "}}"),
+                       chinese.replace("{", "{{").replace("}", "}}")), {"parser": text})
 
 
 class YamlProblems(Exception):
@@ -86,44 +184,40 @@ class _Builder:
         self.count = 0
         self.limits = limits
 
-    def fail(self, node: yaml.Node, code: str, message: str) -> None:
+    def fail(self, node: yaml.Node, code: str, message: str | Text) -> None:
         line, col = _pos(node.start_mark)
         self.findings.append(Finding(self.located.path, line, col, "error", code, message))
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.count += 1
         if self.count > self.limits.yaml_nodes:
-            raise _TooBig(node, f"the YAML expands to more than {self.limits.yaml_nodes} "
-                                "values once its aliases (*name) are expanded; "
-                                + self.limits.refusal("yaml_nodes"))
+            raise _TooBig(node, str(EXPANDS(count=self.limits.yaml_nodes,
+                                            advice=self.limits.advice("yaml_nodes"))))
         if depth > self.limits.yaml_depth:
             raise _TooBig(node, _too_deep(self.limits))
         self.located.values[path] = _pos(node.start_mark)
         if isinstance(node, yaml.MappingNode):
             if node.tag not in ("tag:yaml.org,2002:map",):
-                self.fail(node, "yaml-tag", f"tag {node.tag!r} is not allowed in a scheme")
+                self.fail(node, "yaml-tag", TAG(tag=repr(node.tag)))
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    self.fail(key_node, "yaml-merge", "merge keys (<<) are not supported; "
-                              "write the fields out")
+                    self.fail(key_node, "yaml-merge", MERGE())
                     continue
                 if not isinstance(key_node, yaml.ScalarNode):
-                    self.fail(key_node, "yaml-key", "a mapping key must be a plain value")
+                    self.fail(key_node, "yaml-key", KEY())
                     continue
                 key = str(key_node.value)
                 if key in out:
                     first = self.located.keys.get(path + (key,), (0, 0))
-                    self.fail(key_node, "duplicate-key",
-                              f"duplicate key {key!r} (first defined at line {first[0]}); "
-                              "YAML would silently keep only the last one")
+                    self.fail(key_node, "duplicate-key", DUPLICATE(key=repr(key), line=first[0]))
                     continue
                 self.located.keys[path + (key,)] = _pos(key_node.start_mark)
                 out[key] = self.build(value_node, path + (key,), depth + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
-                self.fail(node, "yaml-tag", f"tag {node.tag!r} is not allowed in a scheme")
+                self.fail(node, "yaml-tag", TAG(tag=repr(node.tag)))
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         if node.tag == "tag:yaml.org,2002:str":
             self.located.texts[path] = self.text_position(node)
@@ -148,7 +242,7 @@ class _Builder:
         if problem is None:
             return number
         key = next((part for part in reversed(path) if isinstance(part, str)), None)
-        self.fail(node, "number-limit", f"{key}: {problem}" if key else str(problem))
+        self.fail(node, "number-limit", AT_KEY(key=key, problem=problem) if key else problem)
         return None
 
     def scalar(self, node: yaml.Node, path: Path) -> Any:
@@ -173,7 +267,7 @@ class _Builder:
             except ArithmeticError:
                 value = None
             if value is None or not value.is_finite():
-                self.fail(node, "yaml-number", f"{text!r} is not a finite number")
+                self.fail(node, "yaml-number", NOT_FINITE(value=repr(text)))
                 return text
             return self.bounded(node, path, value)
         if tag == "tag:yaml.org,2002:bool":
@@ -182,7 +276,7 @@ class _Builder:
             return None
         if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
             return text
-        self.fail(node, "yaml-tag", f"tag {tag!r} is not allowed in a scheme")
+        self.fail(node, "yaml-tag", TAG(tag=repr(tag)))
         return None
 
 
@@ -193,8 +287,7 @@ class _TooBig(Exception):
 
 
 def _too_deep(limits: Limits) -> str:
-    return (f"the YAML is nested deeper than {limits.yaml_depth} levels; "
-            + limits.refusal("yaml_depth"))
+    return str(TOO_DEEP(levels=limits.yaml_depth, advice=limits.advice("yaml_depth")))
 
 
 def _compose(loader: Any, limits: Limits) -> yaml.Node | None:
@@ -230,14 +323,13 @@ def _compose(loader: Any, limits: Limits) -> yaml.Node | None:
         elif isinstance(event, yaml.AliasEvent):
             aliases += 1
             if aliases > limits.yaml_aliases:
-                raise _TooBig(event, f"the YAML uses more than {limits.yaml_aliases} "
-                                     "aliases (*name); " + limits.refusal("yaml_aliases"))
+                raise _TooBig(event, str(ALIASES(count=limits.yaml_aliases,
+                                                 advice=limits.advice("yaml_aliases"))))
             if event.anchor not in anchors:
-                raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", start)
+                raise ComposerError(None, None, str(UNDEFINED_ALIAS(name=repr(event.anchor))),
+                                    start)
             if event.anchor in open_anchors:
-                raise ComposerError(
-                    None, None, f"the alias *{event.anchor} is inside its own anchor "
-                    f"&{event.anchor} (a value cannot contain itself)", start)
+                raise ComposerError(None, None, str(SELF_ALIAS(name=event.anchor)), start)
             node = anchors[event.anchor]
         elif isinstance(event, yaml.ScalarEvent):
             tag = event.tag
@@ -274,9 +366,7 @@ def _compose(loader: Any, limits: Limits) -> yaml.Node | None:
             top[2] = None
     if not loader.check_event(yaml.StreamEndEvent):
         event = loader.get_event()
-        raise ComposerError(
-            None, None, "a second YAML document (---) follows the first; a scheme is a "
-            "single document", event.start_mark)
+        raise ComposerError(None, None, str(SECOND_DOCUMENT()), event.start_mark)
     return root
 
 
@@ -285,9 +375,8 @@ def _anchor(anchors: dict[str, yaml.Node], event: Any, node: yaml.Node) -> None:
         return
     if event.anchor in anchors:
         first = anchors[event.anchor].start_mark
-        raise ComposerError(
-            None, None, f"the anchor &{event.anchor} is defined twice (first at line "
-            f"{first.line + 1})", event.start_mark)
+        raise ComposerError(None, None, str(ANCHOR_TWICE(name=event.anchor, line=first.line + 1)),
+                            event.start_mark)
     anchors[event.anchor] = node
 
 
@@ -325,30 +414,33 @@ def load_yaml(text: str, path: str, limits: Limits | None = None) -> Located:
     try:
         root = _compose_text(text, limits)
         if root is None:
-            raise YamlProblems([Finding(path, 1, 1, "error", "empty", "the file is empty")])
+            raise YamlProblems([Finding(path, 1, 1, "error", "empty", EMPTY())])
         located.data = builder.build(root, (), 0)
     except _TooBig as exc:
         line, col = _pos(exc.node.start_mark)
         raise YamlProblems([Finding(path, line, col, "error", "yaml-limit", str(exc))]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
+        raw = exc.problem or exc.context or "invalid YAML"
+        problem: Text = parser_says(raw)
         if exc.context and exc.context_mark is not None and exc.problem_mark is not None \
                 and "end of stream" in (exc.problem or ""):
             # an unclosed quote or bracket: point where it opened, not past the end
             mark = exc.context_mark
             what = exc.context.removeprefix("while scanning ").removeprefix("while parsing ")
-            problem = f"{what} is never closed ({exc.problem})"
+            problem = NEVER_CLOSED(what=parser_says(what), problem=parser_says(raw))
         elif exc.context and exc.context_mark is not None:
             cl, cc = _pos(exc.context_mark)
-            problem = f"{problem} ({exc.context} at line {cl}, column {cc})"
+            problem = IN_CONTEXT(problem=problem, context=parser_says(exc.context), line=cl,
+                                 column=cc)
         line, col = _pos(mark) if mark is not None else (1, 1)
         index = getattr(mark, "index", None)
-        if "\t" in problem or (index is not None and text[index:index + 1] == "\t"):
-            problem += " (a tab: YAML allows only spaces for indentation)"
+        if "\t" in raw or (index is not None and text[index:index + 1] == "\t"):
+            problem = A_TAB(problem=problem)
         raise YamlProblems([Finding(path, line, col, "error", "yaml-syntax", problem)]) from None
     except yaml.YAMLError as exc:
-        raise YamlProblems([Finding(path, 1, 1, "error", "yaml-syntax", str(exc))]) from None
+        raise YamlProblems([Finding(path, 1, 1, "error", "yaml-syntax",
+                                    parser_says(str(exc)))]) from None
     if builder.findings:
         raise YamlProblems(builder.findings)
     return located
