@@ -123,7 +123,8 @@ def _report(inputs: tuple[Path, Path], out: Path, *args: str) -> Path:
     code, stdout, err = run(*args[:2], "evaluate", *inputs, "-o", out, *args[2:])
     assert code == 1, err  # one row could not be scored
     assert stdout == ""
-    assert err.splitlines()[-2] == "kpiscore: 5 rows read: 4 scored, 1 could not be scored"
+    assert err.splitlines()[-2] in ("kpiscore: 5 rows read: 4 scored, 1 could not be scored",
+                                    "kpiscore: 共读取 5 行:4 行已计分,1 行无法计分")
     assert err.splitlines()[-1] in (f"wrote {out}", f"已写入 {out}")
     return out
 
