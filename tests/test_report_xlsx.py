@@ -178,7 +178,7 @@ def test_the_summary_has_a_row_per_person_with_rank_ties_sharing(report: Path) -
     assert [p[col["质量"]] for p in people[:4]] == [100, 50, 50, 0]
     assert [p[col["绩效工资"]] for p in people] == [16000, 4800, 4000, 3240, None]
     assert [p[col["状态"]] for p in people] == ["已评分"] * 4 + ["未能评分"]
-    assert "'n/a' is not a number" in people[4][col["说明"]]
+    assert "'n/a' 不是数字" in people[4][col["说明"]]
     assert ws["E3"].number_format == "0.00_ "  # a space after: never touching the next cell
     assert ws["K3"].number_format == "#,##0.00_ "  # pay: thousands separated
     assert ws.column_dimensions["K"].width >= len("16,000.00")  # no ### in the cell
@@ -299,7 +299,7 @@ def test_one_card_a_person_each_fitted_to_one_a4_page(report: Path) -> None:
     assert row["服务　权重 60%　得分 100.00　计 60.00"]
     assert row["绩效工资"][1] == 16000
     failed = [str(v) for r in rows(cards(wb)[4]) for v in r if v is not None]
-    assert "未能评分" in failed and any("'n/a' is not a number" in t for t in failed)
+    assert "未能评分" in failed and any("'n/a' 不是数字" in t for t in failed)
 
 
 def test_english_labels_and_explanations_under_lang_en(english: Path) -> None:
@@ -346,7 +346,7 @@ def test_the_errors_sheet_names_the_cell(report: Path) -> None:
     table = rows(openpyxl.load_workbook(report)["错误"])
     assert table[0] == ["行", "工号", "姓名", "位置", "字段", "说明"]
     assert table[1][:5] == [6, "A5", "王五", "actuals.csv!D6", "csat"]
-    assert "'n/a' is not a number" in table[1][5]
+    assert "'n/a' 不是数字" in table[1][5]
 
 
 def test_the_same_inputs_give_the_same_bytes(inputs: tuple[Path, Path],
