@@ -139,7 +139,7 @@ def test_error_rows_keep_their_status_and_ids_whole_at_80_columns(tmp_path: Path
     code, out, err = run_on_terminal("--lang", "zh", "evaluate", scheme, actuals, "-f", "table",
                                      columns=80)
     assert code == 1
-    assert err.endswith("kpiscore: 4 rows read: 3 scored, 1 could not be scored\n")
+    assert err.endswith("kpiscore: 共读取 4 行:3 行已计分,1 行无法计分\n")
     cells = _cells(_row_line(out, "客服部门人员编号0099"))
     assert "错误 (1)" in cells
     assert "…" not in out
