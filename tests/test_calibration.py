@@ -334,8 +334,8 @@ def test_csv_has_the_final_grade_and_the_audit_trail(
         "A", "A", "B", "主导客户系统迁移项目,季度关键贡献未体现在指标中", "张总监")
     k04 = next(r for r in rows if r["id"] == "K04")
     assert (k04["final_grade"], k04["calibrated_from"], k04["calibrated_by"]) == ("B", "", "")
-    assert list(rows[0])[6:12] == ["grade", "pay", "veto", "final_grade", "calibrated_from",
-                                   "calibration_reason"]
+    assert list(rows[0])[10:18] == ["grade", "quota_grade", "pay", "veto", "final_grade",
+                                    "calibrated_from", "calibration_reason", "calibrated_by"]
 
 
 def test_the_table_marks_the_moves_and_counts_both_ways(

@@ -393,11 +393,13 @@ def test_evaluate_csv(scheme: Path, actuals_csv: Path, actuals_xlsx: Path, kind:
     code, out, err = run("evaluate", scheme, actuals, "-f", "csv")
     assert (code, err) == (0, accounted(3))
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == ["row", "id", "name", "department", "status", "total", "grade",
+    assert list(rows[0]) == ["row", "id", "name", "department", "status", "total", "rank",
+                             "rank_of", "department_rank", "department_rank_of", "grade",
                              "veto", "csat", "revisit", "errors"]
-    assert [(r["id"], r["total"], r["grade"], r["status"]) for r in rows] == [
-        ("E1", "98.80", "优秀", "ok"), ("E2", "80.00", "合格", "ok"),
-        ("E3", "57.00", "不合格", "ok")]
+    assert [(r["id"], r["total"], r["rank"], r["department_rank"], r["grade"], r["status"])
+            for r in rows] == [("E1", "98.80", "1", "1", "优秀", "ok"),
+                               ("E2", "80.00", "2", "2", "合格", "ok"),
+                               ("E3", "57.00", "3", "1", "不合格", "ok")]
     assert (rows[0]["csat"], rows[0]["revisit"]) == ("98.00", "10.00")
 
 
@@ -434,8 +436,10 @@ def test_output_file_is_written_atomically(scheme: Path, actuals_xlsx: Path, tmp
     target = out_dir / f"results.{fmt}"
     code, out, err = run("evaluate", scheme, actuals_xlsx, "-f", fmt, "-o", target)
     assert (code, out, err) == (0, "", accounted(3) + f"wrote {target}\n")
-    _, expected, _ = run("evaluate", scheme, actuals_xlsx, "-f", fmt)
-    bom = "\ufeff" if fmt == "csv" else ""  # a .csv file gets a BOM (for Excel), stdout not
+    # a .csv file gets a BOM and labels (for Excel), stdout neither
+    labels = ["--csv-headers", "labels"] if fmt == "csv" else []
+    _, expected, _ = run("evaluate", scheme, actuals_xlsx, "-f", fmt, *labels)
+    bom = "\ufeff" if fmt == "csv" else ""
     assert target.read_text(encoding="utf-8") == bom + expected
     assert leftovers(out_dir) == []
     assert sorted(p.name for p in out_dir.iterdir()) == [target.name]
@@ -468,8 +472,10 @@ def test_output_format_follows_the_file_name(scheme: Path, actuals_csv: Path, tm
     target = tmp_path / f"results{suffix}"
     code, _, _ = run("evaluate", scheme, actuals_csv, "-o", target)
     assert code == 0
-    _, expected, _ = run("evaluate", scheme, actuals_csv, "-f", fmt)
-    bom = "\ufeff" if fmt == "csv" else ""  # a .csv file gets a BOM (for Excel), stdout not
+    # a .csv file gets a BOM and labels (for Excel), stdout neither
+    labels = ["--csv-headers", "labels"] if fmt == "csv" else []
+    _, expected, _ = run("evaluate", scheme, actuals_csv, "-f", fmt, *labels)
+    bom = "\ufeff" if fmt == "csv" else ""
     assert target.read_text(encoding="utf-8") == bom + expected
 
 

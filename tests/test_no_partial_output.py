@@ -1,8 +1,8 @@
 """No partial output when reading fails part-way: an actuals file that turns out unreadable
 after some rows were read and scored (a line over the column limit, a row over the row
 limit, a sheet whose XML breaks off) exits 2 with one message, and leaves no ``-o`` file,
-no temporary file, and an existing ``-o`` file as it was, in every format. JSON and JSONL
-on standard output get nothing either: they wait for the last row (ranks need every
+no temporary file, and an existing ``-o`` file as it was, in every format. Standard output
+gets nothing either: JSON, JSONL and CSV wait for the last row (ranks need every
 total)."""
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def test_an_existing_output_file_is_left_as_it_was(folder: Path, suffix: str,
 
 
 @pytest.mark.parametrize("failure", sorted(FAILURES))
-@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
 def test_nothing_on_standard_output_when_reading_fails_midway(folder: Path, fmt: str,
                                                               failure: str) -> None:
     evaluate(folder, failure, "-f", fmt)

@@ -35,7 +35,7 @@ from kpiscore.base.errors import Finding, InputUnreadable, KpiscoreError, Scheme
 from kpiscore.base.i18n import Phrase
 from kpiscore.base.signals import signals_held
 from kpiscore.batch import places
-from kpiscore.outputs import FORMATS, Options, bom_for
+from kpiscore.outputs import FORMATS, Options, bom_for, csv_headers_for
 from kpiscore.outputs.files import OutputUnwritable, reason, unwritable
 from kpiscore.score.results import PersonResult, Report, RowError
 
@@ -918,7 +918,7 @@ def _write(batch: Batch, plan: RunPlan,
             options = Options(loaded, batch.period,
                               partial(reporter.writing, plan, os.path.basename(path)),
                               partial(reporter.message, level="warning"),
-                              bom=bom_for(path))
+                              bom=bom_for(path), csv_headers=csv_headers_for(path))
             opened = atomic_path if fmt.to_file else atomic_output
             fmt.write(report, stack.enter_context(opened(path, batch.inputs + batch.protected)),
                       options)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -29,10 +29,12 @@ from kpiscore.cli.common import (
 )
 from kpiscore.cli.exitcodes import ExitCode
 from kpiscore.cli.progress import working
-from kpiscore.outputs import FORMATS, Options, bom_for, for_path
+from kpiscore.outputs import FORMATS, Options, bom_for, csv_headers_for, for_path
 
 BOM_NOT_CSV = Phrase("--bom is for --format csv (this run writes {format})",
                      "--bom 只用于 --format csv(本次输出为 {format})")
+HEADERS_NOT_CSV = Phrase("--csv-headers is for --format csv (this run writes {format})",
+                         "--csv-headers 只用于 --format csv(本次输出为 {format})")
 
 if TYPE_CHECKING:
     from kpiscore.scheme.load import LoadedScheme
@@ -121,13 +123,18 @@ class Accounting:
 @click.option("--bom/--no-bom", default=None, help="csv: begin with a byte-order mark, "
               "which Excel and WPS need to read UTF-8. Default: a BOM in an -o FILE.csv, "
               "none on standard output.")
+@click.option("--csv-headers", type=click.Choice(["labels", "ids"]), default=None,
+              help="csv: head the columns by labels in the --lang language (总分, 排名, a "
+              "dimension's title with its id: 任务绩效 (performance)), or by ids, the same "
+              "in every language (total, rank, dimension.performance.score), for scripts. "
+              "Default: labels in an -o FILE, ids on standard output. docs/json.md#csv.")
 @color_option
 def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
              calibration: str | None, fmt: str | None, output: str | None,
              sheet: str | None, table: str | None,
              encoding: str | None, header_row: int | None, max_bytes: int | None,
              period: str | None, cards_dir: str | None, cards_by: str, bom: bool | None,
-             color: str) -> None:
+             csv_headers: Literal["labels", "ids"] | None, color: str) -> None:
     """Score every row of ACTUALS (.xlsx, .csv or a SQLite database) with SCHEME (a .yaml
     file, or the id of a shipped scheme). Several ACTUALS are periods (one file per
     month …), rolled up as the scheme's rollup says. - reads one of them (or the
@@ -167,6 +174,10 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
         bom = bom_for(output if to_file else None)
     elif bom and fmt != "csv":  # said, not silently ignored
         fail(str(BOM_NOT_CSV(format=fmt)), ExitCode.USAGE)
+    if csv_headers is None:
+        csv_headers = csv_headers_for(output if to_file else None)
+    elif fmt != "csv":
+        fail(str(HEADERS_NOT_CSV(format=fmt)), ExitCode.USAGE)
     loaded = load_or_exit(path)
     account = Accounting()
     problems = 0
@@ -177,7 +188,8 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
         if chosen is not None and chosen.streams and not answers and not cards_dir and \
                 calibration is None and can_stream(loaded.compiled, len(actuals)):
             _stream(loaded, actuals[0], chosen.name, output, inputs, account, reading,
-                    Options(loaded, period, notice=_notice, bom=bom))
+                    Options(loaded, period, notice=_notice, bom=bom,
+                            csv_headers=csv_headers))
         else:
             with working(f"scoring {os.path.basename(actuals[0])}"):  # a terminal only
                 report = api.evaluate_file(loaded, actuals, responses=answers,
@@ -192,7 +204,7 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
             _quota_warnings(report)
             _write(loaded, report, fmt, output, inputs, color,
                    Options(loaded, period, notice=None if cards_dir else _notice,
-                           bom=bom))
+                           bom=bom, csv_headers=csv_headers))
             if cards_dir:
                 _cards(loaded, report, cards_dir, cards_by, period, inputs)
     except InputUnreadable as exc:

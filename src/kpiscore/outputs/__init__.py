@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from kpiscore.base.lazy import resolve
 
@@ -32,6 +32,9 @@ class Options:
     notice: Callable[[str], None] | None = None
     #: csv: begin with a byte-order mark (Excel and WPS read UTF-8 by it)
     bom: bool = False
+    #: csv: head the columns by ``ids`` (the same in every language, for programs) or by
+    #: ``labels`` (in the run's language, a part's title with its id, for people)
+    csv_headers: Literal["labels", "ids"] = "ids"
 
 
 Writer = Callable[["Report", Any, Options], None]
@@ -87,6 +90,14 @@ def bom_for(path: str | None) -> bool:
     begins with one (Excel and WPS read UTF-8 by it, and show Chinese garbled
     without); standard output (``None``) never does, for the pipe's sake."""
     return path is not None and path.lower().endswith(".csv")
+
+
+def csv_headers_for(path: str | None) -> Literal["labels", "ids"]:
+    """The CSV headers' default, one rule for evaluate and batch, as for the byte-order
+    mark: a file (``-o x.csv``, a batch output) is for a person in Excel or WPS, headed
+    by ``labels`` in the run's language; standard output (``None``) is for a program,
+    headed by ``ids``, whatever the language."""
+    return "ids" if path is None else "labels"
 
 
 def for_path(path: str, default: str = "json") -> str:

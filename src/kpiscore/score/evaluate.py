@@ -43,6 +43,7 @@ from kpiscore.score.raters import (
     virtual_row,
 )
 from kpiscore.score.results import (
+    Heading,
     PeriodEntry,
     PeriodInfo,
     PersonResult,
@@ -191,7 +192,13 @@ def finish(scorer: Scorer, results: list[PersonResult], sources: Sequence[str],
         has_sections=compiled.has_sections, has_grades=bool(s.grades),
         has_pay=s.pay is not None, source=", ".join(sources), results=results,
         summary=summary, indicator_ids=[ci.id for ci in compiled.indicators], period=period,
-        problems=problems)
+        problems=problems,
+        sections=[Heading(g.id, g.title) for g in compiled.sections],
+        dimensions=[Heading(g.id, g.title, g.implicit) for g in compiled.dimensions],
+        indicators=[Heading(ci.id, ci.ind.label) for ci in compiled.indicators],
+        pay_lines=[Heading(line.id, line.title or line.id) for line, _ in compiled.pay_lines],
+        has_pass=s.pass_mark is not None, has_quotas=s.distribution is not None,
+        has_periods=s.rollup is not None)
 
 
 # -- grouped: raters and periods -----------------------------------------------------------

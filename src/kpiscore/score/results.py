@@ -413,6 +413,19 @@ class PeriodInfo:
     periods: list[str]
 
 
+@dataclass(frozen=True)
+class Heading:
+    """A part of the scheme an output may give a column (a section, a dimension, an
+    indicator, a pay line): its id and its title as the scheme writes it (the id when it
+    has none)."""
+
+    id: str
+    title: str
+    #: a dimension the scheme does not write (a section, or a scheme, of indicators only):
+    #: its numbers are those of its section, or the total's
+    implicit: bool = False
+
+
 @dataclass
 class Report:
     scheme_id: str
@@ -432,6 +445,18 @@ class Report:
     #: what a person should know first about how a table was read: its header row found
     #: below title rows
     notes: list[RowError] = field(default_factory=list)
+    #: the scheme's parts, in its order, known before the first result (a streamed
+    #: output's columns): sections, dimensions, indicators and pay lines (the scheme's
+    #: ``pay`` first, with the id ``pay``)
+    sections: list[Heading] = field(default_factory=list)
+    dimensions: list[Heading] = field(default_factory=list)
+    indicators: list[Heading] = field(default_factory=list)
+    pay_lines: list[Heading] = field(default_factory=list)
+    #: whether results carry ``passed`` (a pass mark), ``quota_grade`` (a forced
+    #: distribution) and ``period`` (several periods rolled up)
+    has_pass: bool = False
+    has_quotas: bool = False
+    has_periods: bool = False
 
     def counted_grade(self, r: PersonResult) -> str | None:
         """The grade that counts: the quota grade under an enforced distribution, else
