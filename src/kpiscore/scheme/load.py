@@ -67,28 +67,17 @@ A_MAPPING = Phrase("a mapping", "映射")
 NOTHING = Phrase("nothing (an empty value)", "空(没有值)")
 THE_TEXT = Phrase("the text {value}", "文字 {value}")
 THE_VALUE = Phrase("the value {value}", "值 {value}")
-#: pydantic's own checks, worded by kpiscore (their ``ctx`` fills the placeholders)
+#: pydantic's own checks in Chinese; the English is pydantic's own sentence (its ``ctx``
+#: fills the placeholders). Any other check shows pydantic's sentence (INVALID).
 PYDANTIC: dict[str, Phrase] = {
-    "greater_than": Phrase("must be greater than {gt}", "须大于 {gt}"),
-    "greater_than_equal": Phrase("must be at least {ge}", "须大于或等于 {ge}"),
-    "less_than": Phrase("must be less than {lt}", "须小于 {lt}"),
-    "less_than_equal": Phrase("must be at most {le}", "须小于或等于 {le}"),
-    "string_type": Phrase("must be a text", "须是文字"),
-    "bool_type": Phrase("must be true or false", "须是 true 或 false"),
-    "bool_parsing": Phrase("must be true or false", "须是 true 或 false"),
-    "decimal_parsing": Phrase("must be a number", "须是数字"),
-    "decimal_type": Phrase("must be a number", "须是数字"),
-    "float_parsing": Phrase("must be a number", "须是数字"),
-    "float_type": Phrase("must be a number", "须是数字"),
-    "too_short": Phrase("needs at least {min_length} item(s), not {actual_length}",
-                        "至少需要 {min_length} 项,现有 {actual_length} 项"),
-    "too_long": Phrase("takes at most {max_length} item(s), not {actual_length}",
-                       "最多 {max_length} 项,现有 {actual_length} 项"),
-    "string_too_short": Phrase("needs at least {min_length} character(s)",
-                               "至少需要 {min_length} 个字符"),
-    "string_too_long": Phrase("takes at most {max_length} character(s)",
-                              "最多 {max_length} 个字符"),
-    "enum": Phrase("must be one of {expected}", "须是 {expected} 之一"),
+    "greater_than": Phrase("Input should be greater than {gt}", "须大于 {gt}"),
+    "greater_than_equal": Phrase("Input should be greater than or equal to {ge}",
+                                 "须大于或等于 {ge}"),
+    "less_than": Phrase("Input should be less than {lt}", "须小于 {lt}"),
+    "less_than_equal": Phrase("Input should be less than or equal to {le}", "须小于或等于 {le}"),
+    "string_type": Phrase("Input should be a valid string", "须是文字"),
+    "bool_type": Phrase("Input should be a valid boolean", "须是 true 或 false"),
+    "float_type": Phrase("Input should be a valid number", "须是数字"),
 }
 
 
@@ -233,11 +222,12 @@ def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, Te
                               expected=Joined(tuple(re.split(r", | or ", expected)), OR))
     elif kind in PYDANTIC:
         ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(k, str)}
+        problem = PYDANTIC[kind](**ctx)
         try:
-            problem = PYDANTIC[kind](**ctx)
-            problem.render("en")
+            if problem.render("en") != msg:  # a pydantic that words it otherwise
+                problem = INVALID(detail=msg)
         except (KeyError, IndexError, ValueError):
-            problem = AS_IS(text=msg)
+            problem = INVALID(detail=msg)
     elif kind not in ("value_error", "assertion_error") and err.get("ctx", {}).get("error") is None:
         problem = INVALID(detail=msg)  # a pydantic check kpiscore does not word itself
     else:
