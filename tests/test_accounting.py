@@ -60,7 +60,8 @@ def data_rows(path: Path, sheet: str | None = None, encoding: str | None = None,
         text = raw.decode(encoding or "utf-8")
         first = next((line for line in text.splitlines() if line.strip()), "")
         delimiter = max(",;\t", key=first.count)
-        rows: list[list[Any]] = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        rows: list[list[Any]] = list(csv.reader(io.StringIO(text, newline=""),
+                                                delimiter=delimiter))
     elif path.suffix.lower() in (".sqlite", ".sqlite3", ".db"):
         import sqlite3
 

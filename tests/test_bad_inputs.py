@@ -132,6 +132,19 @@ CHECKLIST = {
     "template writes a formula-like column as text": ["template-hostile-text",
                                                       "template-hostile-text-csv"],
     "hostile ids in outputs": ["table-markup-ids", "xlsx-hostile-ids", "xlsx-hostile-ids-csv"],
+    # issue 14: CSV structure
+    "a CSV record wider than the header is an error row naming its line": [
+        "csv-decimal-comma", "csv-decimal-comma-explain", "csv-trailing-separator",
+        "csv-extra-tab", "csv-short-rows"],
+    "a quoted field that spans lines is reported; an unclosed quote is refused": [
+        "csv-quote-spans-lines", "csv-quote-closes-late", "csv-line-break-in-cell",
+        "csv-line-break-in-header", "csv-unclosed-quote", "csv-unclosed-quote-long",
+        "csv-unclosed-quote-columns-limit", "csv-unclosed-quote-line-limit",
+        "csv-quotes-in-fields"],
+    "physical lines are accounted for": ["csv-line-endings", "csv-quote-spans-lines",
+                                         "csv-line-break-in-header"],
+    "CSV field limits are tied to the per-line limit and named": [
+        "csv-big-cell", "csv-big-cell-over-the-limit", "csv-line-limit", "csv-rows-limit"],
 }
 
 

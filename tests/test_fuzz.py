@@ -38,6 +38,7 @@ from helpers import run_cli
 from kpiscore.api import evaluate_file
 from kpiscore.base.errors import InputUnreadable, SchemeInvalid
 from kpiscore.base.numbers import normalise_text
+from kpiscore.io.cells import is_blank
 from kpiscore.scheme.load import LoadedScheme, load_scheme
 from test_exactness import floats_in
 
@@ -343,6 +344,65 @@ def test_any_csv_bytes_score_or_refuse(probe: LoadedScheme, rows: list[list[str]
         written = {normalise_text(cell) for row in rows for cell in row}
         for r in report.results:
             assert r.name is None or r.name in written, f"garbled: {r.name!r}"
+
+
+#: what a CSV's structure is made of: quotes, separators, every line ending, characters
+#: that other tools take for line breaks (they are not, in CSV), ids, names, numbers
+CSV_TOKENS = ['"', '""', ",", ";", "\t", "\n", "\r", "\r\n", " ", "E1", "E2", "张伟", "9", "5",
+              "95", "4级", "9O", "\x85", "\u2028", "\x0c", "\u3000"]
+SENTINEL = "Z9"
+
+
+def csv_records(text: str, delimiter: str) -> tuple[list[tuple[int, int, list[str]]], bool]:
+    """The records of ``text`` as Python's csv module reads them, each with the physical
+    lines it starts and ends on (from ``line_num``), and whether the text ends inside a
+    quoted cell (a line after it would be swallowed: the sentinel is not a record)."""
+    ended = text if text.endswith(("\n", "\r")) or not text else text + "\n"
+    reader = csv.reader(io.StringIO(ended + SENTINEL + "\n", newline=""), delimiter=delimiter)
+    out: list[tuple[int, int, list[str]]] = []
+    last = 0
+    for values in reader:
+        out.append((last + 1, reader.line_num, values))
+        last = reader.line_num
+    unclosed = not out or out[-1][2] != [SENTINEL]
+    return out[:-1], unclosed
+
+
+@SLOW
+@given(st.lists(st.lists(st.sampled_from(CSV_TOKENS), max_size=12), max_size=8),
+       st.sampled_from([",", ";", "\t"]), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_csv_structure_every_record_once_at_its_line(probe: LoadedScheme,
+                                                     lines: list[list[str]], delimiter: str,
+                                                     ending: str) -> None:
+    """Quotes, line breaks in and out of quotes, separators and ragged widths: kpiscore
+    never raises anything but a refusal, refuses exactly the files that end inside a
+    quote, and otherwise gives every non-blank record once, numbered by the physical
+    line it starts on; a record over several lines, or wider than the header, is an
+    error row that says so first."""
+    header = delimiter.join(["工号", "姓名", "得分", "行为等级"])
+    text = header + ending + ending.join("".join(tokens) for tokens in lines)
+    records, unclosed = csv_records(text, delimiter)
+    with folder() as tmp:
+        path = tmp / "actuals.csv"
+        path.write_bytes(text.encode("utf-8"))
+        try:
+            report = evaluate_file(probe, path)
+        except InputUnreadable as exc:
+            assert unclosed, f"refused a file that does not end inside a quote: {exc}"
+            assert "is never closed" in str(exc)
+            return
+    assert not unclosed, "a file ending inside a quote was read"
+    people = [(start, end, values) for start, end, values in records[1:]
+              if not all(is_blank(v) for v in values)]
+    assert [r.row for r in report.results] == [start for start, _, _ in people]
+    for r, (start, end, values) in zip(report.results, people, strict=True):
+        if end > start:
+            assert r.status == "error"
+            assert r.errors[0].message.startswith("a quote opened on line ")
+            assert f"lines {start}-{end} are read as one row" in r.errors[0].message
+        elif len(values) > 4:
+            assert r.status == "error"
+            assert r.errors[0].message.startswith(f"line {start} has {len(values)} fields")
 
 
 @st.composite

@@ -492,6 +492,29 @@ def test_the_csv_delimiter_comes_from_the_header() -> None:
     assert _delimiter("\n\n工号\n") == ","
 
 
+def test_csv_quoted_cells_over_lines_are_found_as_csv_reads_them() -> None:
+    from kpiscore.io.csv_table import _Quote, _spanning
+
+    assert _spanning(['a,"b\n', 'c",d\n'], ",") == [_Quote(1, 0, 1)]
+    assert _spanning(['a,"b""\n', '""c"\n'], ",") == [_Quote(1, 0, 1)]  # doubled quotes
+    assert _spanning(['a,b"c,"d\n'], ",") == [_Quote(2, 0, None)]  # a quote mid-field is text
+    assert _spanning(['"x\n', "\n", 'z"y;"w\n'], ";") == [_Quote(0, 0, 2), _Quote(1, 2, None)]
+    assert _spanning(['"x"y,"\n'], ";") == []  # text after a closing quote joins the cell
+    assert _spanning(['a;"b;c";d\n'], ";") == []
+
+
+def test_csv_rows_are_numbered_by_the_line_they_start_on(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text('工号,姓名,数值\nE1,"张\n三",1\nE2,李四,2,3\nE3,王五\n', encoding="utf-8")
+    with open_table(path) as table:
+        rows = [(row.number, [str(m) for _, m in table.row_problems(row)], where(0))
+                for row, where in table.people()]
+    assert [(n, len(problems), at) for n, problems, at in rows] == [
+        (2, 1, "a.csv!A2"), (4, 1, "a.csv!A4"), (5, 0, "a.csv!A5")]
+    assert rows[0][1][0].startswith("a quote opened on line 2 closes on line 3")
+    assert rows[1][1][0].startswith("line 4 has 4 fields but the header row (line 1) has 3")
+
+
 def test_workbook_parts_are_read_in_bounded_chunks() -> None:
     from kpiscore.io.xlsx_table import CHUNK, _BoundedZip
 

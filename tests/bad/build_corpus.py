@@ -673,6 +673,50 @@ def lying_workbook(path: Path, inflated: int = 400 << 20) -> None:
 
 def csv_structure() -> None:
     """CSV structure and encodings: quotes, widths, field sizes, --encoding (cases/csv.yaml)."""
+    a = "actuals/"
+    header = "工号,姓名,得分,行为等级\n"
+    # issue 14's examples: a decimal comma, a quote closed a line late, a quote never closed
+    add(a + "decimal-comma.csv", header + "E001,张伟,9,5,4级\nE002,李娜,81,3\n")
+    add(a + "quote-spans-lines.csv", header + 'E001,"张伟,95,4级\nE002,李娜",81,3\n'
+        "E003,王强,9O,3\n")
+    add(a + "unclosed-quote.csv", header + 'E001,张伟,95,4级\nE002,"李娜,81,3\n'
+        "E003,王强,88,3\nE004,赵敏,90,3\n")
+    # a quote never closed in a long file: the row it opens outgrows the line limit
+    add(a + "unclosed-quote-long.csv", header + 'E001,张伟,95,4级\nE002,"李娜,81,3\n'
+        + "".join(f"E{k:03},员工{k},88,3\n" for k in range(3, 300)))
+    # a quote never closed before a note's long lines: the row outgrows the line limit
+    add(a + "unclosed-quote-text.csv", "工号,姓名,得分,行为等级,备注\nE001,张伟,95,4级,\"开始\n"
+        + ("很长的说明文字" * 50 + "\n") * 20)
+    # a stray quote closed by another one three lines on: four people would be one
+    add(a + "quote-closes-late.csv", header + 'E001,张伟,95,4级\nE002,"李娜,81,3\n'
+        'E003,王强,88,3\nE004,"赵敏",90,3\nE005,孙丽,85,3\n')
+    # Excel's Alt+Enter: a line break in a cell the scheme does not even read
+    add(a + "line-break-in-cell.csv", "工号,姓名,得分,行为等级,备注\r\n"
+        'E001,张伟,95,4级,"迟到2次\r\n早退1次"\r\nE002,李娜,81,3,\r\n')
+    # a header cell with a line break is read (a header is no one's row)
+    add(a + "line-break-in-header.csv", '工号,姓名,"得分\n(score)",行为等级\n'
+        "E001,张伟,95,4级\nE002,李娜,9O,3\n")
+    # physical lines: CRLF, LF and CR endings, a record over two lines, a blank line
+    add(a + "line-endings.csv", "工号,姓名,得分,行为等级\r\nE001,\"张\r\n伟\",95,4级\r\n"
+        "E002,李娜,9O,3\n\nE003,王强,88,3\rE004,赵敏,9O,3\r")
+    # fewer fields than the header: the last cells are blank, as a spreadsheet shows them
+    add(a + "short-rows.csv", "工号,姓名,得分,行为等级,备注\nE001,张伟,95,4级\nE002,李娜,81\n"
+        "E003,王强\n")
+    # more fields than the header: a trailing separator, a tab in a tab-separated file
+    add(a + "trailing-comma.csv", header + "E001,张伟,95,4级,\nE002,李娜,81,3\n")
+    add(a + "extra-field.tsv", header.replace(",", "\t") + "E001\t张伟\t9\t5\t4级\n"
+        "E002\t李娜\t81\t3\n")
+    # quotes that are not structure: inside a field, doubled inside a quoted one
+    add(a + "quotes-in-fields.csv", header + 'E001,张"伟,95,4级\nE002,"李""娜",81,3\n')
+    add(a + "six-rows.csv", header + "".join(f"E{k:03},员工{k},88,3\n" for k in range(1, 6)))
+
+
+def big_cell(path: Path, rows: int = 1500, size: int = 140_000) -> None:
+    """``rows`` people, then one whose 备注 holds a ``size``-character cell, then one more."""
+    lines = ["工号,姓名,得分,行为等级,备注"]
+    lines += [f"E{k:04},员工{k},88,3," for k in range(1, rows + 1)]
+    lines += [f"E{rows + 1:04},长备注,90,4,\"{'x' * size}\"", f"E{rows + 2:04},最后,85,3,"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 #: One computed indicator over the probe's 得分 column (actuals/ok.csv): the formula

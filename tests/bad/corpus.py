@@ -80,6 +80,8 @@ def make_generated(kind: str, folder: Path) -> None:
         build_corpus.big_scheme(folder / "big.yaml")
     elif kind == "lying-workbook":
         build_corpus.lying_workbook(folder / "lying-workbook.xlsx")
+    elif kind == "big-cell":
+        build_corpus.big_cell(folder / "big-cell.csv")
     else:  # pragma: no cover - a typo in cases.yaml
         raise ValueError(f"unknown generated input {kind!r}")
 

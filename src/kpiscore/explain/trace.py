@@ -103,7 +103,7 @@ def find_person(loaded: LoadedScheme, table: Table, person: str) -> Subject:
             src = found.sources[0]
             row = src.row
             result = scorer.score_row(binding, row.number, row.values, src.where,
-                                      row.percent.__contains__)
+                                      row.percent.__contains__, errors=found.errors)
             return Subject(scorer, binding, row.number, list(row.values), src.where,
                            frozenset(row.percent), table.source, result)
     raise PersonNotFound(t("msg.no_person", DEFAULT, id=person, file=table.source))

@@ -11,16 +11,20 @@ from __future__ import annotations
 import codecs
 import csv
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import NamedTuple, NoReturn, TextIO
 
 from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.limits import Limits
 from kpiscore.io.table import (
     Row,
     Table,
     TableOptions,
     check_size,
+    column_letter,
     first_header,
     too_long,
     too_wide,
@@ -50,13 +54,15 @@ def open_csv(path: str, options: TableOptions) -> Iterator[Table]:
     limits = options.limits
     check_size(path, limits)
     enc = _csv_encoding(path, options.encoding, limits)
-    rows = _csv_rows(path, enc, limits)
+    delimiter = _sniff(path, enc)
+    rows = _csv_rows(path, enc, delimiter, limits)
     try:
         header, rest = first_header(rows)
         if header is None:
             raise InputUnreadable(f"{path}: the file has no header row (it is empty)")
         base = os.path.basename(path)
-        yield Table(base, header.values, header.number, rest, source=base, kind="csv")
+        yield CsvTable(base, header.values, header.number, rest, source=base, kind="csv",
+                       delimiter=delimiter)
     finally:
         rows.close()
 
@@ -141,38 +147,224 @@ def _is_utf8(path: str) -> bool:
     return True
 
 
-def _csv_rows(path: str, encoding: str, limits: Limits) -> Generator[Row, None, None]:
+#: A record's problem when a quoted cell spans lines (a row error, so that a quote
+#: closed a line late never scores one person with the next one's numbers).
+SPANS = Phrase("a quote opened on line {open} closes on line {close}, so lines {start}-{end} "
+               "are read as one row: a closing quote missing there would merge the people "
+               "on those lines; a line break inside a CSV cell is not read (remove it, or "
+               "save the sheet as .xlsx)",
+               "第 {open} 行开始的引号到第 {close} 行才结束,因此第 {start}-{end} 行被读成了一行:"
+               "若那里少了右引号,这几行上的人就会被合并;CSV 单元格中的换行不予读取"
+               "(请删除换行,或把表格另存为 .xlsx)")
+#: A record with more fields than the header row (a decimal comma: 9,5 for 9.5).
+WIDER = Phrase("line {line} has {fields} fields but the header row (line {header}) has "
+               "{columns}: {sep} inside a number or a name (9,5 for 9.5?) moves every value "
+               "after it, or a column has no header; quote that cell, remove the extra "
+               "separator, or give the column a header",
+               "第 {line} 行有 {fields} 个字段,但表头行(第 {header} 行)只有 {columns} 个:"
+               "数字或姓名中的{sep}(如把 9.5 写成 9,5)会使其后的每个值错位,也可能是某一列"
+               "没有表头;请给该单元格加上引号、删去多余的分隔符,或为该列写上表头")
+SEPARATORS = {",": Phrase("a comma (,)", "逗号(,)"), ";": Phrase("a semicolon (;)", "分号(;)"),
+              "\t": Phrase("a tab", "制表符")}
+UNCLOSED = Phrase("{path}: a quote opened in column {column} of line {line} is never closed: "
+                  "the rest of the file (lines {line}-{last}) would be read as one cell; close "
+                  "the quote or remove it",
+                  "{path}:第 {line} 行第 {column} 列开始的引号一直没有结束:文件其余部分"
+                  "(第 {line}-{last} 行)会被读成一个单元格;请补上右引号或删去该引号")
+LINE_TOO_LONG = Phrase("{path}: line {line} is longer than {limit} characters, the limit for "
+                       "a line ({per} characters for each of the {columns} columns allowed; "
+                       "{advice})",
+                       "{path}:第 {line} 行超过 {limit} 个字符,超出一行的上限"
+                       "(允许的 {columns} 列每列 {per} 个字符;{advice})")
+ROW_TOO_LONG = Phrase("{path}: the row that starts on line {start} is longer than {limit} "
+                      "characters by line {line}{why}; a row may hold {per} characters for "
+                      "each of the {columns} columns allowed ({advice})",
+                      "{path}:从第 {start} 行开始的一行到第 {line} 行已超过 {limit} 个字符{why};"
+                      "一行最多可有允许的 {columns} 列每列 {per} 个字符({advice})")
+ROW_TOO_WIDE = Phrase("{path}: the row that starts on line {start} has more than {columns} "
+                      "columns by line {line}{why}; {advice}",
+                      "{path}:从第 {start} 行开始的一行到第 {line} 行已超过 {columns} 列{why};"
+                      "{advice}")
+#: Why a row over several lines is over a limit: a quote still open.
+STILL_OPEN = Phrase(": the quote opened in column {column} of line {open} is not closed (a "
+                    "closing quote missing?)",
+                    ":第 {open} 行第 {column} 列开始的引号没有结束(少了右引号?)")
+NOT_CSV = Phrase("{path}: line {line} is not readable CSV: {why}",
+                 "{path}:第 {line} 行不是可读的 CSV:{why}")
+
+
+class _Quote(NamedTuple):
+    """A quoted cell of a record that does not end on the line it starts on: its
+    column, the line it opens on and the line it closes on (None: still open), counted
+    from the record's first line (0)."""
+
+    column: int
+    opens: int
+    closes: int | None
+
+
+def _spanning(lines: Sequence[str], delimiter: str) -> list[_Quote]:
+    """The quoted cells of one record's physical ``lines`` that span lines, as
+    :func:`csv.reader` reads them (the ``excel`` dialect: a ``"`` opens a quoted cell
+    only at the start of a field, ``""`` inside one is a quote, the next ``"`` closes
+    it; text after the closing quote joins the cell)."""
+    out: list[_Quote] = []
+    column, quoted, start = 0, False, True
+    opened = 0
+    for k, line in enumerate(lines):
+        i, n = 0, len(line)
+        while i < n:
+            ch = line[i]
+            if quoted:
+                if ch == '"':
+                    if i + 1 < n and line[i + 1] == '"':
+                        i += 2
+                        continue
+                    quoted = False
+                    if k > opened:
+                        out.append(_Quote(column, opened, k))
+            elif ch == delimiter:
+                column, start = column + 1, True
+                i += 1
+                continue
+            elif ch == '"' and start:
+                quoted, opened = True, k
+            start = False
+            i += 1
+    if quoted:
+        out.append(_Quote(column, opened, None))
+    return out
+
+
+class _Lines:
+    """A CSV file's physical lines, handed to :func:`csv.reader` one at a time, and the
+    lines of the record being read: a line or a record over the length limit, a record
+    over the columns limit, more lines than the rows limit and a quote never closed are
+    refused here, naming the line."""
+
+    def __init__(self, fh: TextIO, path: str, delimiter: str, limits: Limits) -> None:
+        self.fh, self.path, self.delimiter, self.limits = fh, path, delimiter, limits
+        self.max_line = limits.columns * CSV_CHARS_PER_COLUMN
+        self.read = 0  # physical lines read
+        self.record: list[str] = []  # the lines of the record being read
+        self.chars = 0  # its characters, but for the line break that ends it
+        self.delimiters = 0
+
+    @property
+    def start(self) -> int:
+        """The line the record being read starts on."""
+        return self.read - len(self.record) + 1
+
+    def done(self) -> None:
+        """The record is read: the next line starts another."""
+        self.record.clear()
+        self.chars = self.delimiters = 0
+
+    def __iter__(self) -> Iterator[str]:
+        limits, max_line = self.limits, self.max_line
+        while True:
+            # a line of max_line characters and its line break fit; a longer one is cut,
+            # refused below before the rest of it is read
+            line = self.fh.readline(max_line + 3)
+            if not line:
+                if self.record:  # csv.reader is inside a quoted cell at the end
+                    self._unclosed()
+                return
+            self.read += 1
+            self.record.append(line)
+            ending = 2 if line.endswith("\r\n") else 1 if line.endswith(("\n", "\r")) else 0
+            self.chars += len(line)
+            if self.chars - ending > max_line:
+                self._too_long()
+            self.delimiters += line.count(self.delimiter)
+            if self.delimiters >= limits.columns:
+                self._too_wide()
+            if self.read > limits.rows:
+                raise too_long(self.path, limits)
+            yield line
+
+    def _open_quote(self) -> _Quote | None:
+        """The quoted cell still open at the end of the lines read (None: none is)."""
+        quotes = _spanning(self.record, self.delimiter)
+        return next((q for q in quotes if q.closes is None), None)
+
+    def _why(self) -> Text | str:
+        """Why the record being read is over a limit, when a quote left open may be it."""
+        quote = self._open_quote()
+        if quote is None:
+            return ""
+        return STILL_OPEN(column=column_letter(quote.column), open=self.start + quote.opens)
+
+    def _too_wide(self) -> NoReturn:
+        if len(self.record) == 1:
+            raise too_wide(self.path, self.read, self.limits, "line")
+        raise InputUnreadable(str(ROW_TOO_WIDE(
+            path=self.path, start=self.start, columns=self.limits.columns, line=self.read,
+            why=self._why(), advice=self.limits.advice("columns"))))
+
+    def _unclosed(self) -> NoReturn:
+        quote = self._open_quote() or _Quote(0, 0, None)
+        raise InputUnreadable(str(UNCLOSED(path=self.path, line=self.start + quote.opens,
+                                           column=column_letter(quote.column),
+                                           last=self.read)))
+
+    def _too_long(self) -> NoReturn:
+        limits = self.limits
+        facts = {"path": self.path, "limit": self.max_line, "per": CSV_CHARS_PER_COLUMN,
+                 "columns": limits.columns, "advice": limits.advice("columns")}
+        if len(self.record) == 1:
+            raise InputUnreadable(str(LINE_TOO_LONG(line=self.read, **facts)))
+        raise InputUnreadable(str(ROW_TOO_LONG(start=self.start, line=self.read,
+                                               why=self._why(), **facts)))
+
+
+def _csv_rows(path: str, encoding: str, delimiter: str,
+              limits: Limits) -> Generator[Row, None, None]:
+    """The records of ``path``, each a :class:`Row` numbered by the physical line it
+    starts on; a record whose quoted cell spans lines has that as its problem."""
     max_line = limits.columns * CSV_CHARS_PER_COLUMN
+    if csv.field_size_limit() < max_line:  # a cell is never longer than its row, refused
+        csv.field_size_limit(max_line)  # past max_line by _Lines, naming the line
     with open(path, encoding=encoding, newline="") as fh:
+        lines = _Lines(fh, path, delimiter, limits)
+        reader = csv.reader(lines, csv.excel, delimiter=delimiter)
         try:
-            delimiter = _delimiter(fh.read(64 * 1024))
-            fh.seek(0)
-            pending = [0, 0]  # delimiters since the last record, physical line number
-
-            def lines() -> Iterator[str]:
-                while True:
-                    line = fh.readline(max_line)
-                    if not line:
-                        return
-                    pending[1] += 1
-                    if len(line) >= max_line and not line.endswith(("\n", "\r")):
-                        raise InputUnreadable(
-                            f"{path}: line {pending[1]} is longer than {max_line} characters "
-                            f"(more than {limits.columns} columns?; "
-                            f"{limits.refusal('columns')})")
-                    pending[0] += line.count(delimiter)
-                    if pending[0] >= limits.columns:
-                        raise too_wide(path, pending[1], limits, "line")
-                    yield line
-
-            reader = csv.reader(lines(), csv.excel, delimiter=delimiter)
             for values in reader:
-                pending[0] = 0
-                if reader.line_num > limits.rows:
-                    raise too_long(path, limits)
-                yield Row(reader.line_num, list(values))
+                start, count = lines.start, len(lines.record)
+                problems: tuple[tuple[int, Text], ...] = ()
+                if count > 1:
+                    quote = next((q for q in _spanning(lines.record, delimiter)
+                                  if q.closes is not None), _Quote(0, 0, count - 1))
+                    assert quote.closes is not None
+                    problems = ((quote.column, SPANS(open=start + quote.opens,
+                                                     close=start + quote.closes,
+                                                     start=start, end=start + count - 1)),)
+                lines.done()
+                yield Row(start, values, problems=problems)
         except csv.Error as exc:
-            raise InputUnreadable(f"{path}: not a readable CSV file: {exc}") from None
+            raise InputUnreadable(str(NOT_CSV(path=path, line=lines.read, why=exc))) from None
+
+
+@dataclass(eq=False)
+class CsvTable(Table):
+    """A CSV file's table: a person's record must be no wider than the header row (a
+    shorter one is read with its missing last cells blank, as a spreadsheet shows it)."""
+
+    delimiter: str = field(default=",", kw_only=True)
+
+    def row_problems(self, row: Row) -> list[tuple[int, Text]]:
+        problems = super().row_problems(row)
+        width = len(self.header)
+        if len(row.values) > width:
+            problems.append((width, WIDER(line=row.number, fields=len(row.values),
+                                          header=self.header_row, columns=width,
+                                          sep=SEPARATORS[self.delimiter])))
+        return problems
+
+
+def _sniff(path: str, encoding: str) -> str:
+    with open(path, encoding=encoding, newline="") as fh:
+        return _delimiter(fh.read(64 * 1024))
 
 
 def _delimiter(sample: str) -> str:

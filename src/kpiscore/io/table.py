@@ -142,6 +142,10 @@ class Row:
     number: int  # 1-based row number in the sheet / file (an opener may say otherwise)
     values: list[Any]
     percent: frozenset[int] = frozenset()  # columns whose cell is formatted as a percentage
+    #: what is wrong with the row's structure, not its values, as the opener found it:
+    #: ``(column, message)``; a person's row with problems is an error row (a CSV record
+    #: whose quoted cell spans lines)
+    problems: tuple[tuple[int, Text], ...] = ()
 
 
 def _no_merged(row: int) -> list[tuple[int, int, int, int]]:
@@ -223,10 +227,21 @@ class Table:
     header_fixed: bool = field(default=False, kw_only=True)
     #: why the header row is not the first non-blank row, when it was looked for
     header_note: Text | None = field(default=None, kw_only=True)
+    #: how the opener read the source, when it is worth telling (a CSV file's encoding,
+    #: when it was recognised rather than given); told before any row's errors
+    notes: list[Text] = field(default_factory=list, kw_only=True)
 
     def where(self, col: int, row: int | None = None) -> str:
         """Where a cell is, for messages; ``row`` None is the header cell."""
         return f"{self.name}!{column_letter(col)}{row if row is not None else self.header_row}"
+
+    def row_problems(self, row: Row) -> list[tuple[int, Text]]:
+        """What is wrong with a person's row as a row (its shape, not its values):
+        ``(column, message)``, in order. Such a row is an error row: it appears in the
+        output with these errors first. The base class gives what the opener found
+        (:attr:`Row.problems`); an opener whose rows must match the header (CSV) adds
+        its own checks, made against the header row as finally settled."""
+        return list(row.problems)
 
     def people(self) -> Iterator[tuple[Row, Callable[[int], str]]]:
         """The non-blank rows, each with its ``col → location`` locator.

@@ -309,7 +309,7 @@ class _Grouped:
         """A row without an id: scored on its own, and an error."""
         src = person.sources[0]
         file = self.files[src.table]
-        errors: list[RowError] = []
+        errors: list[RowError] = list(person.errors)
         period = self._period(src, errors)
         self._role(src, errors)
         result = self.scorer.score_row(file.binding, src.number, src.row.values, src.where,

@@ -6,7 +6,8 @@ runs and rosters. It skips blank rows, says where every cell is, turns a read
 failure into :class:`~kpiscore.base.errors.InputUnreadable`, and decides who is
 the same person: ids that differ only in white space ("E001" and "E 001") are
 one. Scoring is the caller's: a person arrives with the errors known before
-scoring (a duplicate id), so its row becomes an error row.
+scoring (a row whose shape is wrong, a duplicate id), so its row becomes an
+error row.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Source:
 @dataclass
 class Person:
     """Someone's rows (one, or several with raters and periods), and errors already
-    known: a duplicate id."""
+    known: a row's shape (:meth:`Table.row_problems`), a duplicate id."""
 
     id: str | None
     sources: list[Source]
@@ -71,12 +72,14 @@ def each_person(tables: Sequence[Table], id_columns: Sequence[int | None], *,
         col = id_columns[t]
         for row, where in table.people():
             source = Source(t, row, where)
+            # the row's shape (a CSV record wider than the header, a quote across lines)
+            broken = [RowError(where(c), problem) for c, problem in table.row_problems(row)]
             ident = cell_text(source.cell(col))
             if ident is None:
                 if not grouped:
-                    yield Person(None, [source])
+                    yield Person(None, [source], broken)
                 else:
-                    order.append(Person(None, [source]))
+                    order.append(Person(None, [source], broken))
                 continue
             key = person_key(ident)
             if grouped:
@@ -85,13 +88,14 @@ def each_person(tables: Sequence[Table], id_columns: Sequence[int | None], *,
                     person = people[key] = Person(ident, [])
                     order.append(person)
                 person.sources.append(source)
+                person.errors += broken
                 continue
             first = seen.get(key)
             if first is None:
                 seen[key] = (row.number, ident)
-                yield Person(ident, [source])
+                yield Person(ident, [source], broken)
             else:
                 how = "" if first[1] == ident else SPELT(spelt=first[1])
-                yield Person(ident, [source], [RowError(where(col or 0), DUPLICATE(
+                yield Person(ident, [source], [*broken, RowError(where(col or 0), DUPLICATE(
                     id=ident, first=first[0], how=how))])
     yield from order

@@ -477,10 +477,13 @@ class Scorer:
                   injected: Mapping[str, Injection] | None = None,
                   overrides: Mapping[str, Decimal | str] | None = None,
                   errors: Sequence[RowError] = ()) -> PersonResult:
-        """One row, read, scored and assembled; ``errors`` are known before (a duplicate
-        id), so the row is an error row."""
+        """One row, read, scored and assembled; ``errors`` are known before (a row whose
+        shape is wrong, a duplicate id), so the row is an error row. They come after the
+        table's own problems (a missing column) and before what reading the row's cells
+        says, which they may be the cause of."""
         reading = self.read(binding, row, cells, where, percent, injected, overrides)
-        reading.result.errors.extend(errors)
+        at = len(binding.problems)
+        reading.result.errors[at:at] = errors
         return self.assemble(reading.result, self.score(reading), reading.values,
                              label=row_label(row))
 
