@@ -70,12 +70,12 @@ def broken_workbook(path: Path) -> Path:
 
 @pytest.fixture()
 def folder(tmp_path: Path) -> Path:
-    """The scheme; CSV actuals with five good rows, a line of 12 cells, one more row; and a
-    workbook broken after its five good rows."""
+    """The scheme; CSV actuals with five good rows, a line of 12 commas (8 in a quoted
+    name), one more row; and a workbook broken after its five good rows."""
     write(tmp_path / "mini.yaml", SCHEME)
     write_csv(tmp_path / "broken.csv", [
         ["工号", "姓名", "部门", "客户满意度"], *GOOD_ROWS,
-        ["E6", "员工6", "客服部", 90, *["x"] * 8], ["E7", "员工7", "客服部", 90]])
+        ["E6", "员工6" + ",x" * 8, "客服部", 90], ["E7", "员工7", "客服部", 90]])
     broken_workbook(tmp_path / "broken.xlsx")
     return tmp_path
 
@@ -132,7 +132,8 @@ def test_nothing_on_standard_output_when_reading_fails_midway(folder: Path, fmt:
 
 def test_the_same_file_read_whole_is_scored(folder: Path) -> None:
     """The CSV's failures above are the limits', not the file's: within the defaults it
-    scores (the long line's extra cells are in columns without a header)."""
+    scores (the long line's commas are inside its quoted name: it is as wide as the
+    header, as a record with more fields than the header would not be)."""
     target = folder / "results.csv"
     code, out, err = run_cli("evaluate", folder / "mini.yaml", folder / "broken.csv",
                              "-o", target)
