@@ -1058,6 +1058,20 @@ def import_cards() -> None:
     add("actuals/import-gbk-card.csv", card.encode("gbk"))
 
 
+def calibration() -> None:
+    """evaluate --calibration: moves that cannot be applied, and files that cannot be used
+    (cases/calibration.yaml; the unreadable files are the actuals' own)."""
+    add("actuals/calibration-moves.csv",
+        "工号,调整后等级,原因,调整人\n"
+        "E001,不合格,复核后下调,HR\n"  # applied
+        "E404,合格,no such person,HR\n"  # not in the actuals
+        "E002,优秀,no such grade,HR\n"  # not a grade
+        "E002,合格,,HR\n"  # a second move for E002: neither applies
+        "=cmd|' /C calc'!A0,合格,formula,HR\n")  # an id that is a formula: not found
+    add("actuals/calibration-no-reason.xlsx", workbook([["工号", "调整后等级", "调整人"],
+                                                        ["E001", "合格", "HR"]]))
+
+
 # -- main ---------------------------------------------------------------------------------------
 
 
@@ -1070,6 +1084,7 @@ def build() -> dict[str, bytes]:
     outputs()
     workbooks()
     import_cards()
+    calibration()
     return dict(FILES)
 
 

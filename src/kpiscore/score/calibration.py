@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from kpiscore.base.errors import InputUnreadable
-from kpiscore.base.i18n import Alternatives, Phrase
+from kpiscore.base.i18n import Alternatives, Phrase, Text
 from kpiscore.io.table import HeaderIndex, Table
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.scheme.models import Scheme
@@ -93,7 +93,8 @@ class CalibrationFile:
 
     source: str  # file, or file!sheet
     moves: list[MoveLine] = field(default_factory=list)
-    problems: list[RowError] = field(default_factory=list)
+    #: rows that are no move (no id): (row, problem)
+    problems: list[tuple[int, RowError]] = field(default_factory=list)
 
 
 def read_calibration(compiled: CompiledScheme, table: Table) -> CalibrationFile:
@@ -116,7 +117,7 @@ def read_calibration(compiled: CompiledScheme, table: Table) -> CalibrationFile:
 
         ident = text(id_col)
         if ident is None:
-            out.problems.append(RowError(where(id_col), NO_ID(), "calibration"))
+            out.problems.append((row.number, RowError(where(id_col), NO_ID(), "calibration")))
             continue
         out.moves.append(MoveLine(row.number, where(id_col), ident, text(grade_col),
                                   where(grade_col), text(reason_col), where(reason_col),
@@ -143,7 +144,9 @@ def _column(index: HeaderIndex, names: Sequence[str], taken: Sequence[int], tabl
             name: str, what: Phrase) -> int:
     hits = index.exact(names, taken) or index.matching(names, taken)
     if not hits:
-        raise InputUnreadable(str(NO_COLUMN(file=table.where(0), what=what(),
+        where = table.where(0)  # a workbook's sheet!A1 does not say which file: name it
+        at = where if where.startswith(name) else f"{name}: {where}"
+        raise InputUnreadable(str(NO_COLUMN(file=at, what=what(),
                                             names=Alternatives(tuple(names)))))
     return hits[0]
 
@@ -172,7 +175,11 @@ def calibrate(scorer: Scorer, results: Sequence[PersonResult],
     """Apply the moves of ``data`` to ``results``; the report (None when no move was
     applied, so that a run without moves writes what it always did) and the problems."""
     scheme = scorer.compiled.scheme
-    problems = list(data.problems)
+    found_at: list[tuple[int, RowError]] = list(data.problems)
+
+    def problem(move: MoveLine, where: str, message: Text) -> None:
+        found_at.append((move.row, RowError(where, message, "calibration")))
+
     people: dict[str, list[PersonResult]] = {}
     for r in results:
         if r.id is not None:
@@ -182,8 +189,7 @@ def calibrate(scorer: Scorer, results: Sequence[PersonResult],
     for move in data.moves:
         key = person_key(move.id)
         if key in first:
-            problems.append(RowError(move.where, TWICE(id=move.id, first=first[key].where),
-                                     "calibration"))
+            problem(move, move.where, TWICE(id=move.id, first=first[key].where))
             twice.add(key)
         else:
             first[key] = move
@@ -195,30 +201,29 @@ def calibrate(scorer: Scorer, results: Sequence[PersonResult],
         if key in twice:
             continue
         if move.grade is None:
-            problems.append(RowError(move.grade_where, NO_GRADE(id=move.id), "calibration"))
+            problem(move, move.grade_where, NO_GRADE(id=move.id))
             continue
         grade = _grade_name(scheme, move.grade)
         if grade is None:
-            problems.append(RowError(move.grade_where, UNKNOWN_GRADE(
-                grade=move.grade, grades=", ".join(g.name for g in scheme.grades)),
-                "calibration"))
+            problem(move, move.grade_where, UNKNOWN_GRADE(
+                grade=move.grade, grades=", ".join(g.name for g in scheme.grades)))
             continue
         if move.reason is None:
-            problems.append(RowError(move.reason_where, NO_REASON(id=move.id), "calibration"))
+            problem(move, move.reason_where, NO_REASON(id=move.id))
             continue
         found = people.get(key)
         if not found:
-            problems.append(RowError(move.where, NOT_FOUND(id=move.id), "calibration"))
+            problem(move, move.where, NOT_FOUND(id=move.id))
             continue
         person = found[0]
         if len(found) > 1 or not person.scored:
             bad = next((p for p in found if p.errors), person)
             at = bad.errors[0].where if bad.errors else row_label(bad.row)
-            problems.append(RowError(move.where, ERROR_ROW(id=move.id, where=at), "calibration"))
+            problem(move, move.where, ERROR_ROW(id=move.id, where=at))
             continue
         if person.vetoes:
-            problems.append(RowError(move.where, VETOED(
-                id=move.id, reason="; ".join(v.reason for v in person.vetoes)), "calibration"))
+            problem(move, move.where, VETOED(
+                id=move.id, reason="; ".join(v.reason for v in person.vetoes)))
             continue
         moved.append((person, move))
     place = {id(r): i for i, r in enumerate(results)}
@@ -234,6 +239,7 @@ def calibrate(scorer: Scorer, results: Sequence[PersonResult],
         else:
             person.grade = after
         scorer.pay(person, row_label(person.row), grade=after)
+    problems = [e for _, e in sorted(found_at, key=lambda pe: pe[0])]  # in the file's order
     if not moved:
         return None, problems
     final = _counts(scheme, results, lambda r: counted_grade(scheme, r))
