@@ -32,7 +32,8 @@ from pydantic import (
 )
 
 from kpiscore.base.errors import Finding, InputUnreadable, KpiscoreError, SchemeInvalid
-from kpiscore.base.i18n import Phrase
+from kpiscore.base.i18n import Joined, Phrase
+from kpiscore.base.i18n import Text as Localized
 from kpiscore.base.signals import signals_held
 from kpiscore.batch import places
 from kpiscore.outputs import FORMATS, Options, bom_for, csv_headers_for
@@ -82,10 +83,121 @@ Text = Annotated[str, BeforeValidator(_as_text)]
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+NOT_A_FORMAT = Phrase("{name} is not an output format", "{name} 不是输出格式")
+ROSTER_FIELDS = Phrase("role_column and schemes belong to a roster run: add roster: FILE, or "
+                       "use scheme: and actuals:",
+                       "role_column 和 schemes 属于名单运行:请加上 roster: 文件,"
+                       "或改用 scheme: 和 actuals:")
+AND = Phrase(" and ", " 和 ")
+RUN_NEEDS = Phrase("run {name} needs {missing} (or a roster: with role_column: and schemes:)",
+                   "运行 {name} 需要 {missing}(或者 roster: 加上 role_column: 和 schemes:)")
+ROSTER_SCHEMES = Phrase("a roster run takes its schemes from schemes: (role: scheme); remove "
+                        "scheme:, actuals:, responses: and calibration:",
+                        "名单运行的方案来自 schemes:(岗位: 方案);请删去 scheme:、actuals:、"
+                        "responses: 和 calibration:")
+ROSTER_NEEDS = Phrase("a roster run needs role_column: (the column naming each person's role) "
+                      "and schemes: (role: scheme)",
+                      "名单运行需要 role_column:(写明每个人岗位的列)和 schemes:(岗位: 方案)")
+BAD_PERIOD = Phrase('{period} cannot be a period label: it is used in file names, so give a '
+                    'short label such as 2024-06 without / \\ : * ? " < > |',
+                    '{period} 不能用作周期标签:它会用在文件名里,请给一个简短的标签,'
+                    '例如 2024-06,不含 / \\ : * ? " < > |')
+A_FOLDER = Phrase("{path}: is a folder, not a manifest", "{path}:是文件夹,不是清单")
+TOO_BIG = Phrase("{path}: the manifest is {size} bytes; over {limit} bytes is not a manifest",
+                 "{path}:清单有 {size} 字节;超过 {limit} 字节的不是清单")
+CANNOT_READ = Phrase("{path}: cannot read the manifest: {reason}", "{path}:无法读取清单:{reason}")
+NOT_UTF8 = Phrase("the manifest is not UTF-8 text", "清单不是 UTF-8 文本")
+MEAN = Phrase("did you mean {name}?", "是不是 {name}?")
+KNOWN = Phrase("known fields: {fields}", "可用的字段:{fields}")
+UNKNOWN_FIELD = Phrase("unknown field {field} ({hint})", "未知字段 {field}({hint})")
+NOT_A_MAPPING = Phrase("a manifest is a mapping with runs: (a list of runs)",
+                       "清单应是含有 runs:(运行的列表)的映射")
+
+FIELD_HINT = Phrase("did you mean {name}? ", "是不是 {name}?")
+NOT_A_FIELD = Phrase("{name} is not a field ({hint}fields here: {fields})",
+                     "{name} 不是可用的字段({hint}此处可用:{fields})")
+NO_PERIOD = Phrase("{template} uses {{period}}, but there is no period: add period: to the "
+                   "manifest or pass --period",
+                   "{template} 用到了 {{period}},但没有周期:请在清单中加上 period:,或使用 --period")
+RULE_HINT = Phrase("did you mean {name}? ", "是不是 {name}?")
+UNKNOWN_SCHEME = Phrase("{problem} ({hint}a scheme file's name ends in .yaml)",
+                        "{problem}({hint}方案文件的名称以 .yaml 结尾)")
+BAD_RUN_NAME = Phrase('{name} cannot name a run: it is used in file names, so avoid / \\ : * '
+                      '? " < > | and control characters',
+                      '{name} 不能用作运行的名称:它会用在文件名里,请不要用 / \\ : * ? " < > | '
+                      '和控制字符')
+TWO_RUNS = Phrase("two runs are named {name} (the other is run {other})",
+                  "有两个运行都叫 {name}(另一个是第 {other} 个运行)")
+NO_ACTUALS = Phrase("actuals: names no file", "actuals: 没有给出任何文件")
+NO_OUTPUTS = Phrase("run {name} writes nothing: give it outputs: (json, jsonl, csv, xlsx), or "
+                    "give the manifest outputs: for every run",
+                    "运行 {name} 什么也不写出:请给它 outputs:(json、jsonl、csv、xlsx),"
+                    "或在清单中给所有运行统一的 outputs:")
+NEEDS_SCHEME = Phrase("run {name} scores several schemes, so its {format} output {template} "
+                      "needs {{scheme}} in its name (one file per scheme)",
+                      "运行 {name} 要用多个方案计分,所以它的 {format} 输出 {template} 的名称中"
+                      "需要有 {{scheme}}(每个方案一个文件)")
+OVER_INPUT = Phrase("{run}: the {format} output {target} is an input of the batch; kpiscore "
+                    "never writes over an input",
+                    "{run}:{format} 输出 {target} 是本次批量运行的输入;kpiscore 从不覆盖输入")
+ONE_FILE = Phrase("the {formats} outputs of run {run} are one file ({target}): give each its "
+                  "own name", "运行 {run} 的 {formats} 输出是同一个文件({target}):请各起一个名称")
+SHARED = Phrase("the {format} output {target} is written by the runs {runs}: add {{name}} or "
+                "{{scheme}} to the file name",
+                "{format} 输出 {target} 由多个运行写出({runs}):请在文件名中加上 {{name}} 或 "
+                "{{scheme}}")
+SUMMARY_CLASH = Phrase("the summary {summary} is also an input or an output of a run",
+                       "汇总文件 {summary} 同时也是某个运行的输入或输出")
+
+INVALID_ONE = Phrase("the scheme is invalid ({errors} error above)",
+                     "方案无效(见上方 {errors} 个错误)")
+INVALID = Phrase("the scheme is invalid ({errors} errors above)",
+                 "方案无效(见上方 {errors} 个错误)")
+INTERNAL = Phrase("internal error: {kind}: {error}", "内部错误:{kind}:{error}")
+NO_SCHEME_FILE = Phrase("{path}: no such scheme file", "{path}:没有这个方案文件")
+NO_FILE = Phrase("{path}: no such file", "{path}:没有这个文件")
+NO_ROSTER = Phrase("{path}: no such roster file", "{path}:没有这个人员名单文件")
+ROW = Phrase("row {n}", "第 {n} 行")
+MORE_ERRORS = Phrase("{run}: … and {count} more row error(s): every error is in the outputs "
+                     "(errors column, 错误 sheet)",
+                     "{run}:……另有 {count} 个行错误:所有错误都在输出中(errors 列、错误 工作表)")
+SAME_ID = Phrase("the schemes {first} and {second} have the same id {id}: their outputs would be "
+                 "one file", "方案 {first} 与 {second} 的 id 相同({id}):它们的输出会是同一个文件")
+MORE_UNASSIGNED = Phrase("{run}: … and {count} more people without a scheme (all are in the "
+                         "batch summary)",
+                         "{run}:……另有 {count} 人没有方案(全部列在批量汇总中)")
+NO_PART = Phrase("no scheme of the roster could be used ({problems})",
+                 "名单中的方案都无法使用({problems})")
+PART_INVALID = Phrase("its scheme {scheme} is invalid", "它的方案 {scheme} 无效")
+PART_GROUPED = Phrase("its scheme {scheme} combines several rows per person (raters, periods or "
+                      "surveys); score it in a run of its own (scheme: and actuals:)",
+                      "它的方案 {scheme} 要把每人的多行合起来(评分人、周期或问卷);"
+                      "请在单独的运行中计分(scheme: 和 actuals:)")
+NO_ROLE_COLUMN = Phrase("{path}: no column {column} naming each person's role (the headers are "
+                        "{headers})",
+                        "{path}:没有写明每个人岗位的 {column} 列(表头为 {headers})")
+ROLE_BLANK = Phrase("{column} is blank: no scheme for this person", "{column} 为空:此人没有方案")
+ROLE_UNKNOWN = Phrase("{column} {role} has no scheme in the manifest ({hint}roles: {roles})",
+                      "{column} {role} 在清单中没有方案({hint}岗位:{roles})")
+ROLE_PROBLEM = Phrase("{column} {role}: {problem}", "{column} {role}:{problem}")
+RUN_ONE_ROW = Phrase("{run}: {rows} row, {scored} scored", "{run}:{rows} 行,{scored} 行已计分")
+RUN_ROWS = Phrase("{run}: {rows} rows, {scored} scored", "{run}:{rows} 行,{scored} 行已计分")
+RUN_FAILED_ROWS = Phrase(", {count} could not be scored", ",{count} 行无法计分")
+RUN_PROBLEM = Phrase(" ({problem})", "({problem})")
+TOTAL_ONE = Phrase("{runs} run: {ok} ok, {errors} with rows that could not be scored, {failed} "
+                   "failed; {rows} rows, {scored} scored",
+                   "{runs} 个运行:{ok} 个正常,{errors} 个有无法计分的行,{failed} 个失败;"
+                   "共 {rows} 行,{scored} 行已计分")
+TOTAL = Phrase("{runs} runs: {ok} ok, {errors} with rows that could not be scored, {failed} "
+               "failed; {rows} rows, {scored} scored",
+               "{runs} 个运行:{ok} 个正常,{errors} 个有无法计分的行,{failed} 个失败;"
+               "共 {rows} 行,{scored} 行已计分")
+PERIOD = Phrase(" (period {period})", "(周期 {period})")
+
 
 def _format_name(name: str) -> str:
     if name not in FORMATS:
-        raise ValueError(f"{name!r} is not an output format")
+        raise ValueError(str(NOT_A_FORMAT(name=repr(name))))
     return name
 
 
@@ -118,21 +230,17 @@ class Run(_Model):
     def _kind(self) -> Run:
         if self.roster is None:
             if self.role_column is not None or self.schemes is not None:
-                raise ValueError("role_column and schemes belong to a roster run: add "
-                                 "roster: FILE, or use scheme: and actuals:")
+                raise ValueError(str(ROSTER_FIELDS()))
             missing = [k for k in ("scheme", "actuals") if getattr(self, k) is None]
             if missing:
-                raise ValueError(f"run {self.name!r} needs {' and '.join(missing)} (or a "
-                                 "roster: with role_column: and schemes:)")
+                raise ValueError(str(RUN_NEEDS(name=repr(self.name),
+                                               missing=Joined(tuple(missing), AND))))
         else:
             if self.scheme is not None or self.actuals is not None or self.responses \
                     or self.calibration is not None:
-                raise ValueError("a roster run takes its schemes from schemes: (role: "
-                                 "scheme); remove scheme:, actuals:, responses: and "
-                                 "calibration:")
+                raise ValueError(str(ROSTER_SCHEMES()))
             if self.role_column is None or not self.schemes:
-                raise ValueError("a roster run needs role_column: (the column naming each "
-                                 "person's role) and schemes: (role: scheme)")
+                raise ValueError(str(ROSTER_NEEDS()))
         return self
 
 
@@ -195,30 +303,28 @@ def check_period(period: str) -> str | None:
     """Why ``period`` cannot be a period label (it is used in file names), or None."""
     text = period.strip()
     if not text or text in (".", "..") or _UNSAFE.search(text) or len(text) > 100:
-        return (f"{period!r} cannot be a period label: it is used in file names, so give a "
-                "short label such as 2024-06 without / \\ : * ? \" < > |")
+        return str(BAD_PERIOD(period=repr(period)))
     return None
 
 
 def _read_text(path: str) -> str:
     try:
         if os.path.isdir(path):
-            raise InputUnreadable(f"{path}: is a folder, not a manifest")
+            raise InputUnreadable(str(A_FOLDER(path=path)))
         size = os.path.getsize(path)
         if size > MAX_MANIFEST_BYTES:
-            raise InputUnreadable(f"{path}: the manifest is {size} bytes; over "
-                                  f"{MAX_MANIFEST_BYTES} bytes is not a manifest")
+            raise InputUnreadable(str(TOO_BIG(path=path, size=size, limit=MAX_MANIFEST_BYTES)))
         with open(path, "rb") as fh:
             raw = fh.read()
     except OSError as exc:
-        raise InputUnreadable(f"{path}: cannot read the manifest: {exc.strerror}") from None
+        raise InputUnreadable(str(CANNOT_READ(path=path, reason=exc.strerror))) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ManifestInvalid([Finding(path, line, col, "error", "encoding",
-                                       "the manifest is not UTF-8 text")]) from None
+                                       NOT_UTF8())]) from None
 
 
 class _Errors:
@@ -258,10 +364,10 @@ def _validation_findings(exc: ValidationError, located: Located) -> list[Finding
             fields = [f.alias or name for name, f in model.model_fields.items()]
         got = str(loc[-1])
         close = difflib.get_close_matches(got, fields, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(fields)}"
+        hint = MEAN(name=repr(close[0])) if close else KNOWN(fields=", ".join(fields))
         line, col = located.where(loc, key=True)
         findings.append(Finding(located.path, line, col, "error", "unknown-field",
-                                f"unknown field {got!r} ({hint})"))
+                                UNKNOWN_FIELD(field=repr(got), hint=hint)))
     findings += validation_findings(_Errors(rest), located)
     return sorted(findings, key=lambda f: (f.line, f.column))
 
@@ -304,8 +410,7 @@ def load_manifest(path: str, *, period: str | None = None,
     except YamlProblems as exc:
         raise ManifestInvalid(exc.findings) from None
     if not isinstance(located.data, dict):
-        raise ManifestInvalid([Finding(path, 1, 1, "error", "not-a-mapping",
-                                       "a manifest is a mapping with runs: (a list of runs)")])
+        raise ManifestInvalid([Finding(path, 1, 1, "error", "not-a-mapping", NOT_A_MAPPING())])
     try:
         manifest = Manifest.model_validate(located.data)
     except ValidationError as exc:
@@ -367,7 +472,7 @@ class _Planner:
                 self.problem(("period",), "bad-value", why)
             self.label = manifest.period.strip()
 
-    def problem(self, loc: Path, code: str, message: str) -> None:
+    def problem(self, loc: Path, code: str, message: str | Localized) -> None:
         self.findings.append(self.located.finding(loc, code, message))
 
     def resolve(self, loc: Path, template: str, allowed: Sequence[str],
@@ -376,13 +481,12 @@ class _Planner:
         for name in _FIELD.findall(template):
             if name not in allowed:
                 close = difflib.get_close_matches(name, list(allowed), n=1)
-                hint = f"did you mean {{{close[0]}}}? " if close else ""
-                self.problem(loc, "bad-value", f"{{{name}}} is not a field ({hint}fields "
-                             "here: " + ", ".join("{" + a + "}" for a in allowed) + ")")
+                hint = FIELD_HINT(name="{" + close[0] + "}") if close else ""
+                self.problem(loc, "bad-value", NOT_A_FIELD(
+                    name="{" + name + "}", hint=hint,
+                    fields=", ".join("{" + a + "}" for a in allowed)))
             elif name == "period" and self.label is None:
-                self.problem(loc, "missing-period", f"{template!r} uses {{period}}, but "
-                             "there is no period: add period: to the manifest or pass "
-                             "--period")
+                self.problem(loc, "missing-period", NO_PERIOD(template=repr(template)))
         values = {"period": self.label or "", "name": run or ""}
         return os.path.normpath(os.path.join(self.folder, fill(template, values)))
 
@@ -401,9 +505,8 @@ class _Planner:
             path = str(find(ref).path)
         except InputUnreadable as exc:
             close = difflib.get_close_matches(ref, [e.id for e in entries()], n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            self.problem(loc, "unknown-scheme",
-                         f"{exc} ({hint}a scheme file's name ends in .yaml)")
+            hint = RULE_HINT(name=repr(close[0])) if close else ""
+            self.problem(loc, "unknown-scheme", UNKNOWN_SCHEME(problem=str(exc), hint=hint))
             return ref
         self.inputs.setdefault(_key(path), path)
         return path
@@ -412,13 +515,11 @@ class _Planner:
         base: Path = ("runs", i)
         name = run.name.strip()
         if not name or name in (".", "..") or _UNSAFE.search(run.name):
-            self.problem(base + ("name",), "bad-value", f"{run.name!r} cannot name a run: "
-                         "it is used in file names, so avoid / \\ : * ? \" < > | and "
-                         "control characters")
+            self.problem(base + ("name",), "bad-value", BAD_RUN_NAME(name=repr(run.name)))
         key = name.casefold()
         if key in self.names:
-            self.problem(base + ("name",), "duplicate-run", f"two runs are named "
-                         f"{run.name!r} (the other is run {self.names[key] + 1})")
+            self.problem(base + ("name",), "duplicate-run", TWO_RUNS(
+                name=repr(run.name), other=self.names[key] + 1))
         self.names.setdefault(key, i)
         plan = RunPlan(name, i, None, [], {}, None, run.role_column, {}, run.sheet,
                        run.encoding, [])
@@ -431,7 +532,7 @@ class _Planner:
                 plan.actuals = [self.input(base + ("actuals", k), a)
                                 for k, a in enumerate(run.actuals)]
                 if not plan.actuals:
-                    self.problem(base + ("actuals",), "bad-value", "actuals: names no file")
+                    self.problem(base + ("actuals",), "bad-value", NO_ACTUALS())
             if isinstance(run.responses, str):
                 plan.responses = {None: self.input(base + ("responses",), run.responses)}
             else:
@@ -446,9 +547,7 @@ class _Planner:
         chosen = run.outputs if run.outputs is not None else self.manifest.outputs
         where: Path = base + ("outputs",) if run.outputs is not None else ("outputs",)
         if not chosen:
-            self.problem(base, "no-outputs", f"run {run.name!r} writes nothing: give it "
-                         "outputs: (json, jsonl, csv, xlsx), or give the manifest outputs: "
-                         "for every run")
+            self.problem(base, "no-outputs", NO_OUTPUTS(name=repr(run.name)))
             return plan
         several = len({_key(r) for r in plan.roles.values()}) > 1
         for fmt, template in chosen.items():
@@ -457,9 +556,8 @@ class _Planner:
             self.place(where + (fmt,), fmt, template, target)
             if several and "{scheme}" not in template:
                 self.problem(where + (fmt,) if run.outputs is not None else base + ("schemes",),
-                             "needs-scheme-field", f"run {run.name!r} scores several "
-                             f"schemes, so its {fmt} output {template!r} needs {{scheme}} in "
-                             "its name (one file per scheme)")
+                             "needs-scheme-field", NEEDS_SCHEME(
+                                 name=repr(run.name), format=fmt, template=repr(template)))
         return plan
 
     def place(self, loc: Path, what: str, template: str, target: str) -> None:
@@ -484,9 +582,8 @@ class _Planner:
             for fmt, target in plan.outputs:
                 at: Path = ("runs", plan.index, "outputs", fmt) if own else ("outputs", fmt)
                 if _key(target) in self.inputs or _same_file(target, self.inputs.values()):
-                    self.problem(at, "output-over-input", f"{plan.name}: the {fmt} output "
-                                 f"{target} is an input of the batch; kpiscore never writes "
-                                 "over an input")
+                    self.problem(at, "output-over-input", OVER_INPUT(
+                        run=plan.name, format=fmt, target=target))
                     continue
                 for identity in _identities(target):
                     writers.setdefault(identity, []).append((plan, fmt, at, target))
@@ -496,19 +593,17 @@ class _Planner:
             names = [p.name for p, _, _, _ in who]
             for plan, fmt, at, target in who:
                 if len(set(names)) == 1:
-                    formats = " and ".join(dict.fromkeys(f for _, f, _, _ in who))
-                    message = (f"the {formats} outputs of run {plan.name!r} are one file "
-                               f"({target}): give each its own name")
+                    formats = Joined(tuple(dict.fromkeys(f for _, f, _, _ in who)), AND)
+                    message: Localized = ONE_FILE(formats=formats, run=repr(plan.name),
+                                                  target=target)
                 else:
-                    message = (f"the {fmt} output {target} is written by the runs "
-                               f"{', '.join(repr(n) for n in names)}: add {{name}} or "
-                               "{scheme} to the file name")
+                    message = SHARED(format=fmt, target=target,
+                                     runs=", ".join(repr(n) for n in names))
                 self.problem(at, "duplicate-output", message)
         if summary is not None and (any(i in writers for i in _identities(summary))
                                     or _key(summary) in self.inputs
                                     or _same_file(summary, self.inputs.values())):
-            self.problem(("summary",), "duplicate-output", f"the summary {summary} is also "
-                         "an input or an output of a run")
+            self.problem(("summary",), "duplicate-output", SUMMARY_CLASH(summary=summary))
 
 
 def _identities(path: str) -> list[object]:
@@ -613,8 +708,7 @@ def run_batch(batch: Batch, reporter: Reporter | None = None) -> BatchResult:
             for f in exc.findings:
                 reporter.message(str(f), "error")
             errors = sum(1 for f in exc.findings if f.severity == "error")
-            _fail(result, f"the scheme is invalid ({errors} error{'s' * (errors != 1)} above)",
-                  1)
+            _fail(result, str((INVALID_ONE if errors == 1 else INVALID)(errors=errors)), 1)
         except InputUnreadable as exc:
             _fail(result, str(exc))
         except OutputUnwritable as exc:  # a full disk, permissions, outside, not its own
@@ -622,7 +716,7 @@ def run_batch(batch: Batch, reporter: Reporter | None = None) -> BatchResult:
         except OSError as exc:  # an input read by a library that said nothing better
             _fail(result, f"{exc.filename or plan.name}: {reason(exc)}")
         except Exception as exc:  # a bug must not cost the other runs their outputs
-            _fail(result, f"internal error: {type(exc).__name__}: {exc}")
+            _fail(result, str(INTERNAL(kind=type(exc).__name__, error=exc)))
         reporter.run_finished(result)
         out.runs.append(result)
     if batch.summary is not None:
@@ -679,7 +773,7 @@ def _load(path: str, reporter: Reporter) -> LoadedScheme:
     from kpiscore.scheme.load import load_scheme
 
     if not os.path.exists(path):
-        raise InputUnreadable(f"{path}: no such scheme file")
+        raise InputUnreadable(str(NO_SCHEME_FILE(path=path)))
     loaded = load_scheme(path)
     for warning in loaded.warnings:
         reporter.message(str(warning), "warning")
@@ -693,7 +787,7 @@ def _report_rows(plan: RunPlan, results: Sequence[PersonResult], reporter: Repor
     for r in results:
         if r.status == "ok":
             continue
-        who = r.id or f"row {r.row}"
+        who = r.id or str(ROW(n=r.row))
         for e in r.errors:
             if (e.where, str(e.message)) in said:
                 continue
@@ -704,8 +798,7 @@ def _report_rows(plan: RunPlan, results: Sequence[PersonResult], reporter: Repor
             else:
                 hidden += 1
     if hidden:
-        reporter.message(f"{plan.name}: … and {hidden} more row error(s): every error is in "
-                         "the outputs (errors column, 错误 sheet)", "error")
+        reporter.message(str(MORE_ERRORS(run=plan.name, count=hidden)), "error")
 
 
 def _count(plan: RunPlan, result: RunResult, report: Report, loaded: LoadedScheme,
@@ -728,7 +821,7 @@ def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
     calibration = [plan.calibration] if plan.calibration is not None else []
     for path in plan.actuals + list(plan.responses.values()) + calibration:
         if not os.path.exists(path):
-            raise InputUnreadable(f"{path}: no such file")
+            raise InputUnreadable(str(NO_FILE(path=path)))
     report = evaluate_file(loaded, plan.actuals, encoding=plan.encoding, sheet=plan.sheet,
                            responses=plan.responses or None, calibration=plan.calibration)
     for p in report.problems:
@@ -766,7 +859,7 @@ def _run_roster(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
     assert plan.roster is not None
     parts = _roster_parts(plan, reporter)
     if not os.path.exists(plan.roster):
-        raise InputUnreadable(f"{plan.roster}: no such roster file")
+        raise InputUnreadable(str(NO_ROSTER(path=plan.roster)))
     unassigned = _score_roster(plan, parts)
     targets: list[tuple[str, str, Report, LoadedScheme]] = []
     ids: dict[str, str] = {}
@@ -776,24 +869,23 @@ def _run_roster(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
         report = finish(part.scorer, part.results, [os.path.basename(plan.roster)])
         sid = report.scheme_id
         if sid in ids:
-            raise InputUnreadable(f"the schemes {ids[sid]} and {part.ref} have the same id "
-                                  f"{sid!r}: their outputs would be one file")
+            raise InputUnreadable(str(SAME_ID(first=ids[sid], second=part.ref, id=repr(sid))))
         ids[sid] = part.ref
         targets += _count(plan, result, report, part.loaded, reporter)
     for person in unassigned[:MAX_ROW_MESSAGES]:
-        who = person.id or f"row {person.row}"
+        who = person.id or str(ROW(n=person.row))
         for e in person.errors:
             reporter.message(f"{plan.name}: {e.where}: {e.message} [{who}]", "error")
     if len(unassigned) > MAX_ROW_MESSAGES:
-        reporter.message(f"{plan.name}: … and {len(unassigned) - MAX_ROW_MESSAGES} more "
-                         "people without a scheme (all are in the batch summary)", "error")
+        reporter.message(str(MORE_UNASSIGNED(run=plan.name,
+                                             count=len(unassigned) - MAX_ROW_MESSAGES)), "error")
     result.unassigned = unassigned
     result.rows += len(unassigned)
     # with no target, every part has a problem
     problems = "; ".join(f"{'、'.join(p.roles)}: {p.problem}" for p in parts.values()
                          if p.problem)
     if not targets:
-        raise InputUnreadable(f"no scheme of the roster could be used ({problems})")
+        raise InputUnreadable(str(NO_PART(problems=problems)))
     result.written = _write(batch, plan, targets, claimed, reporter)
     if result.scored < result.rows or problems:
         result.status = "errors"
@@ -812,15 +904,13 @@ def _roster_parts(plan: RunPlan, reporter: Reporter) -> dict[str, _Part]:
         except SchemeInvalid as exc:
             for f in exc.findings:
                 reporter.message(str(f), "error")
-            part.problem = f"its scheme {part.ref} is invalid"
+            part.problem = str(PART_INVALID(scheme=part.ref))
         except InputUnreadable as exc:
             part.problem = str(exc)
         else:
             compiled = part.loaded.compiled
             if compiled.grouped or compiled.survey_of:
-                part.problem = (f"its scheme {compiled.scheme.id} combines several rows per "
-                                "person (raters, periods or surveys); score it in a run of "
-                                "its own (scheme: and actuals:)")
+                part.problem = str(PART_GROUPED(scheme=compiled.scheme.id))
                 part.loaded = None
         if part.problem:
             reporter.message(f"{plan.name}: {'、'.join(part.roles)}: {part.problem}", "error")
@@ -845,8 +935,9 @@ def _score_roster(plan: RunPlan, parts: dict[str, _Part]) -> list[PersonResult]:
         hits = HeaderIndex(header).matching([plan.role_column])
         if not hits:
             shown = ", ".join(repr(str(h)) for h in header if h is not None and str(h).strip())
-            raise InputUnreadable(f"{plan.roster}: no column {plan.role_column!r} naming each "
-                                  f"person's role (the headers are {shown})")
+            raise InputUnreadable(str(NO_ROLE_COLUMN(path=plan.roster,
+                                                     column=repr(plan.role_column),
+                                                     headers=shown)))
         role_col = hits[0]
         role = plan.role_column
         refuse_other_sheets(table, lambda other: bool(HeaderIndex(other).matching([role])))
@@ -863,14 +954,15 @@ def _score_roster(plan: RunPlan, parts: dict[str, _Part]) -> list[PersonResult]:
             found = by_role.get(_role_key(said)) if said is not None else None
             if found is None or found.binding is None or found.scorer is None:
                 if said is None:
-                    why = f"{plan.role_column} is blank: no scheme for this person"
+                    why = str(ROLE_BLANK(column=plan.role_column))
                 elif found is None:
                     close = difflib.get_close_matches(said, known, n=1, cutoff=0.5)
-                    hint = f"did you mean {close[0]!r}? " if close else ""
-                    why = (f"{plan.role_column} {said!r} has no scheme in the manifest "
-                           f"({hint}roles: {', '.join(known)})")
+                    hint = RULE_HINT(name=repr(close[0])) if close else ""
+                    why = str(ROLE_UNKNOWN(column=plan.role_column, role=repr(said), hint=hint,
+                                           roles=", ".join(known)))
                 else:
-                    why = f"{plan.role_column} {said!r}: {found.problem}"
+                    why = str(ROLE_PROBLEM(column=plan.role_column, role=repr(said),
+                                           problem=found.problem))
                 got = [cell_text(src.cell(c)) for c in person_cols]
                 unassigned.append(PersonResult(src.number, got[0], got[1], got[2],
                                                errors=[RowError(src.where(role_col), why)]))
@@ -985,11 +1077,12 @@ def run_line(r: RunResult) -> str:
     """One line of the summary for a run (without its status word)."""
     if r.status == "failed":
         return f"{r.name}: {r.problem}"
-    text = f"{r.name}: {r.rows} row{'s' * (r.rows != 1)}, {r.scored} scored"
+    text = str((RUN_ONE_ROW if r.rows == 1 else RUN_ROWS)(run=r.name, rows=r.rows,
+                                                          scored=r.scored))
     if r.failed_rows:
-        text += f", {r.failed_rows} could not be scored"
+        text += str(RUN_FAILED_ROWS(count=r.failed_rows))
     if r.problem:
-        text += f" ({r.problem})"
+        text += str(RUN_PROBLEM(problem=r.problem))
     if r.written:
         text += " → " + _paths(r.written)
     return text
@@ -1007,9 +1100,9 @@ def _paths(paths: Sequence[str]) -> str:
 
 def total_line(out: BatchResult) -> str:
     t = _totals(out)
-    text = (f"kpiscore batch: {t['runs']} run{'s' * (t['runs'] != 1)}: {t['ok']} ok, "
-            f"{t['errors']} with rows that could not be scored, {t['failed']} failed; "
-            f"{t['rows']} rows, {t['scored']} scored")
+    text = "kpiscore batch: " + str((TOTAL_ONE if t["runs"] == 1 else TOTAL)(
+        runs=t["runs"], ok=t["ok"], errors=t["errors"], failed=t["failed"], rows=t["rows"],
+        scored=t["scored"]))
     if out.batch.period:
-        text += f" (period {out.batch.period})"
+        text += str(PERIOD(period=out.batch.period))
     return text

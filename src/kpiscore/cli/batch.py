@@ -10,8 +10,8 @@ from typing import IO
 
 import click
 
-from kpiscore.base.i18n import Phrase
-from kpiscore.cli.common import DASH, Command, input_path, shown, use_color
+from kpiscore.base.i18n import Phrase, cell_width
+from kpiscore.cli.common import DASH, Command, error_line, input_path, shown, use_color
 from kpiscore.cli.exitcodes import ExitCode
 from kpiscore.cli.progress import Progress, stderr_is_terminal
 
@@ -20,6 +20,14 @@ LOG_IS = Phrase("--log {log} is {what} of this batch: the log is appended to, so
                 "a file of its own", "--log {log} 是本次批量运行的{what}:日志会被追加写入,"
                 "必须是单独的文件")
 THE_MANIFEST = Phrase("the manifest", "清单文件")
+UNUSABLE = Phrase("the manifest {manifest} cannot be used", "清单 {manifest} 无法使用")
+LOG_OPEN = Phrase("cannot open the log {log}: {why}", "无法打开日志 {log}:{why}")
+RUNS = Phrase("{count} run(s){period}", "{count} 个运行{period}")
+PERIOD = Phrase(", period {period}", ",周期 {period}")
+SUMMARY = Phrase("summary → {file}", "汇总 → {file}")
+#: a run's status as a person reads it (the summary's JSON keeps ok, errors, failed)
+STATUS = {"ok": Phrase("ok", "正常"), "errors": Phrase("errors", "有错误"),
+          "failed": Phrase("failed", "失败")}
 AN_INPUT = Phrase("an input ({path})", "输入文件({path})")
 AN_OUTPUT = Phrase("an output ({path})", "输出文件({path})")
 LOG_FAILED = Phrase("cannot write the log {log}: {why}; the batch goes on without it",
@@ -58,7 +66,7 @@ class _Log:
             from kpiscore.outputs.files import reason
 
             self.fh, self.failed = None, True
-            click.echo(f"kpiscore: error: {LOG_FAILED(log=self.path, why=reason(exc))}",
+            click.echo(error_line(LOG_FAILED(log=self.path, why=reason(exc))),
                        err=True)
 
     def close(self) -> None:
@@ -140,7 +148,7 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
     manifest_file = input_path(manifest, "manifest")
     clash = None if from_stdin else _log_clash(log_path, {manifest: THE_MANIFEST()})
     if clash is not None:
-        click.echo(f"kpiscore: error: {LOG_IS(log=log_path, what=clash)}", err=True)
+        click.echo(error_line(LOG_IS(log=log_path, what=clash)), err=True)
         sys.exit(int(ExitCode.USAGE))
     log = _Log(log_path)
 
@@ -153,15 +161,15 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
         sys.exit(int(ExitCode.USAGE))
 
     if period is not None and check_period(period):
-        usage([f"kpiscore: error: --period: {check_period(period)}"])
+        usage([error_line(f"--period: {check_period(period)}")])
     try:
         plan = load_manifest(manifest_file, period=period,
                              folder="" if from_stdin else None)
     except ManifestInvalid as exc:
         usage([str(f) for f in exc.findings]
-              + [f"kpiscore: error: the manifest {manifest_file} cannot be used"])
+              + [error_line(UNUSABLE(manifest=manifest_file))])
     except InputUnreadable as exc:
-        usage([f"kpiscore: error: {exc}"])
+        usage([error_line(exc)])
     plan.force = force
     files: dict[str, object] = {p: AN_INPUT(path=p) for p in plan.inputs
                                 if p != manifest_file}
@@ -170,19 +178,19 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
         files[plan.summary] = AN_OUTPUT(path=plan.summary)
     clash = _log_clash(log_path, files)
     if clash is not None:  # not written into the log: it is the file it would harm
-        usage([f"kpiscore: error: {LOG_IS(log=log_path, what=clash)}"], logged=False)
+        usage([error_line(LOG_IS(log=log_path, what=clash))], logged=False)
     try:
         log.open()
     except OSError as exc:
         from kpiscore.outputs.files import reason
 
-        click.echo(f"kpiscore: error: cannot open the log {log_path}: {reason(exc)}",
-                   err=True)
+        click.echo(error_line(LOG_OPEN(log=log_path, why=reason(exc))), err=True)
         sys.exit(int(ExitCode.USAGE))
     if log_path is not None and log_path != DASH:
         plan.protected = (log_path,)
-    log.write("info", f"kpiscore batch {manifest}: {len(plan.runs)} run(s)"
-              + (f", period {plan.period}" if plan.period else ""))
+    log.write("info", f"kpiscore batch {manifest}: "
+              + str(RUNS(count=len(plan.runs), period=PERIOD(period=plan.period)
+                         if plan.period else "")))
     held: list[tuple[str, str]] = []  # with --quiet: said only if something fails
 
     with Progress(stderr_is_terminal() and not quiet) as progress:
@@ -206,14 +214,14 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
 
             def run_finished(self, result: RunResult) -> None:
                 log.write("error" if result.status == "failed" else "info",
-                          f"{result.status}: {run_line(result)}")
+                          f"{STATUS[result.status]()}: {run_line(result)}")
                 progress.show(result.name, len(done) + 1, count)
                 done.append(result)
 
         done: list[RunResult] = []
         result: BatchResult = run_batch(plan, Say())
     if result.summary_failed:
-        text = f"kpiscore: error: {result.summary_failed}"
+        text = error_line(result.summary_failed)
         log.write("error", text)
         held.append((text, "error"))
     failed = not result.ok or bool(result.summary_failed)
@@ -221,10 +229,11 @@ def batch(manifest: str, period: str | None, quiet: bool, log_path: str | None,
         for text, level in held:
             progress.say(text, "yellow" if level == "warning" else None, enabled=colour)
         for r in result.runs:
-            progress.say(f"{r.status:6}  {run_line(r)}", STATUS_COLOUR[r.status],
-                         enabled=colour)
+            word = str(STATUS[r.status]())
+            progress.say(f"{word}{' ' * max(0, 6 - cell_width(word))}  {run_line(r)}",
+                         STATUS_COLOUR[r.status], enabled=colour)
         if result.summary_written:
-            progress.say(f"summary → {result.summary_written}")
+            progress.say(str(SUMMARY(file=result.summary_written)))
         progress.say(total_line(result), None, enabled=colour)
     log.write("error" if failed else "info", total_line(result))
     log.close()
