@@ -313,6 +313,120 @@ ZH_HELP: dict[str, str] = {
             "等级变化的人数。",
 }
 
+#: Help of every option in Chinese, by its English help (a test checks that every option
+#: of every command has one); ``kpiscore --lang zh COMMAND --help`` shows these.
+ZH_OPTIONS: dict[str, str] = {
+    "Show the version and exit.": "显示版本并退出。",
+    "Show this message and exit.": "显示此帮助并退出。",
+    "Language of labels and messages: en or zh (default: zh when the locale, LC_ALL, "
+    "LC_MESSAGES or LANG, starts with zh, else en).":
+        "标签和消息的语言:en(英文)或 zh(中文)(默认:区域设置 LC_ALL、LC_MESSAGES 或 LANG "
+        "以 zh 开头时为 zh,否则为 en)。",
+    "Language of labels and messages: en or zh.": "标签和消息的语言:en(英文)或 zh(中文)。",
+    "Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never. "
+    "Every command takes it too.":
+        "输出是否着色:auto(在终端上着色,除非设置了 NO_COLOR)、always(总是)或 never(从不)。"
+        "每个命令也都接受此选项。",
+    "Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never.":
+        "输出是否着色:auto(在终端上着色,除非设置了 NO_COLOR)、always(总是)或 never(从不)。",
+    "Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never.  "
+    "[default: auto]":
+        "输出是否着色:auto(在终端上着色,除非设置了 NO_COLOR)、always(总是)或 never(从不)。"
+        "  [默认:auto]",
+    "Colour the summary: auto (on a terminal, unless NO_COLOR is set), always or never.":
+        "汇总是否着色:auto(在终端上着色,除非设置了 NO_COLOR)、always(总是)或 never(从不)。",
+    "Survey responses (.xlsx or .csv) for the scheme's surveys; SURVEY= for one survey only. "
+    "Default: the sheet each survey names in ACTUALS.":
+        "方案中问卷的答复(.xlsx 或 .csv);SURVEY= 表示只用于某一份问卷。"
+        "默认:ACTUALS 中各问卷指定的工作表。",
+    "Calibration moves (.xlsx or .csv: 工号, 调整后等级, 原因, 调整人), applied after the grades "
+    "and quotas; every output shows each move with its reason (docs/scheme.md#calibration).":
+        "绩效校准的调整(.xlsx 或 .csv:工号、调整后等级、原因、调整人),在定级和强制分布之后应用;"
+        "每种输出都列出每项调整及其原因(docs/scheme.md#calibration)。",
+    "Output format. Default: from the -o file's suffix (.csv, .jsonl, .xlsx, else json); table "
+    "on a terminal; json when piped. xlsx: a report for people (needs -o; docs/report.md).":
+        "输出格式。默认:按 -o 文件的后缀(.csv、.jsonl、.xlsx,其他为 json);在终端上为 table,"
+        "管道中为 json。xlsx:给人看的报告(需要 -o;见 docs/report.md)。",
+    "Write the results to FILE (atomically; a FIFO or device is written into) instead of "
+    "standard output; - is standard output.":
+        "把结果写入 FILE(原子写入;FIFO 或设备则直接写入),而不是标准输出;- 表示标准输出。",
+    "Worksheet to read (default: the first visible one with a header row; a workbook with "
+    "people on several sheets needs it).":
+        "要读取的工作表(默认:第一个有表头行的可见工作表;人员分布在多个工作表上的工作簿需要指定)。",
+    "Table (or view) of a SQLite database to read (default: its only table).":
+        "要读取的 SQLite 数据库中的表(或视图)(默认:唯一的那张表)。",
+    "Encoding of a CSV file (default UTF-8; e.g. gbk).": "CSV 文件的编码(默认 UTF-8;例如 gbk)。",
+    "The row that holds the column headers (default: the first non-blank row, or, below title "
+    "rows, the first of the first 10 rows that names a column the scheme reads).":
+        "列表头所在的行(默认:第一个非空行;若上方有标题行,"
+        "则为前 10 行中第一个写有方案所读列名的行)。",
+    "Refuse actuals files larger than N bytes (default 200 MiB; also KPISCORE_MAX_BYTES). "
+    "Other limits: docs/security.md.":
+        "拒绝大于 N 字节的实际数据文件(默认 200 MiB;也可用 KPISCORE_MAX_BYTES)。"
+        "其他上限:见 docs/security.md。",
+    "The period's label (e.g. 2024-06) on the xlsx report's titles and on each card (考核周期).":
+        "考核周期的标签(例如 2024-06),显示在 xlsx 报告的标题和每张考核表上(考核周期)。",
+    "Also write every person's printable card to DIR (made if missing): one .xlsx a person, to "
+    "send each their own. docs/report.md.":
+        "同时把每个人可打印的考核表写到 DIR(不存在则创建):每人一个 .xlsx,便于分别发给本人。"
+        "见 docs/report.md。",
+    "With --cards: a file per person, or per department (a card a sheet).":
+        "与 --cards 一起用:每人一个文件(person),或每个部门一个文件(department,每张考核表一个"
+        "工作表)。",
+    "csv: begin with a byte-order mark, which Excel and WPS need to read UTF-8. Default: a BOM "
+    "in an -o FILE.csv, none on standard output.":
+        "csv:以字节顺序标记(BOM)开头,Excel 和 WPS 需要它才能正确读取 UTF-8。"
+        "默认:-o FILE.csv 时写 BOM,标准输出上不写。",
+    "text: file:line:col lines; json: a report; github: workflow annotations.":
+        "text:文件:行:列 形式的行;json:一份报告;github:工作流注释。",
+    "Treat warnings as failures (exit 1).": "把警告也当作失败(退出码 1)。",
+    "table (default on a terminal), json, or yaml (the file itself, with NAME).":
+        "table(终端上的默认)、json,或 yaml(方案文件本身,需给出 NAME)。",
+    "Write the copy to FILE (default, or -: standard output).":
+        "把副本写入 FILE(默认或 -:标准输出)。",
+    "Overwrite FILE if it exists.": "FILE 已存在时覆盖它。",
+    "Write to FILE (required for xlsx; - is standard output).":
+        "写入 FILE(xlsx 必须给出;- 表示标准输出)。",
+    "xlsx (default; from -o's suffix) or csv.": "xlsx(默认;按 -o 的后缀)或 csv。",
+    "The person to explain: the value of the id column (工号).": "要解释的人:工号列的值(工号)。",
+    "tree (default on a terminal), json (default when piped) or markdown (a report to paste or "
+    "keep).":
+        "tree(终端上的默认)、json(管道中的默认)或 markdown(便于粘贴或保存的报告)。",
+    "Write json or markdown (for a .md FILE) to FILE, atomically, instead of standard output "
+    "(-).":
+        "把 json 或 markdown(FILE 为 .md 时)原子地写入 FILE,而不是标准输出(-)。",
+    "The person: the value of the id column (工号).": "这个人:工号列的值(工号)。",
+    "The grade to reach (default: the grade above the person's).":
+        "要达到的等级(默认:比此人现在高一级的等级)。",
+    "The total to reach, instead of a grade.": "要达到的总分(代替等级)。",
+    "table (default on a terminal) or json (default when piped).":
+        "table(终端上的默认)或 json(管道中的默认)。",
+    "In the table, list only the people whose total or grade changes.":
+        "表格中只列出总分或等级有变化的人。",
+    "The period's label (e.g. 2024-06): fills {period} in the manifest's paths and heads the "
+    "reports. Overrides the manifest's period:.":
+        "周期标签(例如 2024-06):填入清单路径中的 {period},并作为报告的标题;"
+        "优先于清单中的 period:。",
+    "Print nothing when everything was scored; when something failed, print the problems and "
+    "the summary. No progress display.":
+        "全部计分成功时什么也不输出;有失败时输出问题和汇总。不显示进度。",
+    "Also append every message and the summary, time-stamped, to FILE (- for standard output). "
+    "Never an input or an output of the batch.":
+        "同时把每条消息和汇总加上时间戳追加到 FILE(- 表示标准输出)。"
+        "它不能是本次批量运行的输入或输出。",
+    "Replace existing output files that kpiscore batch did not write (by default they are left "
+    "alone and their run fails; docs/batch.md).":
+        "替换不是 kpiscore batch 写出的已有输出文件(默认不动它们,其运行失败;见 docs/batch.md)。",
+    "Write the draft to FILE (default, or -: standard output).":
+        "把草稿写入 FILE(默认或 -:标准输出)。",
+    "Worksheet holding the card (default: the first visible one).":
+        "考核表所在的工作表(默认:第一个可见工作表)。",
+    "Encoding of a CSV card (default UTF-8; e.g. gbk).": "CSV 考核表的编码(默认 UTF-8;例如 gbk)。",
+}
+#: click's own words in help screens, in Chinese
+ZH_CLICK = {"Usage:": "用法:", "Options": "选项", "[OPTIONS]": "[选项]", "default": "默认",
+            "required": "必填"}
+
 #: The catalog in each language: key → text.
 CATALOGS: dict[str, dict[str, str]] = {lang: {k: p.pick(lang) for k, p in CATALOG.items()}
                                       for lang in LANGS}
@@ -382,7 +496,9 @@ def wrap(text: str, width: int) -> list[str]:
                 if line:
                     line, used = line + " ", used + 1
                 continue
-            if line and used + w > width and token[0] not in _NO_LINE_START:
+            # closing punctuation stays on its line; a file suffix (.csv) may start one
+            if line and used + w > width and (token[0] not in _NO_LINE_START
+                                              or (token[0] == "." and len(token) > 1)):
                 carry = ""
                 if line[-1] in _NO_LINE_END:  # an opening bracket goes with what it opens
                     line, carry = line[:-1], line[-1]

@@ -18,6 +18,7 @@ from kpiscore.cli.batch import batch
 from kpiscore.cli.common import (
     COLOR_CHOICE,
     COLOR_HELP,
+    LocalizedHelp,
     fail,
     reader_gone,
     set_color,
@@ -31,7 +32,7 @@ from kpiscore.cli.library import init, schema, schemes, template
 from kpiscore.cli.validate import validate
 
 
-class _Group(click.Group):
+class _Group(click.Group, LocalizedHelp):
     """The top-level group: its help, epilog and command list follow ``--lang``.
 
     The language is decided before any option is processed (``--help`` is eager),

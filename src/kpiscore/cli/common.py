@@ -5,6 +5,7 @@ FIFO or device, or to standard output."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
@@ -34,6 +35,7 @@ BINARY_TERMINAL = Phrase("{what} is binary: redirect standard output to a file "
                          "{what}是二进制文件:请把标准输出重定向到文件(-o - > FILE{suffix}),"
                          "或用 -o FILE{suffix}")
 A_WORKBOOK = Phrase("a workbook", "工作簿")
+ERROR = Phrase("error", "错误")
 #: the temporary folders standard input was spooled to (messages leave them out)
 _SPOOLS: list[str] = []
 
@@ -63,8 +65,13 @@ def reader_gone() -> NoReturn:
     sys.exit(BROKEN_PIPE)
 
 
+def error_line(message: object) -> str:
+    """``kpiscore: error: MESSAGE``, the word in the language of the run."""
+    return f"kpiscore: {ERROR()}: {message}"
+
+
 def fail(message: str, code: ExitCode) -> NoReturn:
-    click.echo(shown(f"kpiscore: error: {message}"), err=True)
+    click.echo(shown(error_line(message)), err=True)
     sys.exit(int(code))
 
 
@@ -161,8 +168,87 @@ def write_wide(formatter: click.HelpFormatter, text: str) -> None:
                 formatter.write(f"{indent}{line}\n")
 
 
-class Command(click.Command):
-    """A command whose description follows ``--lang`` (options stay in English)."""
+def write_wide_dl(formatter: click.HelpFormatter, rows: list[tuple[str, str, str]],
+                  col_max: int = 30, col_spacing: int = 2) -> None:
+    """click's definition list (options, their help and its ``[default: …]``), wrapped
+    by terminal columns; the bracket is never split."""
+    indent = formatter.current_indent
+    first = min(max((i18n.cell_width(term) for term, _, _ in rows), default=0), col_max)
+    first += col_spacing
+    # two columns spare: closing punctuation (,。) hangs past the width rather than
+    # starting a line
+    width = max((formatter.width or 80) - first - indent - 2, 10)
+    for term, text, extra in rows:
+        formatter.write(" " * indent + term)
+        if not text and not extra:
+            formatter.write("\n")
+            continue
+        used = i18n.cell_width(term)
+        if used <= first - col_spacing:
+            formatter.write(" " * (first - used))
+        else:
+            formatter.write("\n" + " " * (first + indent))
+        lines = i18n.wrap(text, width) if text else [""]
+        if extra:
+            if lines[-1] and i18n.cell_width(lines[-1]) + 2 + i18n.cell_width(extra) <= width:
+                lines[-1] += "  " + extra
+            else:
+                lines.append(extra)
+        formatter.write(lines[0] + "\n")
+        for line in lines[1:]:
+            formatter.write(" " * (first + indent) + line + "\n")
+
+
+_EXTRA = re.compile(r"\s*\[([^\[\]]*)\]$")
+
+
+def _zh_extra(help_text: str) -> tuple[str, str]:
+    """An option's help and click's ``[default: auto; required]`` after it, in Chinese."""
+    match = _EXTRA.search(help_text)
+    if match is None:
+        return help_text, ""
+    words = match.group(1).replace("default: ", i18n.ZH_CLICK["default"] + ":")
+    words = words.replace("required", i18n.ZH_CLICK["required"])
+    return help_text[:match.start()], f"[{words}]"
+
+
+class LocalizedHelp(click.Command):
+    """A help screen in the language of ``--lang``: usage, options and their help
+    (:data:`kpiscore.base.i18n.ZH_OPTIONS`), click's own words; English as click writes it."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if i18n.normalise(ctx.meta.get(i18n.META_KEY)) != "zh":
+            super().format_usage(ctx, formatter)
+            return
+        pieces = [i18n.ZH_CLICK.get(p, p) for p in self.collect_usage_pieces(ctx)]
+        formatter.write_usage(ctx.command_path, " ".join(pieces),
+                              prefix=i18n.ZH_CLICK["Usage:"] + " ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if i18n.normalise(ctx.meta.get(i18n.META_KEY)) != "zh":
+            super().format_options(ctx, formatter)
+            return
+        rows = []
+        for param in self.get_params(ctx):
+            if not isinstance(param, click.Option):
+                continue
+            english = param.help
+            if english is not None:
+                param.help = i18n.ZH_OPTIONS.get(english, english)
+            try:
+                record = param.get_help_record(ctx)
+            finally:
+                if english is not None:
+                    param.help = english
+            if record is not None:
+                rows.append((record[0], *_zh_extra(record[1])))
+        if rows:
+            with formatter.section(i18n.ZH_CLICK["Options"]):
+                write_wide_dl(formatter, rows)
+
+
+class Command(LocalizedHelp):
+    """A command whose description and options follow ``--lang``."""
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         language = i18n.normalise(ctx.meta.get(i18n.META_KEY))

@@ -52,6 +52,13 @@ READ_FOR = Phrase("{count} {rows} read for {people} {persons}: {scored} scored, 
                   "not be scored",
                   "共读取 {count} {rows},共 {people} {persons}:{scored} 人已计分,"
                   "{failed} 人无法计分")
+TABLE_TO_FILE = Phrase("--format table is for the terminal; use json, jsonl or csv with "
+                       "--output",
+                       "--format table 只用于终端;配合 --output 请用 json、jsonl 或 csv")
+NEEDS_OUTPUT = Phrase("--format {format} writes a workbook: give -o FILE.{format} (or -o - for "
+                      "standard output)",
+                      "--format {format} 写出的是工作簿:请给出 -o FILE.{format}"
+                      "(或用 -o - 写到标准输出)")
 
 
 class Accounting:
@@ -154,11 +161,9 @@ def evaluate(scheme: str, actuals: tuple[str, ...], responses: tuple[str, ...],
         fmt = for_path(output)
     fmt = human(fmt, "table")
     if to_file and fmt == "table":
-        fail("--format table is for the terminal; use json, jsonl or csv with --output",
-             ExitCode.USAGE)
+        fail(str(TABLE_TO_FILE()), ExitCode.USAGE)
     if output is None and fmt != "table" and FORMATS[fmt].to_file:
-        fail(f"--format {fmt} writes a workbook: give -o FILE.{fmt} (or -o - for standard "
-             "output)", ExitCode.USAGE)
+        fail(str(NEEDS_OUTPUT(format=fmt)), ExitCode.USAGE)
     path = scheme_path(scheme)
     actuals = tuple(input_path(a, max_bytes=max_bytes) for a in actuals)
     answers: dict[str | None, str] = {}

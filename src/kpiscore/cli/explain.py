@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kpiscore.base.i18n import Phrase
 from kpiscore.cli.common import (
     DASH,
     Command,
@@ -59,6 +60,12 @@ def _tell(notes: list[RowError]) -> None:
     for note in notes:
         click.echo(str(note), err=True)
 
+TREE_TO_FILE = Phrase("--format tree is for the terminal; use json or markdown with --output",
+                      "--format tree 只用于终端;配合 --output 请用 json 或 markdown")
+TOTAL_NOT_A_NUMBER = Phrase("--total {total} is not a number", "--total {total} 不是数字")
+ONE_ROW = Phrase("whatif scores one row at a time and cannot answer for this scheme: {why}",
+                 "whatif 一次只为一行计分,无法回答这个方案:{why}")
+
 
 @click.command(cls=Command)
 @click.argument("scheme", shell_complete=complete_scheme)
@@ -96,8 +103,7 @@ def explain(scheme: str, actuals: str, person: str, calibration: str | None, fmt
         fmt = "markdown" if output.lower().endswith((".md", ".markdown")) else "json"
     fmt = human(fmt, "tree")
     if to_file and fmt == "tree":
-        fail("--format tree is for the terminal; use json or markdown with --output",
-              ExitCode.USAGE)
+        fail(str(TREE_TO_FILE()), ExitCode.USAGE)
     loaded = load(scheme)
     actuals = input_path(actuals)
     if calibration is not None:
@@ -165,13 +171,12 @@ def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str
     if total is not None:
         parsed = parse_number(total)
         if parsed is None:
-            fail(f"--total {total!r} is not a number", ExitCode.USAGE)
+            fail(str(TOTAL_NOT_A_NUMBER(total=repr(total))), ExitCode.USAGE)
         goal_total = parsed[0]
     loaded = load(scheme)
     why = unsupported(loaded.compiled)
     if why is not None:
-        fail(f"whatif scores one row at a time and cannot answer for this scheme: {why}",
-              ExitCode.USAGE)
+        fail(str(ONE_ROW(why=why)), ExitCode.USAGE)
     actuals = input_path(actuals)
     with _usage_errors(actuals, person), \
             open_table(actuals, encoding=encoding, sheet=sheet, table=table,

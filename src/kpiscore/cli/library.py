@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from kpiscore.base.i18n import Phrase
 from kpiscore.cli.common import (
     DASH,
     Command,
@@ -25,6 +26,12 @@ from kpiscore.cli.common import (
     wrote,
 )
 from kpiscore.cli.exitcodes import ExitCode
+
+EXISTS = Phrase("{file} exists; choose another name or add --force",
+                "{file} 已存在;请换一个名称,或加上 --force")
+XLSX_NEEDS_OUTPUT = Phrase("an .xlsx template needs -o FILE (or use --format csv, or -o - for "
+                           "standard output)",
+                           ".xlsx 模板需要 -o FILE(或用 --format csv,或用 -o - 写到标准输出)")
 
 
 @click.command(cls=Command)
@@ -117,7 +124,7 @@ def init(name: str, output: str | None, force: bool) -> None:
     else:
         check_output(output, ())
         if os.path.isfile(output) and not force:  # a FIFO or a device is written into
-            fail(f"{output} exists; choose another name or add --force", ExitCode.USAGE)
+            fail(str(EXISTS(file=output)), ExitCode.USAGE)
         write_output(output, (), lambda fh: fh.write(text))
         click.echo(f"wrote {output} from {entry.id} ({entry.title}); next: kpiscore validate "
                    f"{output}", err=True)
@@ -143,8 +150,7 @@ def template(scheme: str, output: str | None, fmt: str | None) -> None:
     if fmt is None:
         fmt = "csv" if output in (None, DASH) or output.lower().endswith(".csv") else "xlsx"
     if fmt == "xlsx" and output is None:
-        fail("an .xlsx template needs -o FILE (or use --format csv, or -o - for standard "
-             "output)", ExitCode.USAGE)
+        fail(str(XLSX_NEEDS_OUTPUT()), ExitCode.USAGE)
     path = scheme_path(scheme)
     check_output(output, (path,))
     loaded = load_or_exit(path, warn=False)
