@@ -343,6 +343,10 @@ ZH_OPTIONS: dict[str, str] = {
     "and quotas; every output shows each move with its reason (docs/scheme.md#calibration).":
         "绩效校准的调整(.xlsx 或 .csv:工号、调整后等级、原因、调整人),在定级和强制分布之后应用;"
         "每种输出都列出每项调整及其原因(docs/scheme.md#calibration)。",
+    "Calibration moves (工号, 调整后等级, 原因, 调整人), applied as evaluate --calibration "
+    "applies them: the grade line shows the move.":
+        "绩效校准的调整(工号、调整后等级、原因、调整人),按 evaluate --calibration 的方式应用:"
+        "等级一行显示这次调整。",
     "Output format. Default: from the -o file's suffix (.csv, .jsonl, .xlsx, else json); table "
     "on a terminal; json when piped. xlsx: a report for people (needs -o; docs/report.md).":
         "输出格式。默认:按 -o 文件的后缀(.csv、.jsonl、.xlsx,其他为 json);在终端上为 table,"
