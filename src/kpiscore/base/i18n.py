@@ -381,6 +381,13 @@ ZH_OPTIONS: dict[str, str] = {
     "in an -o FILE.csv, none on standard output.":
         "csv:以字节顺序标记(BOM)开头,Excel 和 WPS 需要它才能正确读取 UTF-8。"
         "默认:-o FILE.csv 时写 BOM,标准输出上不写。",
+    "csv: head the columns by labels in the --lang language (总分, 排名, a dimension's title "
+    "with its id: 任务绩效 (performance)), or by ids, the same in every language (total, rank, "
+    "dimension.performance.score), for scripts. Default: labels in an -o FILE, ids on standard "
+    "output. docs/json.md#csv.":
+        "csv:列表头用 --lang 语言的标签(总分、排名、维度的标题加 id:任务绩效 (performance)),"
+        "或用各语言都相同的 id(total、rank、dimension.performance.score),便于脚本使用。"
+        "默认:-o FILE 时用标签,标准输出上用 id。见 docs/json.md#csv。",
     "text: file:line:col lines; json: a report; github: workflow annotations.":
         "text:文件:行:列 形式的行;json:一份报告;github:工作流注释。",
     "Treat warnings as failures (exit 1).": "把警告也当作失败(退出码 1)。",
