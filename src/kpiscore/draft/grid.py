@@ -15,10 +15,15 @@ from decimal import Decimal
 from typing import Any
 
 from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.i18n import Phrase
 from kpiscore.base.limits import Limits
 from kpiscore.base.numbers import HUNDRED, plain, to_decimal
 from kpiscore.io import open_table
 from kpiscore.io.cells import FormulaWithoutValue, UnreadableCell
+
+NOT_A_DATABASE = Phrase("{name}: a card is a workbook (.xlsx) or a CSV file, not a SQLite "
+                        "database",
+                        "{name}:考核表应是工作簿(.xlsx)或 CSV 文件,而不是 SQLite 数据库")
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,7 @@ def read_grid(path: str, *, sheet: str | None = None, encoding: str | None = Non
     Raises :class:`InputUnreadable` for a file that cannot be read."""
     name = os.fspath(path)
     if os.path.splitext(name)[1].lower() in (".sqlite", ".sqlite3", ".db"):
-        raise InputUnreadable(f"{name}: a card is a workbook (.xlsx) or a CSV file, not a "
-                              "SQLite database")
+        raise InputUnreadable(str(NOT_A_DATABASE(name=name)))
     with open_table(name, sheet=sheet, encoding=encoding, limits=limits) as table:
         rows: list[tuple[int, list[str]]] = []
         first = [_text(v, False) for v in table.header]

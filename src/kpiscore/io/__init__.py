@@ -52,12 +52,17 @@ NOT_A_ROW = Phrase("{source}: --header-row is for spreadsheets and CSV files; a 
 DEFAULT = "xlsx"
 
 #: Suffixes refused before the file is opened, with why and what to do.
-REFUSED: dict[str, str] = {
-    ".xls": "old .xls workbooks are not supported; save it as .xlsx",
-    ".xlsb": ".xlsb files are not supported; save it as .xlsx (or .csv)",
-    ".ods": ".ods files are not supported; save it as .xlsx (or .csv)",
-    ".numbers": ".numbers files are not supported; save it as .xlsx (or .csv)",
+REFUSED: dict[str, Phrase] = {
+    ".xls": Phrase("old .xls workbooks are not supported; save it as .xlsx",
+                   "不支持旧的 .xls 工作簿;请另存为 .xlsx"),
+    ".xlsb": Phrase(".xlsb files are not supported; save it as .xlsx (or .csv)",
+                    "不支持 .xlsb 文件;请另存为 .xlsx(或 .csv)"),
+    ".ods": Phrase(".ods files are not supported; save it as .xlsx (or .csv)",
+                   "不支持 .ods 文件;请另存为 .xlsx(或 .csv)"),
+    ".numbers": Phrase(".numbers files are not supported; save it as .xlsx (or .csv)",
+                       "不支持 .numbers 文件;请另存为 .xlsx(或 .csv)"),
 }
+NOT_CSV = Phrase("{name}: not CSV text: it is {what}", "{name}:不是 CSV 文本,而是{what}")
 
 
 def opener_for(path: str | os.PathLike[str]) -> str:
@@ -66,7 +71,7 @@ def opener_for(path: str | os.PathLike[str]) -> str:
     name = os.fspath(path)
     ext = os.path.splitext(name)[1].lower()
     if ext in REFUSED:
-        raise InputUnreadable(f"{name}: {REFUSED[ext]}")
+        raise InputUnreadable(f"{name}: {REFUSED[ext]()}")
     for kind, opener in OPENERS.items():
         if ext in opener.suffixes:
             return kind
@@ -77,7 +82,7 @@ def _refuse_binary(name: str) -> None:
     """A workbook, database or document named .csv is refused for what it is."""
     real = sniff.real_kind(name)
     if real is not None and real != "text":
-        raise InputUnreadable(f"{name}: not CSV text: it is {sniff.SAY[real]}")
+        raise InputUnreadable(str(NOT_CSV(name=name, what=sniff.SAY[real])))
 
 
 @contextmanager

@@ -12,6 +12,8 @@ from __future__ import annotations
 import codecs
 import struct
 
+from kpiscore.base.i18n import Phrase
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEAD_BYTES = 4096
 
@@ -83,18 +85,28 @@ def ole_kind(path: str) -> str:
 
 #: what each kind is, and what to do with it, for a file read as another kind
 SAY = {
-    "zip": "a zip file (an .xlsx workbook with the wrong suffix?); rename it .xlsx",
-    "sqlite": "a SQLite database; name it .sqlite or .db",
-    "pdf": "a PDF document; export the data as .xlsx or .csv",
-    "html": "a web page (an HR system's \"Excel\" export is often HTML); open it in Excel "
-            "and save it as .xlsx",
-    "xml2003": "an Excel 2003 XML spreadsheet; open it in Excel and save it as .xlsx",
-    "text": "text (a CSV file with the wrong suffix?); rename it .csv",
-    "encrypted": "an encrypted (password-protected) workbook; open it in Excel, remove the "
-                 "password (File > Info > Protect Workbook) and save it again as .xlsx",
-    "xls": "an old .xls (Excel 97-2003) workbook; save it as .xlsx",
-    "ole": "an encrypted (password-protected) or old .xls workbook; remove the password "
-           "and save it as .xlsx",
+    "zip": Phrase("a zip file (an .xlsx workbook with the wrong suffix?); rename it .xlsx",
+                  "一个 zip 文件(是后缀错了的 .xlsx 工作簿吗?);请改名为 .xlsx"),
+    "sqlite": Phrase("a SQLite database; name it .sqlite or .db",
+                     "一个 SQLite 数据库;请命名为 .sqlite 或 .db"),
+    "pdf": Phrase("a PDF document; export the data as .xlsx or .csv",
+                  "一个 PDF 文档;请把数据导出为 .xlsx 或 .csv"),
+    "html": Phrase("a web page (an HR system's \"Excel\" export is often HTML); open it in Excel "
+                   "and save it as .xlsx",
+                   "一个网页(人事系统导出的“Excel”常常是 HTML);请用 Excel 打开并另存为 .xlsx"),
+    "xml2003": Phrase("an Excel 2003 XML spreadsheet; open it in Excel and save it as .xlsx",
+                      "一个 Excel 2003 XML 表格;请用 Excel 打开并另存为 .xlsx"),
+    "text": Phrase("text (a CSV file with the wrong suffix?); rename it .csv",
+                   "文本(是后缀错了的 CSV 文件吗?);请改名为 .csv"),
+    "encrypted": Phrase("an encrypted (password-protected) workbook; open it in Excel, remove the "
+                        "password (File > Info > Protect Workbook) and save it again as .xlsx",
+                        "一个加密(有密码保护)的工作簿;请用 Excel 打开,去掉密码"
+                        "(文件 > 信息 > 保护工作簿),再另存为 .xlsx"),
+    "xls": Phrase("an old .xls (Excel 97-2003) workbook; save it as .xlsx",
+                  "一个旧的 .xls(Excel 97-2003)工作簿;请另存为 .xlsx"),
+    "ole": Phrase("an encrypted (password-protected) or old .xls workbook; remove the password "
+                  "and save it as .xlsx",
+                  "一个加密(有密码保护)或旧的 .xls 工作簿;请去掉密码并另存为 .xlsx"),
 }
 
 

@@ -46,6 +46,60 @@ BUSY_SECONDS = 1.0
 #: The names SQLite knows a table's rowid by; a column may take one of them.
 _ROWID_NAMES = ("_rowid_", "rowid", "oid")
 
+KIND = {"table": Phrase("table", "表"), "view": Phrase("view", "视图")}
+TOO_WIDE = Phrase("{path}: {kind} {name} has {count} columns, more than {limit}, over the limit "
+                  "({advice})",
+                  "{path}:{kind} {name} 有 {count} 列,多于 {limit},超出上限({advice})")
+CANNOT_READ = Phrase("{path}: cannot read: {reason}", "{path}:无法读取:{reason}")
+IS_EMPTY = Phrase("it is empty", "它是空的")
+IS_ZIP = Phrase("it is a zip file: an .xlsx workbook with the wrong suffix?",
+                "它是 zip 文件:是后缀错了的 .xlsx 工作簿吗?")
+IS_OLE = Phrase("it is an OLE file: an old .xls workbook with the wrong suffix?",
+                "它是 OLE 文件:是后缀错了的旧 .xls 工作簿吗?")
+NO_HEADER = Phrase("it does not start with SQLite's header; an encrypted database (SQLCipher) "
+                   "does not either", "它不以 SQLite 的文件头开始;加密的数据库(SQLCipher)也不会")
+NOT_SQLITE = Phrase("{path}: not a SQLite database ({what})", "{path}:不是 SQLite 数据库({what})")
+NONE = Phrase("none", "无")
+TABLES = Phrase("tables: {names}", "表:{names}")
+VIEWS = Phrase("views: {names}", "视图:{names}")
+SEMICOLON = Phrase("; ", ";")
+NO_TABLES = Phrase("{path}: the database has no tables", "{path}:数据库中没有表")
+SEVERAL = Phrase("{path}: the database has {count} tables; name the one to read with the table "
+                 "option (--sheet on the command line): {listing}",
+                 "{path}:数据库中有 {count} 张表;请用 table 选项(命令行中为 --sheet)"
+                 "指定要读的那张:{listing}")
+MEAN = Phrase("; did you mean {name}?", ";是不是 {name}?")
+NO_SUCH = Phrase("{path}: no table or view named {name}{hint} ({listing})",
+                 "{path}:没有名为 {name} 的表或视图{hint}({listing})")
+PAST_ROW = Phrase("{path}: cannot read past row {row}: {error}",
+                  "{path}:第 {row} 行之后无法读取:{error}")
+MALFORMED = Phrase("{error} (a damaged database: copy it again, or repair it with sqlite3's "
+                   ".recover)", "{error}(数据库已损坏:请重新复制,或用 sqlite3 的 .recover 修复)")
+NOT_UTF8 = Phrase("{error}: the database holds text that is not valid UTF-8",
+                  "{error}:数据库中有无效的 UTF-8 文本")
+ENDLESS = Phrase("the query ran {steps} SQLite steps without returning rows (a view that "
+                 "computes without end?)",
+                 "查询运行了 {steps} 个 SQLite 步骤仍未返回任何行(是一个无休止计算的视图吗?)")
+VALUE_TOO_BIG = Phrase("a value or a row is larger than {size} bytes, the most kpiscore reads "
+                       "in one row ({error}; it grows with the column limit: {advice})",
+                       "某个值或某一行大于 {size} 字节,即 kpiscore 一行最多读取的量"
+                       "({error};它随列数上限增大:{advice})")
+LOCKED = Phrase("{path}: the database is locked (another program is writing to it); try again "
+                "when it has finished", "{path}:数据库已锁定(另一个程序正在写入);请等它完成后再试")
+READONLY = Phrase("{path}: cannot read the database without writing beside it ({error}): a "
+                  "WAL-mode database needs its -shm file even to be read; copy it to a folder "
+                  "you can write to, or convert it with: sqlite3 FILE 'PRAGMA "
+                  "journal_mode=DELETE'",
+                  "{path}:不在旁边写文件就无法读取数据库({error}):WAL 模式的数据库即使只读也需要"
+                  "它的 -shm 文件;请复制到可写的文件夹,或用此命令转换:sqlite3 FILE "
+                  "'PRAGMA journal_mode=DELETE'")
+DAMAGED = Phrase("{path}: a damaged SQLite database ({error}); copy it again, or repair it with "
+                 "sqlite3's .recover",
+                 "{path}:SQLite 数据库已损坏({error});请重新复制,或用 sqlite3 的 .recover 修复")
+COLUMNS = Phrase("{path}: more columns than SQLite reads in one row ({error})",
+                 "{path}:列数超过 SQLite 一行能读取的数量({error})")
+CANNOT_READ_DB = Phrase("{path}: cannot read the SQLite database: {error}",
+                        "{path}:无法读取 SQLite 数据库:{error}")
 BLOB = Phrase("a binary value (BLOB) where a number or text belongs",
               "此处应为数字或文字,却是二进制值(BLOB)")
 
@@ -128,10 +182,11 @@ def open_sqlite(path: str, options: TableOptions) -> Iterator[Table]:
             header.pop()
         if len(header) > limits.columns:
             cursor.close()
-            raise InputUnreadable(f"{path}: {kinds[name]} {name!r} has {len(header)} columns, "
-                                  f"more than {limits.columns}, over the limit "
-                                  f"({limits.refusal('columns')})")
-        rows = _rows(cursor, budget, path, f"{path}: {kinds[name]} {name!r}",
+            raise InputUnreadable(str(TOO_WIDE(path=path, kind=KIND[kinds[name]],
+                                               name=repr(name), count=len(header),
+                                               limit=limits.columns,
+                                               advice=limits.advice("columns"))))
+        rows = _rows(cursor, budget, path, f"{path}: {KIND[kinds[name]]()} {name!r}",
                      bool(rowid), limits)
         try:
             yield SqliteTable(name, header, 0, rows, source=os.path.basename(path),
@@ -148,19 +203,18 @@ def _check_magic(path: str) -> None:
         with open(path, "rb") as fh:
             head = fh.read(len(MAGIC))
     except OSError as exc:
-        raise InputUnreadable(f"{path}: cannot read: {exc.strerror}") from None
+        raise InputUnreadable(str(CANNOT_READ(path=path, reason=exc.strerror))) from None
     if head == MAGIC:
         return
     if not head:
-        what = "it is empty"
+        what = IS_EMPTY
     elif head.startswith(b"PK\x03\x04"):
-        what = "it is a zip file: an .xlsx workbook with the wrong suffix?"
+        what = IS_ZIP
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
-        what = "it is an OLE file: an old .xls workbook with the wrong suffix?"
+        what = IS_OLE
     else:
-        what = ("it does not start with SQLite's header; an encrypted database "
-                "(SQLCipher) does not either")
-    raise InputUnreadable(f"{path}: not a SQLite database ({what})")
+        what = NO_HEADER
+    raise InputUnreadable(str(NOT_SQLITE(path=path, what=what)))
 
 
 def _connect(path: str, limits: Limits) -> sqlite3.Connection:
@@ -200,10 +254,10 @@ def _tables(conn: sqlite3.Connection) -> dict[str, str]:
 def _listing(kinds: dict[str, str]) -> str:
     tables = [n for n, k in kinds.items() if k == "table"]
     views = [n for n, k in kinds.items() if k == "view"]
-    parts = [f"tables: {', '.join(tables) or 'none'}"]
+    parts = [str(TABLES(names=", ".join(tables) or NONE()))]
     if views:
-        parts.append(f"views: {', '.join(views)}")
-    return "; ".join(parts)
+        parts.append(str(VIEWS(names=", ".join(views))))
+    return str(SEMICOLON()).join(parts)
 
 
 def _choose(path: str, kinds: dict[str, str], wanted: str | None) -> str:
@@ -212,19 +266,17 @@ def _choose(path: str, kinds: dict[str, str], wanted: str | None) -> str:
         if len(tables) == 1:
             return tables[0]
         if not kinds:
-            raise InputUnreadable(f"{path}: the database has no tables")
-        raise InputUnreadable(f"{path}: the database has {len(tables)} tables; name the one "
-                              "to read with the table option (--sheet on the command line): "
-                              f"{_listing(kinds)}")
+            raise InputUnreadable(str(NO_TABLES(path=path)))
+        raise InputUnreadable(str(SEVERAL(path=path, count=len(tables), listing=_listing(kinds))))
     if wanted in kinds:
         return wanted
     folded = [n for n in kinds if n.casefold() == wanted.casefold()]  # SQL names ignore case
     if len(folded) == 1:
         return folded[0]
     close = difflib.get_close_matches(wanted, list(kinds), n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise InputUnreadable(f"{path}: no table or view named {wanted!r}{hint} "
-                          f"({_listing(kinds)})")
+    hint = MEAN(name=repr(close[0])) if close else ""
+    raise InputUnreadable(str(NO_SUCH(path=path, name=repr(wanted), hint=hint,
+                                      listing=_listing(kinds))))
 
 
 def _rowid(conn: sqlite3.Connection, name: str, kind: str) -> str | None:
@@ -279,8 +331,8 @@ def _rows(cursor: sqlite3.Cursor, budget: _Budget, path: str, where: str, rowid:
             try:
                 batch = fetch(BATCH)
             except sqlite3.Error as exc:
-                raise InputUnreadable(f"{path}: cannot read past row {last}: "
-                                      f"{_reason(exc, budget, limits)}") from None
+                raise InputUnreadable(str(PAST_ROW(path=path, row=last,
+                                                   error=_reason(exc, budget, limits)))) from None
             if not batch:
                 return
             for record in batch:
@@ -302,23 +354,20 @@ def _reason(exc: Exception, budget: _Budget, limits: Limits) -> str:
     if budget.spent:
         return _endless()
     if "malformed" in text:
-        return f"{text} (a damaged database: copy it again, or repair it with sqlite3's .recover)"
+        return str(MALFORMED(error=text))
     if text.startswith("Could not decode to UTF-8"):
-        return f"{text[:120]}: the database holds text that is not valid UTF-8"
+        return str(NOT_UTF8(error=text[:120]))
     if "too big" in text:
         return _too_big(text, limits)
     return text
 
 
 def _endless() -> str:
-    return (f"the query ran {STEP_BUDGET} SQLite steps without returning rows (a view that "
-            "computes without end?)")
+    return str(ENDLESS(steps=STEP_BUDGET))
 
 
 def _too_big(text: str, limits: Limits) -> str:
-    return (f"a value or a row is larger than {row_bytes(limits)} bytes, the most kpiscore "
-            f"reads in one row ({text}; it grows with the column limit: "
-            f"{limits.refusal('columns')})")
+    return str(VALUE_TOO_BIG(size=row_bytes(limits), error=text, advice=limits.advice("columns")))
 
 
 def _refusal(path: str, exc: Exception, limits: Limits) -> InputUnreadable:
@@ -328,19 +377,14 @@ def _refusal(path: str, exc: Exception, limits: Limits) -> InputUnreadable:
     if "too big" in text:
         return InputUnreadable(f"{path}: {_too_big(text, limits)}")
     if "locked" in text or code.startswith("SQLITE_BUSY"):
-        return InputUnreadable(f"{path}: the database is locked (another program is writing "
-                               "to it); try again when it has finished")
+        return InputUnreadable(str(LOCKED(path=path)))
     if code.startswith("SQLITE_READONLY") or "readonly" in text:
-        return InputUnreadable(f"{path}: cannot read the database without writing beside it "
-                               f"({text}): a WAL-mode database needs its -shm file even to be "
-                               "read; copy it to a folder you can write to, or convert it "
-                               "with: sqlite3 FILE 'PRAGMA journal_mode=DELETE'")
+        return InputUnreadable(str(READONLY(path=path, error=text)))
     if "malformed" in text or "not a database" in text or code in (
             "SQLITE_CORRUPT", "SQLITE_NOTADB"):
-        return InputUnreadable(f"{path}: a damaged SQLite database ({text}); copy it again, "
-                               "or repair it with sqlite3's .recover")
+        return InputUnreadable(str(DAMAGED(path=path, error=text)))
     if "too many columns" in text:
-        return InputUnreadable(f"{path}: more columns than SQLite reads in one row ({text})")
+        return InputUnreadable(str(COLUMNS(path=path, error=text)))
     if "interrupted" in text:
         return InputUnreadable(f"{path}: {_endless()}")
-    return InputUnreadable(f"{path}: cannot read the SQLite database: {text}")
+    return InputUnreadable(str(CANNOT_READ_DB(path=path, error=text)))

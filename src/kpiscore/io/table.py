@@ -268,8 +268,8 @@ class Table:
         except InputUnreadable:
             raise
         except self.read_errors as exc:
-            raise InputUnreadable(f"{self.source or self.name}: cannot read past row {last}: "
-                                  f"{exc}") from None
+            raise InputUnreadable(str(PAST_ROW(source=self.source or self.name, row=last,
+                                               error=exc))) from None
 
     def peek(self, count: int) -> list[Row]:
         """The next ``count`` rows after the header (fewer at the end), left to be read."""
@@ -393,17 +393,31 @@ def column_index(letters: str) -> int:
     return n - 1
 
 
+PAST_ROW = Phrase("{source}: cannot read past row {row}: {error}",
+                  "{source}:第 {row} 行之后无法读取:{error}")
+A_FOLDER = Phrase("{path}: is a folder, not an actuals file", "{path}:是文件夹,不是实际数据文件")
+CANNOT_READ = Phrase("{path}: cannot read: {reason}", "{path}:无法读取:{reason}")
+TOO_BIG = Phrase("{path}: the file is {size} bytes, over the limit of {limit} bytes ({advice})",
+                 "{path}:文件有 {size} 字节,超过上限 {limit} 字节({advice})")
+ROW = Phrase("row", "第")
+LINE = Phrase("line", "第")
+TOO_WIDE = Phrase("{where}: {what} {row} has more than {limit} columns, over the limit "
+                  "({advice})", "{where}:{what} {row} 行超过 {limit} 列,超出上限({advice})")
+TOO_LONG = Phrase("{path}: more than {limit} rows, over the limit ({advice})",
+                  "{path}:超过 {limit} 行,超出上限({advice})")
+
+
 def check_size(path: str, limits: Limits) -> int:
     """Refuse a folder, a missing file or one over ``limits.input_bytes``; its size."""
     if os.path.isdir(path):
-        raise InputUnreadable(f"{path}: is a folder, not an actuals file")
+        raise InputUnreadable(str(A_FOLDER(path=path)))
     try:
         size = os.path.getsize(path)
     except OSError as exc:
-        raise InputUnreadable(f"{path}: cannot read: {exc.strerror}") from None
+        raise InputUnreadable(str(CANNOT_READ(path=path, reason=exc.strerror))) from None
     if size > limits.input_bytes:
-        raise InputUnreadable(f"{path}: the file is {size} bytes, over the limit of "
-                              f"{limits.input_bytes} bytes ({limits.refusal('input_bytes')})")
+        raise InputUnreadable(str(TOO_BIG(path=path, size=size, limit=limits.input_bytes,
+                                          advice=limits.advice("input_bytes"))))
     return size
 
 
@@ -416,13 +430,14 @@ def first_header(rows: Iterator[Row]) -> tuple[Row | None, Iterator[Row]]:
 
 
 def too_wide(where: str, row: int, limits: Limits, what: str = "row") -> InputUnreadable:
-    return InputUnreadable(f"{where}: {what} {row} has more than {limits.columns} columns, "
-                           f"over the limit ({limits.refusal('columns')})")
+    return InputUnreadable(str(TOO_WIDE(where=where, what=LINE if what == "line" else ROW,
+                                        row=row, limit=limits.columns,
+                                        advice=limits.advice("columns"))))
 
 
 def too_long(path: str, limits: Limits) -> InputUnreadable:
-    return InputUnreadable(f"{path}: more than {limits.rows} rows, over the limit "
-                           f"({limits.refusal('rows')})")
+    return InputUnreadable(str(TOO_LONG(path=path, limit=limits.rows,
+                                        advice=limits.advice("rows"))))
 
 
 def _looks_numeric(value: Any) -> bool:

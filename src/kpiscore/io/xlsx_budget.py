@@ -17,6 +17,7 @@ import re
 from collections import Counter
 
 from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.i18n import Phrase
 from kpiscore.base.limits import Limits
 
 #: a start tag's local name (``<x:numFmt`` → ``numFmt``); ``</``, ``<?`` and ``<!`` are not
@@ -25,9 +26,24 @@ _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _CARRY = 128
 
 #: the lists of the styles part, each bounded by the styles limit
-STYLE_LISTS = {b"xf": "cell formats", b"numFmt": "number formats", b"font": "fonts",
-               b"fill": "fills", b"border": "borders", b"cellStyle": "named styles",
-               b"dxf": "differential formats"}
+STYLE_LISTS = {b"xf": Phrase("cell formats", "单元格格式"),
+               b"numFmt": Phrase("number formats", "数字格式"), b"font": Phrase("fonts", "字体"),
+               b"fill": Phrase("fills", "填充"), b"border": Phrase("borders", "边框"),
+               b"cellStyle": Phrase("named styles", "命名样式"),
+               b"dxf": Phrase("differential formats", "差异格式")}
+PART_TOO_BIG = Phrase("{name}: the part {part} is {size} bytes once decompressed, over the limit "
+                      "of {limit} bytes for a part read whole ({advice})",
+                      "{name}:部件 {part} 解压后有 {size} 字节,"
+                      "超过整体读取的部件的上限 {limit} 字节({advice})")
+XML_ELEMENTS = Phrase("XML elements", "个 XML 元素")
+SHARED_STRINGS = Phrase("shared strings", "个共享字符串")
+SHEETS = Phrase("sheets", "个工作表")
+PARTS_HOLD = Phrase("the workbook's parts read whole hold", "整体读取的工作簿部件中有")
+PART_HOLDS = Phrase("the part {part} holds", "部件 {part} 中有")
+OVER = Phrase("{name}: {who} more than {value} {what}, over the limit ({advice})",
+              "{name}:{who}超过 {value} {what},超出上限({advice})")
+OVER_AT = Phrase("{name}: {who} more than {value} {what} (at {part}), over the limit ({advice})",
+                 "{name}:{who}超过 {value} {what}(在 {part}),超出上限({advice})")
 #: shared strings and their rich-text runs: the shared-strings limit
 STRINGS = (b"si", b"r")
 #: a string's text: its cost is its size, bounded by the part's
@@ -50,31 +66,32 @@ class Budget:
         self.last = part
         limit = self.limits.part_bytes
         if size > limit:
-            raise InputUnreadable(
-                f"{self.name}: the part {part!r} is {size} bytes once decompressed, over the "
-                f"limit of {limit} bytes for a part read whole "
-                f"({self.limits.refusal('part_bytes')})")
+            raise InputUnreadable(str(PART_TOO_BIG(name=self.name, part=repr(part), size=size,
+                                                   limit=limit,
+                                                   advice=self.limits.advice("part_bytes"))))
         return PartCount(self, part)
 
     def check(self, part: str) -> None:
         counts, limits = self.counts, self.limits
         if self.elements > limits.xml_elements:
-            raise self._over(part, "xml_elements", limits.xml_elements, "XML elements",
-                             "the workbook's parts read whole hold")
+            raise self._over(part, "xml_elements", limits.xml_elements, XML_ELEMENTS,
+                             PARTS_HOLD)
         if counts[b"si"] + counts[b"r"] > limits.shared_strings:
-            raise self._over(part, "shared_strings", limits.shared_strings, "shared strings")
+            raise self._over(part, "shared_strings", limits.shared_strings, SHARED_STRINGS)
         if counts[SHEET] > limits.sheets:
-            raise self._over(part, "sheets", limits.sheets, "sheets")
+            raise self._over(part, "sheets", limits.sheets, SHEETS)
         for tag, what in STYLE_LISTS.items():
             if counts[tag] > limits.styles:
                 raise self._over(part, "styles", limits.styles, what)
 
-    def _over(self, part: str, limit: str, value: int, what: str,
-              holder: str | None = None) -> InputUnreadable:
-        who = holder or f"the part {part!r} holds"
-        at = f" (at {part!r})" if holder else ""
-        return InputUnreadable(f"{self.name}: {who} more than {value} {what}{at}, over the "
-                               f"limit ({self.limits.refusal(limit)})")
+    def _over(self, part: str, limit: str, value: int, what: Phrase,
+              holder: Phrase | None = None) -> InputUnreadable:
+        advice = self.limits.advice(limit)
+        if holder is None:
+            return InputUnreadable(str(OVER(name=self.name, who=PART_HOLDS(part=repr(part)),
+                                            value=value, what=what, advice=advice)))
+        return InputUnreadable(str(OVER_AT(name=self.name, who=holder, value=value, what=what,
+                                           part=repr(part), advice=advice)))
 
 
 class PartCount:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.i18n import Phrase
 from kpiscore.base.limits import RATIO_GRACE_BYTES, Limits
 from kpiscore.io import numfmt, sniff
 from kpiscore.io.cells import FormulaWithoutValue, is_blank
@@ -70,22 +71,102 @@ def open_xlsx(path: str, options: TableOptions) -> Iterator[Table]:
         finally:
             archive.close()
 
+ENCRYPTED = Phrase("{name}: the workbook is encrypted (password-protected); open it in Excel, "
+                   "remove the password (File > Info > Protect Workbook) and save it again as "
+                   ".xlsx",
+                   "{name}:工作簿已加密(有密码保护);请用 Excel 打开,去掉密码"
+                   "(文件 > 信息 > 保护工作簿),再另存为 .xlsx")
+CUT_SHORT = Phrase("{name}: a damaged .xlsx workbook (the zip file is cut short: its directory "
+                   "at the end is missing); save or copy it again",
+                   "{name}:.xlsx 工作簿已损坏(zip 文件不完整:缺少末尾的目录);请重新保存或复制")
+IT_IS = Phrase("{name}: not an .xlsx workbook: it is {what}", "{name}:不是 .xlsx 工作簿,而是{what}")
+NOT_A_ZIP = Phrase("{name}: not an .xlsx workbook (it is not a zip file); use .xlsx or .csv",
+                   "{name}:不是 .xlsx 工作簿(不是 zip 文件);请用 .xlsx 或 .csv")
+MORE_PARTS = Phrase("{name}: the zip holds more than {limit} parts, over the limit ({advice})",
+                    "{name}:zip 中的部件超过 {limit} 个,超出上限({advice})")
+DAMAGED_ZIP = Phrase("{name}: not an .xlsx workbook (a damaged zip file: {error})",
+                     "{name}:不是 .xlsx 工作簿(zip 文件已损坏:{error})")
+PARTS = Phrase("{name}: the zip holds {count} parts, over the limit of {limit} ({advice})",
+               "{name}:zip 中有 {count} 个部件,超过上限 {limit}({advice})")
+TWO_PARTS = Phrase("{name}: the zip holds two parts named {part} (a damaged or crafted file)",
+                   "{name}:zip 中有两个名为 {part} 的部件(文件已损坏或被篡改)")
+PART_ENCRYPTED = Phrase("{name}: the zip part {part} is encrypted; remove the password and save "
+                        "the workbook again",
+                        "{name}:zip 部件 {part} 已加密;请去掉密码后重新保存工作簿")
+PATCHED = Phrase("{name}: the zip part {part} holds patched data (a zip feature Excel never "
+                 "writes); save the workbook again in Excel",
+                 "{name}:zip 部件 {part} 含有补丁数据(Excel 从不写出的 zip 功能);"
+                 "请在 Excel 中重新保存工作簿")
+METHOD = Phrase("{name}: the zip part {part} uses compression method {method}, which Excel never "
+                "writes; save the workbook again in Excel",
+                "{name}:zip 部件 {part} 使用了压缩方法 {method},Excel 从不这样写;"
+                "请在 Excel 中重新保存工作簿")
+RATIO = Phrase("{name}: the part {part} would grow {ratio} times when decompressed ({packed} to "
+               "{size} bytes), over the limit of {limit} times: a decompression bomb? ({advice})",
+               "{name}:部件 {part} 解压后会放大 {ratio} 倍({packed} 到 {size} 字节),"
+               "超过上限 {limit} 倍:是解压炸弹吗?({advice})")
+UNZIPPED = Phrase("{name}: the workbook's parts add up to {total} bytes once decompressed, over "
+                  "the limit of {limit} bytes: a decompression bomb? ({advice})",
+                  "{name}:工作簿各部件解压后共 {total} 字节,超过上限 {limit} 字节:"
+                  "是解压炸弹吗?({advice})")
+NO_CONTENT_TYPES = Phrase("{name}: a zip file, but not an .xlsx workbook (it has no "
+                          "[Content_Types].xml); use .xlsx or .csv",
+                          "{name}:是 zip 文件,但不是 .xlsx 工作簿(没有 [Content_Types].xml);"
+                          "请用 .xlsx 或 .csv")
+PART_DAMAGED = Phrase("{name}: the part {part} is damaged: {error}",
+                      "{name}:部件 {part} 已损坏:{error}")
+THE_PART = Phrase("the part {part}", "部件 {part}")
+A_PART = Phrase("a part of the workbook", "工作簿的一个部件")
+ENTITIES = Phrase("{name}: refused: {where} declares a document type or entities "
+                  "(<!DOCTYPE>/<!ENTITY>), which workbooks never need; kpiscore does not expand "
+                  "or fetch entities (an entity-expansion or external-entity attack?)",
+                  "{name}:已拒绝:{where}声明了文档类型或实体(<!DOCTYPE>/<!ENTITY>),"
+                  "工作簿从不需要它们;kpiscore 不展开也不获取实体(是实体展开或外部实体攻击吗?)")
+NO_DEFUSEDXML = Phrase("openpyxl is not parsing with defusedxml (is it installed? is "
+                       "OPENPYXL_DEFUSEDXML set to False?); kpiscore does not read workbooks "
+                       "without it",
+                       "openpyxl 没有使用 defusedxml 解析(它装了吗?OPENPYXL_DEFUSEDXML 是否设成了 "
+                       "False?);没有它 kpiscore 不读取工作簿")
+HEADER_MISMATCH = Phrase("{name}: the workbook is damaged ({error}: a part does not match its "
+                         "zip header)", "{name}:工作簿已损坏({error}:某个部件与其 zip 头不符)")
+NO_WORKBOOK_PART = Phrase("{name}: a zip package, but not an .xlsx workbook (it has no workbook "
+                          "part); use .xlsx or .csv",
+                          "{name}:是 zip 包,但不是 .xlsx 工作簿(没有工作簿部件);请用 .xlsx 或 .csv")
+IN_PART = Phrase(" (in its part {part})", "(在部件 {part} 中)")
+CANNOT_OPEN = Phrase("{name}: cannot open the workbook{part}: {error}",
+                     "{name}:无法打开工作簿{part}:{error}")
+PAST_ROW = Phrase("{source}: cannot read past row {row}: {error}",
+                  "{source}:第 {row} 行之后无法读取:{error}")
+TWO_SHEETS = Phrase("{name}: two sheets are named {first} and {second}, which Excel does not "
+                    "allow (a damaged or crafted workbook); rename one and save it again",
+                    "{name}:有两个工作表分别名为 {first} 和 {second},Excel 不允许这样"
+                    "(工作簿已损坏或被篡改);请改名其中一个后重新保存")
+NONE = Phrase("none", "无")
+NO_SHEET = Phrase("{name}: no sheet named {sheet} (sheets: {sheets})",
+                  "{name}:没有名为 {sheet} 的工作表(工作表:{sheets})")
+A_CHART = Phrase("{name}: sheet {sheet} is a chart, not a worksheet",
+                 "{name}:工作表 {sheet} 是图表,不是工作表")
+NO_WORKSHEETS = Phrase("{name}: the workbook has no worksheets", "{name}:工作簿中没有工作表")
+ALL_HIDDEN = Phrase("{name}: every worksheet is hidden; name the one to read with --sheet "
+                    "({sheets})",
+                    "{name}:所有工作表都是隐藏的;请用 --sheet 指定要读的那个({sheets})")
+HIDDEN = Phrase("; hidden sheets: {sheets} (read one with --sheet)",
+                ";隐藏的工作表:{sheets}(可用 --sheet 读取其中一个)")
+EMPTY_SHEET = Phrase("{name}: sheet {sheet} is empty (no header row){also}",
+                     "{name}:工作表 {sheet} 是空的(没有表头行){also}")
+
 
 def _not_a_workbook(name: str) -> InputUnreadable:
     kind = sniff.real_kind(name)
     if kind == "encrypted":
-        return InputUnreadable(f"{name}: the workbook is encrypted (password-protected); "
-                               "open it in Excel, remove the password (File > Info > "
-                               "Protect Workbook) and save it again as .xlsx")
+        return InputUnreadable(str(ENCRYPTED(name=name)))
     if kind in ("xls", "ole"):
-        return InputUnreadable(f"{name}: {sniff.SAY[kind]}")
+        return InputUnreadable(f"{name}: {sniff.SAY[kind]()}")
     if kind == "zip":
-        return InputUnreadable(f"{name}: a damaged .xlsx workbook (the zip file is cut short: "
-                               "its directory at the end is missing); save or copy it again")
+        return InputUnreadable(str(CUT_SHORT(name=name)))
     if kind is not None:
-        return InputUnreadable(f"{name}: not an .xlsx workbook: it is {sniff.SAY[kind]}")
-    return InputUnreadable(f"{name}: not an .xlsx workbook (it is not a zip file); "
-                           "use .xlsx or .csv")
+        return InputUnreadable(str(IT_IS(name=name, what=sniff.SAY[kind])))
+    return InputUnreadable(str(NOT_A_ZIP(name=name)))
 
 
 def _zip_entries(fh: IO[bytes]) -> tuple[int, int] | None:
@@ -111,53 +192,44 @@ def _check_zip(name: str, fh: IO[bytes], limits: Limits) -> _BoundedZip:
         entries, directory = counts
         # a directory entry takes at least 46 bytes; allow long names, refuse a flood
         if entries > limits.zip_entries or directory > limits.zip_entries * 512:
-            raise InputUnreadable(f"{name}: the zip holds more than {limits.zip_entries} parts, "
-                                  f"over the limit ({limits.refusal('zip_entries')})")
+            raise InputUnreadable(str(MORE_PARTS(name=name, limit=limits.zip_entries,
+                                                 advice=limits.advice("zip_entries"))))
     try:
         archive = _BoundedZip(fh)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise InputUnreadable(f"{name}: not an .xlsx workbook (a damaged zip file: "
-                              f"{exc})") from None
+        raise InputUnreadable(str(DAMAGED_ZIP(name=name, error=exc))) from None
     try:
         infos = archive.infolist()
         if len(infos) > limits.zip_entries:
-            raise InputUnreadable(f"{name}: the zip holds {len(infos)} parts, over the limit "
-                                  f"of {limits.zip_entries} ({limits.refusal('zip_entries')})")
+            raise InputUnreadable(str(PARTS(name=name, count=len(infos), limit=limits.zip_entries,
+                                            advice=limits.advice("zip_entries"))))
         seen: set[str] = set()
         total = 0
         for info in infos:
             if info.filename in seen:
-                raise InputUnreadable(f"{name}: the zip holds two parts named "
-                                      f"{info.filename!r} (a damaged or crafted file)")
+                raise InputUnreadable(str(TWO_PARTS(name=name, part=repr(info.filename))))
             seen.add(info.filename)
             if info.flag_bits & 0x41:  # encrypted, strongly encrypted
-                raise InputUnreadable(f"{name}: the zip part {info.filename!r} is encrypted; "
-                                      "remove the password and save the workbook again")
+                raise InputUnreadable(str(PART_ENCRYPTED(name=name, part=repr(info.filename))))
             if info.flag_bits & 0x20:
-                raise InputUnreadable(f"{name}: the zip part {info.filename!r} holds patched "
-                                      "data (a zip feature Excel never writes); save the "
-                                      "workbook again in Excel")
+                raise InputUnreadable(str(PATCHED(name=name, part=repr(info.filename))))
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise InputUnreadable(f"{name}: the zip part {info.filename!r} uses "
-                                      f"compression method {info.compress_type}, which Excel "
-                                      "never writes; save the workbook again in Excel")
+                raise InputUnreadable(str(METHOD(name=name, part=repr(info.filename),
+                                                 method=info.compress_type)))
             total += info.file_size
             if info.file_size > RATIO_GRACE_BYTES and \
                     info.file_size > limits.zip_ratio * max(info.compress_size, 1):
                 ratio = info.file_size // max(info.compress_size, 1)
-                raise InputUnreadable(
-                    f"{name}: the part {info.filename!r} would grow {ratio} times when "
-                    f"decompressed ({info.compress_size} to {info.file_size} bytes), over the "
-                    f"limit of {limits.zip_ratio} times: a decompression bomb? "
-                    f"({limits.refusal('zip_ratio')})")
+                raise InputUnreadable(str(RATIO(
+                    name=name, part=repr(info.filename), ratio=ratio, packed=info.compress_size,
+                    size=info.file_size, limit=limits.zip_ratio,
+                    advice=limits.advice("zip_ratio"))))
         if total > limits.unzipped_bytes:
-            raise InputUnreadable(
-                f"{name}: the workbook's parts add up to {total} bytes once decompressed, over "
-                f"the limit of {limits.unzipped_bytes} bytes: a decompression bomb? "
-                f"({limits.refusal('unzipped_bytes')})")
+            raise InputUnreadable(str(UNZIPPED(name=name, total=total,
+                                               limit=limits.unzipped_bytes,
+                                               advice=limits.advice("unzipped_bytes"))))
         if "[Content_Types].xml" not in seen:
-            raise InputUnreadable(f"{name}: a zip file, but not an .xlsx workbook (it has no "
-                                  "[Content_Types].xml); use .xlsx or .csv")
+            raise InputUnreadable(str(NO_CONTENT_TYPES(name=name)))
         for info in infos:
             if info.filename.endswith((".xml", ".rels", ".vml")):
                 _check_prolog(name, archive, info)
@@ -181,7 +253,8 @@ def _check_prolog(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) ->
         with archive.open(info) as part:
             head = part.read(PROLOG_BYTES)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise InputUnreadable(f"{name}: the part {info.filename!r} is damaged: {exc}") from None
+        raise InputUnreadable(str(PART_DAMAGED(name=name, part=repr(info.filename),
+                                               error=exc))) from None
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         head = head.decode("utf-16", "replace").encode("utf-8", "replace")
     if _DOCTYPE.search(head):
@@ -189,11 +262,8 @@ def _check_prolog(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) ->
 
 
 def _entities(name: str, part: str | None) -> InputUnreadable:
-    where = f"the part {part!r}" if part else "a part of the workbook"
-    return InputUnreadable(f"{name}: refused: {where} declares a document type or entities "
-                           "(<!DOCTYPE>/<!ENTITY>), which workbooks never need; kpiscore does "
-                           "not expand or fetch entities (an entity-expansion or external-"
-                           "entity attack?)")
+    where = THE_PART(part=repr(part)) if part else A_PART()
+    return InputUnreadable(str(ENTITIES(name=name, where=where)))
 
 
 def _declaring_part(archive: zipfile.ZipFile) -> str | None:
@@ -287,9 +357,7 @@ def _defused() -> None:
 
     module = getattr(functions.iterparse, "__module__", "") or ""
     if openpyxl.DEFUSEDXML is not True or not module.startswith("defusedxml"):
-        raise InputUnreadable("openpyxl is not parsing with defusedxml (is it installed? is "
-                              "OPENPYXL_DEFUSEDXML set to False?); kpiscore does not read "
-                              "workbooks without it")
+        raise InputUnreadable(str(NO_DEFUSEDXML()))
 
 
 @contextmanager
@@ -337,18 +405,16 @@ def _load(name: str, fh: IO[bytes], archive: _BoundedZip, limits: Limits) -> Any
     except DefusedXmlException:
         raise _entities(name, _declaring_part(archive)) from None
     except zipfile.BadZipFile as exc:
-        raise InputUnreadable(f"{name}: the workbook is damaged ({exc}: a part does not "
-                              "match its zip header)") from None
+        raise InputUnreadable(str(HEADER_MISMATCH(name=name, error=exc))) from None
     except Exception as exc:  # openpyxl raises many types for a broken package
         cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
         if isinstance(cause, DefusedXmlException):
             raise _entities(name, _declaring_part(archive)) from None
         text = str(cause).split("\n")[0] or type(cause).__name__
         if "no valid workbook part" in text:
-            raise InputUnreadable(f"{name}: a zip package, but not an .xlsx workbook (it has "
-                                  "no workbook part); use .xlsx or .csv") from None
-        part = f" (in its part {budget.last!r})" if budget.last else ""
-        raise InputUnreadable(f"{name}: cannot open the workbook{part}: {text}") from None
+            raise InputUnreadable(str(NO_WORKBOOK_PART(name=name))) from None
+        part = IN_PART(part=repr(budget.last)) if budget.last else ""
+        raise InputUnreadable(str(CANNOT_OPEN(name=name, part=part, error=text))) from None
 
 
 def _reader_class() -> Any:
@@ -465,8 +531,8 @@ def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Generator[Row, None, None]
                 raise _entities(name, ws._worksheet_path) from None
             except Exception as exc:  # a damaged or hostile sheet
                 text = str(exc).split("\n")[0] or type(exc).__name__
-                raise InputUnreadable(f"{where}: cannot read past row {last}: "
-                                      f"{text}") from None
+                raise InputUnreadable(str(PAST_ROW(source=where, row=last,
+                                                   error=text))) from None
     for k, row in enumerate(_openpyxl_rows(ws, name, limits, styles, where)):
         if k >= done:
             yield row
@@ -566,7 +632,7 @@ def _openpyxl_rows(ws: Any, name: str, limits: Limits, styles: Styles,
                 raise _entities(name, ws._worksheet_path) from None
             except Exception as exc:  # a damaged or hostile sheet, whatever openpyxl trips on
                 text = str(exc).split("\n")[0] or type(exc).__name__
-                raise InputUnreadable(f"{where}: cannot read past row {last}: {text}") from None
+                raise InputUnreadable(str(PAST_ROW(source=where, row=last, error=text))) from None
             if item is None:
                 return
             number, cells = item
@@ -622,25 +688,24 @@ def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
     seen: dict[str, str] = {}
     for title in wb.sheetnames:  # Excel compares sheet names without case
         if title.casefold() in seen:
-            raise InputUnreadable(f"{name}: two sheets are named {seen[title.casefold()]!r} "
-                                  f"and {title!r}, which Excel does not allow (a damaged or "
-                                  "crafted workbook); rename one and save it again")
+            raise InputUnreadable(str(TWO_SHEETS(name=name, first=repr(seen[title.casefold()]),
+                                                 second=repr(title))))
         seen[title.casefold()] = title
     if sheet is not None:
         if sheet not in wb.sheetnames:
-            raise InputUnreadable(f"{name}: no sheet named {sheet!r} (sheets: "
-                                  f"{', '.join(wb.sheetnames) or 'none'})")
+            raise InputUnreadable(str(NO_SHEET(name=name, sheet=repr(sheet),
+                                               sheets=", ".join(wb.sheetnames) or NONE())))
         ws = wb[sheet]
         if not hasattr(ws, "_get_source"):
-            raise InputUnreadable(f"{name}: sheet {sheet!r} is a chart, not a worksheet")
+            raise InputUnreadable(str(A_CHART(name=name, sheet=repr(sheet))))
         header, rows = first_header(_xlsx_rows(ws, name, limits))
     else:
         if not worksheets:
-            raise InputUnreadable(f"{name}: the workbook has no worksheets")
+            raise InputUnreadable(str(NO_WORKSHEETS(name=name)))
         visible = [w for w in worksheets if _visible(w)]
         if not visible:
-            raise InputUnreadable(f"{name}: every worksheet is hidden; name the one to read "
-                                  f"with --sheet ({', '.join(w.title for w in worksheets)})")
+            raise InputUnreadable(str(ALL_HIDDEN(name=name,
+                                                 sheets=", ".join(w.title for w in worksheets))))
         for k, ws in enumerate(visible):
             header, rows = first_header(_xlsx_rows(ws, name, limits))
             if header is not None:
@@ -650,8 +715,8 @@ def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
             ws = visible[0]
     if header is None:
         hidden = [w.title for w in worksheets if w is not ws and not _visible(w)]
-        also = f"; hidden sheets: {', '.join(hidden)} (read one with --sheet)" if hidden else ""
-        raise InputUnreadable(f"{name}: sheet {ws.title!r} is empty (no header row){also}")
+        also = HIDDEN(sheets=", ".join(hidden)) if hidden else ""
+        raise InputUnreadable(str(EMPTY_SHEET(name=name, sheet=repr(ws.title), also=also)))
     number = header.number
     archive, part = wb._archive, ws._worksheet_path
     return Table(ws.title, header.values, number, rows,
