@@ -174,6 +174,25 @@ def test_the_documented_example_is_real_output() -> None:
     assert code == 0 and out.startswith(blocks[1]) and blocks[1].count("\n") == 1
 
 
+@pytest.mark.parametrize(("lang", "header"), [("en", LABELS_EN), ("zh", LABELS_ZH)])
+def test_batch_csv_outputs_are_for_excel(scheme: Path, good: Path, tmp_path: Path, lang: str,
+                                         header: str) -> None:
+    """A batch run's csv output is a file for a person: a byte-order mark and labels in
+    the run's language, as evaluate -o x.csv writes it."""
+    def manifest(suffix: str) -> Path:
+        return write(tmp_path / f"m-{suffix}.yaml", f"""\
+outputs:
+  {suffix}: out/{{name}}.{suffix}
+runs:
+  - {{name: q, scheme: {scheme.name}, actuals: {good.name}}}
+""")
+
+    code, out, err = run_cli("--lang", lang, "batch", manifest("csv"))
+    json_err = run_cli("--lang", lang, "batch", manifest("json")).err
+    assert (code, out, err) == (0, "", json_err.replace("q.json", "q.csv"))
+    assert (tmp_path / "out" / "q.csv").read_bytes() == ("\ufeff" + header + ROWS).encode()
+
+
 def test_csv_headers_is_for_csv(scheme: Path, good: Path) -> None:
     assert run_cli("evaluate", scheme, good, "-f", "json", "--csv-headers", "ids") == (
         2, "", "kpiscore: error: --csv-headers is for --format csv (this run writes json)\n")
