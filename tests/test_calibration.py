@@ -210,6 +210,23 @@ def test_moves_that_cannot_be_applied_are_located_problems(
     assert err.endswith("kpiscore: 10 rows read: 9 scored, 1 could not be scored\n")
 
 
+def test_a_move_from_a_grade_the_person_does_not_have_is_stale(
+        tmp_path: Path, run_line: Callable[..., CliResult]) -> None:
+    # P03 is B by the quotas; P04 B too: the file's 原等级 is checked, P04's applies
+    scheme, actuals, cal = files(tmp_path, [["P03", "A", "A", "x"], ["P04", "b", "C", "y"]],
+                                 header=["工号", "原等级", "调整后等级", "原因"])
+    code, out, err = run_line("evaluate", scheme, actuals, "--calibration", cal,
+                              "--format", "json")
+    assert code == 1
+    d = json.loads(out)
+    assert [(p["where"], p["message"]) for p in d["problems"]] == [
+        ("cal.csv!B2", "calibration: the move for P03 starts from A, but P03's grade is B: the "
+         "move is not applied (was the file made before the grades changed?)")]
+    assert "calibration" not in by_id(d)["P03"]
+    assert "\ncal.csv!B2: calibration: the move for P03 starts from A, but" in err
+    assert by_id(d)["P04"]["calibration"]["to"] == "C"
+
+
 def test_the_problems_are_in_chinese_under_lang_zh(
         tmp_path: Path, run_line: Callable[..., CliResult]) -> None:
     scheme, actuals, cal = files(tmp_path, [["P99", "A", "x", ""], ["P03", "S", "x", ""]])

@@ -186,3 +186,14 @@ def test_quota_counts_meet_every_minimum_they_can(people: int, percents: tuple[i
     else:
         assert counts == plain
         assert across.short_of_min(people, least)
+
+
+def test_batch_says_the_ties_too(tmp_path: Path, run_line: Callable[..., CliResult]) -> None:
+    scheme(tmp_path)
+    write_csv(tmp_path / "actuals.csv", TEN)
+    manifest = write(tmp_path / "month.yaml", "runs:\n  - {name: team, scheme: scheme.yaml, "
+                     "actuals: actuals.csv, outputs: {json: out.json}}\n")
+    code, _, err = run_line("batch", manifest)
+    assert code == 0
+    assert ("team: A's quota is 2 of 10 people, but 3 people tie at 95.00 across its boundary "
+            "with B (T01 甲, T02 乙, T03 丙)") in err

@@ -812,6 +812,16 @@ def _count(plan: RunPlan, result: RunResult, report: Report, loaded: LoadedSchem
             for fmt, path in plan.outputs]
 
 
+def _quota_warnings(plan: RunPlan, report: Report, reporter: Reporter) -> None:
+    """Ties that broke a quota, minimums that could not be met (as evaluate says them)."""
+    from kpiscore.score.across import quota_warnings
+
+    d = report.summary.distribution
+    if d is not None:
+        for text, code in quota_warnings(d, report.precision):
+            reporter.message(f"{plan.name}: {text} ({code})", "warning")
+
+
 def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Reporter,
                 claimed: dict[str, str]) -> None:
     from kpiscore.api import evaluate_file
@@ -826,6 +836,7 @@ def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
                            responses=plan.responses or None, calibration=plan.calibration)
     for p in report.problems:
         reporter.message(f"{plan.name}: {p.where}: {p.message}", "error")
+    _quota_warnings(plan, report, reporter)
     targets = _count(plan, result, report, loaded, reporter)
     result.written = _write(batch, plan, targets, claimed, reporter)
     if result.scored < result.rows or report.problems:

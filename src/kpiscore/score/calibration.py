@@ -15,7 +15,9 @@ by its cell, and the person keeps their grade: an id that is not in the
 actuals, an unknown or blank grade, a blank reason, two moves for one person
 (neither is applied: which one was meant is not for kpiscore to guess), a
 move for a row that could not be scored or whose veto fired (a veto
-overrides everything, calibration too). A file without the id, grade or
+overrides everything, calibration too), a move whose ``原等级`` column (when
+the file has one) is not the person's grade: a file made before the grades
+changed. A file without the id, grade or
 reason column cannot be used at all (:class:`InputUnreadable`, exit code 2).
 """
 
@@ -44,6 +46,8 @@ GRADE_HEADERS = ("调整后等级", "校准后等级", "校准等级", "调整�
                  "grade", "new_grade", "final_grade", "to")
 REASON_HEADERS = ("原因", "调整原因", "校准原因", "理由", "调整理由", "reason")
 BY_HEADERS = ("调整人", "校准人", "审批人", "操作人", "by", "calibrated_by", "reviewer")
+#: Headers of the grade the move starts from, when the file says it (checked, not used)
+FROM_HEADERS = ("原等级", "调整前等级", "校准前等级", "from", "old_grade")
 #: Rows below the first non-blank one where the header row may be (titles above it).
 LOOK_AHEAD = 5
 
@@ -68,6 +72,11 @@ TWICE = Phrase("calibration: a second move for {id} (the first is {first}): neit
                "校准:{id} 有第二项调整(第一项在 {first}):两项都不执行;请只保留一项")
 ERROR_ROW = Phrase("calibration: {id} could not be scored ({where}): the move is not applied",
                    "校准:{id} 无法计分({where}):该调整不执行")
+STALE = Phrase("calibration: the move for {id} starts from {written}, but {id}'s grade is "
+               "{grade}: the move is not applied (was the file made before the grades "
+               "changed?)",
+               "校准:{id} 的调整写明原等级为 {written},但其等级是 {grade}:该调整不执行"
+               "(校准文件是否在等级变动之前制作?)")
 VETOED = Phrase("calibration: a veto fired for {id} ({reason}): a veto overrides calibration, "
                 "the move is not applied",
                 "校准:{id} 触发了否决({reason}):否决优先于校准,该调整不执行")
@@ -85,6 +94,8 @@ class MoveLine:
     reason: str | None
     reason_where: str
     by: str | None
+    was: str | None = None  # the grade before, as the file writes it
+    was_where: str = ""
 
 
 @dataclass
@@ -110,6 +121,7 @@ def read_calibration(compiled: CompiledScheme, table: Table) -> CalibrationFile:
     grade_col = _column(index, GRADE_HEADERS, (id_col,), table, name, WHAT_GRADE)
     reason_col = _column(index, REASON_HEADERS, (id_col, grade_col), table, name, WHAT_REASON)
     by_col = index.first(BY_HEADERS, (id_col, grade_col, reason_col))
+    from_col = index.first(FROM_HEADERS, (id_col, grade_col, reason_col), exact=True)
     out = CalibrationFile(name if table.name == name else f"{name}!{table.name}")
     for row, where in table.people():
         def text(col: int | None, cells: list[object] = row.values) -> str | None:
@@ -121,7 +133,8 @@ def read_calibration(compiled: CompiledScheme, table: Table) -> CalibrationFile:
             continue
         out.moves.append(MoveLine(row.number, where(id_col), ident, text(grade_col),
                                   where(grade_col), text(reason_col), where(reason_col),
-                                  text(by_col)))
+                                  text(by_col), text(from_col),
+                                  where(from_col) if from_col is not None else ""))
     return out
 
 
@@ -220,6 +233,11 @@ def calibrate(scorer: Scorer, results: Sequence[PersonResult],
             bad = next((p for p in found if p.errors), person)
             at = bad.errors[0].where if bad.errors else row_label(bad.row)
             problem(move, move.where, ERROR_ROW(id=move.id, where=at))
+            continue
+        before = counted_grade(scheme, person)
+        if move.was is not None and before is not None and \
+                _grade_name(scheme, move.was) != before:
+            problem(move, move.was_where, STALE(id=move.id, written=move.was, grade=before))
             continue
         if person.vetoes:
             problem(move, move.where, VETOED(
