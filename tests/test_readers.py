@@ -515,6 +515,55 @@ def test_csv_rows_are_numbered_by_the_line_they_start_on(tmp_path: Path) -> None
     assert rows[1][1][0].startswith("line 4 has 4 fields but the header row (line 1) has 3")
 
 
+def test_the_csv_reader_speaks_both_languages() -> None:
+    """Every message of the CSV reader and of the tables' shared refusals has both
+    languages with the same fields, and its Chinese has no English words: only codes
+    (options, variables, encodings, suffixes) and the values put in."""
+    import re
+    import string
+
+    from kpiscore.base.i18n import Phrase
+    from kpiscore.io import csv_table, table
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    phrases = [(f"{m.__name__}.{name}", value) for m in (csv_table, table)
+               for name, value in vars(m).items() if isinstance(value, Phrase)]
+    phrases += [(f"SEPARATORS[{k!r}]", v) for k, v in csv_table.SEPARATORS.items()]
+    assert len(phrases) > 30
+    codes = re.compile(r"\{[a-z]+\}(?:-le|-be)?|--[a-z-]+(?: (?:utf-16-le|gbk))?|"
+                       r"KPISCORE_[A-Z_]+|\.xlsx|"
+                       r"\b(?:CSV|UTF-8|UTF-16|BOM|NUL|ASCII|GBK|Excel|kpiscore|N)\b")
+    for name, phrase in phrases:
+        assert phrase.en and phrase.zh, name
+        assert fields(phrase.en) == fields(phrase.zh), name
+        assert not re.search(r"[A-Za-z]{2,}", codes.sub("", phrase.zh)), (name, phrase.zh)
+
+
+def test_csv_structure_messages_under_zh(tmp_path: Path) -> None:
+    from helpers import run_cli
+
+    scheme = Path(__file__).parent / "bad" / "probe.yaml"
+    path = tmp_path / "a.csv"
+    path.write_text('工号,姓名,得分,行为等级\nE001,张伟,9,5,4级\nE002,"李娜\n",81,3\n',
+                    encoding="utf-8")
+    code, _, err = run_cli("--lang", "zh", "evaluate", scheme, path, "-f", "json")
+    assert code == 1
+    assert err.splitlines()[:2] == [
+        "a.csv!E2: 第 2 行有 5 个字段,但表头行(第 1 行)只有 4 个:数字或姓名中的英文逗号"
+        "(如把 9.5 写成 9,5)会使其后的每个值错位,也可能是某一列没有表头;请给该单元格加上"
+        "引号、删去多余的分隔符,或为该列写上表头 [E001]",
+        "a.csv!B3: 第 3 行开始的引号到第 4 行才结束,因此第 3-4 行被读成了一行:若那里少了"
+        "右引号,这几行上的人就会被合并;CSV 单元格中的换行不予读取(请删除换行,或把表格"
+        "另存为 .xlsx) [E002]"]
+    path.write_text('工号,姓名,得分,行为等级\nE001,"张伟,95,4级\n', encoding="utf-8")
+    code, out, err = run_cli("--lang", "zh", "evaluate", scheme, path, "-f", "json")
+    assert (code, out) == (2, "")
+    assert err.endswith(f"{path}:第 2 行第 B 列开始的引号一直没有结束:文件其余部分"
+                        "(第 2-2 行)会被读成一个单元格;请补上右引号或删去该引号\n")
+
+
 def test_workbook_parts_are_read_in_bounded_chunks() -> None:
     from kpiscore.io.xlsx_table import CHUNK, _BoundedZip
 

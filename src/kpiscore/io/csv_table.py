@@ -33,6 +33,35 @@ from kpiscore.io.table import (
 #: CSV: a line may hold this many characters per allowed column.
 CSV_CHARS_PER_COLUMN = 512
 
+EMPTY = Phrase("{path}: the file has no header row (it is empty)",
+               "{path}:文件没有表头行(文件是空的)")
+UNKNOWN_ENCODING = Phrase("unknown encoding {name}", "未知的编码 {name}")
+BOM_CONTRADICTS = Phrase("{path}: the file starts with a {family} byte-order mark, but "
+                         "--encoding {encoding} was given; leave --encoding out",
+                         "{path}:文件以 {family} 字节顺序标记(BOM)开头,却给了 --encoding "
+                         "{encoding};请去掉 --encoding")
+NOT_VALID = Phrase("{path}: byte {at} is not valid {encoding}{hint}",
+                   "{path}:第 {at} 个字节不是有效的 {encoding}{hint}")
+HINT_UTF8 = Phrase(" (the file is UTF-8 text: leave --encoding out)",
+                   "(文件是 UTF-8 文本:请去掉 --encoding)")
+HINT_GBK = Phrase(" (a CSV saved by Excel in China is often GBK: try --encoding gbk)",
+                  "(中文版 Excel 保存的 CSV 常为 GBK:请试 --encoding gbk)")
+HINT_UTF16 = Phrase(" (it holds NUL bytes: UTF-16 text without a byte-order mark? try "
+                    "--encoding utf-16-le)",
+                    "(其中有 NUL 字节:是没有字节顺序标记(BOM)的 UTF-16 文本吗?"
+                    "请试 --encoding utf-16-le)")
+NO_BOM = Phrase("{path}: cannot read it as {encoding}: the file does not start with the "
+                "byte-order mark {encoding} needs; name the byte order (--encoding "
+                "{encoding}-le or {encoding}-be)",
+                "{path}:无法按 {encoding} 读取:文件开头没有 {encoding} 所需的字节顺序标记"
+                "(BOM);请指明字节顺序(--encoding {encoding}-le 或 {encoding}-be)")
+OVER_BYTES = Phrase("{path}: the file is over the limit of {limit} bytes ({advice})",
+                    "{path}:文件超过 {limit} 字节的上限({advice})")
+UTF8_AS_OTHER = Phrase("{path}: the file is UTF-8 text, so reading it as {encoding} would "
+                       "garble its non-ASCII text; leave --encoding out",
+                       "{path}:文件是 UTF-8 文本,按 {encoding} 读取会使其中的中文等非 ASCII "
+                       "文字变成乱码;请去掉 --encoding")
+
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
@@ -59,7 +88,7 @@ def open_csv(path: str, options: TableOptions) -> Iterator[Table]:
     try:
         header, rest = first_header(rows)
         if header is None:
-            raise InputUnreadable(f"{path}: the file has no header row (it is empty)")
+            raise InputUnreadable(str(EMPTY(path=path)))
         base = os.path.basename(path)
         yield CsvTable(base, header.values, header.number, rest, source=base, kind="csv",
                        delimiter=delimiter)
@@ -83,17 +112,16 @@ def _csv_encoding(path: str, encoding: str | None, limits: Limits) -> str:
         try:
             asked = codecs.lookup(encoding).name
         except LookupError:
-            raise InputUnreadable(f"unknown encoding {encoding!r}") from None
+            raise InputUnreadable(str(UNKNOWN_ENCODING(name=repr(encoding)))) from None
         family = bom.removesuffix("-sig")
         if not asked.startswith(family):
-            raise InputUnreadable(f"{path}: the file starts with a {family.upper()} byte-order "
-                                  f"mark, but --encoding {encoding} was given; leave "
-                                  "--encoding out")
+            raise InputUnreadable(str(BOM_CONTRADICTS(path=path, family=family.upper(),
+                                                      encoding=encoding)))
     enc = bom or encoding or "utf-8"
     try:
         decoder = codecs.getincrementaldecoder(enc)()
     except LookupError:
-        raise InputUnreadable(f"unknown encoding {enc!r}") from None
+        raise InputUnreadable(str(UNKNOWN_ENCODING(name=repr(enc)))) from None
     check_utf8 = bom is None and codecs.lookup(enc).name not in ("utf-8", "utf-8-sig", "ascii")
     utf8 = codecs.getincrementaldecoder("utf-8")() if check_utf8 else None
     utf8_ok, non_ascii = True, False
@@ -105,17 +133,17 @@ def _csv_encoding(path: str, encoding: str | None, limits: Limits) -> str:
                 decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
                 at = offset + exc.start
-                hint = ""
+                hint: Text | str = ""
                 if utf8 is not None and _is_utf8(path):
-                    hint = " (the file is UTF-8 text: leave --encoding out)"
+                    hint = HINT_UTF8()
                 if encoding is None:
-                    hint = " (a CSV saved by Excel in China is often GBK: try --encoding gbk)"
+                    hint = HINT_GBK()
                     if b"\x00" in chunk[:4096]:
-                        hint = (" (it holds NUL bytes: UTF-16 text without a byte-order "
-                                "mark? try --encoding utf-16-le)")
-                raise InputUnreadable(f"{path}: byte {at} is not valid {enc}{hint}") from None
-            except UnicodeError as exc:  # e.g. utf-16 asked for, no byte-order mark
-                raise InputUnreadable(f"{path}: cannot read it as {enc}: {exc}") from None
+                        hint = HINT_UTF16()
+                raise InputUnreadable(str(NOT_VALID(path=path, at=at, encoding=enc,
+                                                    hint=hint))) from None
+            except UnicodeError:  # utf-16 or utf-32 asked for, no byte-order mark
+                raise InputUnreadable(str(NO_BOM(path=path, encoding=enc))) from None
             if utf8 is not None and utf8_ok:
                 non_ascii = non_ascii or not chunk.isascii()
                 try:
@@ -126,12 +154,10 @@ def _csv_encoding(path: str, encoding: str | None, limits: Limits) -> str:
                 break
             offset += len(chunk)
             if offset > limits.input_bytes:  # a pipe or a device: no size to check first
-                raise InputUnreadable(f"{path}: the file is over the limit of "
-                                      f"{limits.input_bytes} bytes "
-                                      f"({limits.refusal('input_bytes')})")
+                raise InputUnreadable(str(OVER_BYTES(path=path, limit=limits.input_bytes,
+                                                     advice=limits.advice("input_bytes"))))
     if utf8 is not None and utf8_ok and non_ascii:
-        raise InputUnreadable(f"{path}: the file is UTF-8 text, so reading it as {encoding} "
-                              "would garble its non-ASCII text; leave --encoding out")
+        raise InputUnreadable(str(UTF8_AS_OTHER(path=path, encoding=encoding)))
     return enc
 
 
@@ -164,7 +190,7 @@ WIDER = Phrase("line {line} has {fields} fields but the header row (line {header
                "第 {line} 行有 {fields} 个字段,但表头行(第 {header} 行)只有 {columns} 个:"
                "数字或姓名中的{sep}(如把 9.5 写成 9,5)会使其后的每个值错位,也可能是某一列"
                "没有表头;请给该单元格加上引号、删去多余的分隔符,或为该列写上表头")
-SEPARATORS = {",": Phrase("a comma (,)", "逗号(,)"), ";": Phrase("a semicolon (;)", "分号(;)"),
+SEPARATORS = {",": Phrase("a comma (,)", "英文逗号"), ";": Phrase("a semicolon (;)", "分号"),
               "\t": Phrase("a tab", "制表符")}
 UNCLOSED = Phrase("{path}: a quote opened in column {column} of line {line} is never closed: "
                   "the rest of the file (lines {line}-{last}) would be read as one cell; close "
