@@ -359,3 +359,13 @@ def test_help_in_chinese_throughout(run_line: Run, name: str) -> None:
     assert all(cell_len(line) <= 80 for line in options.splitlines()), options
     code, english, _ = run_line("--lang", "en", *args, "--help", env=ENV)
     assert code == 0 and "Usage:" in english and "Show this message and exit." in english
+
+
+def test_a_file_the_system_refuses_is_said_in_chinese(run_line: Run, files: dict[str, Path],
+                                                       tmp_path: Path) -> None:
+    missing = tmp_path / "missing.csv"
+    code, _, err = run_line("--lang", "zh", "evaluate", files["scheme"], missing, env=ENV)
+    assert code == 2 and "没有这个文件或文件夹" in err
+    assert english_words(err, set()) == [], err
+    code, _, err = run_line("--lang", "en", "evaluate", files["scheme"], missing, env=ENV)
+    assert code == 2 and "cannot read" in err and chinese_runs(err, "") == []

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
 
-from kpiscore.base.i18n import Phrase
+from kpiscore.base.i18n import Phrase, current
 
 if TYPE_CHECKING:
     from kpiscore.base.i18n import Text
@@ -54,3 +55,19 @@ class SchemeInvalid(KpiscoreError):
 
 class InputUnreadable(KpiscoreError):
     """An input file cannot be read at all (missing, wrong format, bad encoding)."""
+
+
+#: What the operating system says about a file it cannot read, in Chinese (under en its
+#: own words are shown, as every other program shows them)
+ZH_ERRNO = {errno.ENOENT: "没有这个文件或文件夹", errno.EACCES: "权限不足",
+            errno.EPERM: "不允许此操作", errno.EISDIR: "这是一个文件夹",
+            errno.ENOTDIR: "路径中有一项不是文件夹", errno.ELOOP: "符号链接的层数过多",
+            errno.ENAMETOOLONG: "文件名太长", errno.EIO: "输入/输出错误",
+            errno.ENXIO: "没有这个设备或地址", errno.ENOSPC: "设备上没有剩余空间(磁盘已满)"}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused a file, in the language of the run."""
+    if current() == "zh" and exc.errno in ZH_ERRNO:
+        return ZH_ERRNO[exc.errno]
+    return exc.strerror or str(exc)

@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from kpiscore.base.errors import Finding, InputUnreadable, KpiscoreError, SchemeInvalid
+from kpiscore.base.errors import Finding, InputUnreadable, KpiscoreError, SchemeInvalid, os_reason
 from kpiscore.base.i18n import Joined, Phrase
 from kpiscore.base.i18n import Text as Localized
 from kpiscore.base.signals import signals_held
@@ -317,7 +317,7 @@ def _read_text(path: str) -> str:
         with open(path, "rb") as fh:
             raw = fh.read()
     except OSError as exc:
-        raise InputUnreadable(str(CANNOT_READ(path=path, reason=exc.strerror))) from None
+        raise InputUnreadable(str(CANNOT_READ(path=path, reason=os_reason(exc)))) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

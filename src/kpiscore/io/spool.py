@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
-from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.errors import InputUnreadable, os_reason
 from kpiscore.base.i18n import Phrase
 from kpiscore.base.signals import signals_held
 
@@ -58,7 +58,7 @@ def spool(source: BinaryIO, limit: int, how: str, suffix: str | None = None,
     try:
         chunk = read(16)
     except OSError as exc:
-        raise InputUnreadable(str(UNREADABLE(why=exc.strerror or exc))) from None
+        raise InputUnreadable(str(UNREADABLE(why=os_reason(exc)))) from None
     folder = tempfile.mkdtemp(prefix="kpiscore-stdin-")
     try:
         path = os.path.join(folder, "stdin" + (suffix or suffix_for(chunk)))
@@ -72,10 +72,10 @@ def spool(source: BinaryIO, limit: int, how: str, suffix: str | None = None,
                 try:
                     chunk = read(min(CHUNK, limit + 1 - size))
                 except OSError as exc:
-                    raise InputUnreadable(str(UNREADABLE(why=exc.strerror or exc))) from None
+                    raise InputUnreadable(str(UNREADABLE(why=os_reason(exc)))) from None
     except OSError as exc:  # the temporary folder is full or unwritable
         _remove(folder)
-        raise InputUnreadable(str(NO_SPACE(why=exc.strerror or exc))) from None
+        raise InputUnreadable(str(NO_SPACE(why=os_reason(exc)))) from None
     except BaseException:
         _remove(folder)
         raise

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.errors import InputUnreadable, os_reason
 from kpiscore.base.i18n import Phrase
 from kpiscore.base.limits import Limits
 from kpiscore.io.cells import UnreadableCell
@@ -203,7 +203,7 @@ def _check_magic(path: str) -> None:
         with open(path, "rb") as fh:
             head = fh.read(len(MAGIC))
     except OSError as exc:
-        raise InputUnreadable(str(CANNOT_READ(path=path, reason=exc.strerror))) from None
+        raise InputUnreadable(str(CANNOT_READ(path=path, reason=os_reason(exc)))) from None
     if head == MAGIC:
         return
     if not head:

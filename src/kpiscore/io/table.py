@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.errors import InputUnreadable, os_reason
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.lazy import resolve
 from kpiscore.base.limits import Limits
@@ -414,7 +414,7 @@ def check_size(path: str, limits: Limits) -> int:
     try:
         size = os.path.getsize(path)
     except OSError as exc:
-        raise InputUnreadable(str(CANNOT_READ(path=path, reason=exc.strerror))) from None
+        raise InputUnreadable(str(CANNOT_READ(path=path, reason=os_reason(exc)))) from None
     if size > limits.input_bytes:
         raise InputUnreadable(str(TOO_BIG(path=path, size=size, limit=limits.input_bytes,
                                           advice=limits.advice("input_bytes"))))

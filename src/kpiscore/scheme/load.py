@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from kpiscore.base.errors import Finding, InputUnreadable, SchemeInvalid
+from kpiscore.base.errors import Finding, InputUnreadable, SchemeInvalid, os_reason
 from kpiscore.base.fields import NUMBER_LIMIT
 from kpiscore.base.i18n import OR, Joined, Phrase, Text
 from kpiscore.base.limits import Limits
@@ -104,7 +104,7 @@ def read_scheme_text(path: str, limits: Limits | None = None) -> str:
             # read one byte past the limit: a pipe or device has no size to check first
             raw = fh.read(limit + 1) if size <= limit else b""
     except OSError as exc:
-        raise InputUnreadable(str(CANNOT_READ(path=path, reason=exc.strerror))) from None
+        raise InputUnreadable(str(CANNOT_READ(path=path, reason=os_reason(exc)))) from None
     if size > limit or len(raw) > limit:
         shown = SIZE(size=size) if size > limit else LARGER()
         raise SchemeInvalid([Finding(path, 1, 1, "error", "too-large", TOO_LARGE(
