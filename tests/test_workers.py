@@ -60,7 +60,7 @@ def test_the_dealing_gives_every_chunk_to_one_process_and_this_one_fewer() -> No
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=ROWS, workers=st.integers(2, 3), chunk=st.integers(1, 4),
-       fmt=st.sampled_from(["json", "jsonl"]))
+       fmt=st.sampled_from(["json", "jsonl", "csv"]))
 def test_workers_give_the_results_of_one_process(tmp_path: Path,
                                                  rows: list[tuple[str, str, str]],
                                                  workers: int, chunk: int, fmt: str) -> None:
@@ -100,7 +100,7 @@ def test_a_worker_that_dies_leaves_this_process_to_score_its_chunks(tmp_path: Pa
     assert got[-1].errors and got[-1].total is None  # E3 again, found across chunks
 
 
-@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
 def test_the_cli_writes_the_same_bytes_and_messages_with_workers(tmp_path: Path,
                                                                 fmt: str) -> None:
     rows = [(f"E{k}", str(60 + k % 41), str(k % 11)) for k in range(1200)]

@@ -12,6 +12,7 @@ stays flat, and an input that turns out unreadable part-way writes nothing.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -163,12 +164,12 @@ def stream_csv(head: Report, results: Iterable[PersonResult], out: IO[str],
     for the ranks; nothing, not even the header, is written before the last."""
     cols = columns(head)
     at = next(k for k, c in enumerate(cols) if c.id == _RANKS[0])
+    encode = encoder_csv(head)
     keys: list[tuple[Decimal | None, str | None]] = []
     with _spool() as spool:
-        spooled = csv.writer(spool, lineterminator="\n")
         for r in results:
             keys.append((r.total if r.scored else None, r.department))
-            spooled.writerow(_cells(cols, r, head))
+            spool.write((encode(r) if r.encoded is None else r.encoded) + "\n")
         spool.seek(0)
         if options.bom:
             out.write("\ufeff")
@@ -178,6 +179,22 @@ def stream_csv(head: Report, results: Iterable[PersonResult], out: IO[str],
         for row, rank in zip(csv.reader(spool), ranks(keys), strict=True):
             row[at:at + len(_RANKS)] = _rank_cells(rank)
             writer.writerow(row)
+
+
+def encoder_csv(head: Report) -> Callable[[PersonResult], str]:
+    """A person's row as :func:`stream_csv` spools it, before its ranks and without its
+    line end (a worker process encodes with it)."""
+    cols = columns(head)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+
+    def encode(r: PersonResult) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(_cells(cols, r, head))
+        return buffer.getvalue()[:-1]
+
+    return encode
 
 
 def write_csv(report: Report, out: IO[str], options: Options) -> None:
