@@ -248,7 +248,9 @@ class Trace:
                              for role in r.raters.roles]
         if r.periods:
             doc["periods"] = [{"period": e.period, "source": e.source,
-                               "total": _fixed(e.total, p)} for e in r.periods]
+                               "total": _fixed(e.total, p),
+                               **({} if e.weight is None else {"weight": _short(e.weight, p)})}
+                              for e in r.periods]
         if self.compiled.departures:
             doc["not_on_card"] = [d.to_dict() for d in self.compiled.departures]
         return doc
@@ -422,7 +424,11 @@ def outline(trace: Trace, lang: str = DEFAULT) -> Node:
     if r.periods:
         add("periods", say("explain.periods"), [
             Node("period", say("explain.period", period=e.period, source=e.source,
-                               total="—" if e.total is None else trace.fixed(e.total)))
+                               total="—" if e.total is None else trace.fixed(e.total))
+                 if e.weight is None else
+                 say("explain.period.weighted", period=e.period, source=e.source,
+                     total="—" if e.total is None else trace.fixed(e.total),
+                     weight=plain(round_half_up(e.weight, p + 2))))
             for e in r.periods])
     if r.raters is not None:
         raters = []

@@ -103,7 +103,9 @@ def person_dict(r: PersonResult, precision: int, pay_precision: int,
         out["raters"] = raters_dict(r.raters, precision)
     if r.periods is not None:
         out["periods"] = [{"period": e.period, "source": e.source, "rows": list(e.rows),
-                           "status": e.status, "total": _fixed(e.total, precision)}
+                           "status": e.status, "total": _fixed(e.total, precision),
+                           **({} if e.weight is None else
+                              {"weight": _short(e.weight, precision)})}
                           for e in r.periods]
     if with_sections:
         out["sections"] = [group_dict(s, precision) for s in r.sections]

@@ -17,7 +17,7 @@ from pydantic.json_schema import WithJsonSchema
 
 from kpiscore.base.fields import Identifier, Number, Slug, Weight
 from kpiscore.base.i18n import Phrase
-from kpiscore.base.numbers import plain
+from kpiscore.base.numbers import normalise_text, plain
 from kpiscore.rules import RULES, AnyRule, Rule
 from kpiscore.rules.levels import Level
 
@@ -429,6 +429,13 @@ class Survey(Model):
 PERIOD_COLUMNS = ["period", "期间", "考核期间", "考核周期", "月份", "month"]
 
 
+def _period_keys(value: Any) -> Any:
+    """Period names as text (``1: 30`` names the period ``1``), folded like headers are."""
+    if isinstance(value, dict):
+        return {normalise_text(str(k)): v for k, v in value.items()}
+    return value
+
+
 class Rollup(Model):
     """Several periods' actuals (files, or a period column) rolled into one period."""
 
@@ -445,6 +452,11 @@ class Rollup(Model):
     missing: Literal["error", "present"] = Field(
         default="error", description="a person missing from some period: an error, or roll "
         "up the periods present")
+    weights: Annotated[dict[str, Weight], BeforeValidator(_period_keys)] | None = Field(
+        default=None, description="each period's weight in percent, by its name (the file "
+        "name without its suffix, or the period column's value), adding up to 100: the "
+        "means of the roll-up (mean_points, mean) are weighted (months 30/30/40); with "
+        "missing: present, the weights of the periods present are scaled up to 100")
 
 
 # -- forced distribution -------------------------------------------------------------------

@@ -31,7 +31,7 @@ from kpiscore.score.binding import (
 )
 from kpiscore.score.calibration import CalibrationFile, calibrate
 from kpiscore.score.people import DUPLICATE, Person, Source, each_person
-from kpiscore.score.periods import PeriodScore, roll
+from kpiscore.score.periods import PeriodScore, period_weights, roll
 from kpiscore.score.raters import (
     Part,
     RoleNames,
@@ -68,6 +68,10 @@ MISSING_PERIODS = Phrase("{id} has no actuals for {what} (periods given: {given}
                          "{id} 缺少 {what} 的实际数据(已有期间:{given});"
                          "可设置 rollup.missing: present 汇总已有的期间")
 OF = Phrase("{missing} of {expected}", "{expected} 期中的 {missing} 期")
+UNWEIGHTED = Phrase("{id} has actuals for {period}, which rollup.weights does not weigh "
+                   "(weighted: {weighted})",
+                   "{id} 有 {period} 期的实际数据,但 rollup.weights 没有给它权重"
+                   "(有权重的期间:{weighted})")
 TOO_MANY = Phrase("{id} has {count} periods; a {to} has {expected}",
                   "{id} 有 {count} 期;一个{to}只有 {expected} 期")
 FOR = Phrase(" for {label}", " [{label}]")
@@ -335,7 +339,12 @@ class _Grouped:
         # rows whose period is blank are reported, not rolled up
         own: list[str | None] = [p for p in self.labels if p in by_period] or [None]
         if rollup is not None:
-            missing = [p for p in self.labels if p not in by_period]
+            weighted = list(rollup.weights or ())
+            missing = [p for p in dict.fromkeys(self.labels + weighted) if p not in by_period]
+            for label in own:
+                if rollup.weights is not None and label not in rollup.weights:
+                    errors.append(RowError(id_where, UNWEIGHTED(
+                        id=person.id, period=label, weighted=", ".join(weighted))))
             short = rollup.expect is not None and len(own) < rollup.expect
             if (missing or short) and rollup.missing == "error":
                 what = ", ".join(missing) if missing else \
@@ -377,7 +386,9 @@ class _Grouped:
             vetoes = scorer.vetoes(reading.values, row_label(src.number), reading.result.errors)
             scores.append(PeriodScore(label, file.name, [src.number], scorer.score(reading),
                                       reading.values, vetoes, reading.result.errors))
-        scored, env = roll(scorer, scores, errors)
+        weights = period_weights(rollup.weights if rollup is not None else None,
+                                 [ps.label for ps in scores])
+        scored, env = roll(scorer, scores, errors, weights)
         for ps in scores:
             errors += ps.errors
         name, dept = self._names(person)
@@ -395,8 +406,9 @@ class _Grouped:
         if rollup is not None:
             result.periods = [PeriodEntry(str(ps.label), ps.source, ps.rows,
                                           "error" if ps.errors else "ok",
-                                          None if ps.errors else ps.total(compiled))
-                              for ps in scores]
+                                          None if ps.errors else ps.total(compiled),
+                                          None if weights is None else weights[k])
+                              for k, ps in enumerate(scores)]
         return result
 
     def _names(self, person: Person) -> tuple[str | None, str | None]:

@@ -15,18 +15,23 @@ rollup's ``default``):
   ``rollup``, default ``sum``): a resolution rate over a quarter is the
   quarter's solved cases over the quarter's cases.
 
+With ``rollup.weights`` (months 30/30/40) the means (``mean_points``, ``mean``)
+are weighted: Σ weight × value / Σ weight, exactly; with ``missing: present``
+the weights of the periods a person has are scaled up to 100. ``sum`` and
+``last`` do not weigh.
+
 A veto that fires in any period fires for the rolled period. Rolling up one
 period gives exactly that period's points and total.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kpiscore.base.i18n import Joined, Phrase
-from kpiscore.base.numbers import ZERO
+from kpiscore.base.numbers import HUNDRED, ZERO, round_half_up
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.score.raters import mean
 from kpiscore.score.results import PersonResult, RowError, Scored, VetoResult
@@ -39,6 +44,11 @@ SUM = Phrase("sum of {count} periods ({each}) = {actual}: ", "{count} 期合计(
 MEAN = Phrase("mean of {count} periods ({each}) = {actual}: ", "{count} 期平均({each})= {actual}:")
 COMPUTED = Phrase("computed from {count} periods' inputs: ", "由 {count} 期的输入项计算:")
 ROLLED = Phrase("rolled up", "汇总")
+WEIGHTED_POINTS = Phrase("weighted mean of {count} periods ({each}) = {points} → {points}",
+                         "{count} 期加权平均({each})= {points} → {points}")
+WEIGHTED_MEAN = Phrase("weighted mean of {count} periods ({each}) = {actual}: ",
+                       "{count} 期加权平均({each})= {actual}:")
+SHARE = Phrase("{weight}% × {value}", "{weight}% × {value}")
 
 
 @dataclass
@@ -60,18 +70,41 @@ class PeriodScore:
         return sub
 
 
-def roll_values(kind: str, values: Sequence[Decimal]) -> Decimal:
-    """The periods' values summed, their last, or their mean (``mean``, ``mean_points``)."""
+def period_weights(weights: Mapping[str, Decimal] | None,
+                   labels: Sequence[str | None]) -> list[Decimal] | None:
+    """Each period's weight as applied, in percent: the scheme's, scaled up to 100 over
+    the periods given (None without weights, or for a period they do not weigh)."""
+    if weights is None or any(label is None or label not in weights for label in labels):
+        return None
+    given = [weights[str(label)] for label in labels]
+    total = sum(given, ZERO)
+    if not total:
+        return None
+    return [w * HUNDRED / total for w in given]
+
+
+def roll_values(kind: str, values: Sequence[Decimal],
+                weights: Sequence[Decimal] | None = None) -> Decimal:
+    """The periods' values summed, their last, or their mean (``mean``, ``mean_points``),
+    weighted by ``weights`` (percent, adding up to 100) when given."""
     if kind == "sum":
         return sum(values, ZERO)
     if kind == "last":
         return values[-1]
+    if weights is not None:
+        return sum((w * v for w, v in zip(weights, values, strict=True)), ZERO) / HUNDRED
     return sum(values, ZERO) / len(values)
 
 
-def roll(scorer: Scorer, periods: Sequence[PeriodScore],
-         errors: list[RowError]) -> tuple[list[Scored], dict[str, Decimal]]:
-    """Each indicator's rolled points, and the rolled values pay formulas read."""
+def _shares(weights: Sequence[Decimal], values: Sequence[object], p: int) -> Joined:
+    return Joined(tuple(SHARE(p, weight=round_half_up(w, p + 2), value=v)
+                        for w, v in zip(weights, values, strict=True)), " + ")
+
+
+def roll(scorer: Scorer, periods: Sequence[PeriodScore], errors: list[RowError],
+         weights: Sequence[Decimal] | None = None) -> tuple[list[Scored], dict[str, Decimal]]:
+    """Each indicator's rolled points, and the rolled values pay formulas read;
+    ``weights`` are the periods' (percent, adding up to 100), for the means."""
     if len(periods) == 1:
         return list(periods[0].scored), dict(periods[0].values)
     compiled = scorer.compiled
@@ -84,7 +117,7 @@ def roll(scorer: Scorer, periods: Sequence[PeriodScore],
     for key, kind in kinds:
         got = [ps.values[key] for ps in periods if key in ps.values]
         if len(got) == n:
-            env[key] = roll_values(kind, got)
+            env[key] = roll_values(kind, got, weights)
     recompute = {ci.id for ci in compiled.indicators
                  if ci.ind.formula is not None and compiled.rollup_of.get(ci.id) != "mean_points"}
     rolled = ROLLED().render(scorer.lang)
@@ -104,6 +137,11 @@ def roll(scorer: Scorer, periods: Sequence[PeriodScore],
             if value is None:
                 out.append(Scored(common, None, NO_ACTUAL()))
                 continue
+            if weights is not None:
+                value = roll_values(kind, [v for v in pts if v is not None], weights)
+                out.append(Scored(common, value, WEIGHTED_POINTS(
+                    p, count=n, each=_shares(weights, pts, p), points=value)))
+                continue
             out.append(Scored(common, value, MEAN_POINTS(
                 p, count=n, each=Joined(tuple(pts), ", ", p), points=value)))
             continue
@@ -120,9 +158,13 @@ def roll(scorer: Scorer, periods: Sequence[PeriodScore],
                 out.append(Scored(None, None, NO_ACTUAL()))
                 continue
             actual = env.get(ci.id)
-            how = (SUM if kind == "sum" else MEAN)(
-                p, count=n, each=Joined(tuple(nums), " + " if kind == "sum" else ", ", p),
-                actual="—" if actual is None else actual)
+            shown = "—" if actual is None else actual
+            if kind == "mean" and weights is not None:
+                how = WEIGHTED_MEAN(p, count=n, each=_shares(weights, nums, p), actual=shown)
+            else:
+                how = (SUM if kind == "sum" else MEAN)(
+                    p, count=n, each=Joined(tuple(nums), " + " if kind == "sum" else ", ", p),
+                    actual=shown)
         if actual is None:
             out.append(Scored(None, None, NO_ACTUAL()))
             continue

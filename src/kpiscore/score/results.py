@@ -224,6 +224,7 @@ class PeriodEntry:
     rows: list[int]
     status: str
     total: Decimal | None
+    weight: Decimal | None = None  # with rollup.weights: percent, as applied
 
 
 @dataclass

@@ -127,3 +127,36 @@ def rater_options(ctx: Context) -> Iterator[Problem]:
                           key=True)
         elif role.drop_extremes and role.min_raters is not None and role.min_raters < 3:
             yield Problem(path + ("min_raters",), TOO_FEW_TO_DROP(min=role.min_raters))
+
+
+PERIOD_WEIGHTS = Phrase("period weights add up to {total}, not 100",
+                        "各期权重合计为 {total},不是 100")
+ZERO_WEIGHT = Phrase("the weight of period {period!r} is 0: leave the period out of the "
+                     "roll-up instead", "期间 {period!r} 的权重为 0:请不要把该期纳入汇总")
+EXPECT = Phrase("rollup.expect is {expect} but rollup.weights names {count} period(s)",
+                "rollup.expect 为 {expect},但 rollup.weights 列出了 {count} 期")
+
+
+@check("weights-sum")
+def period_weights(ctx: Context) -> Iterator[Problem]:
+    """The weights of a roll-up's periods (``rollup.weights``, months 30/30/40) add up to
+    100."""
+    ru = ctx.scheme.rollup
+    if ru is not None and ru.weights is not None:
+        total = sum(ru.weights.values(), ZERO)
+        if total != HUNDRED:
+            yield Problem(("rollup", "weights"), PERIOD_WEIGHTS(total=total), key=True)
+
+
+@check("rollup")
+def period_weights_name_the_periods(ctx: Context) -> Iterator[Problem]:
+    """Each weighted period weighs more than 0, and ``rollup.expect`` (when given) is the
+    number of weighted periods."""
+    ru = ctx.scheme.rollup
+    if ru is None or ru.weights is None:
+        return
+    for name, weight in ru.weights.items():
+        if weight == 0:
+            yield Problem(("rollup", "weights", name), ZERO_WEIGHT(period=name))
+    if ru.expect is not None and ru.expect != len(ru.weights):
+        yield Problem(("rollup", "expect"), EXPECT(expect=ru.expect, count=len(ru.weights)))
