@@ -210,9 +210,10 @@ class Indicator(Model):
     survey: Identifier | None = Field(
         default=None, description="take the actual from this survey's result (surveys:) "
         "instead of a column")
-    rollup: RollupKind | None = Field(
+    rollup: RollupKind | Literal["pool"] | None = Field(
         default=None, description="with several periods: mean_points (score each period, "
-        "mean of the points), or sum / mean / last of the actuals, then score once; "
+        "mean of the points), or sum / mean / last of the actuals, then score once; pool "
+        "(a survey indicator): every response of the periods together, scored once; "
         "default: the scheme rollup's default")
     not_on_card: NotOnCardMarks = _marks_field()
     imported: Imported | None = Field(

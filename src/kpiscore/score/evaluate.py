@@ -52,7 +52,7 @@ from kpiscore.score.results import (
     summarise,
 )
 from kpiscore.score.scorer import Injection, Scorer, cell_text, row_label
-from kpiscore.score.surveys import SurveyData
+from kpiscore.score.surveys import SurveyData, pooled_injections
 
 NO_RATER_COLUMN = Phrase("no rater column: expected a header named {names}",
                          "没有评价人列:应有名为 {names} 的表头")
@@ -84,14 +84,20 @@ TWICE = Phrase("{rater} rates {id} twice (rows {first} and {second}); set multip
 T = TypeVar("T")
 
 
-def injections(compiled: CompiledScheme, data: SurveyData | None,
-               pid: str | None) -> dict[str, Injection] | None:
-    """A person's survey actuals, by their id (None when the scheme has no surveys)."""
+def injections(compiled: CompiledScheme, data: SurveyData | None, pid: str | None,
+               period: str | None = None, pooled: dict[str, Injection] | None = None
+               ) -> dict[str, Injection] | None:
+    """A person's survey actuals in ``period``, by their id (None when the scheme has no
+    surveys); ``pooled`` are those of the indicators whose responses are pooled over the
+    periods (``rollup: pool``), the same in every period."""
     if not compiled.survey_of:
         return None
     if data is None or pid is None:
         return {key: Injection(None) for key in compiled.survey_of}
-    return data.injections(pid)
+    out = data.injections(pid, period)
+    if pooled:
+        out.update(pooled)
+    return out
 
 
 def binding_for(compiled: CompiledScheme, table: Table) -> Binding:
@@ -185,7 +191,7 @@ def finish(scorer: Scorer, results: list[PersonResult], sources: Sequence[str],
         ids = {r.id for r in results if r.id is not None}
         summary.surveys = []
         for data in surveys:
-            summary.surveys += data.summaries(ids)
+            summary.surveys += data.summaries(ids, period.periods if period else None)
             problems += data.problems
     if calibration is not None:
         summary.calibration, found = calibrate(scorer, results, calibration)
@@ -357,12 +363,14 @@ class _Grouped:
         scores: list[PeriodScore] = []
         parts: list[Part] = []
         combos = []
+        pooled = self._pooled(person.id, [(label, self.files[by_period[label][0][0].table])
+                                          for label in own])
         for label in own:
             rows = by_period[label]
             file = self.files[rows[0][0].table]
-            injected = injections(compiled, file.surveys, person.id)
+            injected = injections(compiled, file.surveys, person.id, label, pooled)
             if raters is not None:
-                mine = self._ratings(person, rows, label, errors)
+                mine = self._ratings(person, rows, label, errors, pooled)
                 parts += mine
                 combo = combine(compiled, mine, id_where)
                 combos.append(combo)
@@ -411,6 +419,19 @@ class _Grouped:
                               for k, ps in enumerate(scores)]
         return result
 
+    def _pooled(self, pid: str, periods: Sequence[tuple[str | None, _File]]
+                ) -> dict[str, Injection] | None:
+        """The actuals of the survey indicators that pool their responses over the
+        person's periods (``rollup: pool``): every response of those periods together."""
+        pool = {key for key in self.compiled.survey_of
+                if self.compiled.rollup_of.get(key) == "pool"}
+        if not pool:
+            return None
+        sources = [(file.surveys, label) for label, file in periods if file.surveys is not None]
+        if not sources:
+            return None
+        return pooled_injections(self.compiled, sources, pid, pool)
+
     def _names(self, person: Person) -> tuple[str | None, str | None]:
         """The first name and department given on a person's rows."""
         name = dept = None
@@ -421,7 +442,8 @@ class _Grouped:
         return name, dept
 
     def _ratings(self, person: Person, rows: Sequence[tuple[Source, tuple[int, str] | None, bool]],
-                 label: str | None, errors: list[RowError]) -> list[Part]:
+                 label: str | None, errors: list[RowError],
+                 pooled: dict[str, Injection] | None = None) -> list[Part]:
         """Every rating of a person in one period, read and scored."""
         compiled, scorer = self.compiled, self.scorer
         raters = compiled.scheme.raters
@@ -432,7 +454,7 @@ class _Grouped:
         during = FOR(label=label) if label is not None else ""
         for src, role, unknown in rows:
             file = self.files[src.table]
-            injected = injections(compiled, file.surveys, person.id)
+            injected = injections(compiled, file.surveys, person.id, label, pooled)
             if unknown:
                 continue
             same_file = [s for s, _, u in rows if s.table == src.table and not u]

@@ -44,6 +44,7 @@ SUM = Phrase("sum of {count} periods ({each}) = {actual}: ", "{count} 期合计(
 MEAN = Phrase("mean of {count} periods ({each}) = {actual}: ", "{count} 期平均({each})= {actual}:")
 COMPUTED = Phrase("computed from {count} periods' inputs: ", "由 {count} 期的输入项计算:")
 ROLLED = Phrase("rolled up", "汇总")
+POOLED = Phrase("every response of {count} periods pooled: ", "{count} 期的全部回答合并计算:")
 WEIGHTED_POINTS = Phrase("weighted mean of {count} periods ({each}) = {points} → {points}",
                          "{count} 期加权平均({each})= {points} → {points}")
 WEIGHTED_MEAN = Phrase("weighted mean of {count} periods ({each}) = {actual}: ",
@@ -89,7 +90,7 @@ def roll_values(kind: str, values: Sequence[Decimal],
     weighted by ``weights`` (percent, adding up to 100) when given."""
     if kind == "sum":
         return sum(values, ZERO)
-    if kind == "last":
+    if kind in ("last", "pool"):  # pool: the same pooled value in every period
         return values[-1]
     if weights is not None:
         return sum((w * v for w, v in zip(weights, values, strict=True)), ZERO) / HUNDRED
@@ -144,6 +145,12 @@ def roll(scorer: Scorer, periods: Sequence[PeriodScore], errors: list[RowError],
                 continue
             out.append(Scored(common, value, MEAN_POINTS(
                 p, count=n, each=Joined(tuple(pts), ", ", p), points=value)))
+            continue
+        if kind == "pool":  # every period has the actual of all their responses pooled
+            last = each[-1]
+            text = POOLED(count=n).render(scorer.lang) + last.head(scorer.lang)
+            out.append(Scored(last.actual, last.points, last.step, POOLED(count=n),
+                              last.survey, text))
             continue
         actual: Decimal | str | None
         if ci.ind.formula is not None:

@@ -16,11 +16,18 @@ left out. Per evaluatee, the survey's ``result`` is
 A respondent is a row with at least one answer. With fewer respondents than
 ``min_respondents`` the survey gives no result: the person is an error, or
 the survey's ``if_too_few`` actual is used (and the output says so).
+
+Periods: responses with a period column (``月份`` …, the headers of
+``rollup.column``) are matched to their period: a month's actuals take that
+month's responses. Without a rollup such a column is refused (the survey's
+indicators are errors saying why), never ignored. A survey indicator with
+``rollup: pool`` takes one result from every response of the person's periods
+together (all the quarter's answers averaged, not the mean of monthly means).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,7 +37,7 @@ from kpiscore.io.cells import BadValue, is_blank, read_number, read_text
 from kpiscore.io.table import HeaderIndex, Table
 from kpiscore.rules.levels import Levels, UnknownLevel
 from kpiscore.scheme.compile import CompiledScheme
-from kpiscore.scheme.models import Survey
+from kpiscore.scheme.models import PERIOD_COLUMNS, Survey
 from kpiscore.score.people import Source, person_key
 from kpiscore.score.results import RowError, SurveyStat, SurveySummary
 from kpiscore.score.scorer import LABELLED, Injection, cell_text
@@ -55,6 +62,19 @@ UNMATCHED = Phrase("survey {survey}: {count} response(s) for {who!r}, who is not
                    "问卷 {survey}:有 {count} 份回答是给 {who!r} 的,但实际数据中没有此人")
 ORPHAN = Phrase("survey {survey}: a response without an evaluatee id",
                 "问卷 {survey}:有一份回答没有被评价人工号")
+NO_PERIODS = Phrase("the responses ({source}) have a period column ({header}, {cell}), but the "
+                    "scheme rolls up no periods: responses of different periods cannot be told "
+                    "apart; remove the column, or give the scheme a rollup: to match each "
+                    "response to its period",
+                    "回答({source})中有期间列({header},{cell}),但方案没有汇总多期:"
+                    "无法区分不同期间的回答;请删除该列,或给方案加上 rollup: 让每份回答"
+                    "对应到它的期间")
+NO_PERIOD = Phrase("survey {survey}: a response without a period ({header})",
+                   "问卷 {survey}:有一份回答没有填写期间({header})")
+OTHER_PERIOD = Phrase("survey {survey}: {count} response(s) for period {period!r}, which no "
+                      "actuals give (periods: {periods})",
+                      "问卷 {survey}:有 {count} 份回答属于期间 {period!r},但实际数据中没有"
+                      "这一期(期间:{periods})")
 
 
 @dataclass
@@ -62,6 +82,7 @@ class _Tally:
     """One evaluatee's answers to one survey."""
 
     first: str  # sheet!cell of their first response
+    order: int = 0  # the row number of their first response
     respondents: int = 0
     answers: int = 0
     points: Decimal = ZERO
@@ -84,6 +105,18 @@ class SurveyResponses:
     where: str = ""  # the evaluatee column's header cell
     responses: int = 0
     orphans: list[str] = field(default_factory=list)  # responses without an evaluatee
+    #: with a period column: its header, and the tallies of each period (``tallies`` then
+    #: holds every period's together, for the summary)
+    period_header: str | None = None
+    by_period: dict[str, dict[str, _Tally]] = field(default_factory=dict)
+    no_period: list[str] = field(default_factory=list)  # responses without a period
+
+    def tally(self, key: str, period: str | None) -> _Tally | None:
+        """The tally of the evaluatee ``key`` in ``period`` (any period's, without a
+        period column)."""
+        if self.period_header is None:
+            return self.tallies.get(key)
+        return self.by_period.get(period or "", {}).get(key)
 
 
 @dataclass(eq=False)
@@ -94,32 +127,17 @@ class SurveyData:
     surveys: dict[str, SurveyResponses]
     problems: list[RowError] = field(default_factory=list)
 
-    def injections(self, person: str | None) -> dict[str, Injection]:
-        """The actual of each survey indicator for ``person`` (an id)."""
-        out: dict[str, Injection] = {}
-        key_of = person_key(person) if person else ""
-        for key, sid in self.compiled.survey_of.items():
-            data = self.surveys.get(sid)
-            if data is None:
-                continue
-            label = self.compiled.indicator(key).ind.label
-            if data.problem is not None:
-                out[key] = Injection(None, [RowError(data.where, LABELLED(
-                    label=label, problem=data.problem), key)])
-                continue
-            tally = data.tallies.get(key_of) or _Tally(data.where)
-            stat, error = _aggregate(data.survey, tally, self.compiled.scheme.precision)
-            errors = [RowError(e.where, LABELLED(label=label, problem=e.message), key)
-                      for e in tally.errors]
-            if error is not None:
-                errors.append(RowError(tally.first, LABELLED(label=label, problem=error), key))
-            value = stat.value if stat.value is not None else stat.fallback
-            out[key] = Injection(None if errors else value, errors, stat)
-        return out
+    def injections(self, person: str | None, period: str | None = None,
+                   only: set[str] | None = None) -> dict[str, Injection]:
+        """The actual of each survey indicator (of ``only`` those) for ``person`` (an id)
+        in ``period``."""
+        return pooled_injections(self.compiled, [(self, period)], person, only)
 
-    def summaries(self, people: set[str]) -> list[SurveySummary]:
+    def summaries(self, people: set[str], periods: Sequence[str] | None = None
+                  ) -> list[SurveySummary]:
         """Per survey: responses read, evaluatees found among ``people``, and a problem
-        for each evaluatee who is not among them."""
+        for each evaluatee who is not among them (and, with a period column, for the
+        responses of a period not among ``periods`` or of none)."""
         keys = {person_key(p) for p in people}
         out: list[SurveySummary] = []
         for data in self.surveys.values():
@@ -132,10 +150,81 @@ class SurveyData:
                         survey=title, count=tally.rows, who=who), data.survey.id))
             for where in data.orphans:
                 self.problems.append(RowError(where, ORPHAN(survey=title), data.survey.id))
+            if data.period_header is not None:
+                for where in data.no_period:
+                    self.problems.append(RowError(where, NO_PERIOD(
+                        survey=title, header=data.period_header), data.survey.id))
+                known = list(periods or ())
+                for period, tallies in data.by_period.items():
+                    if period not in known:
+                        first = min(tallies.values(), key=lambda t: t.order)
+                        self.problems.append(RowError(first.first, OTHER_PERIOD(
+                            survey=title, count=sum(t.rows for t in tallies.values()),
+                            period=period, periods=", ".join(known)), data.survey.id))
             found = sum(1 for who in data.tallies if who in keys)
             out.append(SurveySummary(data.survey.id, title, data.source, data.responses,
                                      found, unmatched))
         return out
+
+
+def pooled_injections(compiled: CompiledScheme, sources: Sequence[tuple[SurveyData, str | None]],
+                      person: str | None, only: set[str] | None = None) -> dict[str, Injection]:
+    """The actual of each survey indicator (of ``only`` those) for ``person`` from the
+    responses of every ``(data, period)`` together: one source is one period's result;
+    several are pooled (each set of responses counted once)."""
+    out: dict[str, Injection] = {}
+    key_of = person_key(person) if person else ""
+    for key, sid in compiled.survey_of.items():
+        if only is not None and key not in only:
+            continue
+        label = compiled.indicator(key).ind.label
+        found: list[SurveyResponses] = []
+        tallies: dict[int, _Tally] = {}
+        for data, period in sources:
+            responses = data.surveys.get(sid)
+            if responses is None:
+                continue
+            found.append(responses)
+            tally = responses.tally(key_of, period)
+            if tally is not None:
+                tallies.setdefault(id(tally), tally)
+        if not found:
+            continue
+        problem = next((r for r in found if r.problem is not None), None)
+        if problem is not None:
+            out[key] = Injection(None, [RowError(problem.where, LABELLED(
+                label=label, problem=problem.problem), key)])
+            continue
+        tally = _merged(list(tallies.values()), found[0].where)
+        stat, error = _aggregate(found[0].survey, tally, compiled.scheme.precision)
+        errors = [RowError(e.where, LABELLED(label=label, problem=e.message), key)
+                  for e in tally.errors]
+        if error is not None:
+            errors.append(RowError(tally.first, LABELLED(label=label, problem=error), key))
+        value = stat.value if stat.value is not None else stat.fallback
+        out[key] = Injection(None if errors else value, errors, stat)
+    return out
+
+
+def _merged(tallies: Sequence[_Tally], where: str) -> _Tally:
+    """Tallies added up (one as it is; none: an empty one at ``where``)."""
+    if not tallies:
+        return _Tally(where)
+    if len(tallies) == 1:
+        return tallies[0]
+    ordered = sorted(tallies, key=lambda t: t.order)
+    out = _Tally(ordered[0].first, order=ordered[0].order)
+    for t in ordered:
+        out.respondents += t.respondents
+        out.answers += t.answers
+        out.points += t.points
+        out.max_points += t.max_points
+        out.promoters += t.promoters
+        out.passives += t.passives
+        out.detractors += t.detractors
+        out.rows += t.rows
+        out.errors += t.errors
+    return out
 
 
 def _aggregate(survey: Survey, t: _Tally, precision: int) -> tuple[SurveyStat, Text | None]:
@@ -166,13 +255,16 @@ def _aggregate(survey: Survey, t: _Tally, precision: int) -> tuple[SurveyStat, T
 def read_surveys(compiled: CompiledScheme, tables: Mapping[str, Table]) -> SurveyData:
     """Read every survey's responses; ``tables`` gives each survey's (by id)."""
     data = SurveyData(compiled, {})
+    rollup = compiled.scheme.rollup
     for survey in compiled.scheme.surveys:
         if survey.id in compiled.survey_of.values():
-            data.surveys[survey.id] = _read_one(survey, tables[survey.id])
+            data.surveys[survey.id] = _read_one(survey, tables[survey.id],
+                                                rollup.column if rollup else None)
     return data
 
 
-def _read_one(survey: Survey, table: Table) -> SurveyResponses:
+def _read_one(survey: Survey, table: Table,
+              period_names: Sequence[str] | None) -> SurveyResponses:
     name = table.source
     out = SurveyResponses(survey, name if table.name == name else f"{name}!{table.name}")
     index = HeaderIndex(table.header)
@@ -203,8 +295,18 @@ def _read_one(survey: Survey, table: Table) -> SurveyResponses:
     if missing:
         out.problem = NO_COLUMNS(source=out.source, questions=Joined(tuple(missing)))
         return out
+    taken += [c for c, _, _ in columns]
+    period_col = index.first(PERIOD_COLUMNS if period_names is None else period_names,
+                             taken, exact=True)
+    if period_col is not None:
+        out.period_header = str(table.header[period_col])
+        if period_names is None:
+            out.where = table.where(period_col)
+            out.problem = NO_PERIODS(source=out.source, header=out.period_header,
+                                     cell=table.where(period_col))
+            return out
     low, high = (survey.scale.min, survey.scale.max) if survey.scale else NPS_SCALE
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str | None, str, str], int] = {}
     for row, where in table.people():
         src = Source(0, row, where)
         who = cell_text(src.cell(ev_col))
@@ -212,16 +314,27 @@ def _read_one(survey: Survey, table: Table) -> SurveyResponses:
             out.orphans.append(where(ev_col))
             continue
         key = person_key(who)
-        tally = out.tallies.setdefault(key, _Tally(where(ev_col)))
-        tally.rows += 1
+        tally = out.tallies.setdefault(key, _Tally(where(ev_col), row.number))
+        tallies = [tally]
+        period = None
+        if period_col is not None:
+            period = cell_text(src.cell(period_col))
+            if period is None:
+                out.no_period.append(where(period_col))
+                tally.rows += 1
+                continue
+            tallies.append(out.by_period.setdefault(period, {}).setdefault(
+                key, _Tally(where(ev_col), row.number)))
+        for t in tallies:
+            t.rows += 1
         if resp_col is not None:
             by = cell_text(src.cell(resp_col))
             if by is not None:
-                if (key, by) in seen:
-                    tally.errors.append(RowError(where(resp_col), ANSWERED(
-                        by=by, who=who, row=seen[(key, by)])))
-                seen.setdefault((key, by), row.number)
-        answered = 0
+                if (period, key, by) in seen:
+                    tallies[-1].errors.append(RowError(where(resp_col), ANSWERED(
+                        by=by, who=who, row=seen[(period, key, by)])))
+                seen.setdefault((period, key, by), row.number)
+        answered = _Tally("")  # this response's answers
         for col, levels, top in columns:
             raw = src.cell(col)
             if is_blank(raw):
@@ -234,21 +347,27 @@ def _read_one(survey: Survey, table: Table) -> SurveyResponses:
                     if points < low or points > high:
                         raise BadValue(str(OUTSIDE(value=points, low=low, high=high)))
             except (BadValue, UnknownLevel) as exc:
-                tally.errors.append(RowError(where(col), ANSWER(problem=str(exc))))
+                tallies[-1].errors.append(RowError(where(col), ANSWER(problem=str(exc))))
                 continue
-            answered += 1
-            tally.answers += 1
+            answered.answers += 1
             if survey.result == "nps":
                 if points >= 9:
-                    tally.promoters += 1
+                    answered.promoters += 1
                 elif points <= 6:
-                    tally.detractors += 1
+                    answered.detractors += 1
                 else:
-                    tally.passives += 1
+                    answered.passives += 1
             else:
-                tally.points += points
-                tally.max_points += top
-        if answered:
-            tally.respondents += 1
+                answered.points += points
+                answered.max_points += top
+        if answered.answers:
             out.responses += 1
+            for t in tallies:
+                t.respondents += 1
+                t.answers += answered.answers
+                t.points += answered.points
+                t.max_points += answered.max_points
+                t.promoters += answered.promoters
+                t.passives += answered.passives
+                t.detractors += answered.detractors
     return out

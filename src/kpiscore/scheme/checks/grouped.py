@@ -25,6 +25,9 @@ SUMMED = Phrase("summed", "相加")
 AVERAGED = Phrase("averaged", "取平均")
 SURVEY = Phrase("a survey's result cannot be summed over periods: use mean_points, mean or last",
                 "问卷结果不能跨期相加:请用 mean_points、mean 或 last")
+POOL = Phrase("{label!r} takes no survey's result: only a survey indicator pools its "
+              "responses over the periods (rollup: pool)",
+              "{label!r} 不取自问卷:只有问卷指标才能把各期回答合并(rollup: pool)")
 RATED = Phrase("{label!r} is rated: its periods roll up by mean_points (ratings are not summed)",
                "{label!r} 由评价人评分:各期按 mean_points 汇总(评分不相加)")
 
@@ -82,8 +85,8 @@ def raters_rate_columns(ctx: Context) -> Iterator[Problem]:
 @check("rollup")
 def rollups_make_sense(ctx: Context) -> Iterator[Problem]:
     """An indicator's ``rollup`` needs the scheme's ``rollup:``; labels (levels) cannot be
-    summed or averaged, a survey's result cannot be summed, and rated indicators roll
-    up by ``mean_points``."""
+    summed or averaged, a survey's result cannot be summed, only a survey's indicator
+    pools its responses (``pool``), and rated indicators roll up by ``mean_points``."""
     ru = ctx.scheme.rollup
     for ci in ctx.compiled.indicators:
         kind = ci.ind.rollup or (ru.default if ru is not None else "mean_points")
@@ -92,6 +95,8 @@ def rollups_make_sense(ctx: Context) -> Iterator[Problem]:
         label = ci.ind.label
         if own and ru is None:
             yield Problem(path, NO_ROLLUP())
+        elif kind == "pool" and ci.ind.survey is None:
+            yield Problem(path, POOL(label=label))
         elif ci.rule.reads_labels and kind in ("sum", "mean"):
             yield Problem(path, LABELS(label=label, how=SUMMED if kind == "sum" else AVERAGED),
                           key=not own)
