@@ -178,3 +178,33 @@ def test_weighted_roll_up_is_the_exact_weighted_mean(points: list[tuple[int, int
     # equal weights are the plain mean
     if weights[0] == weights[1] == weights[2]:
         assert score == sum(Decimal(a) for a, _ in points) / 3
+
+
+# -- the example --------------------------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "weighted-quarter"
+
+
+def test_the_weighted_quarter_example_by_hand() -> None:
+    report = evaluate_file(str(EXAMPLE / "scheme.yaml"),
+                           [str(EXAMPLE / f"{m}.xlsx") for m in MONTHS],
+                           responses={None: str(EXAMPLE / "responses.xlsx")})
+    doc = json.loads(render(report, "json"), parse_float=Decimal)
+    people = {r["id"]: r for r in doc["results"]}
+    d = Decimal
+
+    def survey(points: int, answers: int) -> Decimal:  # ratio against 90%, capped at 100
+        return min(d(100), d(points) * 100 / (5 * answers) * 100 / 90)
+
+    w01 = (d("0.3") * 100 + d("0.3") * 96 + d("0.4") * 90) * d("0.4") + 30 + \
+        survey(53, 12) * d("0.3")
+    w02 = (d("0.3") * 80 + d("0.3") * 100 + d("0.4") * 100) * d("0.4") + \
+        d(100) * 29 / 30 * d("0.3") + survey(50, 12) * d("0.3")
+    w03 = (d(100) + 92) / 2 * d("0.4") + d(60) * d("0.3") + survey(24, 6) * d("0.3")
+    for pid, total, base in (("W01", w01, 3200), ("W02", w02, 2800), ("W03", w03, 2500)):
+        assert str(people[pid]["total"]) == str(total.quantize(d("0.01"))), pid
+        assert str(people[pid]["pay"]) == str((total * base / 100).quantize(d("0.01"))), pid
+    assert [(e["period"], e["weight"]) for e in people["W03"]["periods"]] == \
+        [("2024-01", 50), ("2024-02", 50)]
+    pooled = people["W01"]["indicators"][2]["survey"]
+    assert (pooled["respondents"], pooled["points"], pooled["max_points"]) == (6, 53, 60)

@@ -223,3 +223,35 @@ def test_dropping_from_equal_ratings_changes_nothing(value: int, count: int,
     rows = [["E1", "同事", value, value]] * count
     (r,) = evaluate_file(scheme, str(write_csv(folder / "a.csv", [HEADER, *rows]))).results
     assert r.total == Decimal(value)
+
+
+# -- the example --------------------------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "raters-panel"
+FOCUS = {1: 10, 2: 15, 3: 20, 4: 30, 5: 40}
+OTHER = {1: 10, 2: 15, 3: 20, 4: 25, 5: 30}
+
+
+def test_the_raters_panel_example_by_hand() -> None:
+    people = by_id(doc_of(EXAMPLE / "scheme.yaml", EXAMPLE / "actuals.xlsx"))
+
+    def card(levels: tuple[int, int, int]) -> list[Decimal]:
+        return [Decimal(FOCUS[levels[0]]), Decimal(OTHER[levels[1]]), Decimal(OTHER[levels[2]])]
+
+    def panel(supervisor: tuple[int, int, int], peers: list[tuple[int, int, int]]) -> Decimal:
+        cards = [card(p) for p in peers]
+        trimmed = [_trimmed([int(c[i]) for c in cards]) for i in range(3)]
+        return (sum(card(supervisor), Decimal(0)) + sum(trimmed, Decimal(0))) / 2
+
+    d01 = panel((4, 4, 5), [(5, 4, 4), (3, 3, 3), (4, 5, 4), (2, 4, 5), (5, 5, 5)])
+    d02 = panel((3, 3, 3), [(4, 4, 4), (1, 2, 1), (5, 4, 4)])
+    d04 = panel((3, 4, 4), [(4, 3, 4), (4, 4, 4), (4, 5, 4), (2, 3, 4)])
+    hand = [str(t.quantize(Decimal("0.01"))) for t in (d01, d02, d04)]
+    assert hand == ["84.17", "70.00", "73.75"]  # (85 + 250/3) / 2, (60 + 80) / 2, (70 + 77.5) / 2
+    assert [str(people[p]["total"]) for p in ("D01", "D02", "D04")] == hand
+    assert [people[p]["grade"] for p in ("D01", "D02", "D04")] == ["良好", "合格", "合格"]
+    assert [e["message"] for e in people["D03"]["errors"]] == \
+        ["2 rating(s) by 同事, fewer than its min_raters 3"]
+    # D02's far-off peer (1, 2, 1) is dropped on every item
+    outlier = people["D02"]["raters"]["roles"][1]["ratings"][1]
+    assert outlier["row"] == 10 and all(i["dropped"] for i in outlier["indicators"])
