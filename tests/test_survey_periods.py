@@ -166,3 +166,23 @@ def test_pooling_is_the_mean_of_every_answer(answers: list[list[str]],
         ["E1", f"c{n}", a] for n, a in enumerate(a for given_ in answers for a in given_)]
     one = doc_of(scheme(folder, "pool"), months(folder)[:1], write_csv(folder / "f.csv", flat))
     assert one["results"][0]["indicators"][0]["points"] == e1["indicators"][0]["points"]
+
+
+def test_responses_in_a_period_the_person_lacks_are_reported(tmp_path: Path,
+                                                             run_line: Any) -> None:
+    path = write(tmp_path / "s.yaml", SCHEME.replace("rollup: {to: quarter}",
+                                                     "rollup: {to: quarter, missing: present}")
+                 .replace("ROLLUP", "rollup: pool"))
+    paths = months(tmp_path)
+    write_csv(tmp_path / "2024-03.csv", [["工号", "姓名"], ["E2", "乙"]])  # E1 left in March
+    responses = write_csv(tmp_path / "r.csv", RESPONSES)
+    code, out, err = run_line("evaluate", str(path), *paths, "--responses", str(responses),
+                              "--format", "csv")
+    assert code == 1
+    # E1: January and February only, 14 / 15
+    assert [ln.split(",")[:6] for ln in out.splitlines()[1:]] == [
+        ["2", "E1", "甲", "", "ok", "93.33"], ["3", "E2", "乙", "", "ok", "80.00"]]
+    lines = err.splitlines()
+    assert lines[0] == ("r.csv!A5: survey 客户满意度调查: 3 response(s) for 'E1' in period "
+                        "'2024-03', which 'E1' has no actuals for: not counted")
+    assert len(lines) == 2

@@ -69,6 +69,10 @@ NO_PERIODS = Phrase("the responses ({source}) have a period column ({header}, {c
                     "回答({source})中有期间列({header},{cell}),但方案没有汇总多期:"
                     "无法区分不同期间的回答;请删除该列,或给方案加上 rollup: 让每份回答"
                     "对应到它的期间")
+UNUSED_PERIOD = Phrase("survey {survey}: {count} response(s) for {who!r} in period {period!r}, "
+                       "which {who!r} has no actuals for: not counted",
+                       "问卷 {survey}:有 {count} 份回答是给 {who!r} 在期间 {period!r} 的,"
+                       "但 {who!r} 没有这一期的实际数据:未计入")
 NO_PERIOD = Phrase("survey {survey}: a response without a period ({header})",
                    "问卷 {survey}:有一份回答没有填写期间({header})")
 OTHER_PERIOD = Phrase("survey {survey}: {count} response(s) for period {period!r}, which no "
@@ -92,6 +96,7 @@ class _Tally:
     detractors: int = 0
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
+    used: bool = False  # a period's tally: counted for its evaluatee's result
 
 
 @dataclass
@@ -161,6 +166,12 @@ class SurveyData:
                         self.problems.append(RowError(first.first, OTHER_PERIOD(
                             survey=title, count=sum(t.rows for t in tallies.values()),
                             period=period, periods=", ".join(known)), data.survey.id))
+                        continue
+                    for who, tally in tallies.items():
+                        if who in keys and not tally.used:
+                            self.problems.append(RowError(tally.first, UNUSED_PERIOD(
+                                survey=title, count=tally.rows, who=who, period=period),
+                                data.survey.id))
             found = sum(1 for who in data.tallies if who in keys)
             out.append(SurveySummary(data.survey.id, title, data.source, data.responses,
                                      found, unmatched))
@@ -187,6 +198,7 @@ def pooled_injections(compiled: CompiledScheme, sources: Sequence[tuple[SurveyDa
             found.append(responses)
             tally = responses.tally(key_of, period)
             if tally is not None:
+                tally.used = True
                 tallies.setdefault(id(tally), tally)
         if not found:
             continue
