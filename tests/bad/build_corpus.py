@@ -1075,6 +1075,48 @@ def calibration() -> None:
 # -- main ---------------------------------------------------------------------------------------
 
 
+PANEL = """\
+id: bad-panel
+title: 评价小组
+raters:
+  roles:
+    - {id: supervisor, title: 上级, weight: 60}
+    - {id: peer, title: 同事, weight: 40, multiple: true, drop_extremes: true, min_raters: 3}
+indicators:
+  - {id: attitude, title: 态度, full_marks: 100, rule: direct}
+"""
+
+SURVEY_MONTHLY = """\
+id: bad-survey-periods
+title: 问卷期间
+surveys:
+  - id: csat
+    questions: [{id: q1, title: 服务态度}]
+    answers: [{code: A, points: 5}, {code: B, points: 4}, {code: C, points: 3}]
+indicators:
+  - {id: sat, title: 满意度, unit: "%", survey: csat, target: 80, rule: ratio}
+"""
+
+
+def panels() -> None:
+    """Raters' panels, period weights and survey periods (cases/panels.yaml)."""
+    s = "schemes/"
+    add(s + "panel-options.yaml", PANEL.replace(
+        "weight: 60}", "weight: 60, drop_extremes: true, min_raters: 2}").replace(
+        "min_raters: 3}", "min_raters: 2}"))
+    add(s + "panel.yaml", PANEL)
+    add("actuals/panel-peers.csv", "工号,评价人,态度\nE1,上级,80\nE1,同事,70\nE1,同事,95\n"
+        "E1,同事,60\nE2,上级,80\nE2,同事,70\nE2,同事,\nE3,上级,90\n")
+    add(s + "period-weights.yaml", "id: bad-weights\ntitle: 加权\nrollup:\n  to: quarter\n"
+        "  expect: 2\n  weights: {2024-01: 30, 2024-02: 0, 2024-03: 40}\n" + GOOD_INDICATOR)
+    add(s + "survey-no-rollup.yaml", SURVEY_MONTHLY)
+    add(s + "survey-pool.yaml", SURVEY_MONTHLY.replace("rule: ratio}", "rule: ratio, "
+                                                       "rollup: pool}"))
+    add("actuals/survey-people.csv", "工号,姓名\nE1,甲\nE2,乙\n")
+    add("actuals/survey-months.csv", "被评价人工号,评价人,月份,服务态度\nE1,c1,2024-01,A\n"
+        "E1,c2,2024-02,B\nE2,c1,2024-01,C\n")
+
+
 def build() -> dict[str, bytes]:
     FILES.clear()
     schemes()
@@ -1085,6 +1127,7 @@ def build() -> dict[str, bytes]:
     workbooks()
     import_cards()
     calibration()
+    panels()
     return dict(FILES)
 
 
