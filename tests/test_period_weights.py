@@ -208,3 +208,20 @@ def test_the_weighted_quarter_example_by_hand() -> None:
         [("2024-01", 50), ("2024-02", 50)]
     pooled = people["W01"]["indicators"][2]["survey"]
     assert (pooled["respondents"], pooled["points"], pooled["max_points"]) == (6, 53, 60)
+
+
+def test_the_template_names_the_files_by_the_weighted_periods(tmp_path: Path,
+                                                              run_line: Any) -> None:
+    import openpyxl
+
+    scheme = write(tmp_path / "s.yaml", SCHEME)
+    code, out, err = run_line("template", str(scheme), "-o", str(tmp_path / "t.xlsx"))
+    assert (code, out) == (0, "")
+    assert err.endswith("t.xlsx\n")
+    wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    lines = [str(r[0]) for ws in wb.worksheets[1:] for r in ws.iter_rows(values_only=True)
+             if r[0] is not None]
+    assert "分期:每期一个文件,文件名即期间名(2024-01 30%, 2024-02 30%, 2024-03 40%)," \
+           "合并为 quarter:把本文件按期间各复制一份。" in lines
+    assert any(line.startswith("评分 / score: kpiscore evaluate ")
+               and line.endswith(" 2024-01.xlsx 2024-02.xlsx 2024-03.xlsx") for line in lines)

@@ -10,9 +10,11 @@ gave it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kpiscore.base.numbers import plain
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.scheme.models import Raters, Survey
 
@@ -102,7 +104,17 @@ def instructions(compiled: CompiledScheme, scheme: str, path: str) -> list[str]:
                 f"每位被评价人一行(「{sheet.evaluatee}」写被评价人工号)。",
                 f"Survey {sheet.survey.title or sheet.survey.id}: the responses in {where}, "
                 f"one row per respondent and evaluatee ({sheet.evaluatee!r}: the evaluatee's id)."]
-    if s.rollup is not None:
+    if s.rollup is not None and s.rollup.weights is not None:
+        # each file is named by its period, as the weights name them
+        folder = os.path.dirname(path)
+        ext = os.path.splitext(path)[1] or ".xlsx"
+        files = [os.path.join(folder, f"{p}{ext}") for p in s.rollup.weights]
+        weights = ", ".join(f"{p} {plain(w)}%" for p, w in s.rollup.weights.items())
+        out += [f"分期:每期一个文件,文件名即期间名({weights}),合并为 {s.rollup.to}:"
+                "把本文件按期间各复制一份。",
+                f"Periods: one file per period, named by its period ({weights}), rolled up "
+                f"to {s.rollup.to}: copy this file once per period, named as listed."]
+    elif s.rollup is not None:
         count = s.rollup.expect or 3
         stem, dot, ext = path.rpartition(".")
         files = [f"{stem}-{k}.{ext}" if dot else f"{path}-{k}" for k in range(1, count + 1)]
