@@ -186,3 +186,29 @@ def test_responses_in_a_period_the_person_lacks_are_reported(tmp_path: Path,
     assert lines[0] == ("r.csv!A5: survey 客户满意度调查: 3 response(s) for 'E1' in period "
                         "'2024-03', which 'E1' has no actuals for: not counted")
     assert len(lines) == 2
+
+
+def test_each_months_workbook_holds_its_responses_and_pool_adds_them(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    answers = {"2024-01": ["A", "B"], "2024-02": ["A"], "2024-03": ["C", "C", "B"]}
+    paths = []
+    for month, given_ in answers.items():
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = "人员"
+        ws.append(["工号", "姓名"])
+        ws.append(["E1", "甲"])
+        sheet = wb.create_sheet("问卷")
+        sheet.append(["被评价人工号", "评价人", "服务态度"])
+        for n, a in enumerate(given_):
+            sheet.append(["E1", f"c{n}", a])
+        wb.save(tmp_path / f"{month}.xlsx")
+        paths.append(str(tmp_path / f"{month}.xlsx"))
+    text = SCHEME.replace("    title: 客户满意度调查\n",
+                          "    title: 客户满意度调查\n    sheet: 问卷\n")
+    for rollup, points in (("pool", "80.00"), ("mean_points", "85.56")):
+        path = write(tmp_path / f"{rollup}.yaml", text.replace("ROLLUP", f"rollup: {rollup}"))
+        (r,) = evaluate_file(str(path), paths).results
+        assert str(r.indicators[0].points.quantize(Decimal("0.01"))) == points, rollup
