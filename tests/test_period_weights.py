@@ -84,10 +84,10 @@ def test_a_period_without_a_weight_is_an_error(tmp_path: Path, run_line: Any) ->
     months = {"2024-01": MONTHS["2024-01"], "2024-02": MONTHS["2024-02"],
               "2024-04": MONTHS["2024-03"]}
     paths = files(tmp_path, months)
-    code, out, err = run_line("evaluate", str(scheme), *map(str, paths), "--format", "csv")
+    code, out, err = run_line("evaluate", str(scheme), *map(str, paths), "--format", "json")
     assert code == 1
-    assert [ln.split(",")[:5] for ln in out.splitlines()[1:]] == [
-        ["2", "E1", "", "", "error"], ["3", "E2", "", "", "error"]]
+    assert [(r["row"], r["id"], r["status"]) for r in json.loads(out)["results"]] == [
+        (2, "E1", "error"), (3, "E2", "error")]
     lines = err.splitlines()
     assert lines[:3] == [
         "2024-01.csv!A2: E1 has actuals for 2024-04, which rollup.weights does not weigh "

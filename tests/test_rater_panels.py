@@ -113,9 +113,10 @@ def test_messages_in_chinese(tmp_path: Path, run_line: Any) -> None:
     scheme = write(tmp_path / "s.yaml", PANEL)
     actuals = write_csv(tmp_path / "a.csv", [HEADER, *ROWS])
     code, out, err = run_line("--lang", "zh", "evaluate", str(scheme), str(actuals),
-                              "--format", "csv")
+                              "--format", "json")
     assert code == 1
-    assert [line.split(",")[:2] for line in out.splitlines()[1:]] == [["2", "E1"], ["7", "E2"]]
+    assert [(r["row"], r["id"], r["status"]) for r in json.loads(out)["results"]] == \
+        [(2, "E1", "ok"), (7, "E2", "error")]
     # the error line, then the accounting line (worded by the CLI)
     lines = err.splitlines()
     assert lines[0] == "a.csv!A7: 同事 只有 2 个评分,少于 min_raters 3 [E2]" and len(lines) == 2

@@ -92,10 +92,10 @@ def test_responses_of_no_period_or_another_are_reported(tmp_path: Path, run_line
                                                ["E2", "c3", None, "A"]])
     paths = months(tmp_path)
     code, out, err = run_line("evaluate", str(scheme(tmp_path, "pool")), *paths,
-                              "--responses", str(responses), "--format", "csv")
+                              "--responses", str(responses), "--format", "json")
     assert code == 1
-    assert [ln.split(",")[:6] for ln in out.splitlines()[1:]] == [
-        ["2", "E1", "甲", "", "ok", "80.00"], ["3", "E2", "乙", "", "ok", "80.00"]]
+    assert [(r["id"], r["status"], r["total"]) for r in json.loads(out)["results"]] == [
+        ("E1", "ok", 80), ("E2", "ok", 80)]
     lines = err.splitlines()
     assert lines[:2] == [
         "r.csv!C12: survey 客户满意度调查: a response without a period (月份)",
@@ -110,16 +110,18 @@ def test_a_period_column_without_a_rollup_is_refused(tmp_path: Path, run_line: A
     actuals = write_csv(tmp_path / "a.csv", [["工号", "姓名"], ["E1", "甲"]])
     responses = write_csv(tmp_path / "r.csv", RESPONSES)
     code, out, err = run_line("evaluate", str(path), str(actuals), "--responses",
-                              str(responses), "--format", "csv")
+                              str(responses), "--format", "json")
     assert code == 1
-    message = ("r.csv!C1: 满意度: the responses (r.csv) have a period column (月份, r.csv!C1), "
+    message = ("满意度: the responses (r.csv) have a period column (月份, r.csv!C1), "
                "but the scheme rolls up no periods: responses of different periods cannot be "
                "told apart; remove the column, or give the scheme a rollup: to match each "
                "response to its period")
-    assert out.splitlines()[1] == f'2,E1,甲,,error,,,,"{message}"'
-    assert err.splitlines()[0] == f"{message} [E1]"
+    (e1,) = json.loads(out)["results"]
+    assert (e1["status"], [(e["where"], e["message"]) for e in e1["errors"]]) == \
+        ("error", [("r.csv!C1", message)])
+    assert err.splitlines()[0] == f"r.csv!C1: {message} [E1]"
     code, out, err = run_line("--lang", "zh", "evaluate", str(path), str(actuals),
-                              "--responses", str(responses), "--format", "csv")
+                              "--responses", str(responses), "--format", "json")
     assert code == 1
     assert err.splitlines()[0] == (
         "r.csv!C1: 满意度:回答(r.csv)中有期间列(月份,r.csv!C1),但方案没有汇总多期:"
@@ -177,11 +179,12 @@ def test_responses_in_a_period_the_person_lacks_are_reported(tmp_path: Path,
     write_csv(tmp_path / "2024-03.csv", [["工号", "姓名"], ["E2", "乙"]])  # E1 left in March
     responses = write_csv(tmp_path / "r.csv", RESPONSES)
     code, out, err = run_line("evaluate", str(path), *paths, "--responses", str(responses),
-                              "--format", "csv")
+                              "--format", "json")
     assert code == 1
     # E1: January and February only, 14 / 15
-    assert [ln.split(",")[:6] for ln in out.splitlines()[1:]] == [
-        ["2", "E1", "甲", "", "ok", "93.33"], ["3", "E2", "乙", "", "ok", "80.00"]]
+    assert [(r["id"], r["status"], str(r["total"])) for r in
+            json.loads(out, parse_float=Decimal)["results"]] == [("E1", "ok", "93.33"),
+                                                                 ("E2", "ok", "80.00")]
     lines = err.splitlines()
     assert lines[0] == ("r.csv!A5: survey 客户满意度调查: 3 response(s) for 'E1' in period "
                         "'2024-03', which 'E1' has no actuals for: not counted")
