@@ -348,7 +348,8 @@ class _Grouped:
             weighted = list(rollup.weights or ())
             missing = [p for p in dict.fromkeys(self.labels + weighted) if p not in by_period]
             for label in own:
-                if rollup.weights is not None and label not in rollup.weights:
+                if rollup.weights is not None and label is not None \
+                        and label not in rollup.weights:
                     errors.append(RowError(id_where, UNWEIGHTED(
                         id=person.id, period=label, weighted=", ".join(weighted))))
             short = rollup.expect is not None and len(own) < rollup.expect
