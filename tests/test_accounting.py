@@ -57,7 +57,10 @@ def data_rows(path: Path, sheet: str | None = None, encoding: str | None = None,
                           (codecs.BOM_UTF16_BE, "utf-16")):
             if raw.startswith(bom):
                 encoding = name
-        text = raw.decode(encoding or "utf-8")
+        try:
+            text = raw.decode(encoding or "utf-8")
+        except UnicodeDecodeError:  # no --encoding: kpiscore reads GBK as GB18030
+            text = raw.decode("gb18030")
         first = next((line for line in text.splitlines() if line.strip()), "")
         delimiter = max(",;\t", key=first.count)
         rows: list[list[Any]] = list(csv.reader(io.StringIO(text, newline=""),

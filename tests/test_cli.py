@@ -749,17 +749,36 @@ def test_actuals_empty_csv(scheme: Path, tmp_path: Path) -> None:
     assert "empty.csv" in err
 
 
-def test_gbk_csv_needs_encoding(scheme: Path, tmp_path: Path) -> None:
+GB18030_NOTE = {
+    "en": "gbk.csv: not UTF-8 text: read as GB18030 (GBK), the encoding Excel in China saves "
+          "CSV in; if a name looks wrong, name the file's encoding with --encoding\n",
+    "zh": "gbk.csv: 不是 UTF-8 文本:已按 GB18030(GBK,中文版 Excel 保存 CSV 所用的编码)读取;"
+          "如果姓名显示不对,请用 --encoding 指明文件的编码\n"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_gbk_csv_is_recognised_and_told(scheme: Path, tmp_path: Path, fmt: str) -> None:
+    """A CSV saved by Excel in China (GBK) needs no --encoding: read as GB18030, right to
+    the names, and one line says so (streamed, csv, or read whole, json)."""
     path = write_csv(tmp_path / "gbk.csv", ROWS, encoding="gbk")
-    code, out, err = run("evaluate", scheme, path, "-f", "json")
-    assert (code, out) == (2, "")
-    assert err.startswith("kpiscore: error: ")
-    assert "gbk.csv" in err and "--encoding gbk" in err
-    code, out, err = run("evaluate", scheme, path, "-f", "json", "--encoding", "gbk")
-    assert (code, err) == (0, accounted(3))
-    results = _by_id(json.loads(out))
+    code, out, err = run("evaluate", scheme, path, "-f", "json" if fmt == "json" else "jsonl")
+    assert (code, err) == (0, GB18030_NOTE["en"] + accounted(3))
+    doc = json.loads(out) if fmt == "json" else {
+        "results": [json.loads(line) for line in out.splitlines()
+                    if json.loads(line).get("type", "person") == "person"]}
+    results = _by_id(doc)
     assert results["E1"]["name"] == "张三" and results["E3"]["department"] == "售后部"
-    assert f"{results['E1']['total']:.2f}" == "98.80"
+    assert {k: f"{r['total']:.2f}" for k, r in results.items()} == TOTALS
+    code, out, err = run("evaluate", scheme, path, "-f", "json", "--encoding", "gbk")
+    assert (code, err) == (0, accounted(3))  # given, not recognised: nothing to tell
+    assert _by_id(json.loads(out))["E2"]["name"] == "李四"
+
+
+def test_gbk_csv_notice_in_chinese(scheme: Path, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "gbk.csv", ROWS, encoding="gbk")
+    code, out, err = run("--lang", "zh", "evaluate", scheme, path, "-f", "json")
+    assert code == 0 and err.startswith(GB18030_NOTE["zh"])
+    assert _by_id(json.loads(out))["E3"]["name"] == "王五"
 
 
 def test_unknown_encoding(scheme: Path, actuals_csv: Path) -> None:

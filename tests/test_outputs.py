@@ -300,7 +300,7 @@ def test_errors_in_standard_input_name_it_stdin() -> None:
     code, _, err = run("evaluate", PROBE, "-", "-f", "json", input=data)
     assert code == 1
     assert err.splitlines()[0] == "stdin.csv!C2: 得分 (score): '9O' is not a number [E001]"
-    code, _, err = run("evaluate", PROBE, "-", input="得分\n".encode("gbk"))
+    code, _, err = run("evaluate", PROBE, "-", input="得分\n".encode("gbk") + b"\xff")
     assert code == 2 and err.startswith("kpiscore: error: stdin.csv: byte 0 is not valid utf-8")
 
 

@@ -478,10 +478,18 @@ def test_csv_by_open_table(tmp_path: Path) -> None:
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes("工号,姓名,数值\nE1,张三,９５％\n".encode("gbk"))
     assert read_value(gbk, encoding="gbk") == [(2, Decimal(95), "gbk.csv!C2")]
-    with pytest.raises(InputUnreadable, match="try --encoding gbk"), open_table(gbk):
-        pass
+    assert read_value(gbk) == [(2, Decimal(95), "gbk.csv!C2")]  # recognised as GB18030
+    with open_table(gbk) as table:
+        assert [str(n) for n in table.notes] == [
+            "not UTF-8 text: read as GB18030 (GBK), the encoding Excel in China saves CSV in; "
+            "if a name looks wrong, name the file's encoding with --encoding"]
     with open_table(gbk, encoding="gbk") as table:
         assert (table.name, table.source, table.kind) == ("gbk.csv", "gbk.csv", "csv")
+        assert table.notes == []  # given, not recognised: nothing to tell
+    neither = tmp_path / "latin.csv"
+    neither.write_bytes("工号,姓名,数值\n".encode("gbk") + "E1,Zoë,95\n".encode("latin-1"))
+    with pytest.raises(InputUnreadable, match="nor GB18030 or GBK"), open_table(neither):
+        pass
 
 
 def test_the_csv_delimiter_comes_from_the_header() -> None:
@@ -534,7 +542,7 @@ def test_the_csv_reader_speaks_both_languages() -> None:
     assert len(phrases) > 30
     codes = re.compile(r"\{[a-z]+\}(?:-le|-be)?|--[a-z-]+(?: (?:utf-16-le|gbk))?|"
                        r"KPISCORE_[A-Z_]+|\.xlsx|"
-                       r"\b(?:CSV|UTF-8|UTF-16|BOM|NUL|ASCII|GBK|Excel|kpiscore|N)\b")
+                       r"\b(?:CSV|UTF-8|UTF-16|BOM|NUL|ASCII|GBK|GB18030|Excel|kpiscore|N)\b")
     for name, phrase in phrases:
         assert phrase.en and phrase.zh, name
         assert fields(phrase.en) == fields(phrase.zh), name

@@ -708,6 +708,11 @@ def csv_structure() -> None:
         "E002\t李娜\t81\t3\n")
     # quotes that are not structure: inside a field, doubled inside a quoted one
     add(a + "quotes-in-fields.csv", header + 'E001,张"伟,95,4级\nE002,"李""娜",81,3\n')
+    # encodings: GB18030's four-byte characters (not in GBK); GBK with a Latin-1 line pasted
+    # in, which is neither UTF-8 nor GB18030
+    add(a + "gb18030.csv", (header + "E001,王𠀀,95,4级\nE002,李娜,81,3\n").encode("gb18030"))
+    add(a + "mixed-encodings.csv", (header + "E001,张伟,95,4级\n").encode("gbk")
+        + "E002,Zoë,81,3\n".encode("latin-1"))
     add(a + "six-rows.csv", header + "".join(f"E{k:03},员工{k},88,3\n" for k in range(1, 6)))
 
 

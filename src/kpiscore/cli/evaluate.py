@@ -243,6 +243,8 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
                 FORMATS[fmt].encoder(start), workers)
         else:
             results = iter_results(loaded, table)  # finds the header row now
+        for note in table.notes:  # how the file was read (its encoding)
+            click.echo(f"{table.source}: {note}", err=True)
         if table.header_note is not None:
             click.echo(f"{table.where(0)}: {table.header_note}", err=True)
         stream = counted(account.note(results))

@@ -182,6 +182,8 @@ def whatif(scheme: str, actuals: str, person: str, grade: str | None, total: str
             open_table(actuals, encoding=encoding, sheet=sheet, table=table,
                        header_row=header_row) as opened:
         subject = find_person(loaded, opened, person)
+        for note in opened.notes:  # how the file was read (its encoding)
+            click.echo(f"{opened.source}: {note}", err=True)
         if opened.header_note is not None:
             click.echo(f"{opened.where(0)}: {opened.header_note}", err=True)
     r = subject.result

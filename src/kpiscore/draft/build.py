@@ -95,7 +95,7 @@ class _Builder:
         self.grid, self.card = grid, card
         self.ids = Ids()
         self.todo: list[tuple[str, str, Text]] = []
-        self.notes: list[Text] = []
+        self.notes: list[Text] = list(grid.notes)  # how the file was read, first
         self.lines = list(self._lines())
         self.rows = RowReader(grid, self.ids, next((ln.rule for ln in self.lines if ln.rule),
                                                    None))

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpiscore.base.errors import InputUnreadable
-from kpiscore.base.i18n import Phrase
+from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.limits import Limits
 from kpiscore.base.numbers import HUNDRED, plain, to_decimal
 from kpiscore.io import open_table
@@ -34,6 +34,8 @@ class Grid:
     sheet: str  # the sheet's name (the file's name for CSV)
     rows: list[tuple[int, list[str]]]
     where: Callable[[int, int], str]  # (column, row number) → "sheet!C5"
+    #: how the opener read the file (a CSV's encoding, when it was recognised)
+    notes: tuple[Text, ...] = ()
 
     def cell(self, k: int, col: int) -> str:
         """The text of column ``col`` in the ``k``-th row ('' when blank or absent)."""
@@ -66,7 +68,7 @@ def read_grid(path: str, *, sheet: str | None = None, encoding: str | None = Non
                 rows.append((row.number, texts))
         where = table.where
         return Grid(table.source or os.path.basename(name), table.name, rows,
-                    lambda col, number: where(col, number))
+                    lambda col, number: where(col, number), tuple(table.notes))
 
 
 def _text(value: Any, percent: bool) -> str:

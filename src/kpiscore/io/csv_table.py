@@ -46,6 +46,16 @@ HINT_UTF8 = Phrase(" (the file is UTF-8 text: leave --encoding out)",
                    "(文件是 UTF-8 文本:请去掉 --encoding)")
 HINT_GBK = Phrase(" (a CSV saved by Excel in China is often GBK: try --encoding gbk)",
                   "(中文版 Excel 保存的 CSV 常为 GBK:请试 --encoding gbk)")
+HINT_NEITHER = Phrase(" (nor GB18030 or GBK, which a CSV saved by Excel in China would be: "
+                      "name its encoding with --encoding)",
+                      "(也不是中文版 Excel 保存 CSV 时所用的 GB18030 或 GBK:请用 --encoding "
+                      "指明文件的编码)")
+#: Told (not refused) when a file that is not UTF-8 is read as GB18030.
+READ_AS_GB18030 = Phrase("not UTF-8 text: read as GB18030 (GBK), the encoding Excel in China "
+                         "saves CSV in; if a name looks wrong, name the file's encoding with "
+                         "--encoding",
+                         "不是 UTF-8 文本:已按 GB18030(GBK,中文版 Excel 保存 CSV 所用的编码)"
+                         "读取;如果姓名显示不对,请用 --encoding 指明文件的编码")
 HINT_UTF16 = Phrase(" (it holds NUL bytes: UTF-16 text without a byte-order mark? try "
                     "--encoding utf-16-le)",
                     "(其中有 NUL 字节:是没有字节顺序标记(BOM)的 UTF-16 文本吗?"
@@ -71,8 +81,9 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
 def open_csv(path: str, options: TableOptions) -> Iterator[Table]:
     """CSV text: ``.csv``, ``.txt``, ``.tsv``.
 
-    Options: ``encoding`` (default UTF-8; a UTF-8, UTF-16 or UTF-32 byte-order
-    mark decides by itself, and the whole file must decode). ``sheet`` and
+    Options: ``encoding`` (default UTF-8, or GB18030 for a file that is not UTF-8
+    but is GB18030, which ``Table.notes`` then tells; a UTF-8, UTF-16 or UTF-32
+    byte-order mark decides by itself, and the whole file must decode). ``sheet`` and
     ``table`` do not apply. The delimiter is ``,``, ``;`` or a tab, whichever the
     header line uses most outside quotes.
 
@@ -82,7 +93,7 @@ def open_csv(path: str, options: TableOptions) -> Iterator[Table]:
     """
     limits = options.limits
     check_size(path, limits)
-    enc = _csv_encoding(path, options.encoding, limits)
+    enc, note = _csv_encoding(path, options.encoding, limits)
     delimiter = _sniff(path, enc)
     rows = _csv_rows(path, enc, delimiter, limits)
     try:
@@ -91,19 +102,24 @@ def open_csv(path: str, options: TableOptions) -> Iterator[Table]:
             raise InputUnreadable(str(EMPTY(path=path)))
         base = os.path.basename(path)
         yield CsvTable(base, header.values, header.number, rest, source=base, kind="csv",
-                       delimiter=delimiter)
+                       delimiter=delimiter, notes=[note] if note is not None else [])
     finally:
         rows.close()
 
 
-def _csv_encoding(path: str, encoding: str | None, limits: Limits) -> str:
-    """The encoding to read ``path`` with, after checking the whole file decodes.
+def _csv_encoding(path: str, encoding: str | None, limits: Limits) -> tuple[str, Text | None]:
+    """The encoding to read ``path`` with, after checking the whole file decodes, and
+    what to tell about it (None: nothing).
 
     A byte-order mark decides by itself (UTF-8, UTF-16, UTF-32). Without one the
-    default is UTF-8; ``--encoding`` names another. A silent mis-decode would
-    corrupt titles and ids, so a file that is not valid in the chosen encoding
-    is refused, and so is a file that is valid UTF-8 with non-ASCII text while
-    another encoding was asked for (GBK would read its bytes as other characters).
+    default is UTF-8; ``--encoding`` names another. A file that is not UTF-8 and
+    was given no ``--encoding`` is read as GB18030 (a superset of GBK: what Excel
+    in China saves CSV in) when all of it decodes so and it holds no NUL byte
+    (UTF-16 without a mark would), and that is told. A silent mis-decode would
+    corrupt titles and ids, so any other file that is not valid in the chosen
+    encoding is refused, and so is a file that is valid UTF-8 with non-ASCII text
+    while another encoding was asked for (GBK would read its bytes as other
+    characters).
     """
     with open(path, "rb") as fh:
         head = fh.read(4)
@@ -136,10 +152,13 @@ def _csv_encoding(path: str, encoding: str | None, limits: Limits) -> str:
                 hint: Text | str = ""
                 if utf8 is not None and _is_utf8(path):
                     hint = HINT_UTF8()
-                if encoding is None:
-                    hint = HINT_GBK()
+                if encoding is None and bom is None:
                     if b"\x00" in chunk[:4096]:
                         hint = HINT_UTF16()
+                    elif _is_gb18030(path, limits):
+                        return "gb18030", READ_AS_GB18030()
+                    else:
+                        hint = HINT_NEITHER()
                 raise InputUnreadable(str(NOT_VALID(path=path, at=at, encoding=enc,
                                                     hint=hint))) from None
             except UnicodeError:  # utf-16 or utf-32 asked for, no byte-order mark
@@ -158,7 +177,24 @@ def _csv_encoding(path: str, encoding: str | None, limits: Limits) -> str:
                                                      advice=limits.advice("input_bytes"))))
     if utf8 is not None and utf8_ok and non_ascii:
         raise InputUnreadable(str(UTF8_AS_OTHER(path=path, encoding=encoding)))
-    return enc
+    return enc, None
+
+
+def _is_gb18030(path: str, limits: Limits) -> bool:
+    """Whether the whole of ``path`` (within the size limit) is GB18030 without NUL bytes."""
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    size = 0
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                size += len(chunk)
+                if b"\x00" in chunk or size > limits.input_bytes:
+                    return False
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _is_utf8(path: str) -> bool:

@@ -166,7 +166,9 @@ def evaluate(compiled: CompiledScheme, tables: Sequence[Table], *,
             period = PeriodInfo(rollup.to, grouped.labels)
     report = finish(scorer, results, [t.source for t in tables],
                     [s for s in dict.fromkeys(surveys) if s is not None], period, calibration)
-    report.notes = [RowError(t.where(0), t.header_note) for t in tables if t.header_note]
+    # how each table was read (its encoding), then where its header row is
+    report.notes = [RowError(t.source, note) for t in tables for note in t.notes]
+    report.notes += [RowError(t.where(0), t.header_note) for t in tables if t.header_note]
     return report
 
 
