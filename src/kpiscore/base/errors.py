@@ -6,7 +6,7 @@ import errno
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
 
-from kpiscore.base.i18n import Phrase, current
+from kpiscore.base.i18n import Phrase, current, visible
 
 if TYPE_CHECKING:
     from kpiscore.base.i18n import Text
@@ -35,7 +35,9 @@ class Finding:
         """``file:line:col: severity: message (code)``, the severity in the language of the
         run (the JSON's ``severity`` is always ``error`` or ``warning``)."""
         where = f"{self.path}:{self.line}:{self.column}"
-        return f"{where}: {SEVERITY[self.severity]()}: {self.message} ({self.code})"
+        # one line a finding, whatever a key or a value in the message holds (a "\r")
+        message = visible(str(self.message)).replace("\n", "\\n")
+        return f"{where}: {SEVERITY[self.severity]()}: {message} ({self.code})"
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
