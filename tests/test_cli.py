@@ -781,6 +781,18 @@ def test_gbk_csv_notice_in_chinese(scheme: Path, tmp_path: Path) -> None:
     assert _by_id(json.loads(out))["E3"]["name"] == "王五"
 
 
+def test_gbk_csv_in_a_batch_run_is_told_too(scheme: Path, tmp_path: Path) -> None:
+    """A month-end run over a GBK file says how it was read, as evaluate does."""
+    path = write_csv(tmp_path / "gbk.csv", ROWS, encoding="gbk")
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(f"outputs: {{json: out.json}}\nruns:\n  - {{name: r, scheme: {scheme}, "
+                        f"actuals: {path}}}\n", encoding="utf-8")
+    code, out, err = run("batch", manifest)
+    assert (code, out) == (0, "")
+    assert err.splitlines()[0] == f"r: {GB18030_NOTE['en'].rstrip()}"
+    assert _by_id(json.loads((tmp_path / "out.json").read_text("utf-8")))["E1"]["name"] == "张三"
+
+
 def test_unknown_encoding(scheme: Path, actuals_csv: Path) -> None:
     code, out, err = run("evaluate", scheme, actuals_csv, "--encoding", "klingon")
     assert (code, out) == (2, "")

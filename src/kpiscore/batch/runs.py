@@ -834,6 +834,8 @@ def _run_scheme(batch: Batch, plan: RunPlan, result: RunResult, reporter: Report
             raise InputUnreadable(str(NO_FILE(path=path)))
     report = evaluate_file(loaded, plan.actuals, encoding=plan.encoding, sheet=plan.sheet,
                            responses=plan.responses or None, calibration=plan.calibration)
+    for note in report.notes:  # how a table was read (its encoding, its title rows)
+        reporter.message(f"{plan.name}: {note.where}: {note.message}", "info")
     for p in report.problems:
         reporter.message(f"{plan.name}: {p.where}: {p.message}", "error")
     _quota_warnings(plan, report, reporter)
