@@ -369,3 +369,33 @@ def test_a_file_the_system_refuses_is_said_in_chinese(run_line: Run, files: dict
     assert english_words(err, set()) == [], err
     code, _, err = run_line("--lang", "en", "evaluate", files["scheme"], missing, env=ENV)
     assert code == 2 and "cannot read" in err and chinese_runs(err, "") == []
+
+
+#: click's usage errors, each as a user makes it; the names and values click quotes stay
+USAGE_ERRORS = [
+    (["evaluate"], "缺少参数 'SCHEME'。"),
+    (["evaluate", "s.yaml", "a.csv", "--format", "foo"],
+     "'-f' / '--format' 的值无效:'foo' 不是 'table', 'json', 'jsonl', 'csv', 'xlsx' 之一。"),
+    (["evaluat"], "没有命令 'evaluat'。是否想用其中之一:'evaluate', 'validate'?"),
+    (["evaluate", "s.yaml", "a.csv", "--bogus"], "没有选项 '--bogus'。是否想用 '--bom'?"),
+    (["evaluate", "s.yaml", "a.csv", "--sheet"], "选项 '--sheet' 需要一个值。"),
+    (["validate", "--format"], "选项 '--format' 需要一个值。"),
+]
+#: click's words for what goes where, in a usage line (the arguments' metavars)
+METAVARS = {"SCHEME", "ACTUALS", "COMMAND", "ARGS", "PATHS"}
+
+
+@pytest.mark.parametrize(("args", "said"), USAGE_ERRORS)
+def test_a_usage_error_is_said_in_chinese(run_line: Run, args: list[str], said: str) -> None:
+    code, out, err = run_line("--lang", "zh", *args, env=ENV)
+    assert (code, out) == (2, "")
+    lines = err.splitlines()
+    assert lines[0].startswith("用法: ")  # the program name is CliRunner's here
+    assert lines[1].startswith("运行 '") and lines[1].endswith(" --help' 查看帮助。")
+    assert lines[-1] == f"错误:{said}"
+    quoted = re.sub(r"'[^']*'", " ", err)  # what click quotes is the user's or a name
+    names = METAVARS | {"cli", *cli.commands}  # type: ignore[attr-defined]
+    assert english_words(quoted, names) == [], err
+    code, _, english = run_line("--lang", "en", *args, env=ENV)
+    assert code == 2 and english.splitlines()[-1].startswith("Error: ")
+    assert chinese_runs(english, "") == [], english

@@ -47,6 +47,15 @@ class _Group(click.Group, LocalizedHelp):
         ctx.meta[i18n.META_KEY] = lang  # the group's own --lang must not undo a later one
         return rest
 
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:  # "No such command": in Chinese under zh
+            from kpiscore.cli.usage_zh import localized
+
+            raise localized(exc, ctx) from None
+
     def invoke(self, ctx: click.Context) -> object:
         """Run the command with messages rendered in the chosen language. A reader that
         went away ends it quietly (exit 141); a write that fails outside the commands'

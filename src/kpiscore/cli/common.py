@@ -216,6 +216,14 @@ class LocalizedHelp(click.Command):
     """A help screen in the language of ``--lang``: usage, options and their help
     (:data:`kpiscore.base.i18n.ZH_OPTIONS`), click's own words; English as click writes it."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:  # click's own words: in Chinese under zh
+            from kpiscore.cli.usage_zh import localized
+
+            raise localized(exc, ctx) from None
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if i18n.normalise(ctx.meta.get(i18n.META_KEY)) != "zh":
             super().format_usage(ctx, formatter)
