@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
+import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
@@ -97,23 +99,62 @@ def iter_results_in_workers(compiled: CompiledScheme, table: Table, reopen: Reop
     bound on the call, as ``iter_results`` does."""
     binding = binding_for(compiled, table)
     context = multiprocessing.get_context("fork")
-    pipes: dict[int, Connection | None] = {}
+    pipes: dict[int, _Channel | None] = {}
     children: list[BaseProcess] = []
     with warnings.catch_warnings():  # a progress display's thread: the child never writes
         warnings.simplefilter("ignore", DeprecationWarning)
         for k in range(1, max(workers, 1)):
-            receive, send = context.Pipe(duplex=False)
+            channel = _Channel(context)
             child = context.Process(target=_work, args=(compiled, reopen, encode, k, workers,
-                                                        chunk, send), daemon=True)
+                                                        chunk, channel), daemon=True)
             child.start()
-            send.close()
-            pipes[k] = receive
+            channel.send.close()
+            pipes[k] = channel
             children.append(child)
     return _merged(compiled, table, binding, pipes, children, dealing(workers), chunk)
 
 
+class _Channel:
+    """How a worker hands its chunks on without waiting for them to be taken: each is
+    pickled into a spool file (unlinked when made, so nothing is left behind by any
+    end) and told through a pipe as its place in the file; a pipe alone would hold
+    the worker until this process asks for the chunk."""
+
+    def __init__(self, context: BaseContext) -> None:
+        self.spool = tempfile.TemporaryFile(dir=os.environ.get("KPISCORE_SPOOL_DIR"))
+        self.receive, self.send = context.Pipe(duplex=False)
+        self.offset = 0
+
+    def put(self, batch: list[PersonResult]) -> None:
+        """(In the worker.) One chunk's results."""
+        data = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
+        view, at = memoryview(data), self.offset
+        while view:
+            written = os.pwrite(self.spool.fileno(), view, at)
+            view, at = view[written:], at + written
+        self.send.send((self.offset, len(data)))
+        self.offset += len(data)
+
+    def get(self) -> list[PersonResult]:
+        """The worker's next chunk; EOFError when it ended without sending one."""
+        offset, length = self.receive.recv()
+        parts, got = [], 0
+        while got < length:
+            part = os.pread(self.spool.fileno(), length - got, offset + got)
+            if not part:
+                raise EOFError("the worker's spool ends early")
+            parts.append(part)
+            got += len(part)
+        batch: list[PersonResult] = pickle.loads(b"".join(parts))
+        return batch
+
+    def close(self) -> None:
+        self.receive.close()
+        self.spool.close()
+
+
 def _merged(compiled: CompiledScheme, table: Table, binding: Binding,
-            pipes: dict[int, Connection | None], children: list[BaseProcess],
+            pipes: dict[int, _Channel | None], children: list[BaseProcess],
             cycle: tuple[int, ...], chunk: int) -> Iterator[PersonResult]:
     scorer = Scorer(compiled)
     waiting: list[Person] = []  # the current chunk's people, while its worker scores them
@@ -134,9 +175,9 @@ def _merged(compiled: CompiledScheme, table: Table, binding: Binding,
         if waiting:
             yield from _handed_on(scorer, binding, waiting, pipes, cycle[current % len(cycle)])
     finally:
-        for receive in pipes.values():
-            if receive is not None:
-                receive.close()
+        for channel in pipes.values():
+            if channel is not None:
+                channel.close()
         for child in children:
             if child.is_alive():
                 child.kill()
@@ -144,26 +185,26 @@ def _merged(compiled: CompiledScheme, table: Table, binding: Binding,
 
 
 def _handed_on(scorer: Scorer, binding: Binding, people: list[Person],
-               pipes: dict[int, Connection | None], k: int) -> Iterator[PersonResult]:
+               pipes: dict[int, _Channel | None], k: int) -> Iterator[PersonResult]:
     """A worker's chunk as it sent it, or scored here if it cannot (it died)."""
-    receive = pipes.get(k)
-    if receive is not None:
+    channel = pipes.get(k)
+    if channel is not None:
         try:
-            batch: list[PersonResult] = receive.recv()
-        except (EOFError, OSError):
+            batch = channel.get()
+        except (EOFError, OSError, pickle.UnpicklingError):
             batch = []
         if len(batch) == len(people) and all(r.row == p.sources[0].row.number
                                              for r, p in zip(batch, people, strict=True)):
             yield from batch
             return
-        receive.close()
+        channel.close()
         pipes[k] = None  # from now on this process scores that worker's chunks
     for person in people:
         yield score_person(scorer, binding, person)
 
 
 def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, workers: int,
-          chunk: int, send: Connection) -> None:
+          chunk: int, channel: _Channel) -> None:
     """A worker: read the whole table, score and encode chunks ``k``, ``k + workers`` …,
     and send each chunk's lightened results when it is done."""
     for number in (signal.SIGINT, signal.SIGTERM):  # not kpiscore's orderly exit: just end
@@ -176,18 +217,18 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, work
             batch: list[PersonResult] = []
             for i, person in enumerate(each_person([table], [binding.id_col])):
                 if i % chunk == 0 and batch:  # one chunk a message, as they are asked for
-                    send.send(batch)
+                    channel.put(batch)
                     batch = []
                 if cycle[i // chunk % len(cycle)] != k:
                     continue
                 r = score_person(scorer, binding, person)
                 batch.append(_lightened(r, encode(r)))
             if batch:
-                send.send(batch)
+                channel.put(batch)
     except BaseException:  # the parent scores what a dead worker did not send
         pass
     finally:
-        send.close()
+        channel.send.close()
 
 
 def _lightened(r: PersonResult, text: str) -> PersonResult:
