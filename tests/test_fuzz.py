@@ -228,7 +228,11 @@ def rows_for(scheme: dict[str, Any], draw: st.DrawFn) -> tuple[list[str], list[l
 
 def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     buf = io.StringIO()
-    csv.writer(buf).writerows([header, *[["" if v is None else v for v in r] for r in rows]])
+    try:
+        csv.writer(buf).writerows([header, *[["" if v is None else v for v in r]
+                                             for r in rows]])
+    except csv.Error:  # Python < 3.12's writer cannot write a lone NUL ("need to escape")
+        assume(False)
     path.write_text(buf.getvalue(), encoding="utf-8", errors="surrogatepass")
 
 

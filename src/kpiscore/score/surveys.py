@@ -98,6 +98,18 @@ class _Tally:
     errors: list[RowError] = field(default_factory=list)
     used: bool = False  # a period's tally: counted for its evaluatee's result
 
+    def add(self, other: _Tally) -> None:
+        """``other``'s counts added to these (a response's, or a period's)."""
+        self.respondents += other.respondents
+        self.answers += other.answers
+        self.points += other.points
+        self.max_points += other.max_points
+        self.promoters += other.promoters
+        self.passives += other.passives
+        self.detractors += other.detractors
+        self.rows += other.rows
+        self.errors += other.errors
+
 
 @dataclass
 class SurveyResponses:
@@ -227,15 +239,7 @@ def _merged(tallies: Sequence[_Tally], where: str) -> _Tally:
     ordered = sorted(tallies, key=lambda t: t.order)
     out = _Tally(ordered[0].first, order=ordered[0].order)
     for t in ordered:
-        out.respondents += t.respondents
-        out.answers += t.answers
-        out.points += t.points
-        out.max_points += t.max_points
-        out.promoters += t.promoters
-        out.passives += t.passives
-        out.detractors += t.detractors
-        out.rows += t.rows
-        out.errors += t.errors
+        out.add(t)
     return out
 
 
@@ -346,7 +350,7 @@ def _read_one(survey: Survey, table: Table,
                     tallies[-1].errors.append(RowError(where(resp_col), ANSWERED(
                         by=by, who=who, row=seen[(period, key, by)])))
                 seen.setdefault((period, key, by), row.number)
-        answered = _Tally("")  # this response's answers
+        answered = _Tally("", respondents=1)  # this response's answers
         for col, levels, top in columns:
             raw = src.cell(col)
             if is_blank(raw):
@@ -375,11 +379,5 @@ def _read_one(survey: Survey, table: Table,
         if answered.answers:
             out.responses += 1
             for t in tallies:
-                t.respondents += 1
-                t.answers += answered.answers
-                t.points += answered.points
-                t.max_points += answered.max_points
-                t.promoters += answered.promoters
-                t.passives += answered.passives
-                t.detractors += answered.detractors
+                t.add(answered)
     return out
