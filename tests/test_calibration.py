@@ -132,6 +132,14 @@ def test_under_enforce_the_quota_grade_is_moved(tmp_path: Path) -> None:
                                 "where": "cal.csv!A2"}
 
 
+def test_a_grade_written_full_width_or_lower_case_names_the_schemes(tmp_path: Path) -> None:
+    # typed with a Chinese input method: Ａ is A (NFKC), as headers are matched
+    for written in ("Ａ", "a", " A "):
+        scheme, actuals, cal = files(tmp_path, [["P03", written, "关键项目", "HR"]])
+        p = by_id(doc(scheme, actuals, cal))["P03"]
+        assert (p["quota_grade"], p["calibration"]["to"]) == ("A", "A"), written
+
+
 def test_under_advisory_the_banded_grade_is_moved(tmp_path: Path) -> None:
     scheme, actuals, cal = files(tmp_path, [["P04", "c", "复核", ""]], mode="advisory")
     d = doc(scheme, actuals, cal)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from kpiscore.base.errors import InputUnreadable
 from kpiscore.base.i18n import Alternatives, Phrase, Text
-from kpiscore.io.table import HeaderIndex, Table
+from kpiscore.io.table import HeaderIndex, Table, header_key
 from kpiscore.scheme.compile import CompiledScheme
 from kpiscore.scheme.models import Scheme
 from kpiscore.score.people import person_key
@@ -175,11 +175,11 @@ def counted_grade(scheme: Scheme, r: PersonResult) -> str | None:
 
 def _grade_name(scheme: Scheme, written: str) -> str | None:
     """The scheme's grade a move names (``a`` and full-width ``Ａ`` name ``A``)."""
-    key = written.casefold()
+    key = header_key(written)  # the one normaliser: NFKC, case, white space
     for g in scheme.grades:
         if g.name == written:
             return g.name
-    found = [g.name for g in scheme.grades if g.name.casefold() == key]
+    found = [g.name for g in scheme.grades if header_key(g.name) == key]
     return found[0] if len(found) == 1 else None
 
 
