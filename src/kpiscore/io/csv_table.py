@@ -150,12 +150,12 @@ def _csv_encoding(path: str, encoding: str | None, limits: Limits) -> tuple[str,
             except UnicodeDecodeError as exc:
                 at = offset + exc.start
                 hint: Text | str = ""
-                if utf8 is not None and _is_utf8(path):
+                if utf8 is not None and _decodes(path, "utf-8"):
                     hint = HINT_UTF8()
                 if encoding is None and bom is None:
                     if b"\x00" in chunk[:4096]:
                         hint = HINT_UTF16()
-                    elif _is_gb18030(path, limits):
+                    elif _decodes(path, "gb18030", limits):
                         return "gb18030", READ_AS_GB18030()
                     else:
                         hint = HINT_NEITHER()
@@ -180,28 +180,17 @@ def _csv_encoding(path: str, encoding: str | None, limits: Limits) -> tuple[str,
     return enc, None
 
 
-def _is_gb18030(path: str, limits: Limits) -> bool:
-    """Whether the whole of ``path`` (within the size limit) is GB18030 without NUL bytes."""
-    decoder = codecs.getincrementaldecoder("gb18030")()
+def _decodes(path: str, encoding: str, limits: Limits | None = None) -> bool:
+    """Whether the whole of ``path`` is valid ``encoding``; with ``limits``, also within
+    the size limit and without NUL bytes (UTF-16 text is not GB18030)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     size = 0
     try:
         with open(path, "rb") as fh:
             while chunk := fh.read(1 << 20):
                 size += len(chunk)
-                if b"\x00" in chunk or size > limits.input_bytes:
+                if limits is not None and (b"\x00" in chunk or size > limits.input_bytes):
                     return False
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _is_utf8(path: str) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
                 decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
