@@ -51,7 +51,9 @@ def header_key(text: object) -> str:
         if again == key:
             break
         key = again
-    return key
+    # ... which can still be a decomposed form that NFKC composes (T¨: casefold spells ẗ
+    # as t + U+0308): the key is the composed one, so that it too is NFKC text
+    return unicodedata.normalize("NFKC", key)
 
 
 def header_variants(text: object) -> set[str]:
