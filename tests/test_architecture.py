@@ -156,5 +156,57 @@ def test_validate_imports_neither_the_readers_nor_the_engine(tmp_path: Path) -> 
     assert "kpiscore.scheme.load" in loaded
     heavy = {"openpyxl", "xlsxwriter", "sqlite3", "rich", "kpiscore.io.xlsx_table",
              "kpiscore.io.csv_table", "kpiscore.io.sqlite_table", "kpiscore.io.sheet_fast",
-             "kpiscore.score.evaluate", "kpiscore.score.scorer", "kpiscore.score.results"}
+             "kpiscore.score.evaluate", "kpiscore.score.scorer", "kpiscore.score.results",
+             # the readers' package at all (a rater check imports it when there are raters),
+             # and what only an invalid scheme needs
+             "kpiscore.io", "kpiscore.io.table", "difflib"}
     assert not heavy & loaded, sorted(heavy & loaded)
+
+
+def _loaded_by(args: list[str]) -> tuple[str, set[str]]:
+    """What ``kpiscore ARGS`` prints on standard output, and the modules it imported."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['kpiscore', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('kpiscore', run_name='__main__')\n"
+        "except SystemExit as done:\n"
+        "    print('exit', done.code)\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
+                          text=True, check=False)
+    return done.stdout, set(done.stderr.split())
+
+
+def test_help_imports_neither_pydantic_nor_yaml_nor_the_layers_below_the_cli() -> None:
+    """``kpiscore --help`` is what a person waits for at the prompt: click and the
+    commands' own modules only."""
+    out, loaded = _loaded_by(["--help"])
+    assert out.startswith("Usage: kpiscore") and out.endswith("exit 0\n"), out
+    heavy = {"pydantic", "pydantic_core", "yaml", "openpyxl", "xlsxwriter", "rich", "sqlite3",
+             "kpiscore.scheme", "kpiscore.io", "kpiscore.score", "kpiscore.rules",
+             "kpiscore.explain", "kpiscore.draft", "kpiscore.batch", "kpiscore.api"}
+    assert not heavy & loaded, sorted(heavy & loaded)
+
+
+def test_validate_builds_pydantic_validators_only_for_what_it_validates() -> None:
+    """The scheme's models build their validators when first used (``defer_build``):
+    importing them builds none, so validate pays for one validator, the scheme's."""
+    import subprocess
+    import sys
+
+    probe = (
+        "from pydantic._internal._mock_val_ser import MockValSer\n"
+        "from kpiscore.rules import RULES\n"
+        "from kpiscore.scheme import models\n"
+        "built = [m.__name__ for m in (models.Scheme, models.Indicator, *RULES.values())\n"
+        "         if not isinstance(m.__pydantic_validator__, MockValSer)]\n"
+        "print(built)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=False)
+    assert done.stdout == "[]\n", done

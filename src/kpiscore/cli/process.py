@@ -14,6 +14,7 @@ are in place before click and the commands are imported.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -22,6 +23,7 @@ import tempfile
 from types import FrameType
 from typing import NoReturn
 
+from kpiscore.base.collector import paused
 from kpiscore.base.signals import CAUGHT, signals_held
 
 
@@ -54,8 +56,9 @@ def run() -> NoReturn:
     scratch = _scratch()
     code: object = 0
     try:
-        from kpiscore.cli.app import cli, utf8_streams  # once the signals are handled
-        from kpiscore.cli.common import reader_gone
+        with paused():  # once the signals are handled
+            from kpiscore.cli.app import cli, utf8_streams
+            from kpiscore.cli.common import reader_gone
 
         utf8_streams()
         try:
@@ -76,4 +79,9 @@ def run() -> NoReturn:
             with signals_held():
                 tempfile.tempdir = None
                 shutil.rmtree(scratch, ignore_errors=True)
+    # The interpreter's teardown runs the cycle collector over every object still alive
+    # (pydantic's schemas, the imported modules): about 25 ms of a 0.2 s validate. Frozen,
+    # they are skipped; objects are still released (and files closed) as their last
+    # reference goes, as before.
+    gc.freeze()
     sys.exit(code)  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from kpiscore.rules.base import Check, Rule, Spec, exact, joined, number
 class Band(BaseModel):
     """One step: the points for actuals within its bounds (any bound may be left out)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     at_least: Number | None = None  # ≥
     above: Number | None = None  # >

@@ -78,7 +78,7 @@ class Rule(BaseModel):
     the traits below when they differ from the defaults.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     #: The rule's name in a scheme (``kind: deduct``); each subclass narrows it to its own.
     kind: str

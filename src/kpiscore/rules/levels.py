@@ -17,7 +17,7 @@ from kpiscore.rules.base import Check, Rule, Spec, UnknownLevel, exact, joined
 class Level(BaseModel):
     """One answer: its number (``4`` / ``4级``), letter (``D``), label (``不太满意``), points."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     level: int | None = None
     code: str | None = Field(default=None, max_length=8)

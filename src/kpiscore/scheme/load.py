@@ -7,7 +7,6 @@ or :class:`InputUnreadable`.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, replace
@@ -178,6 +177,8 @@ def _model_for(data: Any, path: Path) -> type | None:
 
 
 def _message(err: dict[str, Any], located: Located, path: Path) -> tuple[str, Text]:
+    import difflib  # only for a scheme that is not valid
+
     from kpiscore.rules import RULES
 
     kind = err["type"]

@@ -23,7 +23,13 @@ from kpiscore.rules.levels import Level
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+def _no_items() -> list[Any]:
+    """An empty list (a field's default): a function of the module's own, because pydantic
+    inspects a default factory's signature and the builtin ``list``'s costs a tokenizer."""
+    return []
 
 
 #: Headers or names: a list, or one on its own (``column: 评价人``).
@@ -96,7 +102,7 @@ NotOnCardMarks = Annotated[
 
 
 def _marks_field() -> Any:
-    return Field(default_factory=list, description="what of this is not on the printed "
+    return Field(default_factory=_no_items, description="what of this is not on the printed "
                  "card: {kind: veto|grades|item|target|reading, reason: …}; additions "
                  "(veto, grades, item) are left out unless additions: include")
 
@@ -144,9 +150,9 @@ class Imported(Model):
     rule: dict[str, Any] | None = Field(
         default=None, description="the rule as far as the card gives it, when it is "
         "incomplete (the indicator's rule is a placeholder until a person completes it)")
-    note: Names = Field(default_factory=list, description="what the draft decided that the "
+    note: Names = Field(default_factory=_no_items, description="what the draft decided that the "
                         "card does not spell out, for a person to check")
-    todo: Names = Field(default_factory=list, description="what the card does not say and a "
+    todo: Names = Field(default_factory=_no_items, description="what the card does not say and a "
                         "person must complete; remove each once done")
 
 
@@ -163,7 +169,7 @@ class ImportedCard(Model):
 
     file: str
     sheet: str | None = None
-    todo: list[CardTodo] = Field(default_factory=list, description="what the card leaves "
+    todo: list[CardTodo] = Field(default_factory=_no_items, description="what the card leaves "
                                  "open as a whole; remove each once done")
 
 
@@ -204,7 +210,7 @@ class Indicator(Model):
     definition: str | None = None
     data_source: str | None = None
     period: str | None = None
-    allow: list[str] = Field(default_factory=list,
+    allow: list[str] = Field(default_factory=_no_items,
                              description="warning codes accepted for this indicator, "
                              "e.g. unreachable-full-marks")
     survey: Identifier | None = Field(
@@ -332,7 +338,7 @@ class Rater(Model):
     id: Slug
     title: str | None = None
     weight: Weight
-    names: Names = Field(default_factory=list,
+    names: Names = Field(default_factory=_no_items,
                              description="other names of this rater in the rater column or "
                              "in column suffixes (自评, 本人)")
     multiple: bool = Field(default=False, description="several raters of this kind (peers, "
@@ -490,7 +496,7 @@ class Distribution(Model):
     scope: Literal["all", "department"] = Field(
         default="all", description="quotas over everyone, or within each department")
     tie_break: list[str] = Field(
-        default_factory=list, description="indicator or input ids that order people with "
+        default_factory=_no_items, description="indicator or input ids that order people with "
         "equal totals, each in turn, higher first (an indicator by its points, an input by "
         "its value): people still equal on all of them are ties")
 
@@ -535,23 +541,23 @@ class Scheme(Model):
         "(a veto, grades, an item the printed card does not have): left out, so the card "
         "scores as printed, or included")
     period: str | None = Field(default=None, description="month, quarter, half-year, year …")
-    roles: list[str] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=_no_items)
     scale: Number = Field(default=Decimal(100), description="what a perfect total is worth")
     precision: int = Field(default=2, ge=0, le=6, description="decimals shown in outputs")
     columns: Columns = Field(default_factory=Columns)
-    inputs: list[Input] = Field(default_factory=list)
+    inputs: list[Input] = Field(default_factory=_no_items)
     sections: list[Section] | None = None
     dimensions: list[Dimension] | None = None
     indicators: list[Indicator] | None = None
-    vetoes: list[SchemeVeto] = Field(default_factory=list)
-    grades: list[Grade] = Field(default_factory=list)
+    vetoes: list[SchemeVeto] = Field(default_factory=_no_items)
+    grades: list[Grade] = Field(default_factory=_no_items)
     pass_mark: Number | None = Field(default=None, description="the lowest total that "
                                      "passes (合格线); passed in outputs and formulas")
     pay: Pay | None = None
-    pay_lines: list[PayLine] = Field(default_factory=list, description="further named pay "
+    pay_lines: list[PayLine] = Field(default_factory=_no_items, description="further named pay "
                                      "lines (bonus …), after pay")
     raters: Raters | None = None
-    surveys: list[Survey] = Field(default_factory=list)
+    surveys: list[Survey] = Field(default_factory=_no_items)
     rollup: Rollup | None = None
     distribution: Distribution | None = None
 

@@ -10,6 +10,7 @@ duplicate keys and unknown tags become findings, floats become exact
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -103,7 +104,8 @@ SAYS = Phrase("{text}", "{text}")
 #: What the YAML parser (PyYAML, or libyaml under it) says, in kpiscore's languages: a
 #: pattern of its English and the Chinese for it (``{0}``, ``{1}``: the pattern's groups,
 #: themselves put in Chinese by :data:`NOUNS`). A sentence not listed is shown as written.
-PARSER: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(f"^{en}$"), zh) for en, zh in (
+#: Compiled by :func:`_parser_patterns` when a scheme first has a syntax error.
+PARSER: tuple[tuple[str, str], ...] = (
     (r"mapping values are not allowed (?:here|in this context)", "此处不允许出现映射的值(冒号)"),
     (r"mapping keys are not allowed (?:here|in this context)", "此处不允许出现映射的键"),
     (r"(?:block )?sequence entries are not allowed (?:here|in this context)",
@@ -126,7 +128,7 @@ PARSER: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(f"^{en}$"), 
     (r"unacceptable character (.+?): (.+)", "不可接受的字符 {0}:{1}"),
     (r"while (?:scanning|parsing|composing) (.+)", "读取{0}时"),
     (r"invalid YAML", "YAML 无效"),
-))
+)
 #: The parts of the YAML parser's sentences that name a YAML thing.
 NOUNS = {
     "plain scalar": "普通标量", "quoted scalar": "带引号的标量",
@@ -149,10 +151,15 @@ def _noun(text: str) -> str:
     return " " + bare.replace(" or ", " 或 ") + " "
 
 
+@functools.cache
+def _parser_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(f"^{en}$"), zh) for en, zh in PARSER)
+
+
 def parser_says(text: str) -> Text:
     """What the YAML parser says, in the language of the run (as it is when not known)."""
     chinese = None
-    for pattern, zh in PARSER:
+    for pattern, zh in _parser_patterns():
         m = pattern.match(text)
         if m:
             chinese = zh.format(*(_noun(g) for g in m.groups())).replace("  ", " ").strip()

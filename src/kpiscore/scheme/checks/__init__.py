@@ -13,7 +13,6 @@ Adding a check is one function in one of these modules (and its tests).
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -138,6 +137,8 @@ DID_YOU_MEAN = Phrase(" (did you mean {name!r}?)", "(是否想写 {name!r}?)")
 
 
 def did_you_mean(name: str, options: Sequence[str]) -> Text | str:
+    import difflib  # only for a name that is not known: validate of a good scheme skips it
+
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
     return DID_YOU_MEAN(name=close[0]) if close else ""
 

@@ -6,7 +6,6 @@ from collections import Counter
 from collections.abc import Iterator
 
 from kpiscore.base.i18n import Phrase
-from kpiscore.io.table import header_key
 from kpiscore.scheme.checks import Context, Problem, check, reserved
 from kpiscore.scheme.yamlload import Path
 
@@ -88,6 +87,8 @@ def _raters(ctx: Context) -> Iterator[Problem]:
     r = ctx.scheme.raters
     if r is None:
         return
+    from kpiscore.io.table import header_key  # the readers' module: validate needs it only here
+
     names: dict[str, str] = {}
     for k, role in enumerate(r.roles):
         for name in [role.id, role.title or role.id, *role.names]:
