@@ -237,6 +237,11 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
 
         start = head(loaded.compiled, [table.source])
         workers = workers_for(actuals) if FORMATS[fmt].encodes else 1
+        if workers > 1 and fmt == "xlsx":
+            from kpiscore.outputs.report_xlsx import too_many_for_cards
+
+            if not too_many_for_cards(loaded.compiled, table):
+                workers = 1  # the report holds every card: this process needs every part
         if workers > 1:  # the same bytes out, on every processor this run may use
             results = iter_results_in_workers(
                 loaded.compiled, table, lambda: open_table(actuals, **reading),

@@ -81,7 +81,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("json", (".json",), "json_format", streams=True, encodes=True),
     Format("jsonl", (".jsonl", ".ndjson"), "json_format", streams=True, encodes=True),
     Format("csv", (".csv",), "csv_format", streams=True, encodes=True),
-    Format("xlsx", (".xlsx",), "report_xlsx", streams=True, to_file=True),
+    Format("xlsx", (".xlsx",), "report_xlsx", streams=True, to_file=True, encodes=True),
 )}
 
 

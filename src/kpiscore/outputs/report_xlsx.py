@@ -26,13 +26,13 @@ scheme's precision here, at the very end, like every other output.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from kpiscore.base import i18n
 from kpiscore.outputs.report import labels as L
 from kpiscore.outputs.report import sheets
-from kpiscore.outputs.report.book import Book
+from kpiscore.outputs.report.book import Book, FixedTails, Style, Tails
 from kpiscore.outputs.report.card import CardStyles, card_title, write_card
 from kpiscore.outputs.report.context import Context, context
 from kpiscore.outputs.report.sheets import bucket_counts
@@ -41,11 +41,13 @@ from kpiscore.score import across
 from kpiscore.score.results import PersonResult, Report, Tally
 
 if TYPE_CHECKING:
+    from kpiscore.io.table import Table
     from kpiscore.outputs import Options
+    from kpiscore.scheme.compile import CompiledScheme
     from kpiscore.scheme.load import LoadedScheme
 
-__all__ = ["MAX_REPORT_CARDS", "bucket_counts", "sheet_name", "stream_xlsx", "text_width",
-           "write_cards", "write_report", "write_xlsx"]
+__all__ = ["MAX_REPORT_CARDS", "bucket_counts", "encoder_xlsx", "sheet_name", "stream_xlsx",
+           "text_width", "too_many_for_cards", "write_cards", "write_report", "write_xlsx"]
 
 #: The most people whose cards a report holds (a sheet each); beyond, the report has
 #: the summary, distribution, dimension and error sheets, and says how to get the cards.
@@ -59,6 +61,28 @@ def write_xlsx(report: Report, path: str, options: Options) -> None:
     dimension, the errors, and a printable card per person (docs/report.md)."""
     write_report(path, report, options.loaded, period=options.period,
                  progress=options.progress, notice=options.notice)
+
+
+def encoder_xlsx(head: Report, lang: str | None = None) -> Callable[[PersonResult], str]:
+    """A person's summary cells and dimension rows, as :func:`stream_xlsx` writes them
+    into the workbook (a worker process makes them: score/workers.py); ``lang`` is the
+    labels' language, the report's (default: the run's)."""
+    ctx = context(head, None, lang or i18n.current(), None)
+    st = sheets.Styles(ctx.precision)
+    return sheets.PersonRows(ctx, st, FixedTails).encode
+
+
+def too_many_for_cards(compiled: CompiledScheme, table: Table) -> bool:
+    """Whether ``table`` holds more people than a report holds cards for (read ahead, its
+    header row found): only then may worker processes score them, for a worker sends
+    each result without the parts a card shows (score/workers.py)."""
+    from kpiscore.io.cells import is_blank
+    from kpiscore.score.binding import locate_header
+
+    locate_header(compiled, table)
+    ahead = table.peek(MAX_REPORT_CARDS + 1)
+    return sum(1 for row in ahead if not all(is_blank(v) for v in row.values)) > \
+        MAX_REPORT_CARDS
 
 
 def stream_xlsx(head: Report, results: Iterable[PersonResult], path: str,
@@ -110,37 +134,55 @@ class _Writer:
         self.dimensions: list[sheets.DimensionSheet] = []
         self.errors: sheets.ErrorsSheet | None = None
         self.tally = Tally()
+        self.people = sheets.PersonRows(ctx, st, self._first)
 
     def _start(self, first: PersonResult) -> None:
         """The sheets that follow the scheme's shape, from the first person."""
-        self.summary.start(first)
+        shape = self.people.start(first)
+        self.summary.start(shape)
         self.dimensions = [sheets.DimensionSheet(self.book, self.ctx, self.taken, self.st,
-                                                 first, k)
-                           for k in range(len(first.dimensions))]
+                                                 first, k, members)
+                           for k, members in enumerate(shape.members)]
         self.errors = sheets.ErrorsSheet(self.book, self.ctx, self.errors_name, self.st)
+
+    def _first(self, styles: Sequence[Style]) -> Tails:
+        """This book's numbering of the people's styles, which must be a worker's."""
+        if self.book.first(styles) != FixedTails(styles).fixed:
+            raise RuntimeError("the report's styles are not numbered as a worker numbers them")
+        return self.book
 
     def write(self, results: Iterable[PersonResult], total: int,
               notice: Callable[[str], None] | None) -> None:
         book, st, ctx = self.book, self.st, self.ctx
         kept: list[PersonResult] | None = [] if self.cards is not False else None
-        people = 0
+        people, light, first_row = 0, False, 0
+        encode = self.people.encode
         for r in results:
             if people == 0:
                 self._start(r)
+                first_row = self.dimensions[0].ws.next if self.dimensions else 0
             people += 1
-            who = (book.text_tail(r.id, st.text), book.text_tail(r.name, st.text),
-                   book.cell_tail(r.department, st.text))
-            self.summary.add(r, who)
+            # a worker process made the rows of the people it scored (encoder_xlsx); every
+            # dimension sheet has a person's row at the same place
+            text = encode(r) if r.encoded is None else r.encoded
+            parts = text.replace(sheets.ROW, str(first_row + people)).split(sheets.PART)
+            self.summary.add(r, parts)
             self.distribution.add(r)
-            for sheet in self.dimensions:
-                sheet.add(r, who)
+            rows = parts[2 + len(self.summary.pays):]
+            for sheet, row in zip(self.dimensions, rows, strict=True):
+                sheet.add(row)
             assert self.errors is not None
             self.errors.add(r)
             self.tally.add(r)
             if kept is not None:
-                kept.append(r)
-                if len(kept) > MAX_REPORT_CARDS and self.cards is None:
-                    kept = None  # too many to print in one workbook: let them go
+                if r.encoded is not None:  # a worker's, without the parts a card shows
+                    if self.cards:
+                        raise RuntimeError("a report with cards needs every person's parts")
+                    kept, light = None, True  # workers score only runs too large for cards
+                else:
+                    kept.append(r)
+                    if len(kept) > MAX_REPORT_CARDS and self.cards is None:
+                        kept = None  # too many to print in one workbook: let them go
             if people % 5000 == 0:
                 self.progress(people, total or people)
         if self.errors is None:
@@ -159,6 +201,8 @@ class _Writer:
             sheets.not_on_card(book, sheet_name(ctx.say(L.NOT_ON_CARD), self.taken),
                                ctx.not_on_card, st)
         if kept is None:
+            if light and people <= MAX_REPORT_CARDS:  # see too_many_for_cards
+                raise RuntimeError("a report of few people needs every person's parts")
             if self.cards is None and notice is not None:
                 notice(ctx.say(L.CARDS_LEFT_OUT, count=people, most=MAX_REPORT_CARDS))
             return

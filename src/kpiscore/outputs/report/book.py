@@ -74,7 +74,8 @@ _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\n": "&#10;",
 _MEMO = 200_000
 
 
-def _column(c: int) -> str:
+def column(c: int) -> str:
+    """A column's letters (0: A)."""
     name = ""
     c += 1
     while c:
@@ -91,46 +92,19 @@ def number_text(value: int | float | Decimal) -> str:
     return repr(value)
 
 
-class Book:
-    """One workbook being written (see the module's docstring). A ``small`` one (a
-    file of cards) is made in memory, cell by cell, with no temporary file at all."""
+class Tails:
+    """The XML of cells after their ``<c r="A1"``, remembering the XML of values that
+    repeat; :meth:`xf` gives a style's `` s="N"`` (a :class:`Book`'s own, or one fixed
+    ahead, :class:`FixedTails`, for a process that makes rows for another's book)."""
 
-    def __init__(self, path: str, *, small: bool = False) -> None:
-        import xlsxwriter  # type: ignore[import-untyped,unused-ignore]
-
-        self.small = small
-        self.wb = xlsxwriter.Workbook(path, {
-            "constant_memory": not small, "in_memory": small, "strings_to_numbers": False,
-            "strings_to_formulas": False, "strings_to_urls": False,
-            "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE}})
-        self.wb.set_properties({"created": FIXED_DATE, "comments": "kpiscore"})
-        self._formats: dict[Style, Any] = {}
+    def __init__(self) -> None:
         self._xf: dict[Style | None, str] = {None: ""}
         #: the XML after ``<c r="A1"`` of a (value, style) already written
         self._memo: dict[tuple[object, Value, Style | None], str] = {}
-        #: whole rows by (key, row number), made once (Sheet.row)
-        self.rows: dict[tuple[int, int], str] = {}
-
-    def format(self, style: Style | None) -> Any:
-        if style is None:
-            return None
-        f = self._formats.get(style)
-        if f is None:
-            props = {_FORMAT[k]: v for k, v in vars(style).items()
-                     if v is not None and v is not False and v != 0}
-            props["font_name"] = FONT
-            props.setdefault("font_size", FONT_SIZE)
-            if style.fill is not None:
-                props["pattern"] = 1
-            f = self._formats[style] = self.wb.add_format(props)
-        return f
 
     def xf(self, style: Style | None) -> str:
         """The `` s="N"`` of a style's cells (N: its index among the workbook's formats)."""
-        attr = self._xf.get(style)
-        if attr is None:
-            attr = self._xf[style] = f' s="{_Rows.index(self.format(style))}"'
-        return attr
+        raise NotImplementedError
 
     def cell_tail(self, value: Value, style: Style | None) -> str:
         """The XML of a cell after its ``<c r="A1"``; "" for an unstyled empty cell.
@@ -168,6 +142,81 @@ class Book:
             if len(self._memo) < _MEMO:
                 self._memo[key] = tail
         return tail
+
+
+def _workbook(path: Any, small: bool) -> Any:
+    import xlsxwriter  # type: ignore[import-untyped,unused-ignore]
+
+    return xlsxwriter.Workbook(path, {
+        "constant_memory": not small, "in_memory": small, "strings_to_numbers": False,
+        "strings_to_formulas": False, "strings_to_urls": False,
+        "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE}})
+
+
+def _properties(style: Style) -> dict[str, Any]:
+    """A style's XlsxWriter format properties."""
+    props = {_FORMAT[k]: v for k, v in vars(style).items()
+             if v is not None and v is not False and v != 0}
+    props["font_name"] = FONT
+    props.setdefault("font_size", FONT_SIZE)
+    if style.fill is not None:
+        props["pattern"] = 1
+    return props
+
+
+class FixedTails(Tails):
+    """:class:`Tails` whose styles' indices are fixed ahead: those a :class:`Book` gives
+    ``styles`` when they are the first formats it uses (:meth:`Book.first`), in order.
+    A worker process makes a book's rows with it (outputs/report_xlsx.py)."""
+
+    def __init__(self, styles: Sequence[Style]) -> None:
+        super().__init__()
+        scratch = _workbook(None, True)  # never written: it only numbers the formats
+        for style in styles:
+            self._xf[style] = f' s="{_Rows.index(scratch.add_format(_properties(style)))}"'
+
+    @property
+    def fixed(self) -> dict[Style | None, str]:
+        """Each style's `` s="N"``."""
+        return {k: v for k, v in self._xf.items() if k is not None}
+
+    def xf(self, style: Style | None) -> str:
+        return self._xf[style]  # a style not fixed ahead is a mistake: KeyError
+
+
+class Book(Tails):
+    """One workbook being written (see the module's docstring). A ``small`` one (a
+    file of cards) is made in memory, cell by cell, with no temporary file at all."""
+
+    def __init__(self, path: str, *, small: bool = False) -> None:
+        super().__init__()
+        self.small = small
+        self.wb = _workbook(path, small)
+        self.wb.set_properties({"created": FIXED_DATE, "comments": "kpiscore"})
+        self._formats: dict[Style, Any] = {}
+        #: whole rows by (key, row number), made once (Sheet.row)
+        self.rows: dict[tuple[int, int], str] = {}
+
+    def format(self, style: Style | None) -> Any:
+        if style is None:
+            return None
+        f = self._formats.get(style)
+        if f is None:
+            f = self._formats[style] = self.wb.add_format(_properties(style))
+        return f
+
+    def xf(self, style: Style | None) -> str:
+        attr = self._xf.get(style)
+        if attr is None:
+            attr = self._xf[style] = f' s="{_Rows.index(self.format(style))}"'
+        return attr
+
+    def first(self, styles: Sequence[Style]) -> dict[Style | None, str]:
+        """Number ``styles`` first, in order, before any other format is used: their
+        `` s="N"`` are then those of :class:`FixedTails` of the same ``styles``."""
+        if len(self._xf) > 1:
+            raise RuntimeError("formats were used before the fixed ones")
+        return {style: self.xf(style) for style in styles}
 
     def sheet(self, name: str, widths: Sequence[float], *,
               freeze: tuple[int, int] | None = None, card: bool = False) -> Sheet:
@@ -234,7 +283,7 @@ class Sheet:
         self.rows = _Rows(ws) if not book.small else None
         self.next = 0  # the row the next call to row() writes (0-based)
         self.width = width
-        self._refs = [_column(c) for c in range(26)]
+        self._refs = [column(c) for c in range(26)]
         self._buffer: list[str] = []
 
     def widths(self, widths: Sequence[float]) -> None:
@@ -250,7 +299,7 @@ class Sheet:
     def refs(self, count: int) -> list[str]:
         """Column letters of the first ``count`` columns."""
         while len(self._refs) < count:
-            self._refs.append(_column(len(self._refs)))
+            self._refs.append(column(len(self._refs)))
         return self._refs
 
     def row(self, cells: Sequence[Cell | None], *, height: float | None = None,
@@ -341,6 +390,18 @@ class Sheet:
         self.next += 1
         if len(self._buffer) >= 512:
             self.flush()
+
+    def run(self, xml: str, count: int, width: int) -> None:
+        """Write the next ``count`` rows from their XML, each row's cells reaching
+        ``width`` columns."""
+        if count:
+            assert self.rows is not None
+            self.flush()
+            self.rows.extent(self.next, width - 1)
+            self.rows.extent(self.next + count - 1, width - 1)
+            self.width = max(self.width, width)
+            self.rows.write(xml)
+            self.next += count
 
     def flush(self) -> None:
         if self._buffer:

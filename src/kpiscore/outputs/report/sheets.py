@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from operator import add
 
 from kpiscore.base.numbers import plain, round_half_up
 from kpiscore.outputs.report import labels as L
-from kpiscore.outputs.report.book import Book, Cell, Style, Value
+from kpiscore.outputs.report.book import Book, Cell, Style, Tails, Value, column
 from kpiscore.outputs.report.context import Context, fixed, number_format
 from kpiscore.outputs.report.text import sheet_name, text_width
 from kpiscore.score.results import PersonResult, Rank, Summary
@@ -21,7 +23,11 @@ HEAD_FILL = "#D9E1F2"
 ERROR_RED = "#C00000"
 
 Progress = Callable[[int, int], None]
-Who = tuple[str, str, str]  # the cells of a person's id, name and department
+#: Between the parts of a person's rows as :class:`PersonRows` writes them (no cell's XML
+#: holds a control character: text_tail replaces them).
+PART = "\x02"
+#: Where a row's number goes in a row made before its place is known.
+ROW = "\x00"
 
 
 class Styles:
@@ -48,6 +54,13 @@ class Styles:
                                            align="right")
         return self._money[precision]
 
+    def fixed(self, shape: Shape) -> list[Style]:
+        """The styles of people's rows, in the order the workbook numbers them first, so
+        that another process can make those rows (:class:`PersonRows`)."""
+        return [self.title, self.head, self.text, self.middle, self.bold_middle, self.num,
+                self.count, self.share, self.red, self.right, self.general,
+                *(self.money(precision) for _, precision in shape.pays.values())]
+
 
 def _t(value: str | None, style: Style | None) -> Cell:
     return ("" if value is None else value, style)
@@ -62,9 +75,13 @@ class Widest:
 
     def see(self, text: str | None) -> None:
         if text:
-            width = len(text) * (1.0 if text.isascii() else 1.9)
+            width = self.measure(text)
             if width > self.seen:
                 self.seen = width
+
+    @staticmethod
+    def measure(text: str) -> float:
+        return len(text) * (1.0 if text.isascii() else 1.9)
 
     @property
     def width(self) -> float:
@@ -96,6 +113,128 @@ def _amounts(r: PersonResult) -> dict[str, Decimal | None]:
     return {line.id: line.amount for line in r.pay_lines}
 
 
+# -- a person's rows ---------------------------------------------------------------------------
+
+
+@dataclass
+class Shape:
+    """What the tables' columns are, from the first person (every person of a scheme has
+    the same parts): the summary's score columns and pay, each dimension's indicators."""
+
+    #: the summary's score columns: section (or, with several, dimension) id → title
+    groups: dict[str, str]
+    #: pay line id (or "pay") → title, precision
+    pays: dict[str, tuple[str, int]]
+    #: each dimension's indicators (their places among the person's)
+    members: list[list[int]]
+
+    @classmethod
+    def of(cls, first: PersonResult, ctx: Context) -> Shape:
+        groups: dict[str, str] = {}
+        if first.sections:
+            groups = {s.id: s.title for s in first.sections}
+        elif len(first.dimensions) > 1:
+            groups = {d.id: d.title for d in first.dimensions}
+        pays = {line.id: (line.title, line.precision) for line in first.pay_lines or []}
+        if ctx.report.has_pay and first.pay_lines is None:
+            pays["pay"] = (ctx.pay_title, ctx.report.pay_precision)
+        members = [[i for i, ind in enumerate(first.indicators) if ind.dimension == d.id]
+                   for d in first.dimensions]
+        return cls(groups, pays, members)
+
+
+class PersonRows:
+    """A person's cells of the summary and rows of the dimension sheets, as one text
+    (:meth:`encode`): made by whichever process scored the person (a worker process
+    too: score/workers.py), and written into the workbook by :class:`SummarySheet` and
+    :class:`DimensionSheet` in this one. ``tails`` numbers the styles of
+    :meth:`Styles.fixed` (a :class:`~kpiscore.outputs.report.book.FixedTails`, or the
+    book itself when they are its first formats).
+
+    The parts, joined by :data:`PART`: the summary's cells (joined by ``\\x01``, the
+    ranks left empty), the width its remark needs, each pay amount, then each
+    dimension's row, its row number left as :data:`ROW`.
+    """
+
+    def __init__(self, ctx: Context, st: Styles,
+                 tails: Callable[[Sequence[Style]], Tails]) -> None:
+        self.ctx, self.st, self._tails = ctx, st, tails
+        self.shape: Shape | None = None
+        self.passed = {True: ctx.say(L.YES), False: ctx.say(L.NO), None: None}
+        #: per dimension, the two cells of an indicator result shared by everyone with the
+        #: same actual (the same object for all of them: kept alive by the scorer)
+        self.pairs: list[dict[int, tuple[str, str]]] = []
+        self.prefixes: list[list[str]] = []  # per dimension, each cell's ``<c r="D\x00"``
+
+    def start(self, first: PersonResult) -> Shape:
+        shape = self.shape = Shape.of(first, self.ctx)
+        self.tails = self._tails(self.st.fixed(shape))
+        self.pairs = [{} for _ in shape.members]
+        self.prefixes = [[f'<c r="{column(c)}{ROW}"' for c in range(5 + 2 * len(m))]
+                         for m in shape.members]
+        return shape
+
+    def encode(self, r: PersonResult) -> str:
+        shape = self.shape or self.start(r)
+        ctx, st, p = self.ctx, self.st, self.ctx.precision
+        tails = self.tails
+        tail, number = tails.cell_tail, tails.number_tail
+        who = (tails.text_tail(r.id, st.text), tails.text_tail(r.name, st.text),
+               tail(r.department, st.text))
+        remark = _remark(r)
+        c = r.calibration
+        if c is not None:
+            by = ctx.say(L.CALIBRATION_BY, by=c.by) if c.by else ""
+            remark = "; ".join(x for x in (remark, ctx.say(
+                L.CALIBRATION_NOTE, before=c.before, reason=c.reason, by=by)) if x)
+        cells = [f"{tails.xf(st.count)}><v>{r.row}</v></c>", *who, number(r.total, st.num, p),
+                 tail(c.banded if c else r.grade, st.middle),
+                 tail(c.quota if c else r.quota_grade, st.middle),
+                 tail(ctx.report.counted_grade(r) if r.scored else None,
+                      st.bold_middle if c else st.middle), "", "",
+                 tail(self.passed[r.passed], st.middle)]
+        if shape.groups:
+            scores = {g.id: g.score() for g in (r.sections or r.dimensions)}
+            cells += [number(scores.get(g), st.num, p) for g in shape.groups]
+        amounts: list[str] = []
+        if shape.pays:
+            paid = _amounts(r)
+            for key, (_, precision) in shape.pays.items():
+                amount = paid.get(key)
+                amounts.append("" if amount is None else str(amount))
+                cells.append(number(amount, st.money(precision), precision))
+        cells.append(tail(ctx.status(r), st.red if r.status != "ok" else st.middle))
+        cells.append(tails.text_tail(remark, st.text))
+        parts = ["\x01".join(cells), repr(Widest.measure(remark)) if remark else "", *amounts]
+        indicators = r.indicators
+        for k, members in enumerate(shape.members):
+            pairs = self.pairs[k]
+            row = list(who)
+            for i in members:
+                if i >= len(indicators):
+                    row += ["", ""]
+                    continue
+                ind = indicators[i]
+                pair = pairs.get(id(ind)) if ind.shared else None
+                if pair is None:
+                    actual = ind.actual
+                    pair = (tail(actual, st.right) if isinstance(actual, str)
+                            else number(actual, st.general, p), number(ind.points, st.num, p))
+                    if ind.shared:
+                        pairs[id(ind)] = pair
+                row += pair
+            d = r.dimensions[k] if k < len(r.dimensions) else None
+            row.append(number(d.score() if d else None, st.num, p))
+            row.append(number(d.contribution if d else None, st.num, p))
+            prefixes = self.prefixes[k]
+            if all(row):
+                xml = "".join(map(add, prefixes, row))
+            else:  # an empty cell is left out
+                xml = "".join([x + t for x, t in zip(prefixes, row, strict=True) if t])
+            parts.append(f'<row r="{ROW}">{xml}</row>')
+        return PART.join(parts)
+
+
 # -- the summary ------------------------------------------------------------------------------
 
 #: The summary's columns, in order; some are left out when no one has them.
@@ -120,32 +259,20 @@ class SummarySheet:
         self.widths = {k: Widest(8) for k in ("id", "name", "department")}
         self.remarks = Widest(12, 60)
         self.largest: dict[str, Decimal] = {}  # pay line id (and "total") → its largest
-        self.passed = {True: ctx.say(L.YES), False: ctx.say(L.NO), None: None}
 
-    def start(self, first: PersonResult) -> None:
-        """The columns that depend on the scheme, from the first person."""
-        if first.sections:
-            self.groups = {s.id: s.title for s in first.sections}
-        elif len(first.dimensions) > 1:
-            self.groups = {d.id: d.title for d in first.dimensions}
-        for line in first.pay_lines or []:
-            self.pays[line.id] = (line.title, line.precision)
-        if self.ctx.report.has_pay and first.pay_lines is None:
-            self.pays["pay"] = (self.ctx.pay_title, self.ctx.report.pay_precision)
+    def start(self, shape: Shape) -> None:
+        """The columns that depend on the scheme."""
+        self.groups, self.pays = shape.groups, shape.pays
 
-    def add(self, r: PersonResult, who: Who) -> None:
-        book, st, p = self.book, self.st, self.ctx.precision
-        tail, number = book.cell_tail, book.number_tail
+    def add(self, r: PersonResult, parts: Sequence[str]) -> None:
+        """A person, with their :meth:`PersonRows.encode` parts."""
         has = self.has
-        for key, text in (("id", r.id), ("name", r.name), ("department", r.department)):
-            self.widths[key].see(text)
-        remark = _remark(r)
-        c = r.calibration
-        if c is not None:
-            by = self.ctx.say(L.CALIBRATION_BY, by=c.by) if c.by else ""
-            remark = "; ".join(x for x in (remark, self.ctx.say(
-                L.CALIBRATION_NOTE, before=c.before, reason=c.reason, by=by)) if x)
-        self.remarks.see(remark)
+        widths = self.widths
+        widths["id"].see(r.id)
+        widths["name"].see(r.name)
+        widths["department"].see(r.department)
+        if parts[1]:
+            self.remarks.seen = max(self.remarks.seen, float(parts[1]))
         if r.quota_grade is not None:
             has["quota"] = True
         if r.passed is not None:
@@ -153,23 +280,10 @@ class SummarySheet:
         if r.scored and r.department is not None:
             has["department_rank"] = True
         self._largest("total", r.total)
-        cells = [f"{book.xf(st.count)}><v>{r.row}</v></c>", *who, number(r.total, st.num, p),
-                 tail(c.banded if c else r.grade, st.middle),
-                 tail(c.quota if c else r.quota_grade, st.middle),
-                 tail(self.ctx.report.counted_grade(r) if r.scored else None,
-                      st.bold_middle if c else st.middle), "", "",
-                 tail(self.passed[r.passed], st.middle)]
-        if self.groups:
-            scores = {g.id: g.score() for g in (r.sections or r.dimensions)}
-            cells += [number(scores.get(g), st.num, p) for g in self.groups]
-        if self.pays:
-            amounts = _amounts(r)
-            for key, (_, precision) in self.pays.items():
-                self._largest(key, amounts.get(key))
-                cells.append(number(amounts.get(key), st.money(precision), precision))
-        cells.append(tail(self.ctx.status(r), st.red if r.status != "ok" else st.middle))
-        cells.append(book.text_tail(remark, st.text))
-        self.spool.write("\x01".join(cells) + "\n")  # cells hold no newline: text_tail
+        for key, amount in zip(self.pays, parts[2:2 + len(self.pays)], strict=True):
+            if amount:
+                self._largest(key, Decimal(amount))
+        self.spool.write(parts[0] + "\n")  # cells hold no newline: text_tail
         self.keys.append((r.total if r.scored else None, r.department))
 
     def _largest(self, key: str, value: Decimal | None) -> None:
@@ -204,7 +318,9 @@ class SummarySheet:
         ws.row([_t(h, st.head) for h, _ in head],
                height=15 * max([1, *(_lines(h, w) for h, w in head)]) + 6)
         rank_at, tail = _FIXED.index("rank"), book.cell_tail
-        tails = ws.tails
+        unranked = tail(None, st.middle)
+        prefixes = [f'<c r="{column(c)}{ROW}"' for c in range(len(head))]
+        rows: list[str] = []
         self.spool.seek(0)
         for i, (line, rank) in enumerate(zip(self.spool, ranks, strict=True)):
             cells = line[:-1].split("\x01")
@@ -212,10 +328,19 @@ class SummarySheet:
                 cells[rank_at] = tail(rank.overall, st.middle)
                 cells[rank_at + 1] = tail(rank.department, st.middle)
             else:
-                cells[rank_at] = cells[rank_at + 1] = tail(None, st.middle)
-            tails([cells[k] for k in keep] + cells[len(_FIXED):])
+                cells[rank_at] = cells[rank_at + 1] = unranked
+            cells = [cells[k] for k in keep] + cells[len(_FIXED):]
+            if all(cells):
+                xml = "".join(map(add, prefixes, cells))
+            else:  # an empty cell is left out
+                xml = "".join([x + t for x, t in zip(prefixes, cells, strict=True) if t])
+            rows.append(f'<row r="{ROW}">{xml}</row>'.replace(ROW, str(ws.next + 1 + len(rows))))
+            if len(rows) == 512:
+                ws.run("".join(rows), len(rows), len(head))
+                rows.clear()
             if i % 10000 == 9999:
                 progress(i + 1, len(self.keys))
+        ws.run("".join(rows), len(rows), len(head))
         self.spool.close()
         ws.finish(autofilter_row=1, print_area=True, repeat=(1, 1))
 
@@ -319,12 +444,11 @@ class DimensionSheet:
     indicators, the dimension's score and contribution."""
 
     def __init__(self, book: Book, ctx: Context, taken: set[str], st: Styles,
-                 first: PersonResult, k: int) -> None:
+                 first: PersonResult, k: int, members: Sequence[int]) -> None:
         self.book, self.ctx, self.st, self.k = book, ctx, st, k
         say = ctx.say
         dim = first.dimensions[k]
-        self.members = [i for i, ind in enumerate(first.indicators) if ind.dimension == dim.id]
-        titles = [first.indicators[i].title for i in self.members]
+        titles = [first.indicators[i].title for i in members]
         title = dim.title
         if dim.section is not None and sum(1 for d in first.dimensions if d.title == title) > 1:
             title = f"{ctx.sections.get(dim.section, dim.section)}-{dim.title}"
@@ -349,33 +473,22 @@ class DimensionSheet:
                            for n, text in enumerate(titles)), default=1) + 6
         ws.row(head, merges=merges, height=height)
         ws.row(sub)
-        #: the two cells of an indicator result shared by everyone with the same actual
-        self.pairs: dict[int, tuple[str, str]] = {}
+        self.cells = len(self.widths)  # the columns a person's row reaches
+        self.waiting: list[str] = []  # people's rows not yet written
 
-    def add(self, r: PersonResult, who: Who) -> None:
-        book, st, p = self.book, self.st, self.ctx.precision
-        tail, number, pairs = book.cell_tail, book.number_tail, self.pairs
-        cells = list(who)
-        indicators = r.indicators
-        for i in self.members:
-            if i >= len(indicators):
-                cells += ["", ""]
-                continue
-            ind = indicators[i]
-            pair = pairs.get(id(ind)) if ind.shared else None
-            if pair is None:
-                actual = ind.actual
-                pair = (tail(actual, st.right) if isinstance(actual, str)
-                        else number(actual, st.general, p), number(ind.points, st.num, p))
-                if ind.shared:  # the same object for everyone with this actual: kept alive
-                    pairs[id(ind)] = pair
-            cells += pair
-        d = r.dimensions[self.k] if self.k < len(r.dimensions) else None
-        cells.append(number(d.score() if d else None, st.num, p))
-        cells.append(number(d.contribution if d else None, st.num, p))
-        self.ws.tails(cells)
+    def add(self, row: str) -> None:
+        """A person's row, as :meth:`PersonRows.encode` made it, with its number."""
+        waiting = self.waiting
+        waiting.append(row)
+        if len(waiting) >= 512:
+            self.flush()
+
+    def flush(self) -> None:
+        self.ws.run("".join(self.waiting), len(self.waiting), self.cells)
+        self.waiting.clear()
 
     def close(self, who: Sequence[Widest]) -> None:
+        self.flush()
         self.ws.widths([w.width for w in who] + self.widths[3:])
         self.ws.finish(autofilter_row=2, print_area=True, repeat=(1, 2))
 
