@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from decimal import Decimal
 
 from kpiscore.base.i18n import Phrase, Text
@@ -21,6 +22,10 @@ LARGEST = Decimal("1e15")
 #: ... and, unless they are 0, at least this large: a smaller one is a formula's
 #: rounding residue (0.1 + 0.2 - 0.3 is 5.55e-17) or a hostile file.
 SMALLEST = Decimal("1e-15")
+#: A number as a CSV file (or a text cell) usually holds it: :func:`read_number` reads
+#: it without the long way's steps that leave it as it is (NFKC, trimming, an error
+#: value, a percent sign, thousands separators); its range is checked all the same.
+_PLAIN = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,15})?")
 
 
 class FormulaWithoutValue(str):
@@ -73,7 +78,14 @@ A_LEVEL = Phrase("level", "等级")
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and normalise_text(value) == "")
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    first = value[:1]
+    if first.isascii() and first.isalnum():  # NFKC keeps it, so the text is not blank
+        return False
+    return normalise_text(value) == ""
 
 
 def read_number(value: object, percent_format: bool = False) -> Decimal:
@@ -84,6 +96,8 @@ def read_number(value: object, percent_format: bool = False) -> Decimal:
     as 95 because kpiscore keeps percentages in percent points. Dates,
     booleans, Excel errors and text are refused with a reason.
     """
+    if value.__class__ is str and _PLAIN.fullmatch(value):
+        return _in_range(Decimal(value), value)
     _refuse(value, A_NUMBER)
     if isinstance(value, (int, float, Decimal)):
         if isinstance(value, float) and not math.isfinite(value):

@@ -372,12 +372,108 @@ class _Lines:
 def _csv_rows(path: str, encoding: str, delimiter: str,
               limits: Limits) -> Generator[Row, None, None]:
     """The records of ``path``, each a :class:`Row` numbered by the physical line it
-    starts on; a record whose quoted cell spans lines has that as its problem."""
+    starts on; a record whose quoted cell spans lines has that as its problem.
+
+    Read in bulk while every line is a record of its own within the limits
+    (:func:`_regular_rows`), then line by line from the first line that is not
+    (:func:`_exact_rows`), which finds what is wrong as it always did."""
     max_line = limits.columns * CSV_CHARS_PER_COLUMN
     if csv.field_size_limit() < max_line:  # a cell is never longer than its row, refused
         csv.field_size_limit(max_line)  # past max_line by _Lines, naming the line
+    read = yield from _regular_rows(path, encoding, delimiter, limits)
+    if read is not None:
+        yield from _exact_rows(path, encoding, delimiter, limits, read)
+
+
+#: Characters the bulk reader takes at a time: a thousand or so lines of a typical file.
+_CHUNK = 1 << 17
+#: Line breaks of :meth:`str.splitlines` that a CSV file's lines do not end at (a file
+#: read with ``newline=""`` ends its lines at ``\n``, ``\r\n`` and ``\r`` only), and
+#: NUL (the csv module refuses it).
+_NOT_BULK = ("\x00", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _regular_rows(path: str, encoding: str, delimiter: str,
+                  limits: Limits) -> Generator[Row, None, int | None]:
+    """The rows of ``path`` read many lines at a time, as long as each line is a record
+    of its own (no quoted cell goes on to the next line) and within the limits of
+    :class:`_Lines`, so that reading it line by line would find nothing wrong and the
+    same values; returns how many lines it read when the rest must be read line by line
+    (from a line that may be wrong, or that starts a record over several lines), None
+    at the end of the file.
+
+    Lines end where a text file read with ``newline=""`` ends them (a chunk with
+    another of :meth:`str.splitlines`'s breaks, or a NUL, is left to the line reader).
+    With a quote in the chunk, a line is taken only while the csv module has not read
+    past it for its record (:attr:`csv.reader.line_num`), so its last line waits for
+    the next chunk, and the file's last line, if it holds a quote, for the line reader
+    (which says when that quote is never closed).
+    """
+    max_line = limits.columns * CSV_CHARS_PER_COLUMN
+    read = 0
+    carry = ""
     with open(path, encoding=encoding, newline="") as fh:
+        while True:
+            data = fh.read(_CHUNK)
+            end = not data
+            text = carry + data
+            if not text:
+                return None
+            if any(ch in text for ch in _NOT_BULK):
+                return read
+            lines = text.splitlines(keepends=True)
+            quoted = '"' in text
+            stop = False
+            if end:
+                carry, take = "", len(lines)
+                if quoted and '"' in lines[-1]:
+                    take, stop = take - 1, True
+            else:
+                carry, take = lines[-1], len(lines) - 1  # maybe not all of a line yet
+                stop = len(carry) > max_line + 2  # over the limit: the line reader says so
+            if take > limits.rows - read:
+                take, stop = limits.rows - read, True
+            if take > 0:
+                longest = max(map(len, lines[:take]))
+                if longest > max_line or (longest >= limits.columns and max(
+                        line.count(delimiter) for line in lines[:take]) >= limits.columns):
+                    return read
+                first = read + 1
+                try:
+                    if quoted:  # the line after each record shows whether it went on
+                        reader = csv.reader(lines, csv.excel, delimiter=delimiter)
+                        rows = []
+                        for k, values in enumerate(reader):
+                            if k == take:
+                                break
+                            if reader.line_num != k + 1:  # a record over several lines
+                                stop = True
+                                break
+                            rows.append(Row(first + k, values))
+                    else:  # no quote: the csv module's fields are the text between
+                        # separators (and a line with nothing but its break, no field)
+                        rows = [Row(first + k, line.split(delimiter) if line else [])
+                                for k, line in enumerate(
+                                    line.rstrip("\r\n") for line in lines[:take])]
+                except csv.Error:  # the line reader names the line
+                    return read
+                read += len(rows)
+                yield from rows
+            if stop:
+                return read
+            if end:
+                return None
+
+
+def _exact_rows(path: str, encoding: str, delimiter: str, limits: Limits,
+                skip: int) -> Generator[Row, None, None]:
+    """The records of ``path`` after its first ``skip`` lines, read line by line."""
+    max_line = limits.columns * CSV_CHARS_PER_COLUMN
+    with open(path, encoding=encoding, newline="") as fh:
+        for _ in range(skip):  # lines the bulk reader read whole: none is over the limit
+            fh.readline(max_line + 3)
         lines = _Lines(fh, path, delimiter, limits)
+        lines.read = skip
         reader = csv.reader(lines, csv.excel, delimiter=delimiter)
         try:
             for values in reader:
@@ -404,8 +500,10 @@ class CsvTable(Table):
     delimiter: str = field(default=",", kw_only=True)
 
     def row_problems(self, row: Row) -> list[tuple[int, Text]]:
-        problems = super().row_problems(row)
         width = len(self.header)
+        if not row.problems and len(row.values) <= width:
+            return []  # most rows: read in bulk, no wider than the header
+        problems = super().row_problems(row)
         if len(row.values) > width:
             problems.append((width, WIDER(line=row.number, fields=len(row.values),
                                           header=self.header_row, columns=width,

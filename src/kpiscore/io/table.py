@@ -252,7 +252,10 @@ class Table:
         ``InputUnreadable("<source>: cannot read past row N: …")``.
         """
         for row in self._read():
-            if all(is_blank(v) for v in row.values):
+            for value in row.values:
+                if not is_blank(value):
+                    break
+            else:  # every cell blank (or none at all)
                 continue
 
             def where(col: int, _n: int = row.number) -> str:
