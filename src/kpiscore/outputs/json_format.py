@@ -12,6 +12,7 @@ from decimal import Decimal
 from json.encoder import py_encode_basestring
 from typing import IO, TYPE_CHECKING, Any
 
+from kpiscore.base.numbers import round_half_up
 from kpiscore.outputs.records import (
     FORMAT_VERSION,
     _fixed,
@@ -106,16 +107,35 @@ class _People:
     """People as JSON text (standing alone, ``indent`` as dumps takes it), each shared
     indicator result encoded once: it is most of every person's text."""
 
-    def __init__(self, head: Report, indent: int | None) -> None:
+    def __init__(self, head: Report, indent: int | None,
+                 first: dict[str, Any] | None = None) -> None:
         self.head = head
         self.indent = indent
+        self.first = first
         self.cache: dict[IndicatorResult, str] = {}
+        #: a group's text per (id, title, section, weight, contribution)
+        self.groups: dict[tuple[Any, ...], str] = {}
         if indent is None:
             self.open, self.item, self.close, self.end = ',"indicators":[', "", "]}", "}"
+            pad, colon = "", ":"
         else:
             pad = " " * indent
             self.open = f',\n{pad}"indicators": ['
             self.item, self.close, self.end = "\n" + pad * 2, f"\n{pad}]\n}}", "\n}"
+            pad, colon = "\n" + pad, ": "
+        # plain_fields's text with a hole ({}) for every value that is not the same for
+        # every plain person
+        keys = [_string(k) + colon + _value(v).replace("{", "{{").replace("}", "}}")
+                for k, v in (first or {}).items()]
+        keys += [f'"{k}"{colon}{{}}' for k in ("row", "id", "name", "department", "period")]
+        keys += [f'"status"{colon}"ok"', f'"errors"{colon}[]', f'"total"{colon}{{}}',
+                 f'"rank"{colon}null']
+        keys += [f'"{k}"{colon}{{}}' for k in ("grade", "quota_grade", "passed", "pay")]
+        keys.append(f'"veto"{colon}null')
+        if head.has_sections:
+            keys.append(f'"sections"{colon}{{}}')
+        keys.append(f'"dimensions"{colon}{{}}')
+        self.template = "{{" + pad + ("," + pad).join(keys)
 
     def indicator(self, i: IndicatorResult) -> str:
         text = self.cache.get(i) if i.shared else None
@@ -129,8 +149,8 @@ class _People:
 
     def person(self, r: PersonResult, first: dict[str, Any] | None = None) -> str:
         head = self.head
-        if _plain(r):
-            body = self.plain_fields(r, first)
+        if _plain(r) and first is self.first:
+            body = self.plain_fields(r)
         else:
             fields = person_dict(r, head.precision, head.pay_precision, head.has_sections,
                                  indicators=False)
@@ -138,55 +158,61 @@ class _People:
             body = text[:-len(self.end)]  # without the closing brace
         if not r.indicators:
             return body + self.open + "]" + self.end
-        return (body + self.open + self.item
-                + ("," + self.item).join(self.indicator(i) for i in r.indicators)
-                + self.close)
+        cache, item = self.cache, self.item
+        texts = [(cache.get(i) if i.shared else None) or self.indicator(i)
+                 for i in r.indicators]
+        return body + self.open + item + ("," + item).join(texts) + self.close
 
-
-    def plain_fields(self, r: PersonResult, first: dict[str, Any] | None) -> str:
-        """What ``dumps(person_dict(r, indicators=False))`` writes, without its closing
-        brace, for a person :func:`_plain` admits (most people), built straight from the
-        values: the generic path spends most of its time on dicts and marks. A property
-        test holds the two to the same bytes."""
+    def plain_fields(self, r: PersonResult) -> str:
+        """What ``dumps(person_dict(r, indicators=False))`` writes (after ``first``),
+        without its closing brace, for a person :func:`_plain` admits (most people),
+        built straight from the values: the generic path spends most of its time on
+        dicts and marks. A property test holds the two to the same bytes."""
         head = self.head
         precision = head.precision
-        pairs = [] if first is None else [(_string(k), _value(v)) for k, v in first.items()]
-        pairs += [
-            ('"row"', str(r.row)), ('"id"', _text(r.id)), ('"name"', _text(r.name)),
-            ('"department"', _text(r.department)), ('"period"', _text(r.period)),
-            ('"status"', _string(r.status)), ('"errors"', "[]"),
-            ('"total"', _number(_fixed(r.total, precision))), ('"rank"', "null"),
-            ('"grade"', _text(r.grade)), ('"quota_grade"', _text(r.quota_grade)),
-            ('"passed"', _BOOL[r.passed]),
-            ('"pay"', _number(_fixed(r.pay, head.pay_precision))), ('"veto"', "null")]
+        total = r.total
+        pay = r.pay
+        values = [r.row, _text(r.id), _text(r.name), _text(r.department), _text(r.period),
+                  "null" if total is None else format(round_half_up(total, precision), "f"),
+                  _text(r.grade), _text(r.quota_grade), _BOOL[r.passed],
+                  "null" if pay is None else format(round_half_up(pay, head.pay_precision),
+                                                    "f")]
         if head.has_sections:
-            pairs.append(('"sections"', self._groups(r.sections)))
-        pairs.append(('"dimensions"', self._groups(r.dimensions)))
-        if self.indent is None:
-            return "{" + ",".join(k + ":" + v for k, v in pairs)
-        pad = "\n" + " " * self.indent
-        return "{" + pad + ("," + pad).join(k + ": " + v for k, v in pairs)
+            values.append(self._groups(r.sections))
+        values.append(self._groups(r.dimensions))
+        return self.template.format(*values)
 
     def _groups(self, groups: list[GroupResult]) -> str:
         if not groups:
             return "[]"
-        precision = self.head.precision
+        known = self.groups
         texts = []
         for g in groups:
-            pairs = [('"id"', _string(g.id)), ('"title"', _string(g.title))]
-            if g.section is not None:
-                pairs.append(('"section"', _string(g.section)))
-            pairs += [('"weight"', _value(_short(g.weight, precision))),
-                      ('"score"', _number(_fixed(g.score(), precision))),
-                      ('"contribution"', _number(_fixed(g.contribution, precision)))]
-            texts.append(pairs)
+            key = (g.id, g.title, g.section, g.weight, g.contribution)
+            text = known.get(key)
+            if text is None:
+                text = self._group(g)
+                if len(known) < 100_000:
+                    known[key] = text
+            texts.append(text)
         if self.indent is None:
-            return "[" + ",".join("{" + ",".join(k + ":" + v for k, v in pairs) + "}"
-                                  for pairs in texts) + "]"
-        inner, item, outer = (" " * (self.indent * level) for level in (3, 2, 1))
-        return ("[\n" + item + (",\n" + item).join(
-            "{\n" + inner + (",\n" + inner).join(k + ": " + v for k, v in pairs)
-            + "\n" + item + "}" for pairs in texts) + "\n" + outer + "]")
+            return "[" + ",".join(texts) + "]"
+        item, outer = (" " * (self.indent * level) for level in (2, 1))
+        return "[\n" + item + (",\n" + item).join(texts) + "\n" + outer + "]"
+
+    def _group(self, g: GroupResult) -> str:
+        precision = self.head.precision
+        pairs = [('"id"', _string(g.id)), ('"title"', _string(g.title))]
+        if g.section is not None:
+            pairs.append(('"section"', _string(g.section)))
+        pairs += [('"weight"', _value(_short(g.weight, precision))),
+                  ('"score"', _number(_fixed(g.score(), precision))),
+                  ('"contribution"', _number(_fixed(g.contribution, precision)))]
+        if self.indent is None:
+            return "{" + ",".join(k + ":" + v for k, v in pairs) + "}"
+        inner, item = (" " * (self.indent * level) for level in (3, 2))
+        return ("{\n" + inner + (",\n" + inner).join(k + ": " + v for k, v in pairs)
+                + "\n" + item + "}")
 
 
 def _plain(r: PersonResult) -> bool:
@@ -235,8 +261,8 @@ def encoder_json(head: Report) -> Callable[[PersonResult], str]:
 
 def encoder_jsonl(head: Report) -> Callable[[PersonResult], str]:
     """A person's line as :func:`stream_jsonl` writes it, before its rank."""
-    people = _People(head, None)
     first = {"kpiscore": FORMAT_VERSION, "scheme": head.scheme_id}
+    people = _People(head, None, first)
     return lambda r: people.person(r, first)
 
 

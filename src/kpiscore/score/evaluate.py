@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from kpiscore.base.i18n import Alternatives, Phrase
 from kpiscore.io.cells import is_blank
@@ -30,6 +30,7 @@ from kpiscore.score.binding import (
     refuse_other_sheets,
 )
 from kpiscore.score.calibration import CalibrationFile, calibrate
+from kpiscore.score.lane import Lane
 from kpiscore.score.people import DUPLICATE, Person, Source, each_person
 from kpiscore.score.periods import PeriodScore, period_weights, roll
 from kpiscore.score.raters import (
@@ -133,12 +134,29 @@ def _each_result(compiled: CompiledScheme, table: Table, scorer: Scorer, binding
 
 def score_person(scorer: Scorer, binding: Binding, person: Person,
                  surveys: SurveyData | None = None) -> PersonResult:
-    """One person of a streamed table (one row): read, scored and assembled."""
+    """One person of a streamed table (one row): read, scored and assembled; a plain
+    row of a plain scheme through the scorer's :class:`~kpiscore.score.lane.Lane`."""
     row = person.sources[0].row
+    if not person.errors and surveys is None:
+        lane = _lane(scorer, binding)
+        if lane is not None:
+            quick = lane.score(row.number, row.values, row.percent)
+            if quick is not None:
+                return quick
     return scorer.score_row(binding, row.number, row.values, person.sources[0].where,
                             row.percent.__contains__,
                             injections(scorer.compiled, surveys, person.id),
                             errors=person.errors)
+
+
+def _lane(scorer: Scorer, binding: Binding) -> Lane | None:
+    """The scorer's lane for ``binding`` (made on the first row), or None if the scheme
+    or the binding does not fit one."""
+    made = scorer.lane
+    if made is None or made[0] is not binding:
+        made = scorer.lane = (binding, Lane(scorer, binding) if Lane.fits(scorer, binding)
+                              else None)
+    return cast("Lane | None", made[1])
 
 
 def can_stream(compiled: CompiledScheme, tables: int = 1) -> bool:

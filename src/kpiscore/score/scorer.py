@@ -188,6 +188,8 @@ class Scorer:
         self._fields = {f.key: f for f in compiled.fields}
         #: each numeric field's reading (a number, or why it is not one) per raw cell
         self._readings: list[dict[object, Decimal | str]] = [{} for _ in compiled.fields]
+        #: (binding, its lane or None) of the last table scored (score/lane.py)
+        self.lane: tuple[object, object] | None = None
 
     # -- reading ------------------------------------------------------------------------
 

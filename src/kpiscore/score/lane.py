@@ -1,0 +1,156 @@
+"""The quick way through a plain row: each cell straight to its finished indicator.
+
+Most rows of a month-end table are plain: every actual a number or answer already
+seen, no error, no veto. For such a row the scorer's whole path — read the cell,
+check its range, score it, weigh it, build the indicator's result — gives the same
+finished, shared :class:`~kpiscore.score.results.IndicatorResult` for the same cell
+every time. A :class:`Lane` remembers, per indicator, each cell's finished result
+and share of the total's numerator, so a plain row costs a dictionary lookup an
+indicator, the sums of its dimensions and the total.
+
+A lane is only made for a scheme whose every indicator is read from a column of its
+own and needs nothing else (no formulas, surveys, raters, periods, scheme-level
+vetoes or pay lines), bound without problems; it gives up on any row that is not
+plain (returns None) and the scorer's own path scores it, so the two always agree.
+``tests/test_lane.py`` holds a lane to the scorer's path, result for result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from kpiscore.base.numbers import ZERO
+from kpiscore.io.cells import BadValue, is_blank, read_text
+from kpiscore.score.binding import Binding
+from kpiscore.score.results import GroupResult, IndicatorResult, PersonResult, RowError
+from kpiscore.score.scorer import MEMO_SIZE, Scorer, _reading_key, cell_text
+
+#: an indicator's piece: its finished result and its share of the total's numerator
+Piece = tuple[IndicatorResult, Decimal]
+
+
+def _no_where(key: str) -> str:  # a piece is only kept when scoring it said nothing
+    return ""
+
+
+class Lane:
+    """Plain rows of one table, scored from remembered pieces (see the module)."""
+
+    def __init__(self, scorer: Scorer, binding: Binding) -> None:
+        compiled = scorer.compiled
+        self.scorer = scorer
+        self.binding = binding
+        fields = {f.key: f for f in compiled.fields}
+        self.fields = [fields[ci.id] for ci in compiled.indicators]
+        self.columns: list[int] = [binding.columns[f.key] for f in self.fields]
+        self.pieces: list[dict[object, Piece | None]] = [{} for _ in compiled.indicators]
+        self.dimensions = compiled.dimensions
+        self.sections = compiled.sections
+        self.denominator = compiled.denominator
+        self.mark = compiled.scheme.pass_mark
+        self.grade_for = compiled.grade_for
+        self.id_col, self.name_col, self.dept_col = (binding.id_col, binding.name_col,
+                                                     binding.dept_col)
+        # the values pay formulas and tie-breaks read (PersonResult.env), in field order
+        order = {ci.id: k for k, ci in enumerate(compiled.indicators)}
+        self.numeric = [(f.key, order[f.key]) for f in compiled.fields if f.numeric]
+        self.width = max([*self.columns, *(c for c in (self.id_col, self.name_col,
+                                                       self.dept_col) if c is not None)]) + 1
+
+    @staticmethod
+    def fits(scorer: Scorer, binding: Binding) -> bool:
+        """Whether a lane can score this scheme's plain rows (see the module)."""
+        c = scorer.compiled
+        keys = [f.key for f in c.fields]
+        return (not binding.problems and not c.formula_order and not c.vetoes
+                and not c.pay_lines and not c.survey_of and not c.grouped
+                and sorted(keys) == sorted(ci.id for ci in c.indicators)
+                and len(set(keys)) == len(keys)
+                and all(binding.columns.get(k) is not None for k in keys))
+
+    def score(self, row: int, cells: Sequence[Any], percent: frozenset[int] | set[int]
+              ) -> PersonResult | None:
+        """The row's result, or None when the row is not plain."""
+        if len(cells) < self.width:
+            return None
+        ident = cell_text(cells[self.id_col]) if self.id_col is not None else None
+        if ident is None and self.id_col is not None:
+            return None
+        indicators: list[IndicatorResult] = []
+        shares: list[Decimal] = []
+        numerator = ZERO
+        for k, col in enumerate(self.columns):
+            raw = cells[col]
+            pct = col in percent if percent else False
+            key = raw if type(raw) is str else _reading_key(raw, pct)
+            pieces = self.pieces[k]
+            piece = pieces.get(key) if key is not None else None
+            if piece is None:
+                if key is not None and key in pieces:
+                    return None  # known not plain
+                piece, keep = self._piece(k, raw, pct)
+                if keep and key is not None and len(pieces) < MEMO_SIZE:
+                    pieces[key] = piece
+                if piece is None:
+                    return None
+            indicators.append(piece[0])
+            shares.append(piece[1])
+            numerator += piece[1]
+        result = PersonResult(row, ident, cell_text(cells[self.name_col])
+                              if self.name_col is not None else None,
+                              cell_text(cells[self.dept_col])
+                              if self.dept_col is not None else None)
+        result.indicators = indicators
+        result.env = {key: indicators[k].actual for key, k in self.numeric}  # type: ignore[misc]
+        denominator = self.denominator
+        for groups, out in ((self.dimensions, result.dimensions),
+                            (self.sections, result.sections)):
+            for g in groups:
+                value = ZERO
+                for i in g.members:
+                    value += shares[i]
+                out.append(GroupResult(g.id, g.title, g.weight, value / denominator,
+                                       g.section))
+        total = numerator / denominator
+        result.total = total
+        result.grade = self.grade_for(total, False)
+        mark = self.mark
+        result.passed = None if mark is None else total >= mark
+        return result
+
+    def _piece(self, k: int, raw: object, pct: bool) -> tuple[Piece | None, bool]:
+        """Indicator ``k``'s finished result for a cell, as the scorer's path makes it
+        (None if the cell is blank, unreadable, out of range, fires a veto or cannot be
+        scored: the scorer's path then says why), and whether it may be remembered (not
+        when the scorer itself remembers no more actuals: a result made for one person)."""
+        scorer = self.scorer
+        f = self.fields[k]
+        ci = scorer.compiled.indicators[k]
+        if is_blank(raw):
+            return None, True
+        actual: Decimal | str
+        if f.numeric:
+            parsed = scorer._read_number(f, raw, pct)
+            if isinstance(parsed, str):
+                return None, True
+            actual = parsed
+        else:
+            try:
+                actual = read_text(raw)
+            except BadValue:
+                return None, True
+        veto = ci.ind.veto
+        if veto is not None and isinstance(actual, Decimal) and veto.when.holds(actual):
+            return None, True
+        errors: list[RowError] = []
+        scored = scorer.score_actual(k, actual, errors, _no_where)
+        if errors or scored.points is None:
+            return None, True
+        if not scored.memo:
+            return scorer._indicator(k, ci, scored, False), False
+        hit = scored.finished
+        if hit is None:
+            hit = scored.finished = scorer._indicator(k, ci, scored, True)
+        return hit, True
