@@ -11,8 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kpiscore.base.numbers import round_half_up, to_decimal
+from kpiscore.base.numbers import plain, readable, round_half_up, to_decimal
 from kpiscore.outputs.records import person_dict
 from kpiscore.scheme.load import from_model
 from kpiscore.scheme.models import Scheme
@@ -223,3 +225,18 @@ def test_scoring_code_makes_no_binary_floats() -> None:
                     and node.func.id == "float":
                 found.append(f"{path.name}:{node.lineno}: float(...)")
     assert found == []
+
+
+def _readable_reference(value: Decimal, precision: int) -> str:
+    """readable() as it was first written: its decimals counted by as_tuple()."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -(precision + 2):
+        return plain(value)
+    if round_half_up(value, precision + 2) == value:
+        return plain(value)
+    return plain(round_half_up(value, precision))
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None), st.integers(0, 6))
+def test_readable_counts_decimals_as_as_tuple_does(value: Decimal, precision: int) -> None:
+    assert readable(value, precision) == _readable_reference(value, precision)

@@ -14,8 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpiscore.outputs.json_format import _People, _plain, dumps
-from kpiscore.outputs.records import person_dict
-from kpiscore.score.results import GroupResult, PersonResult, Report, Summary
+from kpiscore.outputs.records import indicator_dict, person_dict
+from kpiscore.score.results import (
+    GroupResult,
+    IndicatorResult,
+    PersonResult,
+    Report,
+    Summary,
+)
 
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
 numbers = st.one_of(st.none(), st.decimals(allow_nan=False, allow_infinity=False,
@@ -64,3 +70,31 @@ def test_a_plain_person_is_written_as_the_generic_encoder_writes_it(
     people = _People(head, indent, first)
     assert people.plain_fields(r) == expected[:-len(end)]
     assert people.plain_fields(r) == expected[:-len(end)]  # its groups' texts remembered
+
+
+@st.composite
+def indicator_results(draw: Any) -> list[IndicatorResult]:
+    """Results of one indicator for several people: the same id, title, dimension,
+    target, full marks and weight objects, each person's own actual, points,
+    contribution and explanation (texts with braces, quotes and marks' look-alikes)."""
+    title, dimension = draw(texts), draw(texts)
+    target, full, weight = draw(numbers), draw(numbers), draw(numbers)
+    ident = draw(texts)
+    out = []
+    for _ in range(draw(st.integers(1, 4))):
+        actual = draw(st.one_of(numbers, texts))
+        out.append(IndicatorResult(ident, title, dimension, actual, target, draw(numbers),
+                                   full or Decimal(100), weight or Decimal(10),
+                                   draw(numbers), draw(texts | st.just('{0}"x"\ue010'))))
+    return out
+
+
+@given(indicator_results(), st.integers(0, 4), st.sampled_from([None, 2]))
+def test_an_indicator_is_written_as_the_generic_encoder_writes_it(
+        results: list[IndicatorResult], precision: int, indent: int | None) -> None:
+    people = _People(report(precision, 0, False), indent)
+    for i in results:  # the first through the generic path, the others its template
+        expected = dumps(indicator_dict(i, precision), indent)
+        if indent is not None:
+            expected = expected.replace("\n", "\n" + " " * indent * 2)
+        assert people.indicator(i) == expected

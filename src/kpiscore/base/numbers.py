@@ -123,9 +123,11 @@ def round_half_up(value: Decimal, precision: int) -> Decimal:
     return rounded
 
 
-def plain(value: Decimal) -> str:
-    """A Decimal as people write it: no exponent, no trailing zeros (``7.84``, ``100``)."""
-    text = str(value)
+def plain(value: Decimal, text: str | None = None) -> str:
+    """A Decimal as people write it: no exponent, no trailing zeros (``7.84``, ``100``);
+    ``text`` is ``str(value)`` when the caller has it already."""
+    if text is None:
+        text = str(value)
     if "E" not in text and ("." not in text or text[-1] != "0") and text != "-0":
         return text  # already plain: 98, 7.84, -2.5 (the common case, no arithmetic)
     if value == 0:
@@ -139,9 +141,14 @@ def plain(value: Decimal) -> str:
 def readable(value: Decimal, precision: int) -> str:
     """A number inside a sentence: exact when it has at most ``precision + 2`` decimals
     (7.84, 1.5625), else rounded half up to ``precision`` (89.33 for 89.3333…)."""
+    text = str(value)  # its decimals counted from its text: as_tuple() costs 5 times more
+    if "E" not in text and text[-1:].isdigit():
+        point = text.find(".")
+        if point < 0 or len(text) - point - 1 <= precision + 2:
+            return plain(value, text)  # short already (the common case: no arithmetic)
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -(precision + 2):
-        return plain(value)  # short already (the common case: no arithmetic)
+        return plain(value, text)
     if round_half_up(value, precision + 2) == value:  # 1.562500000 is exactly 1.5625
         return plain(value)
     return plain(round_half_up(value, precision))

@@ -115,6 +115,8 @@ class _People:
         self.cache: dict[IndicatorResult, str] = {}
         #: a group's text per (id, title, section, weight, contribution)
         self.groups: dict[tuple[Any, ...], str] = {}
+        #: an indicator's constant fields and its text with holes (:meth:`_template`)
+        self.templates: dict[str, tuple[Any, ...]] = {}
         if indent is None:
             self.open, self.item, self.close, self.end = ',"indicators":[', "", "]}", "}"
             pad, colon = "", ":"
@@ -140,11 +142,49 @@ class _People:
     def indicator(self, i: IndicatorResult) -> str:
         text = self.cache.get(i) if i.shared else None
         if text is None:
-            text = dumps(indicator_dict(i, self.head.precision), self.indent)
-            if self.indent is not None:
-                text = text.replace("\n", self.item)
+            text = self._indicator(i)
             if i.shared and len(self.cache) < 100_000:
                 self.cache[i] = text
+        return text
+
+    def _indicator(self, i: IndicatorResult) -> str:
+        """An indicator's text: through its indicator's template (what is the same for
+        every person, written once) when it has no survey, else the generic way."""
+        made = self.templates.get(i.id) if i.survey is None else None
+        if made is not None and made[0] is i.title and made[1] is i.dimension \
+                and made[2] is i.target and made[3] is i.full_marks and made[4] is i.weight:
+            p = self.head.precision
+            actual, points, contribution = i.actual, i.points, i.contribution
+            return made[5].format(
+                _value(_short(actual, p)) if actual is not None else "null",
+                "null" if points is None else format(round_half_up(points, p), "f"),
+                "null" if contribution is None else
+                format(round_half_up(contribution, p), "f"),
+                _string(i.explanation))
+        text = dumps(indicator_dict(i, self.head.precision), self.indent)
+        if self.indent is not None:
+            text = text.replace("\n", self.item)
+        if made is None and i.survey is None and len(self.templates) < 10_000 \
+                and "\ue010" not in i.id + i.title + i.dimension:  # the marks' own
+            self.templates[i.id] = (i.title, i.dimension, i.target, i.full_marks, i.weight,
+                                    self._template(i))
+        return text
+
+    def _template(self, i: IndicatorResult) -> str:
+        """``i``'s text with a hole for its actual, points, contribution and explanation:
+        the generic text of ``i`` with marks in their place."""
+        marks = [f"\ue010{n}\ue010" for n in range(4)]  # 1 and 2 (numbers) are nulls
+        text = dumps(indicator_dict(replace(i, actual=marks[0], points=None,
+                                            contribution=None, explanation=marks[3]),
+                                    self.head.precision), self.indent)
+        if self.indent is not None:
+            text = text.replace("\n", self.item)
+        text = text.replace("{", "{{").replace("}", "}}")
+        colon = ":" if self.indent is None else ": "
+        for hole in (0, 3):  # the actual and the explanation
+            text = text.replace(f'"{marks[hole]}"', "{" + str(hole) + "}", 1)
+        for name, hole in (("points", 1), ("contribution", 2)):
+            text = text.replace(f'"{name}"{colon}null', f'"{name}"{colon}{{{hole}}}', 1)
         return text
 
     def person(self, r: PersonResult, first: dict[str, Any] | None = None) -> str:

@@ -27,8 +27,9 @@ from kpiscore.score.binding import Binding
 from kpiscore.score.results import GroupResult, IndicatorResult, PersonResult, RowError
 from kpiscore.score.scorer import MEMO_SIZE, Scorer, _reading_key, cell_text
 
-#: an indicator's piece: its finished result and its share of the total's numerator
-Piece = tuple[IndicatorResult, Decimal]
+#: an indicator's piece: its finished result, its share of the total's numerator and the
+#: cell it was made for
+Piece = tuple[IndicatorResult, Decimal, Any]
 
 
 def _no_where(key: str) -> str:  # a piece is only kept when scoring it said nothing
@@ -84,9 +85,16 @@ class Lane:
         for k, col in enumerate(self.columns):
             raw = cells[col]
             pct = col in percent if percent else False
-            key = raw if type(raw) is str else _reading_key(raw, pct)
+            kind = type(raw)
+            # a text cell reads the same whatever its format; a Decimal (what openers
+            # give for numbers) is its own key, its spelling (95 or 95.0) checked on a hit
+            key = raw if kind is str or (kind is Decimal and not pct) else \
+                _reading_key(raw, pct)
             pieces = self.pieces[k]
-            piece = pieces.get(key) if key is not None else None
+            try:
+                piece = pieces.get(key) if key is not None else None
+            except TypeError:  # a signalling NaN cannot be hashed
+                return None
             if piece is None:
                 if key is not None and key in pieces:
                     return None  # known not plain
@@ -95,6 +103,8 @@ class Lane:
                     pieces[key] = piece
                 if piece is None:
                     return None
+            elif kind is Decimal and not pct and not piece[2].same_quantum(raw):
+                return None  # 95.0 where 95 was remembered: shown as written
             indicators.append(piece[0])
             shares.append(piece[1])
             numerator += piece[1]
@@ -149,8 +159,8 @@ class Lane:
         if errors or scored.points is None:
             return None, True
         if not scored.memo:
-            return scorer._indicator(k, ci, scored, False), False
+            return (*scorer._indicator(k, ci, scored, False), raw), False
         hit = scored.finished
         if hit is None:
             hit = scored.finished = scorer._indicator(k, ci, scored, True)
-        return hit, True
+        return (*hit, raw), True
