@@ -155,7 +155,8 @@ class _People:
                 and made[2] is i.target and made[3] is i.full_marks and made[4] is i.weight:
             p = self.head.precision
             actual, points, contribution = i.actual, i.points, i.contribution
-            return made[5].format(
+            template: str = made[5]
+            return template.format(
                 _value(_short(actual, p)) if actual is not None else "null",
                 "null" if points is None else format(round_half_up(points, p), "f"),
                 "null" if contribution is None else
