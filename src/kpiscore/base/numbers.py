@@ -146,6 +146,9 @@ def readable(value: Decimal, precision: int) -> str:
         point = text.find(".")
         if point < 0 or len(text) - point - 1 <= precision + 2:
             return plain(value, text)  # short already (the common case: no arithmetic)
+        if not text[point + precision + 3:].strip("0"):  # 1.562500000 is exactly 1.5625
+            return plain(value, text)
+        return plain(round_half_up(value, precision))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -(precision + 2):
         return plain(value, text)
