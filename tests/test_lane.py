@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from kpiscore.api import open_table
 from kpiscore.outputs import FORMATS
 from kpiscore.scheme.load import load_scheme
+from kpiscore.score import lane as lane_module
 from kpiscore.score import scorer as scorer_module
 from kpiscore.score.evaluate import binding_for, head, iter_results
 from kpiscore.score.lane import Lane
@@ -126,12 +127,14 @@ def test_a_full_memory_still_gives_each_row_its_result(bound: Any,
     """Past what the scorer remembers, a lane makes each row's results for it alone."""
     compiled, binding = bound
     monkeypatch.setattr(scorer_module, "MEMO_SIZE", 2)
+    monkeypatch.setattr(lane_module, "MEMO_SIZE", 2)
     scorer = Scorer(compiled)
     lane = Lane(scorer, binding)
     for k in range(8):
         cells = ["E1", "张三", "一部", Decimal(80 + k), Decimal(90 + k), Decimal(50 + k), "2"]
         got = lane.score(2, cells, frozenset())
         assert got is not None
+        assert all(i.shared for i in got.indicators) == (k < 2)  # made for this row alone
         expected = Scorer(compiled).score_row(binding, 2, cells, _where)
         assert _texts(compiled, got) == _texts(compiled, expected)
 

@@ -18,22 +18,19 @@ plain (returns None) and the scorer's own path scores it, so the two always agre
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, DecimalException, localcontext
 from typing import Any
 
-from kpiscore.base.numbers import ZERO
+from kpiscore.base.numbers import SCORING, ZERO
 from kpiscore.io.cells import BadValue, is_blank, read_text
+from kpiscore.rules.levels import UnknownLevel
 from kpiscore.score.binding import Binding
-from kpiscore.score.results import GroupResult, IndicatorResult, PersonResult, RowError
+from kpiscore.score.results import GroupResult, IndicatorResult, PersonResult, Scored
 from kpiscore.score.scorer import MEMO_SIZE, Scorer, _reading_key, cell_text
 
 #: an indicator's piece: its finished result, its share of the total's numerator and the
 #: cell it was made for
 Piece = tuple[IndicatorResult, Decimal, Any]
-
-
-def _no_where(key: str) -> str:  # a piece is only kept when scoring it said nothing
-    return ""
 
 
 class Lane:
@@ -93,18 +90,21 @@ class Lane:
             pieces = self.pieces[k]
             try:
                 piece = pieces.get(key) if key is not None else None
+                if piece is not None and kind is Decimal and not pct \
+                        and not piece[2].same_quantum(raw):
+                    key = _reading_key(raw, pct)  # 95.0 where 95 is remembered: its own
+                    piece = pieces.get(key)
             except TypeError:  # a signalling NaN cannot be hashed
                 return None
             if piece is None:
                 if key is not None and key in pieces:
                     return None  # known not plain
-                piece, keep = self._piece(k, raw, pct)
-                if keep and key is not None and len(pieces) < MEMO_SIZE:
+                keep = key is not None and len(pieces) < MEMO_SIZE
+                piece = self._piece(k, raw, pct, keep)
+                if keep:
                     pieces[key] = piece
                 if piece is None:
                     return None
-            elif kind is Decimal and not pct and not piece[2].same_quantum(raw):
-                return None  # 95.0 where 95 was remembered: shown as written
             indicators.append(piece[0])
             shares.append(piece[1])
             numerator += piece[1]
@@ -130,37 +130,35 @@ class Lane:
         result.passed = None if mark is None else total >= mark
         return result
 
-    def _piece(self, k: int, raw: object, pct: bool) -> tuple[Piece | None, bool]:
+    def _piece(self, k: int, raw: object, pct: bool, keep: bool) -> Piece | None:
         """Indicator ``k``'s finished result for a cell, as the scorer's path makes it
         (None if the cell is blank, unreadable, out of range, fires a veto or cannot be
-        scored: the scorer's path then says why), and whether it may be remembered (not
-        when the scorer itself remembers no more actuals: a result made for one person)."""
+        scored: the scorer's path then says why); ``keep``: it will be remembered, so
+        shared by everyone with this cell. Scored here, not through the scorer's own
+        memory: the lane remembers the finished result, which is all a plain row needs."""
         scorer = self.scorer
         f = self.fields[k]
         ci = scorer.compiled.indicators[k]
         if is_blank(raw):
-            return None, True
+            return None
         actual: Decimal | str
         if f.numeric:
             parsed = scorer._read_number(f, raw, pct)
             if isinstance(parsed, str):
-                return None, True
+                return None
             actual = parsed
         else:
             try:
                 actual = read_text(raw)
             except BadValue:
-                return None, True
+                return None
         veto = ci.ind.veto
         if veto is not None and isinstance(actual, Decimal) and veto.when.holds(actual):
-            return None, True
-        errors: list[RowError] = []
-        scored = scorer.score_actual(k, actual, errors, _no_where)
-        if errors or scored.points is None:
-            return None, True
-        if not scored.memo:
-            return (*scorer._indicator(k, ci, scored, False), raw), False
-        hit = scored.finished
-        if hit is None:
-            hit = scored.finished = scorer._indicator(k, ci, scored, True)
-        return (*hit, raw), True
+            return None
+        try:
+            with localcontext(SCORING):
+                points, step = ci.rule.score(actual, ci.spec)
+        except (UnknownLevel, DecimalException):
+            return None
+        scored = Scored(actual, points, step, text=step.render(scorer.lang), memo=keep)
+        return (*scorer._indicator(k, ci, scored, keep), raw)
