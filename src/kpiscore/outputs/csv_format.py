@@ -169,7 +169,7 @@ def stream_csv(head: Report, results: Iterable[PersonResult], out: IO[str],
     with _spool() as spool:
         for r in results:
             keys.append((r.total if r.scored else None, r.department))
-            spool.write((encode(r) if r.encoded is None else r.encoded) + "\n")
+            spool.write((encode(r) if r.encoded is None else r.encoded.decode()) + "\n")
         spool.seek(0)
         if options.bom:
             out.write("\ufeff")

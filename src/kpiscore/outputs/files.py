@@ -24,7 +24,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, Literal, cast
@@ -257,6 +257,29 @@ class _Guarded:
         except OSError as exc:
             raise unwritable(self._path, reason(exc)) from None
         return len(text)
+
+    def utf8_writer(self) -> Callable[[bytes], None] | None:
+        """A function writing UTF-8 bytes straight to the stream's byte buffer, after
+        what was written as text so far; None when the stream does not write UTF-8
+        bytes as they are (another encoding, a text-only stream, line ends translated).
+        Text is flushed first: what is written as text afterwards follows the bytes."""
+        buffer = getattr(self._stream, "buffer", None)
+        encoding = str(getattr(self._stream, "encoding", "") or "").lower()
+        if buffer is None or encoding.replace("-", "").replace("_", "") != "utf8" \
+                or os.linesep != "\n":
+            return None
+        self.flush()
+
+        def write(data: bytes) -> None:
+            try:
+                for start in range(0, len(data), _PIECE):
+                    buffer.write(data[start:start + _PIECE])
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise unwritable(self._path, reason(exc)) from None
+
+        return write
 
     def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:

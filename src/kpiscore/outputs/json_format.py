@@ -27,6 +27,7 @@ from kpiscore.score.results import (
     GroupResult,
     IndicatorResult,
     PersonResult,
+    Rank,
     Report,
     Summary,
     Tally,
@@ -285,13 +286,30 @@ def _value(value: Any) -> str:
 _BREAK = "\x1e"
 
 
-def _ranked(spool: IO[str], keys: list[tuple[Decimal | None, str | None]],
-            rank_text: Any) -> Iterable[str]:
+def _ranked(spool: IO[bytes], keys: list[tuple[Decimal | None, str | None]],
+            rank_text: tuple[bytes, Callable[[Rank], str]]) -> Iterable[bytes]:
     """The spooled people with their ranks filled in (a quote inside a JSON string is
     escaped, so the placeholder cannot be matched inside a value)."""
     spool.seek(0)
+    placeholder, text = rank_text
     for line, rank in zip(spool, ranks(keys), strict=True):
-        yield line if rank is None else line.replace(rank_text[0], rank_text[1](rank), 1)
+        yield line if rank is None else line.replace(placeholder, text(rank).encode(), 1)
+
+
+def _spooled(r: PersonResult, encode: Callable[[PersonResult], str]) -> bytes:
+    """A person's spooled line: UTF-8 (a worker's is already), so that the spool is
+    written and read back without decoding: decoding text that holds Chinese costs
+    more than encoding the person did."""
+    return (encode(r).encode() if r.encoded is None else r.encoded) + b"\n"
+
+
+def _bytes_to(out: IO[str]) -> Callable[[bytes], object]:
+    """How to write UTF-8 bytes to ``out``: straight to its byte buffer when it writes
+    UTF-8 (an output of kpiscore's own, :mod:`kpiscore.outputs.files`), else decoded,
+    through its text layer."""
+    opener = getattr(out, "utf8_writer", None)
+    write = opener() if opener is not None else None
+    return write if write is not None else (lambda data: out.write(data.decode()))
 
 
 def encoder_json(head: Report) -> Callable[[PersonResult], str]:
@@ -319,16 +337,17 @@ def stream_json(head: Report, results: Iterable[PersonResult], out: IO[str],
         for r in results:
             tally.add(r)
             keys.append((r.total if r.scored else None, r.department))
-            spool.write((encode(r) if r.encoded is None else r.encoded) + "\n")
+            spool.write(_spooled(r, encode))
         summary = head.summary if head.results else _summary(head, tally)
         doc = dumps(report_dict(replace(head, results=[], summary=summary)))
         before, after = doc.split('"results": []', 1)
         out.write(before + '"results": [')
+        write = _bytes_to(out)
         first = True
-        for line in _ranked(spool, keys, ('"rank": null', lambda rank: '"rank": ' + dumps(
+        for line in _ranked(spool, keys, (b'"rank": null', lambda rank: '"rank": ' + dumps(
                 rank_dict(rank)).replace("\n", _BREAK + "  "))):
-            text = line.rstrip("\n").replace(_BREAK, "\n    ")
-            out.write(("\n    " if first else ",\n    ") + text)
+            text = line.rstrip(b"\n").replace(_BREAK.encode(), b"\n    ")
+            write((b"\n    " if first else b",\n    ") + text)
             first = False
         out.write(("\n  ]" if not first else "]") + after + "\n")
 
@@ -347,10 +366,11 @@ def stream_jsonl(head: Report, results: Iterable[PersonResult], out: IO[str],
     with _spool() as spool:
         for r in results:
             keys.append((r.total if r.scored else None, r.department))
-            spool.write((encode(r) if r.encoded is None else r.encoded) + "\n")
-        for line in _ranked(spool, keys, ('"rank":null', lambda rank: '"rank":' + dumps(
+            spool.write(_spooled(r, encode))
+        write = _bytes_to(out)
+        for line in _ranked(spool, keys, (b'"rank":null', lambda rank: '"rank":' + dumps(
                 rank_dict(rank), indent=None))):
-            out.write(line)
+            write(line)
 
 
 def write_jsonl(report: Report, out: IO[str], options: Options) -> None:
@@ -358,9 +378,8 @@ def write_jsonl(report: Report, out: IO[str], options: Options) -> None:
     stream_jsonl(report, report.results, out, options)
 
 
-def _spool() -> IO[str]:
-    return tempfile.TemporaryFile("w+", encoding="utf-8", newline="",
-                                  dir=os.environ.get("KPISCORE_SPOOL_DIR"))
+def _spool() -> IO[bytes]:
+    return tempfile.TemporaryFile("w+b", dir=os.environ.get("KPISCORE_SPOOL_DIR"))
 
 
 def _summary(head: Report, tally: Tally) -> Summary:

@@ -258,9 +258,9 @@ class PersonResult:
     env: dict[str, Decimal] = field(default_factory=dict, repr=False)
     #: the input rows behind a result built from several (file, row); not in the output
     sources: list[tuple[str, int]] = field(default_factory=list, repr=False)
-    #: the person's text in the streamed format, when a worker process wrote it
+    #: the person's text in the streamed format, UTF-8, when a worker process wrote it
     #: (score/workers.py: such a result carries no parts); not in the output
-    encoded: str | None = field(default=None, repr=False, compare=False)
+    encoded: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def status(self) -> str:

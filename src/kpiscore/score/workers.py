@@ -222,7 +222,7 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, work
                 if cycle[i // chunk % len(cycle)] != k:
                     continue
                 r = score_person(scorer, binding, person)
-                batch.append(_lightened(r, encode(r)))
+                batch.append(_lightened(r, encode(r).encode()))  # pickled as it is
             if batch:
                 channel.put(batch)
     except BaseException:  # the parent scores what a dead worker did not send
@@ -231,7 +231,7 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, work
         channel.send.close()
 
 
-def _lightened(r: PersonResult, text: str) -> PersonResult:
+def _lightened(r: PersonResult, text: bytes) -> PersonResult:
     """What the run still needs of a result once its text is written: totals, grades,
     errors, sources (the parts would only cost their pickling)."""
     return replace(r, sections=[], dimensions=[], indicators=[], vetoes=[], env={},
