@@ -54,6 +54,9 @@ _NAMESPACES = re.compile(rb'\sxmlns(?::[\w.-]+)?="[^"]*"')
 _ODD = re.compile(r"[&\r]")
 
 
+#: how many distinct number texts a sheet's reader remembers the value of
+NUMBERS = 65_536
+
 #: column letters → number, for the columns met so far (rows repeat them)
 _COLUMNS: dict[str, int] = {}
 
@@ -112,6 +115,8 @@ class FastRows:
         self.max_row_bytes = max_row_bytes
         self.counter = 0  # the last row number (openpyxl counts rows without r)
         self.wrap = b"<worksheet>"
+        #: each number's value per cell text (most cells repeat: 95, 100, 0)
+        self.numbers: dict[str, Decimal | float] = {}
 
     def read(self, chunks: Iterator[bytes]) -> Iterator[Row]:
         """The rows of the sheet whose XML comes in ``chunks`` (the last one empty)."""
@@ -184,6 +189,7 @@ class FastRows:
         values: list[Any] = []
         percent: list[int] = []
         columns = _COLUMNS
+        numbers = self.numbers
         shared = self.shared
         styles = self.styles
         dates = styles.dates
@@ -192,10 +198,15 @@ class FastRows:
             style = int(s1 or s2) if s1 or s2 else 0
             got: Any
             if value and (not kind or kind == "n") and style not in dates:
-                try:
-                    got = number(value)
-                except (ValueError, OverflowError) as exc:
-                    got = unreadable("n", value, exc)
+                got = numbers.get(value)
+                if got is None:
+                    try:
+                        got = number(value)
+                    except (ValueError, OverflowError) as exc:
+                        got = unreadable("n", value, exc)
+                    else:
+                        if len(numbers) < NUMBERS:
+                            numbers[value] = got
             elif value and kind == "s":
                 try:
                     got = shared[int(value)]
