@@ -558,11 +558,21 @@ class Text:
         return self.values.get(name)
 
     def render(self, lang: str) -> str:
-        template = self.phrase.pick(lang)
-        if not self.values and "{" not in template:
+        template = self.phrase.zh if lang == "zh" else self.phrase.en
+        values = self.values
+        if not values and "{" not in template:
             return template
-        return template.format_map({k: _show(v, lang, self.precision)
-                                    for k, v in self.values.items()})
+        precision = self.precision
+        shown: dict[str, str] = {}
+        for k, v in values.items():  # numbers and words inline: an explanation has many
+            kind = type(v)
+            if kind is Decimal:
+                shown[k] = plain(v) if precision is None else readable(v, precision)
+            elif kind is str:
+                shown[k] = v
+            else:
+                shown[k] = _show(v, lang, precision)
+        return template.format_map(shown)
 
     def __str__(self) -> str:
         return self.render(_LANG.get())
