@@ -97,4 +97,4 @@ def test_an_indicator_is_written_as_the_generic_encoder_writes_it(
         expected = dumps(indicator_dict(i, precision), indent)
         if indent is not None:
             expected = expected.replace("\n", "\n" + " " * indent * 2)
-        assert people.indicator(i) == expected
+        assert people.indicator(i) == expected.encode()

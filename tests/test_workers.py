@@ -72,7 +72,7 @@ def test_workers_give_the_results_of_one_process(tmp_path: Path,
         expected = [(r.row, r.id, r.total, r.errors, encode(r))
                     for r in iter_results(loaded.compiled, table)]
     with open_table(str(actuals)) as table:
-        got = [(r.row, r.id, r.total, r.errors, r.encoded.decode() if r.encoded is not None
+        got = [(r.row, r.id, r.total, r.errors, r.encoded if r.encoded is not None
                 else encode(r))
                for r in iter_results_in_workers(loaded.compiled, table,
                                                 lambda: open_table(str(actuals)), encode,

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from kpiscore.base.numbers import plain, readable
 
@@ -567,9 +567,10 @@ class Text:
         for k, v in values.items():  # numbers and words inline: an explanation has many
             kind = type(v)
             if kind is Decimal:
-                shown[k] = plain(v) if precision is None else readable(v, precision)
+                number = cast(Decimal, v)
+                shown[k] = plain(number) if precision is None else readable(number, precision)
             elif kind is str:
-                shown[k] = v
+                shown[k] = cast(str, v)
             else:
                 shown[k] = _show(v, lang, precision)
         return template.format_map(shown)

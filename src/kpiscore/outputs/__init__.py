@@ -54,8 +54,8 @@ class Format:
     streams: bool = False
     #: written to a file name (a workbook), never to standard output
     to_file: bool = False
-    #: ``module.encoder_<name>(head)`` gives each person's streamed text, so that worker
-    #: processes can encode people (score/workers.py)
+    #: ``module.encoder_<name>(head)`` gives each person's streamed text (UTF-8 bytes),
+    #: so that worker processes can encode people (score/workers.py)
     encodes: bool = False
 
     @property
@@ -67,8 +67,8 @@ class Format:
         return cast(Streamer, resolve(f"kpiscore.outputs.{self.module}:stream_{self.name}"))
 
     @property
-    def encoder(self) -> Callable[[Report], Callable[[PersonResult], str]]:
-        return cast(Callable[["Report"], Callable[["PersonResult"], str]],
+    def encoder(self) -> Callable[[Report], Callable[[PersonResult], bytes]]:
+        return cast(Callable[["Report"], Callable[["PersonResult"], bytes]],
                     resolve(f"kpiscore.outputs.{self.module}:encoder_{self.name}"))
 
     @property

@@ -169,7 +169,7 @@ def stream_csv(head: Report, results: Iterable[PersonResult], out: IO[str],
     with _spool() as spool:
         for r in results:
             keys.append((r.total if r.scored else None, r.department))
-            spool.write((encode(r) if r.encoded is None else r.encoded.decode()) + "\n")
+            spool.write((encode(r) if r.encoded is None else r.encoded).decode() + "\n")
         spool.seek(0)
         if options.bom:
             out.write("\ufeff")
@@ -181,18 +181,18 @@ def stream_csv(head: Report, results: Iterable[PersonResult], out: IO[str],
             writer.writerow(row)
 
 
-def encoder_csv(head: Report) -> Callable[[PersonResult], str]:
+def encoder_csv(head: Report) -> Callable[[PersonResult], bytes]:
     """A person's row as :func:`stream_csv` spools it, before its ranks and without its
-    line end (a worker process encodes with it)."""
+    line end, UTF-8 (a worker process encodes with it)."""
     cols = columns(head)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 
-    def encode(r: PersonResult) -> str:
+    def encode(r: PersonResult) -> bytes:
         buffer.seek(0)
         buffer.truncate()
         writer.writerow(_cells(cols, r, head))
-        return buffer.getvalue()[:-1]
+        return buffer.getvalue()[:-1].encode()
 
     return encode
 

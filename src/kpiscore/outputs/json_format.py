@@ -105,15 +105,16 @@ def _pads(indent: int | None, level: int) -> tuple[str, str, str]:
 
 
 class _People:
-    """People as JSON text (standing alone, ``indent`` as dumps takes it), each shared
-    indicator result encoded once: it is most of every person's text."""
+    """People as JSON text in UTF-8 (standing alone, ``indent`` as dumps takes it), each
+    shared indicator result encoded once: it is most of every person's text, and kept
+    as UTF-8 it is half the memory and needs no encoding per person."""
 
     def __init__(self, head: Report, indent: int | None,
                  first: dict[str, Any] | None = None) -> None:
         self.head = head
         self.indent = indent
         self.first = first
-        self.cache: dict[IndicatorResult, str] = {}
+        self.cache: dict[IndicatorResult, bytes] = {}
         #: a group's text per (id, title, section, weight, contribution)
         self.groups: dict[tuple[Any, ...], str] = {}
         #: an indicator's constant fields and its text with holes (:meth:`_template`)
@@ -126,6 +127,9 @@ class _People:
             self.open = f',\n{pad}"indicators": ['
             self.item, self.close, self.end = "\n" + pad * 2, f"\n{pad}]\n}}", "\n}"
             pad, colon = "\n" + pad, ": "
+        self.open_b, self.item_b, self.close_b, self.end_b = (
+            t.encode() for t in (self.open, self.item, self.close, self.end))
+        self.joint = ("," + self.item).encode()
         # plain_fields's text with a hole ({}) for every value that is not the same for
         # every plain person
         keys = [_string(k) + colon + _value(v).replace("{", "{{").replace("}", "}}")
@@ -140,10 +144,10 @@ class _People:
         keys.append(f'"dimensions"{colon}{{}}')
         self.template = "{{" + pad + ("," + pad).join(keys)
 
-    def indicator(self, i: IndicatorResult) -> str:
+    def indicator(self, i: IndicatorResult) -> bytes:
         text = self.cache.get(i) if i.shared else None
         if text is None:
-            text = self._indicator(i)
+            text = self._indicator(i).encode()
             if i.shared and len(self.cache) < 100_000:
                 self.cache[i] = text
         return text
@@ -189,7 +193,7 @@ class _People:
             text = text.replace(f'"{name}"{colon}null', f'"{name}"{colon}{{{hole}}}', 1)
         return text
 
-    def person(self, r: PersonResult, first: dict[str, Any] | None = None) -> str:
+    def person(self, r: PersonResult, first: dict[str, Any] | None = None) -> bytes:
         head = self.head
         if _plain(r) and first is self.first:
             body = self.plain_fields(r)
@@ -199,11 +203,12 @@ class _People:
             text = dumps({**first, **fields} if first else fields, self.indent)
             body = text[:-len(self.end)]  # without the closing brace
         if not r.indicators:
-            return body + self.open + "]" + self.end
-        cache, item = self.cache, self.item
+            return (body + self.open + "]" + self.end).encode()
+        cache = self.cache
         texts = [(cache.get(i) if i.shared else None) or self.indicator(i)
                  for i in r.indicators]
-        return body + self.open + item + ("," + item).join(texts) + self.close
+        return body.encode() + self.open_b + self.item_b + self.joint.join(texts) \
+            + self.close_b
 
     def plain_fields(self, r: PersonResult) -> str:
         """What ``dumps(person_dict(r, indicators=False))`` writes (after ``first``),
@@ -296,11 +301,11 @@ def _ranked(spool: IO[bytes], keys: list[tuple[Decimal | None, str | None]],
         yield line if rank is None else line.replace(placeholder, text(rank).encode(), 1)
 
 
-def _spooled(r: PersonResult, encode: Callable[[PersonResult], str]) -> bytes:
-    """A person's spooled line: UTF-8 (a worker's is already), so that the spool is
-    written and read back without decoding: decoding text that holds Chinese costs
-    more than encoding the person did."""
-    return (encode(r).encode() if r.encoded is None else r.encoded) + b"\n"
+def _spooled(r: PersonResult, encode: Callable[[PersonResult], bytes]) -> bytes:
+    """A person's spooled line, UTF-8 (as a worker sent it, or encoded here), so that
+    the spool is written and read back without decoding: decoding text that holds
+    Chinese costs more than encoding the person did."""
+    return (encode(r) if r.encoded is None else r.encoded) + b"\n"
 
 
 def _bytes_to(out: IO[str]) -> Callable[[bytes], object]:
@@ -312,14 +317,16 @@ def _bytes_to(out: IO[str]) -> Callable[[bytes], object]:
     return write if write is not None else (lambda data: out.write(data.decode()))
 
 
-def encoder_json(head: Report) -> Callable[[PersonResult], str]:
-    """A person as :func:`stream_json` spools them (a worker process encodes with it)."""
+def encoder_json(head: Report) -> Callable[[PersonResult], bytes]:
+    """A person as :func:`stream_json` spools them, UTF-8 (a worker process encodes
+    with it)."""
     people = _People(head, 2)
-    return lambda r: people.person(r).replace("\n", _BREAK)
+    brk = _BREAK.encode()
+    return lambda r: people.person(r).replace(b"\n", brk)
 
 
-def encoder_jsonl(head: Report) -> Callable[[PersonResult], str]:
-    """A person's line as :func:`stream_jsonl` writes it, before its rank."""
+def encoder_jsonl(head: Report) -> Callable[[PersonResult], bytes]:
+    """A person's line as :func:`stream_jsonl` writes it, before its rank, UTF-8."""
     first = {"kpiscore": FORMAT_VERSION, "scheme": head.scheme_id}
     people = _People(head, None, first)
     return lambda r: people.person(r, first)

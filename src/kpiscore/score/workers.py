@@ -47,7 +47,7 @@ MIN_BYTES = 512 * 1024
 #: The environment variable that sets how many processes score (1: this one only).
 WORKERS_VARIABLE = "KPISCORE_WORKERS"
 
-Encode = Callable[[PersonResult], str]
+Encode = Callable[[PersonResult], bytes]
 
 
 def dealing(workers: int) -> tuple[int, ...]:
@@ -222,7 +222,7 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, work
                 if cycle[i // chunk % len(cycle)] != k:
                     continue
                 r = score_person(scorer, binding, person)
-                batch.append(_lightened(r, encode(r).encode()))  # pickled as it is
+                batch.append(_lightened(r, encode(r)))
             if batch:
                 channel.put(batch)
     except BaseException:  # the parent scores what a dead worker did not send
