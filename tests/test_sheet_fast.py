@@ -177,6 +177,30 @@ def test_the_fast_reader_gives_what_openpyxl_gives(tmp_path_factory: Any,
         assert str(info.value) == str(exc)
         return
     assert _read(path, True) == reference
+    _check_skim(path, reference)
+
+
+def _keep(number: int) -> bool:
+    return number % 3 != 1
+
+
+def _check_skim(path: Path, reference: list[Any]) -> None:
+    """Skimming (a worker reads only the ids of others' rows) changes nothing of the rows
+    kept, and a skimmed row is either read whole or holds just its first cell, as read
+    whole; a row skimmed away had nothing there."""
+    with open_table(path, limits=Limits()) as table:
+        assert table.skim(_keep, 0)
+        skimmed = {r.number: (_normal(r.values), sorted(r.percent)) for r in table.rows}
+    rows = {number: (values, percent) for number, values, percent in reference[1:]}
+    assert set(skimmed) <= set(rows)
+    for number, (values, percent) in rows.items():
+        got = skimmed.get(number)
+        if _keep(number) or got == (values, percent):
+            assert got == (values, percent)
+        elif got is None:
+            assert not values or values[0][1] is None
+        else:
+            assert got == (values[:1], [])
 
 
 def test_the_generated_workbooks_open(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -144,3 +145,39 @@ def test_workers_are_asked_for_by_the_environment(monkeypatch: pytest.MonkeyPatc
     assert workers_for(str(small)) == 1
     monkeypatch.delenv("KPISCORE_WORKERS")
     assert workers_for(str(small)) == 1  # too small to gain
+
+
+#: ids as a workbook holds them: text, numbers (7 and 7.0 are one id), blank, white space
+XLSX_IDS = st.sampled_from(["E1", "E2", "E 1", "", None, 7, 7.0, "7", "Ｅ2", "E3"])
+
+
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(XLSX_IDS, st.sampled_from([95, "100", "7O", None, 120.5]),
+                               st.sampled_from([9, "10", "x", None])), max_size=30),
+       chunk=st.integers(1, 4))
+def test_a_worker_reading_only_the_ids_of_others_rows_finds_what_one_process_does(
+        tmp_path: Path, rows: list[tuple[Any, Any, Any]], chunk: int) -> None:
+    """On a workbook, a worker skims the rows it does not score (only their ids, for
+    duplicates): the results are still one process's, duplicates across chunks too."""
+    import openpyxl
+
+    scheme = tmp_path / "w.yaml"
+    scheme.write_text(SCHEME, encoding="utf-8")
+    actuals = tmp_path / "a.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "name", "a", "b"])
+    for k, (ident, a, b) in enumerate(rows):
+        ws.append([ident, f"员工{k}", a, b])
+    wb.save(actuals)
+    loaded = load_scheme(str(scheme))
+    encode = FORMATS["jsonl"].encoder(head(loaded.compiled, ["a.xlsx"]))
+    with open_table(str(actuals)) as table:
+        expected = [(r.row, r.id, r.total, r.errors, encode(r))
+                    for r in iter_results(loaded.compiled, table)]
+    with open_table(str(actuals)) as table:
+        got = [(r.row, r.id, r.total, r.errors, r.encoded or encode(r))
+               for r in iter_results_in_workers(loaded.compiled, table,
+                                                lambda: open_table(str(actuals)), encode,
+                                                2, chunk=chunk)]
+    assert got == expected

@@ -40,6 +40,7 @@ _CELL = re.compile(
     r'(?: s="([0-9]{1,9})")?(?:/>|>(?:(<f>([^<]*)</f>|<f(?: [^>]*)?/>))?'
     r'(?:<v>([^<]*)</v>|<v/>|(<is><t(?: xml:space="preserve")?>([^<]*)</t></is>))?</c>)')
 _ROW_START = re.compile(rb'<row\b([^>]*?)(/?)>')
+_LAST_CELL = re.compile(r'<c r="([A-Z]{1,3})[0-9]')
 #: a row's attributes when they need nothing of openpyxl: a plain row number, others
 #: that do not change the values (spans, heights, x14ac:dyDescent …)
 _PLAIN_ROW = re.compile(rb'(?: r="[0-9]{1,7}")?(?: (?!r=)[a-zA-Z][\w:.-]*="[^"]*")*\s*')
@@ -101,14 +102,35 @@ def number(text: str) -> Decimal | float:
     return Decimal(int(text))
 
 
+class Skim:
+    """Rows a reader needs one column of: another process reads them whole (scoring on
+    several processes, :mod:`kpiscore.score.workers`). Once :meth:`set`, a row whose
+    number ``keep`` refuses gives only that column's cell (the rest None, no percent
+    formats) when the row and the cell are of the regular shapes; any other row is read
+    whole, as ever."""
+
+    def __init__(self) -> None:
+        self.keep: Callable[[int], bool] | None = None
+        self.cell: re.Pattern[str] | None = None
+
+    def set(self, keep: Callable[[int], bool], column: int) -> None:
+        letters, n = "", column + 1
+        while n:
+            n, rest = divmod(n - 1, 26)
+            letters = chr(65 + rest) + letters
+        self.cell = re.compile(rf'<c r="{letters}[0-9]{{1,7}}"[^>]*?(?:/>|>.*?</c>)')
+        self.keep = keep
+
+
 class FastRows:
     """The rows of one worksheet as :class:`~kpiscore.io.table.Row` s: the regular rows by
     the fast path, the others by openpyxl's ``parse_row`` (``slow``)."""
 
     def __init__(self, slow: Callable[[Any], tuple[int, list[dict[str, Any]]]],
                  shared: list[str], styles: Styles, limits: Callable[[int, int], None],
-                 max_row_bytes: int) -> None:
+                 max_row_bytes: int, skim: Skim | None = None) -> None:
         self.slow_row = slow
+        self.skim = skim
         self.shared = shared
         self.styles = styles
         self.limits = limits  # (row number, cells in the row) → raises over a limit
@@ -171,6 +193,13 @@ class FastRows:
         return self.counter
 
     def row(self, buffer: bytes, start: re.Match[bytes], end: int) -> Row | None:
+        skim = self.skim
+        if skim is not None and skim.keep is not None:
+            m = _ROW_NUMBER.search(start.group(1))
+            if not skim.keep(int(m.group(1)) if m else self.counter + 1):
+                done, got = self.skimmed(buffer, start, end, skim)
+                if done:
+                    return got
         try:
             body = buffer[start.end():end].decode()
         except UnicodeDecodeError:
@@ -181,6 +210,32 @@ class FastRows:
             number = self.advance(start.group(1), len(values))
             return Row(number, values, frozenset(percent)) if values else None
         return self.slow(buffer[start.start():end + len(_ROW_END)])
+
+    def skimmed(self, buffer: bytes, start: re.Match[bytes], end: int,
+                skim: Skim) -> tuple[bool, Row | None]:
+        """Whether the row is skimmed (not: an irregular row or cell, read whole), and
+        the one cell :class:`Skim` asks for (None: the row has no such cell)."""
+        try:
+            body = buffer[start.end():end].decode()
+        except UnicodeDecodeError:
+            return False, None
+        attrs = start.group(1)
+        # every cell must say its column (openpyxl counts those that do not), and only
+        # one be in the column asked for
+        if not _PLAIN_ROW.fullmatch(attrs) or _ODD.search(body) \
+                or body.count("<c") != body.count('<c r="'):
+            return False, None
+        assert skim.cell is not None
+        cell = skim.cell.search(body)
+        values: list[Any] = []
+        if cell is not None:
+            if not _CELL.fullmatch(cell.group(0)) or skim.cell.search(body, cell.end()):
+                return False, None
+            values = self.fast(cell.group(0))[0]
+        last = _LAST_CELL.search(body, body.rfind('<c r="'))  # the row's width, for limits
+        width = _column(last.group(1)) if last else 0
+        number = self.advance(attrs, width)
+        return True, Row(number, values) if values else None
 
     def fast(self, body: str) -> tuple[list[Any], list[int]]:
         """The values (by column) and percent-formatted columns of a row body that is

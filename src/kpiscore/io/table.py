@@ -232,6 +232,8 @@ class Table:
     #: how the opener read the source, when it is worth telling (a CSV file's encoding,
     #: when it was recognised rather than given); told before any row's errors
     notes: list[Text] = field(default_factory=list, kw_only=True)
+    #: how the opener reads only one column of some rows, if it can (:meth:`skim`)
+    skimming: Any = field(default=None, kw_only=True, repr=False)
 
     def where(self, col: int, row: int | None = None) -> str:
         """Where a cell is, for messages; ``row`` None is the header cell."""
@@ -244,6 +246,16 @@ class Table:
         (:attr:`Row.problems`); an opener whose rows must match the header (CSV) adds
         its own checks, made against the header row as finally settled."""
         return list(row.problems)
+
+    def skim(self, keep: Callable[[int], bool], column: int) -> bool:
+        """From now on, rows whose number ``keep`` refuses may come with only ``column``
+        read (the others None): for a reader that needs only their ids (another
+        process reads them whole). Whether the opener does it (xlsx); a row it cannot
+        skim comes whole, and one with nothing in ``column`` may not come at all."""
+        if self.skimming is None:
+            return False
+        self.skimming.set(keep, column)
+        return True
 
     def people(self) -> Iterator[tuple[Row, Callable[[int], str]]]:
         """The non-blank rows, each with its ``col → location`` locator.

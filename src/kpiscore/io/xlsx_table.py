@@ -26,7 +26,7 @@ from kpiscore.base.limits import RATIO_GRACE_BYTES, Limits
 from kpiscore.io import numfmt, sniff
 from kpiscore.io.cells import FormulaWithoutValue, is_blank
 from kpiscore.io.numfmt import Section
-from kpiscore.io.sheet_fast import Styles, unreadable
+from kpiscore.io.sheet_fast import Skim, Styles, unreadable
 from kpiscore.io.table import (
     Row,
     Table,
@@ -479,7 +479,8 @@ def _styles(wb: Any) -> Styles:
 FAST = True
 
 
-def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Generator[Row, None, None]:
+def _xlsx_rows(ws: Any, name: str, limits: Limits,
+               skim: Skim | None = None) -> Generator[Row, None, None]:
     """Rows of a read-only worksheet: by the fast path (:mod:`kpiscore.io.sheet_fast`),
     which hands the rows it does not read to openpyxl's sheet parser, or by that parser
     alone when the fast path cannot read the sheet.
@@ -515,7 +516,7 @@ def _xlsx_rows(ws: Any, name: str, limits: Limits) -> Generator[Row, None, None]
                     yield data
 
             fast = FastRows(_parser(ws, limits, where, None).parse_row, ws._shared_strings,
-                            styles, check, limits.columns * 512)
+                            styles, check, limits.columns * 512, skim)
             last = 0
             try:
                 if utf8(head):
@@ -686,6 +687,7 @@ def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
     worksheets = [w for w in wb.worksheets if hasattr(w, "_get_source")]
     later: list[Any] = []
     seen: dict[str, str] = {}
+    skim = Skim()
     for title in wb.sheetnames:  # Excel compares sheet names without case
         if title.casefold() in seen:
             raise InputUnreadable(str(TWO_SHEETS(name=name, first=repr(seen[title.casefold()]),
@@ -698,7 +700,7 @@ def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
         ws = wb[sheet]
         if not hasattr(ws, "_get_source"):
             raise InputUnreadable(str(A_CHART(name=name, sheet=repr(sheet))))
-        header, rows = first_header(_xlsx_rows(ws, name, limits))
+        header, rows = first_header(_xlsx_rows(ws, name, limits, skim))
     else:
         if not worksheets:
             raise InputUnreadable(str(NO_WORKSHEETS(name=name)))
@@ -707,7 +709,7 @@ def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
             raise InputUnreadable(str(ALL_HIDDEN(name=name,
                                                  sheets=", ".join(w.title for w in worksheets))))
         for k, ws in enumerate(visible):
-            header, rows = first_header(_xlsx_rows(ws, name, limits))
+            header, rows = first_header(_xlsx_rows(ws, name, limits, skim))
             if header is not None:
                 later = visible[k + 1:]
                 break
@@ -722,7 +724,7 @@ def _table(name: str, wb: Any, sheet: str | None, limits: Limits) -> Table:
     return Table(ws.title, header.values, number, rows,
                  merged=lambda row: _merged_ranges(archive, part, row),
                  others=lambda count: _first_rows(later, name, limits, count),
-                 source=os.path.basename(name), path=name, kind="xlsx")
+                 source=os.path.basename(name), path=name, kind="xlsx", skimming=skim)
 
 
 def _first_rows(sheets: list[Any], name: str, limits: Limits,

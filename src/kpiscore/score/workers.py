@@ -1,9 +1,11 @@
 """Scoring a streamed table on several processors, with the same output byte for byte.
 
-Every process reads the whole table (reading is the cheap part), so each sees every
-id and finds every duplicate with its first row exactly as one process would; people
-are dealt out in chunks (:func:`dealing`), and each process scores and encodes only
-its own. Process 0 is this one: it scores its chunks and
+Every process reads the whole table, so each sees every id and finds every duplicate
+with its first row exactly as one process would; people are dealt out in chunks of
+rows (:func:`dealing`, by row number), and each process scores and encodes only its
+own. A worker reads of the other chunks' rows only the ids where the opener can
+(:meth:`~kpiscore.io.table.Table.skim`: xlsx); this process reads every row whole, so
+that it can score a dead worker's chunks. Process 0 is this one: it scores its chunks and
 hands on each other chunk as its worker sent it, so results come out in the order
 of the rows. A worker sends each result lightened (no indicator, dimension or
 section parts) with its text already encoded (``PersonResult.encoded``): the rest
@@ -160,8 +162,8 @@ def _merged(compiled: CompiledScheme, table: Table, binding: Binding,
     waiting: list[Person] = []  # the current chunk's people, while its worker scores them
     current = -1
     try:
-        for i, person in enumerate(each_person([table], [binding.id_col])):
-            c = i // chunk
+        for person in each_person([table], [binding.id_col]):
+            c = person.sources[0].row.number // chunk
             if c != current:
                 if waiting:
                     yield from _handed_on(scorer, binding, waiting, pipes,
@@ -214,12 +216,17 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, work
         with reopen() as table:
             binding = binding_for(compiled, table)
             scorer = Scorer(compiled)
+            if binding.id_col is not None:  # of others' rows only the ids: for duplicates
+                table.skim(lambda n: cycle[n // chunk % len(cycle)] == k, binding.id_col)
             batch: list[PersonResult] = []
-            for i, person in enumerate(each_person([table], [binding.id_col])):
-                if i % chunk == 0 and batch:  # one chunk a message, as they are asked for
+            current = -1
+            for person in each_person([table], [binding.id_col]):
+                c = person.sources[0].row.number // chunk
+                if c != current and batch:  # one chunk a message, as they are asked for
                     channel.put(batch)
                     batch = []
-                if cycle[i // chunk % len(cycle)] != k:
+                current = c
+                if cycle[c % len(cycle)] != k:
                     continue
                 r = score_person(scorer, binding, person)
                 batch.append(_lightened(r, encode(r)))
