@@ -63,13 +63,15 @@ def write_xlsx(report: Report, path: str, options: Options) -> None:
                  progress=options.progress, notice=options.notice)
 
 
-def encoder_xlsx(head: Report, lang: str | None = None) -> Callable[[PersonResult], str]:
+def encoder_xlsx(head: Report, lang: str | None = None) -> Callable[[PersonResult], bytes]:
     """A person's summary cells and dimension rows, as :func:`stream_xlsx` writes them
-    into the workbook (a worker process makes them: score/workers.py); ``lang`` is the
-    labels' language, the report's (default: the run's)."""
+    into the workbook, UTF-8 as every format's encoder gives them (a worker process
+    makes them: score/workers.py); ``lang`` is the labels' language, the report's
+    (default: the run's)."""
     ctx = context(head, None, lang or i18n.current(), None)
     st = sheets.Styles(ctx.precision)
-    return sheets.PersonRows(ctx, st, FixedTails).encode
+    rows = sheets.PersonRows(ctx, st, FixedTails)
+    return lambda r: rows.encode(r).encode()
 
 
 def too_many_for_cards(compiled: CompiledScheme, table: Table) -> bool:
@@ -164,7 +166,7 @@ class _Writer:
             people += 1
             # a worker process made the rows of the people it scored (encoder_xlsx); every
             # dimension sheet has a person's row at the same place
-            text = encode(r) if r.encoded is None else r.encoded
+            text = encode(r) if r.encoded is None else r.encoded.decode()
             parts = text.replace(sheets.ROW, str(first_row + people)).split(sheets.PART)
             self.summary.add(r, parts)
             self.distribution.add(r)

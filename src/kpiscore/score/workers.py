@@ -161,21 +161,24 @@ def _merged(compiled: CompiledScheme, table: Table, binding: Binding,
     scorer = Scorer(compiled)
     waiting: list[Person] = []  # the current chunk's people, while its worker scores them
     current = -1
+    first = True
     try:
         for person in each_person([table], [binding.id_col]):
-            c = person.sources[0].row.number // chunk
+            c = _chunk(person, table, chunk)
             if c != current:
                 if waiting:
                     yield from _handed_on(scorer, binding, waiting, pipes,
-                                          cycle[current % len(cycle)])
-                    waiting = []
+                                          cycle[current % len(cycle)], first)
+                    waiting, first = [], False
                 current = c
             if cycle[c % len(cycle)] == 0:
                 yield score_person(scorer, binding, person)
+                first = False
             else:
                 waiting.append(person)
         if waiting:
-            yield from _handed_on(scorer, binding, waiting, pipes, cycle[current % len(cycle)])
+            yield from _handed_on(scorer, binding, waiting, pipes, cycle[current % len(cycle)],
+                                  first)
     finally:
         for channel in pipes.values():
             if channel is not None:
@@ -186,9 +189,18 @@ def _merged(compiled: CompiledScheme, table: Table, binding: Binding,
             child.join()
 
 
+def _chunk(person: Person, table: Table, chunk: int) -> int:
+    """Which chunk a person's row is in, counted from the first row below the header (so
+    that every process knows without reading any other row)."""
+    return (person.sources[0].row.number - table.header_row - 1) // chunk
+
+
 def _handed_on(scorer: Scorer, binding: Binding, people: list[Person],
-               pipes: dict[int, _Channel | None], k: int) -> Iterator[PersonResult]:
-    """A worker's chunk as it sent it, or scored here if it cannot (it died)."""
+               pipes: dict[int, _Channel | None], k: int,
+               first: bool = False) -> Iterator[PersonResult]:
+    """A worker's chunk as it sent it, or scored here if it cannot (it died). The run's
+    first person is always scored here too, whole: an output may take the scheme's
+    shape from the first result (the report's sheets), and a worker's carry no parts."""
     channel = pipes.get(k)
     if channel is not None:
         try:
@@ -197,6 +209,8 @@ def _handed_on(scorer: Scorer, binding: Binding, people: list[Person],
             batch = []
         if len(batch) == len(people) and all(r.row == p.sources[0].row.number
                                              for r, p in zip(batch, people, strict=True)):
+            if first:
+                batch[0] = score_person(scorer, binding, people[0])
             yield from batch
             return
         channel.close()
@@ -217,11 +231,13 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, work
             binding = binding_for(compiled, table)
             scorer = Scorer(compiled)
             if binding.id_col is not None:  # of others' rows only the ids: for duplicates
-                table.skim(lambda n: cycle[n // chunk % len(cycle)] == k, binding.id_col)
+                base = table.header_row + 1
+                table.skim(lambda n: cycle[(n - base) // chunk % len(cycle)] == k,
+                           binding.id_col)
             batch: list[PersonResult] = []
             current = -1
             for person in each_person([table], [binding.id_col]):
-                c = person.sources[0].row.number // chunk
+                c = _chunk(person, table, chunk)
                 if c != current and batch:  # one chunk a message, as they are asked for
                     channel.put(batch)
                     batch = []
