@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from helpers import run_cli as run
 from kpiscore.api import open_table
+from kpiscore.base.errors import InputUnreadable
 from kpiscore.outputs import FORMATS
 from kpiscore.scheme.load import load_scheme
 from kpiscore.score.evaluate import head, iter_results
@@ -141,8 +142,11 @@ def test_workers_are_asked_for_by_the_environment(monkeypatch: pytest.MonkeyPatc
     assert workers_for(str(small)) == 3
     monkeypatch.setenv("KPISCORE_WORKERS", "1")
     assert workers_for(str(small)) == 1
-    monkeypatch.setenv("KPISCORE_WORKERS", "many")
-    assert workers_for(str(small)) == 1
+    for wrong in ("many", "0", "-2"):
+        monkeypatch.setenv("KPISCORE_WORKERS", wrong)
+        with pytest.raises(InputUnreadable, match=f"KPISCORE_WORKERS='{wrong}' is not a "
+                                                  "positive whole number"):
+            workers_for(str(small))
     monkeypatch.delenv("KPISCORE_WORKERS")
     assert workers_for(str(small)) == 1  # too small to gain
 
@@ -181,3 +185,12 @@ def test_a_worker_reading_only_the_ids_of_others_rows_finds_what_one_process_doe
                                                 lambda: open_table(str(actuals)), encode,
                                                 2, chunk=chunk)]
     assert got == expected
+
+
+def test_a_wrong_number_of_workers_is_a_usage_error(tmp_path: Path) -> None:
+    scheme, actuals = _write(tmp_path, [("E1", "90", "9")])
+    got = run("evaluate", scheme, actuals, "--format", "jsonl",
+              env={"KPISCORE_WORKERS": "two"})
+    assert (got.code, got.out) == (2, "")
+    assert got.err == ("kpiscore: error: KPISCORE_WORKERS='two' is not a positive whole "
+                       "number (how many processes score; 1 turns workers off)\n")

@@ -32,6 +32,8 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
+from kpiscore.base.errors import InputUnreadable
+from kpiscore.base.i18n import Phrase
 from kpiscore.score.evaluate import binding_for, score_person
 from kpiscore.score.people import Person, each_person
 from kpiscore.score.results import PersonResult
@@ -41,6 +43,10 @@ if TYPE_CHECKING:
     from kpiscore.io.table import Table
     from kpiscore.scheme.compile import CompiledScheme
     from kpiscore.score.binding import Binding
+
+NOT_WORKERS = Phrase("{setting} is not a positive whole number (how many processes score; "
+                     "1 turns workers off)",
+                     "{setting} 不是正整数(它是计分的进程数;1 表示不用多进程)")
 
 #: People a chunk: large enough that handing a chunk on costs little beside scoring it.
 CHUNK = 512
@@ -71,18 +77,22 @@ Reopen = Callable[[], AbstractContextManager["Table"]]
 
 def workers_for(path: str) -> int:
     """How many processes to score ``path`` with: ``KPISCORE_WORKERS`` if set (1 turns
-    workers off), else two where this process may use two processors, one of them
-    idle (the load average says so: a second process on a busy machine only adds its
-    reading to everyone's work), and the file is large enough to gain; always 1
-    without the ``fork`` start method."""
+    workers off; anything but a positive whole number is refused, InputUnreadable),
+    else two where this process may use two processors, one of them idle (the load
+    average says so: a second process on a busy machine only adds its reading to
+    everyone's work), and the file is large enough to gain; always 1 without the
+    ``fork`` start method."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     asked = os.environ.get(WORKERS_VARIABLE, "").strip()
     if asked:
         try:
-            return max(1, min(int(asked), 64))
+            number = int(asked.replace("_", ""))
         except ValueError:
-            return 1
+            number = 0
+        if number < 1:  # said, not silently one process
+            raise InputUnreadable(str(NOT_WORKERS(setting=f"{WORKERS_VARIABLE}={asked!r}")))
+        return min(number, 64)
     try:
         usable = len(os.sched_getaffinity(0))
         idle = usable - os.getloadavg()[0]
