@@ -19,7 +19,7 @@ from kpiscore.score import lane as lane_module
 from kpiscore.score import scorer as scorer_module
 from kpiscore.score.evaluate import binding_for, head, iter_results
 from kpiscore.score.lane import Lane
-from kpiscore.score.scorer import Scorer
+from kpiscore.score.scorer import Scorer, cell_text
 
 SCHEME = """\
 id: lane
@@ -105,7 +105,7 @@ def test_a_lane_scores_as_the_scorer_does(bound: Any,
         pct = frozenset(percent)
         expected = Scorer(compiled).score_row(binding, number, list(cells), _where,
                                               pct.__contains__)
-        got = lane.score(number, list(cells), pct)
+        got = lane.score(number, list(cells), pct, cell_text(cells[0]))
         plain = not expected.errors and not expected.vetoes
         if got is None:
             assert not plain, cells  # a plain row is always the lane's
@@ -132,7 +132,7 @@ def test_a_full_memory_still_gives_each_row_its_result(bound: Any,
     lane = Lane(scorer, binding)
     for k in range(8):
         cells = ["E1", "张三", "一部", Decimal(80 + k), Decimal(90 + k), Decimal(50 + k), "2"]
-        got = lane.score(2, cells, frozenset())
+        got = lane.score(2, cells, frozenset(), "E1")
         assert got is not None
         assert all(i.shared for i in got.indicators) == (k < 2)  # made for this row alone
         expected = Scorer(compiled).score_row(binding, 2, cells, _where)

@@ -385,8 +385,14 @@ def write_jsonl(report: Report, out: IO[str], options: Options) -> None:
     stream_jsonl(report, report.results, out, options)
 
 
+#: the spool's buffer: a person's line is several KiB, so the default (8 KiB) made
+#: nearly every line a system call
+SPOOL_BUFFER = 1 << 20
+
+
 def _spool() -> IO[bytes]:
-    return tempfile.TemporaryFile("w+b", dir=os.environ.get("KPISCORE_SPOOL_DIR"))
+    return tempfile.TemporaryFile("w+b", buffering=SPOOL_BUFFER,
+                                  dir=os.environ.get("KPISCORE_SPOOL_DIR"))
 
 
 def _summary(head: Report, tally: Tally) -> Summary:

@@ -140,7 +140,7 @@ def score_person(scorer: Scorer, binding: Binding, person: Person,
     if not person.errors and surveys is None:
         lane = _lane(scorer, binding)
         if lane is not None:
-            quick = lane.score(row.number, row.values, row.percent)
+            quick = lane.score(row.number, row.values, row.percent, person.id)
             if quick is not None:
                 return quick
     return scorer.score_row(binding, row.number, row.values, person.sources[0].where,

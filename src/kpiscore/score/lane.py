@@ -68,12 +68,13 @@ class Lane:
                 and len(set(keys)) == len(keys)
                 and all(binding.columns.get(k) is not None for k in keys))
 
-    def score(self, row: int, cells: Sequence[Any], percent: frozenset[int] | set[int]
-              ) -> PersonResult | None:
-        """The row's result, or None when the row is not plain."""
+    def score(self, row: int, cells: Sequence[Any], percent: frozenset[int] | set[int],
+              ident: str | None) -> PersonResult | None:
+        """The row's result, or None when the row is not plain; ``ident`` is its id cell
+        as :func:`~kpiscore.score.scorer.cell_text` reads it (the loop over people has
+        read it already)."""
         if len(cells) < self.width:
             return None
-        ident = cell_text(cells[self.id_col]) if self.id_col is not None else None
         if ident is None and self.id_col is not None:
             return None
         indicators: list[IndicatorResult] = []
