@@ -44,6 +44,8 @@ class Lane:
         self.fields = [fields[ci.id] for ci in compiled.indicators]
         self.columns: list[int] = [binding.columns[f.key] for f in self.fields]
         self.pieces: list[dict[object, Piece | None]] = [{} for _ in compiled.indicators]
+        self.slots = list(zip(range(len(self.columns)), self.columns, self.pieces,
+                              strict=True))
         self.dimensions = compiled.dimensions
         self.sections = compiled.sections
         self.denominator = compiled.denominator
@@ -80,15 +82,21 @@ class Lane:
         indicators: list[IndicatorResult] = []
         shares: list[Decimal] = []
         numerator = ZERO
-        for k, col in enumerate(self.columns):
+        for k, col, pieces in self.slots:
             raw = cells[col]
-            pct = col in percent if percent else False
             kind = type(raw)
-            # a text cell reads the same whatever its format; a Decimal (what openers
-            # give for numbers) is its own key, its spelling (95 or 95.0) checked on a hit
+            if kind is str:  # a text cell reads the same whatever its format
+                piece = pieces.get(raw)
+                if piece is not None:
+                    indicators.append(piece[0])
+                    shares.append(piece[1])
+                    numerator += piece[1]
+                    continue
+            pct = col in percent if percent else False
+            # a Decimal (what openers give for numbers) is its own key, its spelling
+            # (95 or 95.0) checked on a hit
             key = raw if kind is str or (kind is Decimal and not pct) else \
                 _reading_key(raw, pct)
-            pieces = self.pieces[k]
             try:
                 piece = pieces.get(key) if key is not None else None
                 if piece is not None and kind is Decimal and not pct \
