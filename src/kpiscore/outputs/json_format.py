@@ -115,8 +115,8 @@ class _People:
         self.indent = indent
         self.first = first
         self.cache: dict[IndicatorResult, bytes] = {}
-        #: a group's text per (id, title, section, weight, contribution)
-        self.groups: dict[tuple[Any, ...], str] = {}
+        #: per group id: its title, section and weight, and its text per contribution
+        self.groups: dict[str, tuple[Any, Any, Any, dict[Decimal | None, str]]] = {}
         #: an indicator's constant fields and its text with holes (:meth:`_template`)
         self.templates: dict[str, tuple[Any, ...]] = {}
         if indent is None:
@@ -235,13 +235,23 @@ class _People:
         known = self.groups
         texts = []
         for g in groups:
-            key = (g.id, g.title, g.section, g.weight, g.contribution)
-            text = known.get(key)
-            if text is None:
+            # a group's texts by its contribution, while its id, title, section and
+            # weight are the objects they were (every person's groups share them)
+            entry = known.get(g.id)
+            if entry is None or entry[0] is not g.title or entry[1] is not g.section \
+                    or entry[2] is not g.weight:
                 text = self._group(g)
-                if len(known) < 100_000:
-                    known[key] = text
-            texts.append(text)
+                if entry is None and len(known) < 10_000:
+                    known[g.id] = (g.title, g.section, g.weight, {g.contribution: text})
+                texts.append(text)
+                continue
+            by = entry[3]
+            got = by.get(g.contribution)
+            if got is None:
+                got = self._group(g)
+                if len(by) < 10_000:
+                    by[g.contribution] = got
+            texts.append(got)
         if self.indent is None:
             return "[" + ",".join(texts) + "]"
         item, outer = (" " * (self.indent * level) for level in (2, 1))
