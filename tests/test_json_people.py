@@ -13,12 +13,13 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpiscore.outputs.json_format import _People, _plain, dumps
-from kpiscore.outputs.records import indicator_dict, person_dict
+from kpiscore.outputs.json_format import _People, _plain, _rank_line, dumps
+from kpiscore.outputs.records import indicator_dict, person_dict, rank_dict
 from kpiscore.score.results import (
     GroupResult,
     IndicatorResult,
     PersonResult,
+    Rank,
     Report,
     Summary,
 )
@@ -98,3 +99,11 @@ def test_an_indicator_is_written_as_the_generic_encoder_writes_it(
         if indent is not None:
             expected = expected.replace("\n", "\n" + " " * indent * 2)
         assert people.indicator(i) == expected.encode()
+
+
+@given(st.integers(1, 10**6), st.integers(1, 10**6), st.none() | st.integers(1, 10**6),
+       st.none() | st.integers(1, 10**6))
+def test_a_rank_is_written_as_the_generic_encoder_writes_it(
+        overall: int, of: int, department: int | None, department_of: int | None) -> None:
+    rank = Rank(overall, of, department, department_of)
+    assert _rank_line(rank) == '"rank":' + dumps(rank_dict(rank), indent=None)

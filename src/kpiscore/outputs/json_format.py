@@ -385,9 +385,19 @@ def stream_jsonl(head: Report, results: Iterable[PersonResult], out: IO[str],
             keys.append((r.total if r.scored else None, r.department))
             spool.write(_spooled(r, encode))
         write = _bytes_to(out)
-        for line in _ranked(spool, keys, (b'"rank":null', lambda rank: '"rank":' + dumps(
-                rank_dict(rank), indent=None))):
+        for line in _ranked(spool, keys, (b'"rank":null', _rank_line)):
             write(line)
+
+
+def _rank_line(rank: Rank) -> str:
+    """``"rank":`` and what ``dumps(rank_dict(rank), indent=None)`` writes (whole
+    numbers and nulls only), without the encoder: it is once a person."""
+    def number(n: int | None) -> str:
+        return "null" if n is None else str(n)
+
+    return (f'"rank":{{"overall":{rank.overall},"of":{rank.of},'
+            f'"department":{number(rank.department)},'
+            f'"department_of":{number(rank.department_of)}}}')
 
 
 def write_jsonl(report: Report, out: IO[str], options: Options) -> None:
