@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from kpiscore.base import i18n
 from kpiscore.base.i18n import Phrase, t
-from kpiscore.outputs.records import person_dict
+from kpiscore.outputs.records import _fixed, person_dict
 from kpiscore.score.across import ranks
 from kpiscore.score.results import Heading, PersonResult, Rank, Report
 
@@ -204,7 +204,11 @@ def write_csv(report: Report, out: IO[str], options: Options) -> None:
 
 
 def _cells(cols: list[Column], r: PersonResult, head: Report) -> list[str]:
-    d = person_dict(r, head.precision, head.pay_precision, head.has_sections)
+    d = person_dict(r, head.precision, head.pay_precision, head.has_sections,
+                    indicators=False)
+    # of an indicator a row shows only its points: not its whole dict (most of the time)
+    d["indicators"] = [{"id": i.id, "points": _fixed(i.points, head.precision)}
+                       for i in r.indicators]
     if head.summary.calibration is not None:
         moved = d.get("calibration") or {}
         d.update(final_grade=head.counted_grade(r), calibrated_from=moved.get("from"),
