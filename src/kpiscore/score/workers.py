@@ -27,7 +27,6 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import replace
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
@@ -266,6 +265,9 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, work
 
 def _lightened(r: PersonResult, text: bytes) -> PersonResult:
     """What the run still needs of a result once its text is written: totals, grades,
-    errors, sources (the parts would only cost their pickling)."""
-    return replace(r, sections=[], dimensions=[], indicators=[], vetoes=[], env={},
-                   pay_lines=None, raters=None, periods=None, encoded=text)
+    errors, sources (the parts would only cost their pickling). In place: the worker
+    has no other use for it, and a copy (dataclasses.replace) cost more than scoring."""
+    r.sections, r.dimensions, r.indicators, r.vetoes, r.env = [], [], [], [], {}
+    r.pay_lines = r.raters = r.periods = None
+    r.encoded = text
+    return r
