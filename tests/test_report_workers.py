@@ -138,3 +138,27 @@ def test_the_cli_writes_the_same_report_with_workers(tmp_path: Path) -> None:
         "write each person's card with --cards DIR (one file a person, or --cards-by "
         "department)", "kpiscore: 1200 rows read: 1198 scored, 2 could not be scored",
         "wrote OUT"]
+
+
+def test_a_worker_result_where_its_parts_are_needed_is_refused(tmp_path: Path) -> None:
+    """A worker's result carries its rows, not its parts: it cannot head the report (the
+    sheets' columns follow the first person) nor be printed on a card. The CLI never
+    hands one over there (the first chunk is this process's; too_many_for_cards)."""
+    from dataclasses import replace
+
+    scheme, actuals = _write(tmp_path, [("E1", "95", "9"), ("E2", "90", "10")])
+    loaded = load_scheme(str(scheme))
+    start = head(loaded.compiled, ["a.csv"])
+    encode = encoder_xlsx(start)
+    with open_table(str(actuals)) as table:
+        full = list(iter_results(loaded.compiled, table))
+    light = [replace(r, indicators=[], dimensions=[], sections=[], encoded=encode(r))
+             for r in full]
+    out = str(tmp_path / "r.xlsx")
+    with pytest.raises(RuntimeError, match="first person"):
+        write_report(out, start, loaded, results=iter(light), cards=False)
+    with pytest.raises(RuntimeError, match="cards needs every person"):
+        write_report(out, start, loaded, results=iter([full[0], light[1]]), cards=True)
+    with pytest.raises(RuntimeError, match="few people"):
+        write_report(out, start, loaded, results=iter([full[0], light[1]]))
+    write_report(out, start, loaded, results=iter([full[0], light[1]]), cards=False)

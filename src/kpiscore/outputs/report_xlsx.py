@@ -161,6 +161,8 @@ class _Writer:
         encode = self.people.encode
         for r in results:
             if people == 0:
+                if r.encoded is not None:  # a worker's: the sheets' columns follow the parts
+                    raise RuntimeError("a report's first person must carry their parts")
                 self._start(r)
                 first_row = self.dimensions[0].ws.next if self.dimensions else 0
             people += 1
