@@ -421,16 +421,22 @@ def _regular_rows(path: str, encoding: str, delimiter: str,
                 return None
             if any(ch in text for ch in _NOT_BULK):
                 return read
-            lines = text.splitlines(keepends=True)
             quoted = '"' in text
             stop = False
-            if end:
-                carry, take = "", len(lines)
-                if quoted and '"' in lines[-1]:
-                    take, stop = take - 1, True
-            else:
-                carry, take = lines[-1], len(lines) - 1  # maybe not all of a line yet
-                stop = len(carry) > max_line + 2  # over the limit: the line reader says so
+            if quoted:  # the lines with their breaks, for the csv module
+                lines = text.splitlines(keepends=True)
+                if end:
+                    carry, take = "", len(lines)
+                    if '"' in lines[-1]:
+                        take, stop = take - 1, True
+                else:
+                    carry, take = lines[-1], len(lines) - 1  # maybe not all of a line yet
+            else:  # the lines without them, split at the separator below
+                cut = len(text) if end else _last_line(text)
+                lines, carry = text[:cut].splitlines(), text[cut:]
+                take = len(lines)
+            if len(carry) > max_line + 2:  # over the limit: the line reader says so
+                stop = True
             if take > limits.rows - read:
                 take, stop = limits.rows - read, True
             if take > 0:
@@ -453,8 +459,7 @@ def _regular_rows(path: str, encoding: str, delimiter: str,
                     else:  # no quote: the csv module's fields are the text between
                         # separators (and a line with nothing but its break, no field)
                         rows = [Row(first + k, line.split(delimiter) if line else [])
-                                for k, line in enumerate(
-                                    line.rstrip("\r\n") for line in lines[:take])]
+                                for k, line in enumerate(lines[:take])]
                 except csv.Error:  # the line reader names the line
                     return read
                 read += len(rows)
@@ -463,6 +468,13 @@ def _regular_rows(path: str, encoding: str, delimiter: str,
                 return read
             if end:
                 return None
+
+
+def _last_line(text: str) -> int:
+    """Where the last line of ``text`` starts (the break that ends ``text``, if any, is
+    that line's)."""
+    k = len(text) - (2 if text.endswith("\r\n") else 1 if text.endswith(("\n", "\r")) else 0)
+    return max(text.rfind("\n", 0, k), text.rfind("\r", 0, k)) + 1
 
 
 def _exact_rows(path: str, encoding: str, delimiter: str, limits: Limits,

@@ -263,17 +263,25 @@ class Table:
         An error while reading rows (other than InputUnreadable) becomes
         ``InputUnreadable("<source>: cannot read past row N: …")``.
         """
-        for row in self._read():
-            for value in row.values:
-                if not is_blank(value):
-                    break
-            else:  # every cell blank (or none at all)
-                continue
+        last = self.header_row
+        try:  # what _read does, here: a generator fewer for each row
+            for row in self.rows:
+                last = row.number
+                for value in row.values:
+                    if not is_blank(value):
+                        break
+                else:  # every cell blank (or none at all)
+                    continue
 
-            def where(col: int, _n: int = row.number) -> str:
-                return self.where(col, _n)
+                def where(col: int, _n: int = last) -> str:
+                    return self.where(col, _n)
 
-            yield row, where
+                yield row, where
+        except InputUnreadable:
+            raise
+        except self.read_errors as exc:
+            raise InputUnreadable(str(PAST_ROW(source=self.source or self.name, row=last,
+                                               error=exc))) from None
 
     def _read(self) -> Iterator[Row]:
         """The rows, an error reading them (other than InputUnreadable) as InputUnreadable."""
