@@ -185,6 +185,7 @@ class Scorer:
         self.lang = current()
         self._memo: list[dict[Decimal | str, Scored]] = [{} for _ in compiled.indicators]
         self._weighed: list[dict[Decimal, tuple[Decimal, str]]] = [{} for _ in compiled.indicators]
+        self._weighting: list[tuple[str, str] | None] = [None] * len(compiled.indicators)
         self._fields = {f.key: f for f in compiled.fields}
         #: each numeric field's reading (a number, or why it is not one) per raw cell
         self._readings: list[dict[object, Decimal | str]] = [{} for _ in compiled.fields]
@@ -385,16 +386,28 @@ class Scorer:
         if hit is not None:
             return hit
         ci = self.compiled.indicators[k]
-        s = self.compiled.scheme
+        precision = self.compiled.scheme.precision
         c = points * ci.factor / self.compiled.denominator
+        around = self._weighting[k]
+        if around is None:
+            around = self._weighting[k] = self._weighting_around(ci)
+        text = around[0] + str(round_half_up(c, precision)) + around[1]
+        if len(memo) < MEMO_SIZE:
+            memo[points] = (c, text)
+        return c, text
+
+    def _weighting_around(self, ci: CompiledIndicator) -> tuple[str, str]:
+        """An indicator's weighting text before and after its contribution: the same for
+        every person (a new actual's explanation only fills the number in)."""
+        s = self.compiled.scheme
+        mark = "\x00"  # never in a scheme's numbers or these words
         text = WEIGHTING(
             full=ci.spec.full, weight=round_half_up(ci.local_weight, s.precision + 2),
             section="" if ci.section_weight == HUNDRED else f" × {plain(ci.section_weight)}%",
             scale="" if s.scale == HUNDRED else OF_SCALE(scale=s.scale),
-            contribution=str(round_half_up(c, s.precision))).render(self.lang)
-        if len(memo) < MEMO_SIZE:
-            memo[points] = (c, text)
-        return c, text
+            contribution=mark).render(self.lang)
+        before, after = text.split(mark)
+        return before, after
 
     # -- assembling ---------------------------------------------------------------------
 
