@@ -26,7 +26,7 @@ from kpiscore.io.cells import BadValue, is_blank, read_text
 from kpiscore.rules.levels import UnknownLevel
 from kpiscore.score.binding import Binding
 from kpiscore.score.results import GroupResult, IndicatorResult, PersonResult, Scored
-from kpiscore.score.scorer import MEMO_SIZE, Scorer, _reading_key, cell_text
+from kpiscore.score.scorer import MEMO_SIZE, Scorer, cell_text, reading_key
 
 #: an indicator's piece: its finished result, its share of the total's numerator and the
 #: cell it was made for
@@ -96,12 +96,12 @@ class Lane:
             # a Decimal (what openers give for numbers) is its own key, its spelling
             # (95 or 95.0) checked on a hit
             key = raw if kind is str or (kind is Decimal and not pct) else \
-                _reading_key(raw, pct)
+                reading_key(raw, pct)
             try:
                 piece = pieces.get(key) if key is not None else None
                 if piece is not None and kind is Decimal and not pct \
                         and not piece[2].same_quantum(raw):
-                    key = _reading_key(raw, pct)  # 95.0 where 95 is remembered: its own
+                    key = reading_key(raw, pct)  # 95.0 where 95 is remembered: its own
                     piece = pieces.get(key)
             except TypeError:  # a signalling NaN cannot be hashed
                 return None
@@ -152,7 +152,7 @@ class Lane:
             return None
         actual: Decimal | str
         if f.numeric:
-            parsed = scorer._read_number(f, raw, pct)
+            parsed = scorer.read_field(f, raw, pct)
             if isinstance(parsed, str):
                 return None
             actual = parsed
@@ -170,4 +170,4 @@ class Lane:
         except (UnknownLevel, DecimalException):
             return None
         scored = Scored(actual, points, step, text=step.render(scorer.lang), memo=keep)
-        return (*scorer._indicator(k, ci, scored, keep), raw)
+        return (*scorer.finish(k, ci, scored, keep), raw)

@@ -165,7 +165,7 @@ def out_of_range(x: Decimal, f: Field | CompiledIndicator) -> Text | None:
 _NUMERIC_CELLS = frozenset({int, float, Decimal})
 
 
-def _reading_key(raw: object, percent: bool) -> object | None:
+def reading_key(raw: object, percent: bool) -> object | None:
     """What a cell's reading depends on: the exact text of a text cell; a number's type,
     its text (Decimal("95.0") equals 95 but is shown as written) and its percent format.
     None for anything else (dates, formulas without values, unreadable cells)."""
@@ -229,7 +229,7 @@ class Scorer:
                 raw = cell(col)
                 pct = col is not None and percent(col)
                 if f.numeric and raw is not None:  # read before: most cells repeat
-                    known = readings.get(_reading_key(raw, pct))
+                    known = readings.get(reading_key(raw, pct))
                     if known is not None:
                         if isinstance(known, str):
                             errors.append(RowError(where_of(f.key), known, f.key))
@@ -243,8 +243,8 @@ class Scorer:
                         errors.append(RowError(where(col), BLANK(label=f.label), f.key))
                     continue
             if f.numeric:
-                key = _reading_key(raw, pct)
-                parsed = self._read_number(f, raw, pct)
+                key = reading_key(raw, pct)
+                parsed = self.read_field(f, raw, pct)
                 if key is not None and len(readings) < MEMO_SIZE:
                     readings[key] = parsed
                 if isinstance(parsed, str):
@@ -282,7 +282,7 @@ class Scorer:
         return reading
 
     @staticmethod
-    def _read_number(f: Field, raw: object, percent: bool) -> Decimal | str:
+    def read_field(f: Field, raw: object, percent: bool) -> Decimal | str:
         """A numeric field's cell as its number, or the row error's message."""
         try:
             number = read_number(raw, percent)
@@ -428,12 +428,12 @@ class Scorer:
             if s.memo:  # the same for everyone with this actual: finished once
                 hit = s.finished
                 if hit is None:
-                    hit = s.finished = self._indicator(k, ci, s, True)
+                    hit = s.finished = self.finish(k, ci, s, True)
                 indicators.append(hit[0])
                 shares.append(hit[1])
                 numerator += hit[1]
                 continue
-            made = self._indicator(k, ci, s, False)
+            made = self.finish(k, ci, s, False)
             indicators.append(made[0])
             if s.points is None:
                 complete = False
@@ -471,8 +471,8 @@ class Scorer:
         self.pay(result, label)
         return result
 
-    def _indicator(self, k: int, ci: CompiledIndicator, s: Scored,
-                   shared: bool) -> tuple[IndicatorResult, Decimal]:
+    def finish(self, k: int, ci: CompiledIndicator, s: Scored,
+               shared: bool) -> tuple[IndicatorResult, Decimal]:
         """Indicator ``k``'s result for one scored actual, and its share of the total's
         numerator (0 when it could not be scored)."""
         head = s.head(self.lang)
