@@ -161,17 +161,18 @@ class PersonRows:
         self.ctx, self.st, self._tails = ctx, st, tails
         self.shape: Shape | None = None
         self.passed = {True: ctx.say(L.YES), False: ctx.say(L.NO), None: None}
-        #: per dimension, the two cells of an indicator result shared by everyone with the
-        #: same actual (the same object for all of them: kept alive by the scorer)
-        self.pairs: list[dict[int, tuple[str, str]]] = []
-        self.prefixes: list[list[str]] = []  # per dimension, each cell's ``<c r="D\x00"``
+        #: per dimension, the XML of the two cells of an indicator result shared by
+        #: everyone with the same actual (the same object for all of them: kept alive by
+        #: the scorer)
+        self.pairs: list[dict[int, str]] = []
+        self.prefixes: list[str] = []  # each column's ``<c r="D\x00"``
 
     def start(self, first: PersonResult) -> Shape:
         shape = self.shape = Shape.of(first, self.ctx)
         self.tails = self._tails(self.st.fixed(shape))
         self.pairs = [{} for _ in shape.members]
-        self.prefixes = [[f'<c r="{column(c)}{ROW}"' for c in range(5 + 2 * len(m))]
-                         for m in shape.members]
+        self.prefixes = [f'<c r="{column(c)}{ROW}"'
+                         for c in range(5 + 2 * max(map(len, shape.members), default=0))]
         return shape
 
     def encode(self, r: PersonResult) -> str:
@@ -207,32 +208,37 @@ class PersonRows:
         cells.append(tails.text_tail(remark, st.text))
         parts = ["\x01".join(cells), repr(Widest.measure(remark)) if remark else "", *amounts]
         indicators = r.indicators
+        prefixes = self.prefixes
+        who_xml = "".join(map(_cell, prefixes[:3], who))  # columns A to C
         for k, members in enumerate(shape.members):
             pairs = self.pairs[k]
-            row = list(who)
-            for i in members:
+            xml = [f'<row r="{ROW}">', who_xml]
+            for n, i in enumerate(members):
                 if i >= len(indicators):
-                    row += ["", ""]
-                    continue
+                    continue  # two empty cells: left out
                 ind = indicators[i]
                 pair = pairs.get(id(ind)) if ind.shared else None
                 if pair is None:
                     actual = ind.actual
-                    pair = (tail(actual, st.right) if isinstance(actual, str)
-                            else number(actual, st.general, p), number(ind.points, st.num, p))
+                    pair = _cell(prefixes[3 + 2 * n], tail(actual, st.right)
+                                 if isinstance(actual, str) else number(actual, st.general, p))
+                    pair += _cell(prefixes[4 + 2 * n], number(ind.points, st.num, p))
                     if ind.shared:
                         pairs[id(ind)] = pair
-                row += pair
+                xml.append(pair)
             d = r.dimensions[k] if k < len(r.dimensions) else None
-            row.append(number(d.score() if d else None, st.num, p))
-            row.append(number(d.contribution if d else None, st.num, p))
-            prefixes = self.prefixes[k]
-            if all(row):
-                xml = "".join(map(add, prefixes, row))
-            else:  # an empty cell is left out
-                xml = "".join([x + t for x, t in zip(prefixes, row, strict=True) if t])
-            parts.append(f'<row r="{ROW}">{xml}</row>')
+            at = 3 + 2 * len(members)
+            xml.append(_cell(prefixes[at], number(d.score() if d else None, st.num, p)))
+            xml.append(_cell(prefixes[at + 1], number(d.contribution if d else None, st.num,
+                                                      p)))
+            xml.append("</row>")
+            parts.append("".join(xml))
         return PART.join(parts)
+
+
+def _cell(prefix: str, tail: str) -> str:
+    """A cell's XML from its ``<c r="D\x00"`` and its tail ("" for a cell left out)."""
+    return prefix + tail if tail else ""
 
 
 # -- the summary ------------------------------------------------------------------------------
