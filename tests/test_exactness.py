@@ -240,3 +240,26 @@ def _readable_reference(value: Decimal, precision: int) -> str:
 @given(st.decimals(allow_nan=False, allow_infinity=False, places=None), st.integers(0, 6))
 def test_readable_counts_decimals_as_as_tuple_does(value: Decimal, precision: int) -> None:
     assert readable(value, precision) == _readable_reference(value, precision)
+
+
+def _round_reference(value: Decimal, precision: int) -> Decimal:
+    """round_half_up() as it was first written."""
+    from decimal import ROUND_HALF_UP, Context
+
+    digits = value.adjusted() + precision + 2
+    context = None if digits <= 28 else Context(prec=digits)
+    rounded = value.quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP,
+                             context=context)
+    return abs(rounded) if rounded == 0 else rounded
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None), st.integers(0, 20))
+def test_round_half_up_rounds_as_it_always_did(value: Decimal, precision: int) -> None:
+    try:
+        expected = _round_reference(value, precision)
+    except ArithmeticError as exc:
+        with pytest.raises(type(exc)):
+            round_half_up(value, precision)
+        return
+    got = round_half_up(value, precision)
+    assert (str(got), got.as_tuple()) == (str(expected), expected.as_tuple())

