@@ -263,3 +263,27 @@ def test_round_half_up_rounds_as_it_always_did(value: Decimal, precision: int) -
         return
     got = round_half_up(value, precision)
     assert (str(got), got.as_tuple()) == (str(expected), expected.as_tuple())
+
+
+def _short_reference(value: Decimal, precision: int) -> Decimal:
+    """records._short as it was first written: its decimals counted by as_tuple()."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -precision:
+        return value.normalize() if value else Decimal(0)
+    return round_half_up(value, precision).normalize()
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None), st.integers(0, 6))
+def test_short_numbers_are_what_they_always_were(value: Decimal, precision: int) -> None:
+    from kpiscore.outputs.records import _short
+
+    _short.cache_clear()
+    try:
+        expected = _short_reference(value, precision)
+    except ArithmeticError as exc:
+        with pytest.raises(type(exc)):
+            _short(value, precision)
+        return
+    got = _short(value, precision)
+    assert isinstance(got, Decimal)
+    assert (str(got), got.as_tuple()) == (str(expected), expected.as_tuple())

@@ -61,8 +61,14 @@ def _short(value: Decimal | str | None, precision: int) -> Decimal | str | None:
     """Inputs (actuals, targets, weights) rounded but without padding zeros."""
     if value is None or isinstance(value, str):
         return value
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -precision:
+    text = str(value)  # its decimals counted from its text: as_tuple() costs far more
+    if "E" in text or not text[-1:].isdigit():
+        exponent = value.as_tuple().exponent
+        short = isinstance(exponent, int) and exponent >= -precision
+    else:
+        point = text.find(".")
+        short = point < 0 or len(text) - point - 1 <= precision
+    if short:
         return value.normalize() if value else ZERO  # short already: nothing to round
     return round_half_up(value, precision).normalize()
 
