@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from kpiscore.score.results import PersonResult, Report
 
 
+#: how many people between freezes of what the run keeps (base/collector.py: settle)
+SETTLE_EVERY = 4096
+
 ROW = Phrase("row {n}", "第 {n} 行")
 ONE_ROW = Phrase("row", "行")
 ROWS = Phrase("rows", "行")
@@ -225,6 +228,7 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
             options: Options) -> None:
     """Write results as rows are scored: memory stays flat however many people."""
     from kpiscore.api import iter_results, open_table
+    from kpiscore.base.collector import settle
     from kpiscore.score.evaluate import head
     from kpiscore.score.workers import iter_results_in_workers, workers_for
 
@@ -233,6 +237,8 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
         def counted(results: Iterable[PersonResult]) -> Iterator[PersonResult]:
             for r in results:
                 update(account.people, account.people)  # the total is not known ahead
+                if account.people % SETTLE_EVERY == 0:
+                    settle()
                 yield r
 
         start = head(loaded.compiled, [table.source])

@@ -31,6 +31,7 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
+from kpiscore.base.collector import settle
 from kpiscore.base.errors import InputUnreadable
 from kpiscore.base.i18n import Phrase
 from kpiscore.score.evaluate import binding_for, score_person
@@ -250,6 +251,7 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, work
                 if c != current and batch:  # one chunk a message, as they are asked for
                     channel.put(batch)
                     batch = []
+                    settle()  # what it remembers, out of the collector's full passes
                 current = c
                 if cycle[c % len(cycle)] != k:
                     continue
