@@ -5,7 +5,6 @@ here alone, for a worker's results carry no parts to print."""
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import run_cli as run
+from helpers import write, write_csv
 from kpiscore.api import open_table
 from kpiscore.outputs.report_xlsx import (
     MAX_REPORT_CARDS,
@@ -55,16 +55,10 @@ ROWS = st.lists(st.tuples(st.sampled_from(["E1", "E2", "E3", "=E4", "", "E 5", "
 
 
 def _write(tmp: Path, rows: list[tuple[str, str, str]]) -> tuple[Path, Path]:
-    scheme = tmp / "rw.yaml"
-    scheme.write_text(SCHEME, encoding="utf-8")
-    actuals = tmp / "a.csv"
-    with actuals.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "name", "department", "a", "b", "base"])
-        for k, (ident, a, b) in enumerate(rows):
-            writer.writerow([ident, f"员工{k}", f"部门{k % 3}" if k % 4 else "", a, b,
-                             str(5000 + 10 * k)])
-    return scheme, actuals
+    return write(tmp / "rw.yaml", SCHEME), write_csv(tmp / "a.csv", [
+        ["id", "name", "department", "a", "b", "base"],
+        *([ident, f"员工{k}", f"部门{k % 3}" if k % 4 else "", a, b, str(5000 + 10 * k)]
+          for k, (ident, a, b) in enumerate(rows))])
 
 
 @settings(max_examples=15, deadline=None,

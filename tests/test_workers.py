@@ -5,7 +5,6 @@ but time."""
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import run_cli as run
+from helpers import write, write_csv
 from kpiscore.api import open_table
 from kpiscore.base.errors import InputUnreadable
 from kpiscore.outputs import FORMATS
@@ -41,15 +41,9 @@ ROWS = st.lists(st.tuples(st.sampled_from(["E1", "E2", "E3", "E 1", "", "E4", "E
 
 
 def _write(tmp: Path, rows: list[tuple[str, str, str]]) -> tuple[Path, Path]:
-    scheme = tmp / "w.yaml"
-    scheme.write_text(SCHEME, encoding="utf-8")
-    actuals = tmp / "a.csv"
-    with actuals.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "name", "a", "b"])
-        for k, (ident, a, b) in enumerate(rows):
-            writer.writerow([ident, f"员工{k}", a, b])
-    return scheme, actuals
+    return write(tmp / "w.yaml", SCHEME), write_csv(tmp / "a.csv", [
+        ["id", "name", "a", "b"],
+        *([ident, f"员工{k}", a, b] for k, (ident, a, b) in enumerate(rows))])
 
 
 def test_the_dealing_gives_every_chunk_to_one_process_and_this_one_fewer() -> None:
