@@ -201,3 +201,25 @@ def test_the_entry_point_imports_no_click_before_it_handles_signals() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60).stdout
     assert out.strip() == "[]"
+
+
+def test_ctrl_c_while_the_private_folder_is_made_leaves_nothing(tmp_path: Path) -> None:
+    """A Ctrl-C that arrives while kpiscore makes its temporary folder waits until the
+    folder is known, so it is removed on the way out (arriving half-way, it was left
+    behind, and so was the probe file Python writes to find the temporary directory)."""
+    code = (
+        "import os, signal, sys, tempfile\n"
+        "made = tempfile.mkdtemp\n"
+        "def interrupted(*args, **kwargs):\n"
+        "    folder = made(*args, **kwargs)\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return folder\n"
+        "tempfile.mkdtemp = interrupted\n"
+        "sys.argv = ['kpiscore', '--help']\n"
+        "from kpiscore.cli import main\n"
+        "main()\n")
+    tmp = tmp_path / "tmp"
+    proc = subprocess.run([sys.executable, "-c", code], env=environment(tmp),
+                          capture_output=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, b"", b"")
+    assert list(tmp.iterdir()) == []

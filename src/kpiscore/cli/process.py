@@ -53,9 +53,13 @@ def run() -> NoReturn:
     """Run the command line as a process."""
     for caught in CAUGHT:
         signal.signal(caught, _on_signal)
-    scratch = _scratch()
+    scratch: str | None = None
     code: object = 0
     try:
+        # a Ctrl-C waits until the folder is made and known: arriving half-way, it left
+        # the folder, or the probe file Python writes to find the temporary directory
+        with signals_held():
+            scratch = _scratch()
         with paused():  # once the signals are handled
             from kpiscore.cli.app import cli, utf8_streams
             from kpiscore.cli.common import reader_gone
