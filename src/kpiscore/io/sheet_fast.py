@@ -30,7 +30,7 @@ from typing import Any
 from kpiscore.base.i18n import Phrase
 from kpiscore.io.cells import LARGEST, SMALLEST, FormulaWithoutValue, UnreadableCell
 from kpiscore.io.numfmt import Section, scales
-from kpiscore.io.table import Row
+from kpiscore.io.table import Row, column_letter
 
 #: One cell of the regular shapes. Groups: column letters, style (before or after the
 #: type), type, the formula (if any) and its text, the saved value, the inline string
@@ -114,10 +114,7 @@ class Skim:
         self.cell: re.Pattern[str] | None = None
 
     def set(self, keep: Callable[[int], bool], column: int) -> None:
-        letters, n = "", column + 1
-        while n:
-            n, rest = divmod(n - 1, 26)
-            letters = chr(65 + rest) + letters
+        letters = column_letter(column)
         self.cell = re.compile(rf'<c r="{letters}[0-9]{{1,7}}"[^>]*?(?:/>|>.*?</c>)')
         self.keep = keep
 

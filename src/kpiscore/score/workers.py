@@ -72,6 +72,8 @@ def dealing(workers: int) -> tuple[int, ...]:
             cycle.append(0)
         cycle.append(owner)
     return tuple(cycle)
+
+
 Reopen = Callable[[], AbstractContextManager["Table"]]
 
 
@@ -174,7 +176,7 @@ def _merged(compiled: CompiledScheme, table: Table, binding: Binding,
     first = True
     try:
         for person in each_person([table], [binding.id_col]):
-            c = _chunk(person, table, chunk)
+            c = _chunk(person.sources[0].row.number, table, chunk)
             if c != current:
                 if waiting:
                     yield from _handed_on(scorer, binding, waiting, pipes,
@@ -199,10 +201,10 @@ def _merged(compiled: CompiledScheme, table: Table, binding: Binding,
             child.join()
 
 
-def _chunk(person: Person, table: Table, chunk: int) -> int:
-    """Which chunk a person's row is in, counted from the first row below the header (so
+def _chunk(number: int, table: Table, chunk: int) -> int:
+    """Which chunk row ``number`` is in, counted from the first row below the header (so
     that every process knows without reading any other row)."""
-    return (person.sources[0].row.number - table.header_row - 1) // chunk
+    return (number - table.header_row - 1) // chunk
 
 
 def _handed_on(scorer: Scorer, binding: Binding, people: list[Person],
@@ -241,13 +243,12 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, work
             binding = binding_for(compiled, table)
             scorer = Scorer(compiled)
             if binding.id_col is not None:  # of others' rows only the ids: for duplicates
-                base = table.header_row + 1
-                table.skim(lambda n: cycle[(n - base) // chunk % len(cycle)] == k,
+                table.skim(lambda n: cycle[_chunk(n, table, chunk) % len(cycle)] == k,
                            binding.id_col)
             batch: list[PersonResult] = []
             current = -1
             for person in each_person([table], [binding.id_col]):
-                c = _chunk(person, table, chunk)
+                c = _chunk(person.sources[0].row.number, table, chunk)
                 if c != current and batch:  # one chunk a message, as they are asked for
                     channel.put(batch)
                     batch = []
