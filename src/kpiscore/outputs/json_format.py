@@ -127,8 +127,8 @@ class _People:
             self.open = f',\n{pad}"indicators": ['
             self.item, self.close, self.end = "\n" + pad * 2, f"\n{pad}]\n}}", "\n}"
             pad, colon = "\n" + pad, ": "
-        self.open_b, self.item_b, self.close_b, self.end_b = (
-            t.encode() for t in (self.open, self.item, self.close, self.end))
+        self.open_b, self.item_b, self.close_b = (
+            t.encode() for t in (self.open, self.item, self.close))
         self.joint = ("," + self.item).encode()
         # plain_fields's text with a hole ({}) for every value that is not the same for
         # every plain person
