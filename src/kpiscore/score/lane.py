@@ -39,13 +39,12 @@ class Lane:
     def __init__(self, scorer: Scorer, binding: Binding) -> None:
         compiled = scorer.compiled
         self.scorer = scorer
-        self.binding = binding
         fields = {f.key: f for f in compiled.fields}
         self.fields = [fields[ci.id] for ci in compiled.indicators]
         self.columns: list[int] = [binding.columns[f.key] for f in self.fields]
-        self.pieces: list[dict[object, Piece | None]] = [{} for _ in compiled.indicators]
-        self.slots = list(zip(range(len(self.columns)), self.columns, self.pieces,
-                              strict=True))
+        #: per indicator: its index, its column and its pieces per cell
+        self.slots: list[tuple[int, int, dict[object, Piece | None]]] = [
+            (k, col, {}) for k, col in enumerate(self.columns)]
         self.dimensions = compiled.dimensions
         self.sections = compiled.sections
         self.denominator = compiled.denominator
