@@ -188,3 +188,78 @@ def test_a_wrong_number_of_workers_is_a_usage_error(tmp_path: Path) -> None:
     assert (got.code, got.out) == (2, "")
     assert got.err == ("kpiscore: error: KPISCORE_WORKERS='two' is not a positive whole "
                        "number (how many processes score; 1 turns workers off)\n")
+
+
+class _DiesAfter:
+    """A worker's encoder that ends its process (as a signal would: no message, no
+    clean-up) after ``calls`` people, or raises (a bug) when ``raising``."""
+
+    def __init__(self, encode: Any, calls: int, raising: bool) -> None:
+        self.encode, self.calls, self.raising = encode, calls, raising
+
+    def __call__(self, r: Any) -> bytes:
+        self.calls -= 1
+        if self.calls < 0:
+            if self.raising:
+                raise RuntimeError("a worker that dies")
+            os._exit(3)
+        return bytes(self.encode(r))
+
+
+#: a row of a workbook: an id (some repeated, some blank), a value for a and for b; or a
+#: blank row
+XLSX_ROWS = st.lists(st.one_of(
+    st.tuples(XLSX_IDS, st.sampled_from([95, "100", "7O", None, 120.5]),
+              st.sampled_from([9, "10", "x", None])),
+    st.just((None, None, None))), max_size=40)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=XLSX_ROWS, chunk=st.integers(1, 4), workers=st.integers(2, 3),
+       calls=st.integers(0, 12), raising=st.booleans())
+def test_a_worker_that_dies_part_way_leaves_its_chunks_to_this_process(
+        tmp_path: Path, rows: list[tuple[Any, Any, Any]], chunk: int, workers: int,
+        calls: int, raising: bool) -> None:
+    """This process reads only the ids of the rows it leaves to the workers; when one
+    dies after some of its chunks, it reads its other chunks again from the file and
+    scores them itself: the results are still one process's, in the same order."""
+    import openpyxl
+
+    scheme = tmp_path / "w.yaml"
+    scheme.write_text(SCHEME, encoding="utf-8")
+    actuals = tmp_path / "a.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "name", "a", "b"])
+    for k, (ident, a, b) in enumerate(rows):
+        ws.append([ident, None if (ident, a, b) == (None, None, None) else f"员工{k}", a, b])
+    wb.save(actuals)
+    loaded = load_scheme(str(scheme))
+    encode = FORMATS["jsonl"].encoder(head(loaded.compiled, ["a.xlsx"]))
+    with open_table(str(actuals)) as table:
+        expected = [(r.row, r.id, r.total, r.errors, encode(r))
+                    for r in iter_results(loaded.compiled, table)]
+    with open_table(str(actuals)) as table:
+        got = [(r.row, r.id, r.total, r.errors, r.encoded or encode(r))
+               for r in iter_results_in_workers(loaded.compiled, table,
+                                                lambda: open_table(str(actuals)),
+                                                _DiesAfter(encode, calls, raising),
+                                                workers, chunk=chunk)]
+    assert got == expected
+
+
+def test_each_workers_first_result_comes_whole(tmp_path: Path) -> None:
+    """An output may take the scheme's shape from the run's first result, which may be
+    a worker's (the first rows below the header blank): it comes with its parts."""
+    scheme = write(tmp_path / "w.yaml", SCHEME)
+    actuals = write_csv(tmp_path / "a.csv", [["id", "name", "a", "b"], *[["", "", "", ""]] * 3,
+                                             *([f"E{k}", "", "90", "9"] for k in range(12))])
+    loaded = load_scheme(str(scheme))
+    encode = FORMATS["jsonl"].encoder(head(loaded.compiled, ["a.csv"]))
+    with open_table(str(actuals)) as table:
+        got = list(iter_results_in_workers(loaded.compiled, table,
+                                           lambda: open_table(str(actuals)), encode, 2,
+                                           chunk=2))
+    assert [r.row for r in got] == list(range(5, 17))
+    assert got[0].encoded is not None and [i.id for i in got[0].indicators] == ["a", "b"]
+    assert not got[1].indicators  # the rest of a worker's results come light

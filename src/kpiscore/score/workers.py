@@ -1,20 +1,22 @@
-"""Scoring a streamed table on several processors, with the same output byte for byte.
+"""Scoring a streamed table on several processes, with the same output byte for byte.
 
 Every process reads the whole table, so each sees every id and finds every duplicate
 with its first row exactly as one process would; people are dealt out in chunks of
 rows (:func:`dealing`, by row number), and each process scores and encodes only its
-own. A worker reads of the other chunks' rows only the ids where the opener can
-(:meth:`~kpiscore.io.table.Table.skim`: xlsx); this process reads every row whole, so
-that it can score a dead worker's chunks. Process 0 is this one: it scores its chunks and
-hands on each other chunk as its worker sent it, so results come out in the order
-of the rows. A worker sends each result lightened (no indicator, dimension or
-section parts) with its text already encoded (``PersonResult.encoded``): the rest
-of the run — the accounting, the summary, the ranks — needs only totals and errors.
+own. Of the other chunks' rows each process reads only the ids where the opener can
+(:meth:`~kpiscore.io.table.Table.skim`: xlsx). Process 0 is this one: it scores its
+chunks and hands on each other chunk as its worker sent it, so results come out in the
+order of the rows. A worker sends each chunk by its number (an empty one too, and a
+last message when it is done), each result lightened (no indicator, dimension or
+section parts) with its text already encoded (``PersonResult.encoded``): the rest of
+the run — the accounting, the summary, the ranks — needs only totals and errors. Its
+first result comes whole: an output may take the scheme's shape from the run's first
+result (the report's sheets).
 
-A worker that dies (a signal, a bug) costs nothing but time: this process keeps the
-people of the chunk it waits for and scores them itself, then every later chunk of
-that worker. Workers are forked, so this needs the ``fork`` start method (Linux,
-macOS); elsewhere, and for small files, one process does it all.
+A worker that dies (a signal, a bug) costs nothing but time: this process opens the
+table again and scores that worker's chunks from it, from the first it did not send.
+Workers are forked, so this needs the ``fork`` start method (Linux, macOS); elsewhere,
+and for small files, one process does it all.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import signal
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
@@ -56,13 +58,13 @@ MIN_BYTES = 512 * 1024
 WORKERS_VARIABLE = "KPISCORE_WORKERS"
 
 Encode = Callable[[PersonResult], bytes]
+Reopen = Callable[[], AbstractContextManager["Table"]]
 
 
 def dealing(workers: int) -> tuple[int, ...]:
-    """Which process scores each chunk, over a cycle of chunks: this process takes
-    fewer (3 of every 8 with two processes), for it also writes every result out and
-    takes the workers' results in, which costs it a quarter of its time (measured on
-    30 000 people; docs/performance.md)."""
+    """Which process scores each chunk, over a cycle of chunks, the first this one's:
+    this process takes fewer (3 of every 8 with two processes), for it also writes
+    every result out and takes the workers' results in (docs/performance.md)."""
     if workers <= 1:
         return (0,)
     others = [1 + k % (workers - 1) for k in range(5 * (workers - 1))]
@@ -74,7 +76,26 @@ def dealing(workers: int) -> tuple[int, ...]:
     return tuple(cycle)
 
 
-Reopen = Callable[[], AbstractContextManager["Table"]]
+class _Deal:
+    """Which chunk a row is in and which process scores it."""
+
+    def __init__(self, table: Table, workers: int, chunk: int) -> None:
+        self.cycle = dealing(workers)
+        self.first = table.header_row + 1  # rows are counted from below the header
+        self.chunk = chunk
+
+    def of_row(self, number: int) -> int:
+        """The chunk row ``number`` is in (every process knows it without reading any
+        other row)."""
+        return (number - self.first) // self.chunk
+
+    def owner(self, c: int) -> int:
+        return self.cycle[c % len(self.cycle)]
+
+    def owns_row(self, k: int) -> Callable[[int], bool]:
+        """Whether process ``k`` scores row number n (what it keeps whole when it skims)."""
+        cycle, first, chunk, size = self.cycle, self.first, self.chunk, len(self.cycle)
+        return lambda n: cycle[(n - first) // chunk % size] == k
 
 
 def workers_for(path: str) -> int:
@@ -108,24 +129,33 @@ def iter_results_in_workers(compiled: CompiledScheme, table: Table, reopen: Reop
                             encode: Encode, workers: int,
                             chunk: int = CHUNK) -> Iterator[PersonResult]:
     """:func:`~kpiscore.score.evaluate.iter_results` on ``workers`` processes: the same
-    results in the same order, those scored by a worker lightened and encoded.
-    ``reopen()`` opens the same table again (in a worker); the header row is found and
-    bound on the call, as ``iter_results`` does."""
+    results in the same order, those scored by a worker lightened and encoded (but
+    each worker's first). ``reopen()`` opens the same table again (in a worker, or
+    here for a dead worker's chunks); the header row is found and bound on the call,
+    as ``iter_results`` does."""
     binding = binding_for(compiled, table)
+    deal = _Deal(table, workers, chunk)
     context = multiprocessing.get_context("fork")
-    pipes: dict[int, _Channel | None] = {}
+    channels: dict[int, _Channel] = {}
     children: list[BaseProcess] = []
     with warnings.catch_warnings():  # a progress display's thread: the child never writes
         warnings.simplefilter("ignore", DeprecationWarning)
         for k in range(1, max(workers, 1)):
             channel = _Channel(context)
-            child = context.Process(target=_work, args=(compiled, reopen, encode, k, workers,
-                                                        chunk, channel), daemon=True)
+            child = context.Process(target=_work, args=(compiled, reopen, encode, k, deal,
+                                                        channel), daemon=True)
             child.start()
             channel.send.close()
-            pipes[k] = channel
+            channels[k] = channel
             children.append(child)
-    return _merged(compiled, table, binding, pipes, children, dealing(workers), chunk)
+    if binding.id_col is not None and workers > 1:  # of others' rows only the ids
+        table.skim(deal.owns_row(0), binding.id_col)
+    return _merged(Scorer(compiled), table, binding, _Others(compiled, reopen, deal,
+                                                             channels), children, deal)
+
+
+#: what a worker sends for a chunk: its number and results; None: it has sent them all
+Message = tuple[int, list[PersonResult]] | None
 
 
 class _Channel:
@@ -139,19 +169,26 @@ class _Channel:
         self.receive, self.send = context.Pipe(duplex=False)
         self.offset = 0
 
-    def put(self, batch: list[PersonResult]) -> None:
-        """(In the worker.) One chunk's results."""
+    def put(self, c: int, batch: list[PersonResult]) -> None:
+        """(In the worker.) Chunk ``c``'s results."""
         data = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
         view, at = memoryview(data), self.offset
         while view:
             written = os.pwrite(self.spool.fileno(), view, at)
             view, at = view[written:], at + written
-        self.send.send((self.offset, len(data)))
+        self.send.send((c, self.offset, len(data)))
         self.offset += len(data)
 
-    def get(self) -> list[PersonResult]:
-        """The worker's next chunk; EOFError when it ended without sending one."""
-        offset, length = self.receive.recv()
+    def end(self) -> None:
+        """(In the worker.) Every chunk is sent."""
+        self.send.send(None)
+
+    def get(self) -> Message:
+        """The worker's next message; EOFError when it ended without saying so."""
+        told = self.receive.recv()
+        if told is None:
+            return None
+        c, offset, length = told
         parts, got = [], 0
         while got < length:
             part = os.pread(self.spool.fileno(), length - got, offset + got)
@@ -160,110 +197,185 @@ class _Channel:
             parts.append(part)
             got += len(part)
         batch: list[PersonResult] = pickle.loads(b"".join(parts))
-        return batch
+        return c, batch
 
     def close(self) -> None:
         self.receive.close()
         self.spool.close()
 
 
-def _merged(compiled: CompiledScheme, table: Table, binding: Binding,
-            pipes: dict[int, _Channel | None], children: list[BaseProcess],
-            cycle: tuple[int, ...], chunk: int) -> Iterator[PersonResult]:
-    scorer = Scorer(compiled)
-    waiting: list[Person] = []  # the current chunk's people, while its worker scores them
-    current = -1
-    first = True
+def _merged(scorer: Scorer, table: Table, binding: Binding, others: _Others,
+            children: list[BaseProcess], deal: _Deal) -> Iterator[PersonResult]:
     try:
+        given = 0  # the first chunk whose results are not yet given out
         for person in each_person([table], [binding.id_col]):
-            c = _chunk(person.sources[0].row.number, table, chunk)
-            if c != current:
-                if waiting:
-                    yield from _handed_on(scorer, binding, waiting, pipes,
-                                          cycle[current % len(cycle)], first)
-                    waiting, first = [], False
-                current = c
-            if cycle[c % len(cycle)] == 0:
+            c = deal.of_row(person.sources[0].row.number)
+            while given < c:
+                yield from others.chunk(given)
+                given += 1
+            if deal.owner(c) == 0:
                 yield score_person(scorer, binding, person)
-                first = False
-            else:
-                waiting.append(person)
-        if waiting:
-            yield from _handed_on(scorer, binding, waiting, pipes, cycle[current % len(cycle)],
-                                  first)
+        while not others.done():
+            yield from others.chunk(given)
+            given += 1
     finally:
-        for channel in pipes.values():
-            if channel is not None:
-                channel.close()
+        others.close()
         for child in children:
             if child.is_alive():
                 child.kill()
             child.join()
 
 
-def _chunk(number: int, table: Table, chunk: int) -> int:
-    """Which chunk row ``number`` is in, counted from the first row below the header (so
-    that every process knows without reading any other row)."""
-    return (number - table.header_row - 1) // chunk
+class _Others:
+    """The chunks this process does not score, in order: as each worker sent them, or,
+    once a worker is found dead, scored here from the table opened again."""
+
+    def __init__(self, compiled: CompiledScheme, reopen: Reopen, deal: _Deal,
+                 channels: dict[int, _Channel]) -> None:
+        self.compiled = compiled
+        self.reopen = reopen
+        self.deal = deal
+        self.channels = channels  # the live workers'
+        self.next: dict[int, Message] = {}  # each live worker's message not yet taken
+        self.rescue: _Rescue | None = None
+
+    def chunk(self, c: int) -> list[PersonResult]:
+        """Chunk ``c``'s results (none: this process's own, or empty)."""
+        k = self.deal.owner(c)
+        if k == 0:
+            return []
+        channel = self.channels.get(k)
+        if channel is not None:
+            try:
+                message = self.next.pop(k) if k in self.next else channel.get()
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self._dead(k)
+            else:
+                if message is None or message[0] > c:  # nothing in chunk c
+                    self.next[k] = message
+                    return []
+                if message[0] == c:
+                    return message[1]
+                self._dead(k)  # a chunk out of order: not to be trusted
+        if self.rescue is None:
+            self.rescue = _Rescue(self.compiled, self.reopen, self.deal)
+        return self.rescue.chunk(c)
+
+    def _dead(self, k: int) -> None:
+        self.channels.pop(k).close()
+        self.next.pop(k, None)
+
+    def done(self) -> bool:
+        """Whether every worker has sent its last chunk, and a dead worker's are scored."""
+        for k in list(self.channels):
+            if k not in self.next:
+                try:
+                    self.next[k] = self.channels[k].get()
+                except (EOFError, OSError, pickle.UnpicklingError):
+                    self._dead(k)
+                    continue
+            if self.next[k] is not None:
+                return False
+        return self.rescue is None or self.rescue.done(set(self.channels))
+
+    def close(self) -> None:
+        for channel in self.channels.values():
+            channel.close()
+        if self.rescue is not None:
+            self.rescue.close()
 
 
-def _handed_on(scorer: Scorer, binding: Binding, people: list[Person],
-               pipes: dict[int, _Channel | None], k: int,
-               first: bool = False) -> Iterator[PersonResult]:
-    """A worker's chunk as it sent it, or scored here if it cannot (it died). The run's
-    first person is always scored here too, whole: an output may take the scheme's
-    shape from the first result (the report's sheets), and a worker's carry no parts."""
-    channel = pipes.get(k)
-    if channel is not None:
-        try:
-            batch = channel.get()
-        except (EOFError, OSError, pickle.UnpicklingError):
-            batch = []
-        if len(batch) == len(people) and all(r.row == p.sources[0].row.number
-                                             for r, p in zip(batch, people, strict=True)):
-            if first:
-                batch[0] = score_person(scorer, binding, people[0])
-            yield from batch
-            return
-        channel.close()
-        pipes[k] = None  # from now on this process scores that worker's chunks
-    for person in people:
-        yield score_person(scorer, binding, person)
+class _Rescue:
+    """A dead worker's chunks, read again from the table and scored here (a chunk is
+    asked for once, in order)."""
+
+    def __init__(self, compiled: CompiledScheme, reopen: Reopen, deal: _Deal) -> None:
+        self.stack = ExitStack()
+        table = self.stack.enter_context(reopen())
+        self.binding = binding_for(compiled, table)
+        self.scorer = Scorer(compiled)
+        self.deal = deal
+        self.people = each_person([table], [self.binding.id_col])
+        self.ahead: Person | None = None  # read, and in a chunk not yet asked for
+
+    def chunk(self, c: int) -> list[PersonResult]:
+        """Chunk ``c``, scored here."""
+        results: list[PersonResult] = []
+        while True:
+            person = self.ahead if self.ahead is not None else next(self.people, None)
+            self.ahead = None
+            if person is None:
+                return results
+            at = self.deal.of_row(person.sources[0].row.number)
+            if at > c:
+                self.ahead = person
+                return results
+            if at == c:
+                results.append(score_person(self.scorer, self.binding, person))
+
+    def done(self, live: set[int]) -> bool:
+        """Whether no row is left for a process but those ``live`` (every other chunk
+        before it given out)."""
+        while True:
+            person = self.ahead if self.ahead is not None else next(self.people, None)
+            if person is None:
+                return True
+            self.ahead = person
+            owner = self.deal.owner(self.deal.of_row(person.sources[0].row.number))
+            if owner != 0 and owner not in live:
+                return False
+            self.ahead = None
+
+    def close(self) -> None:
+        self.stack.close()
 
 
-def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, workers: int,
-          chunk: int, channel: _Channel) -> None:
-    """A worker: read the whole table, score and encode chunks ``k``, ``k + workers`` …,
-    and send each chunk's lightened results when it is done."""
+def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, deal: _Deal,
+          channel: _Channel) -> None:
+    """A worker: read the whole table, score and encode its chunks, and send each one
+    (by its number, an empty one too) when it is done, then say it is done."""
     for number in (signal.SIGINT, signal.SIGTERM):  # not kpiscore's orderly exit: just end
         signal.signal(number, signal.SIG_DFL)
-    cycle = dealing(workers)
     try:
         with reopen() as table:
             binding = binding_for(compiled, table)
             scorer = Scorer(compiled)
             if binding.id_col is not None:  # of others' rows only the ids: for duplicates
-                table.skim(lambda n: cycle[_chunk(n, table, chunk) % len(cycle)] == k,
-                           binding.id_col)
+                table.skim(deal.owns_row(k), binding.id_col)
             batch: list[PersonResult] = []
-            current = -1
+            current = sent = -1  # the chunk being read; the last one sent (or passed)
+            whole = True  # the first result goes whole
             for person in each_person([table], [binding.id_col]):
-                c = _chunk(person.sources[0].row.number, table, chunk)
-                if c != current and batch:  # one chunk a message, as they are asked for
-                    channel.put(batch)
+                c = deal.of_row(person.sources[0].row.number)
+                if c != current:
+                    sent = _send_up_to(channel, k, deal, sent, c, current, batch)
                     batch = []
+                    current = c
                     settle()  # what it remembers, out of the collector's full passes
-                current = c
-                if cycle[c % len(cycle)] != k:
+                if deal.owner(c) != k:
                     continue
                 r = score_person(scorer, binding, person)
-                batch.append(_lightened(r, encode(r)))
-            if batch:
-                channel.put(batch)
+                if whole:
+                    r.encoded, whole = encode(r), False
+                    batch.append(r)
+                else:
+                    batch.append(_lightened(r, encode(r)))
+            _send_up_to(channel, k, deal, sent, current + 1, current, batch)
+            channel.end()
     except BaseException:  # the parent scores what a dead worker did not send
         pass
     finally:
         channel.send.close()
+
+
+def _send_up_to(channel: _Channel, k: int, deal: _Deal, sent: int, c: int, current: int,
+                batch: list[PersonResult]) -> int:
+    """Send worker ``k``'s chunks after ``sent`` and before ``c`` (chunk ``current``
+    with ``batch``, the others empty); the last chunk now sent or passed."""
+    for j in range(sent + 1, c):
+        if deal.owner(j) == k:
+            channel.put(j, batch if j == current else [])
+    return max(sent, c - 1)
 
 
 def _lightened(r: PersonResult, text: bytes) -> PersonResult:
