@@ -209,7 +209,7 @@ def _merged(scorer: Scorer, table: Table, binding: Binding, others: _Others,
                 given += 1
             if deal.owner(c) == 0:
                 yield score_person(scorer, binding, person)
-        while not others.done():
+        while not others.done(given):
             yield from others.chunk(given)
             given += 1
     finally:
@@ -251,16 +251,19 @@ class _Others:
                 if message[0] == c:
                     return message[1]
                 self._dead(k)  # a chunk out of order: not to be trusted
-        if self.rescue is None:
-            self.rescue = _Rescue(self.compiled, self.reopen, self.deal)
+        assert self.rescue is not None
         return self.rescue.chunk(c)
 
     def _dead(self, k: int) -> None:
+        """From now on worker ``k``'s chunks are read again and scored here."""
         self.channels.pop(k).close()
         self.next.pop(k, None)
+        if self.rescue is None:
+            self.rescue = _Rescue(self.compiled, self.reopen, self.deal)
 
-    def done(self) -> bool:
-        """Whether every worker has sent its last chunk, and a dead worker's are scored."""
+    def done(self, given: int) -> bool:
+        """Whether every worker has sent its last chunk, and a dead worker's from chunk
+        ``given`` on (the first not given out) are scored."""
         for k in list(self.channels):
             if k not in self.next:
                 try:
@@ -270,7 +273,7 @@ class _Others:
                     continue
             if self.next[k] is not None:
                 return False
-        return self.rescue is None or self.rescue.done(set(self.channels))
+        return self.rescue is None or self.rescue.done(given, set(self.channels))
 
     def close(self) -> None:
         for channel in self.channels.values():
@@ -307,16 +310,17 @@ class _Rescue:
             if at == c:
                 results.append(score_person(self.scorer, self.binding, person))
 
-    def done(self, live: set[int]) -> bool:
-        """Whether no row is left for a process but those ``live`` (every other chunk
-        before it given out)."""
+    def done(self, given: int, live: set[int]) -> bool:
+        """Whether no row is left to score here from chunk ``given`` on (once every
+        process but the dead has sent or scored all its chunks)."""
         while True:
             person = self.ahead if self.ahead is not None else next(self.people, None)
             if person is None:
                 return True
             self.ahead = person
-            owner = self.deal.owner(self.deal.of_row(person.sources[0].row.number))
-            if owner != 0 and owner not in live:
+            c = self.deal.of_row(person.sources[0].row.number)
+            owner = self.deal.owner(c)
+            if c >= given and owner != 0 and owner not in live:
                 return False
             self.ahead = None
 
