@@ -19,6 +19,7 @@ encoding than UTF-8 is left to openpyxl (and defusedxml) whole.
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
@@ -32,18 +33,39 @@ from kpiscore.io.cells import LARGEST, SMALLEST, FormulaWithoutValue, Unreadable
 from kpiscore.io.numfmt import Section, scales
 from kpiscore.io.table import Row, column_letter
 
-#: One cell of the regular shapes. Groups: column letters, style (before or after the
-#: type), type, the formula (if any) and its text, the saved value, the inline string
-#: (if any) and its text. Unmatched groups are "" (``findall``).
-_CELL = re.compile(
-    r'<c r="([A-Z]{1,3})[0-9]{1,7}"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
-    r'(?: s="([0-9]{1,9})")?(?:/>|>(?:(<f>([^<]*)</f>|<f(?: [^>]*)?/>))?'
-    r'(?:<v>([^<]*)</v>|<v/>|(<is><t(?: xml:space="preserve")?>([^<]*)</t></is>))?</c>)')
-_ROW_START = re.compile(rb'<row\b([^>]*?)(/?)>')
-_LAST_CELL = re.compile(r'<c r="([A-Z]{1,3})[0-9]')
-#: a row's attributes when they need nothing of openpyxl: a plain row number, others
-#: that do not change the values (spans, heights, x14ac:dyDescent …)
-_PLAIN_ROW = re.compile(rb'(?: r="[0-9]{1,7}")?(?: (?!r=)[a-zA-Z][\w:.-]*="[^"]*")*\s*')
+#: ``+`` makes a repeat possessive (Python 3.11 on): it never gives back what it took.
+#: The cell pattern never needs it to (each repeat is followed by a character it cannot
+#: take, and each optional part by text it cannot start), so the pattern accepts the
+#: same text with the same groups either way, in about two thirds of the steps; on
+#: Python 3.10 it is read as the plain greedy pattern (``tests/test_sheet_fast.py``
+#: compares the two).
+_POSSESSIVE = "+" if sys.version_info >= (3, 11) else ""
+
+#: One cell of the regular shapes (``~``: possessive, above). Groups: the column letters,
+#: the attributes after r (a style and a type, the style before or after the type:
+#: :meth:`FastRows.classify`), the formula element if any, the saved value, the inline
+#: string's text. A group that takes no part is None (``split``): no ``<v>`` and ``<v/>``
+#: alike, but an empty ``<t></t>`` is "" and no ``<is>`` None.
+CELL_PATTERN = (
+    r'<c r="([A-Z]{1,3}~)[0-9]{1,7}~"'
+    r'((?: s="[0-9]{1,9}~")?~(?: t="[a-zA-Z]{1,9}~")?~(?: s="[0-9]{1,9}~")?~)'
+    r'(?:/>|>(<f>[^<]*~</f>|<f(?: [^>]*)?/>)?~'
+    r'(?:<v>([^<]*~)</v>|<v/>|<is><t(?: xml:space="preserve")?~>([^<]*~)</t></is>)?~</c>)')
+_CELL = re.compile(CELL_PATTERN.replace("~", _POSSESSIVE))
+_CELL_BYTES = re.compile(CELL_PATTERN.replace("~", _POSSESSIVE).encode())
+#: a row body split by _CELL: the text between cells (all "" in a regular row), then the
+#: cell's 5 groups, and so on
+_STRIDE = 6
+#: a cell's attributes after r (they matched _CELL's second group): style, type, style
+_ATTRS = re.compile(r'(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?(?: s="([0-9]{1,9})")?')
+#: a row's start. First, when its attributes need nothing of openpyxl: a plain row number
+#: (group 1), others that do not change the values (spans, heights, x14ac:dyDescent …),
+#: and "/" (group 2) for a row without cells; else any row (attributes, "/": 3, 4), which
+#: openpyxl's parser reads. Both find the same rows ``<row\b[^>]*?/?>`` finds.
+_ROW_START = re.compile(
+    rb'<row(?: r="([0-9]{1,7})")?(?: (?!r=)[a-zA-Z][\w:.-]*="[^">]*")*\s*(/?)>'
+    rb'|<row\b([^>]*?)(/?)>')
+_LAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
 _ROW_NUMBER = re.compile(rb'\br="([0-9]{1,7})"')
 _ROW_END = b"</row>"
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -51,15 +73,22 @@ _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _UNREAD = re.compile(rb"<!--|<!\[CDATA\[")
 _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet\b[^>]*>")
 _NAMESPACES = re.compile(rb'\sxmlns(?::[\w.-]+)?="[^"]*"')
-#: text a cell may hold that the fast path leaves to the real parser
-_ODD = re.compile(r"[&\r]")
+_NO_PERCENT: frozenset[int] = frozenset()
 
 
 #: how many distinct number texts a sheet's reader remembers the value of
 NUMBERS = 65_536
+#: how many distinct cell attributes (style and type) it remembers the meaning of
+ATTRIBUTES = 4_096
 
 #: column letters → number, for the columns met so far (rows repeat them)
 _COLUMNS: dict[str, int] = {}
+#: the letters of the first columns, in order (a row that has every cell from A on)
+_LETTERS = [column_letter(k) for k in range(702)]
+
+#: what a cell's attributes make of it (:meth:`FastRows.classify`): a number read as a
+#: number (no date format, no percent), a shared string, an inline string, anything else
+NUMBER, SHARED, INLINE, OTHER = 1, 2, 4, 8
 
 
 def _column(letters: str) -> int:
@@ -102,6 +131,24 @@ def number(text: str) -> Decimal | float:
     return Decimal(int(text))
 
 
+class Numbers(dict[str | None, Any]):
+    """Each number's value per cell text (most cells repeat: 95, 100, 0), remembered up
+    to :data:`NUMBERS` texts; a cell with no text (no ``<v>``, ``<v/>``, ``<v></v>``) is
+    None, and a text that is not a number its :class:`UnreadableCell` (not remembered)."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None, "": None})
+
+    def __missing__(self, text: str) -> Any:
+        try:
+            got = number(text)
+        except (ValueError, OverflowError) as exc:
+            return unreadable("n", text, exc)
+        if len(self) < NUMBERS:
+            self[text] = got
+        return got
+
+
 class Skim:
     """Rows a reader needs one column of: another process reads them whole (scoring on
     several processes, :mod:`kpiscore.score.workers`). Once :meth:`set`, a row whose
@@ -111,12 +158,20 @@ class Skim:
 
     def __init__(self) -> None:
         self.keep: Callable[[int], bool] | None = None
-        self.cell: re.Pattern[str] | None = None
+        self.column = 0
+        #: the first cell from a place on that does not start with its column, or that is
+        #: in the column (group 1)
+        self.scan = re.compile(rb"<c(?! r=\")").search
 
     def set(self, keep: Callable[[int], bool], column: int) -> None:
-        letters = column_letter(column)
-        self.cell = re.compile(rf'<c r="{letters}[0-9]{{1,7}}"[^>]*?(?:/>|>.*?</c>)')
+        self.column = column
+        letters = column_letter(column).encode()
+        self.scan = re.compile(rb'<c(?:(?! r=")|( r="' + letters + rb'[0-9]))').search
         self.keep = keep
+
+
+#: :meth:`FastRows.skimmed`'s answer for a row it is not sure of
+_WHOLE = Row(0, [])
 
 
 class FastRows:
@@ -127,27 +182,35 @@ class FastRows:
                  shared: list[str], styles: Styles, limits: Callable[[int, int], None],
                  max_row_bytes: int, skim: Skim | None = None) -> None:
         self.slow_row = slow
-        self.skim = skim
+        self.skim = skim if skim is not None else Skim()
         self.shared = shared
         self.styles = styles
         self.limits = limits  # (row number, cells in the row) → raises over a limit
         self.max_row_bytes = max_row_bytes
         self.counter = 0  # the last row number (openpyxl counts rows without r)
         self.wrap = b"<worksheet>"
-        #: each number's value per cell text (most cells repeat: 95, 100, 0)
-        self.numbers: dict[str, Decimal | float] = {}
+        self.numbers = Numbers()
+        #: cell attributes → (what they make of the cell, style, type): :meth:`classify`
+        self.kinds: dict[str, tuple[int, int, str]] = {}
+        self.numeric: set[str] = set()  # the attributes of cells read as numbers
+        self.inline: set[str] = set()  # … of inline strings (the others: shared strings)
+        self.widths: dict[bytes, int] = {}  # column letters → number, for skimmed rows
+        self.skim_kinds: dict[bytes, int] = {}  # cell attributes → classify's first
 
     def read(self, chunks: Iterator[bytes]) -> Iterator[Row]:
         """The rows of the sheet whose XML comes in ``chunks`` (the last one empty)."""
         buffer = b""
         tail = b""
         started = False
+        row_start = _ROW_START.search
+        skim = self.skim
         while True:
             data = next(chunks, b"")
-            if _DECLARATION.search(tail + data):
-                raise Refused
-            if _UNREAD.search(tail + data):
-                raise Unsupported
+            if b"!" in data or b"!" in tail:  # else no "<!" (both searches: a pass each)
+                if _DECLARATION.search(tail + data):
+                    raise Refused
+                if _UNREAD.search(tail + data):
+                    raise Unsupported
             tail = data[-32:]
             buffer += data
             if not started:
@@ -163,109 +226,214 @@ class FastRows:
                 started = True
             pos = 0
             while True:
-                start = _ROW_START.search(buffer, pos)
+                start = row_start(buffer, pos)
                 if start is None:
                     break
-                if start.group(2):  # <row .../>: no cells
-                    self.advance(start.group(1), 0)
+                given, plain, attrs, other = start.groups()
+                if plain or other:  # <row .../>: no cells
+                    if plain is None:
+                        m = _ROW_NUMBER.search(attrs)
+                        given = m.group(1) if m else None
+                    self.counter = int(given) if given is not None else self.counter + 1
+                    self.limits(self.counter, 0)
                     pos = start.end()
                     continue
-                end = buffer.find(_ROW_END, start.end())
+                body = start.end()
+                end = buffer.find(_ROW_END, body)
                 if end < 0:
                     if len(buffer) - start.start() > self.max_row_bytes:
                         self.limits(self.counter + 1, 1 << 30)
                     break
-                row = self.row(buffer, start, end)
+                pos = end + len(_ROW_END)
+                if plain is None:  # attributes openpyxl must read
+                    row = self.slow(buffer[start.start():pos])
+                else:
+                    number = int(given) if given is not None else self.counter + 1
+                    keep = skim.keep
+                    row = _WHOLE if keep is None or keep(number) \
+                        else self.skimmed(buffer, body, end, number, skim)
+                    if row is _WHOLE:
+                        row = self.row(buffer, start.start(), body, end, number)
                 if row is not None:
                     yield row
-                pos = end + len(_ROW_END)
             buffer = buffer[pos:] if pos else buffer
             if not data:
                 return
 
-    def advance(self, attrs: bytes, cells: int) -> int:
-        m = _ROW_NUMBER.search(attrs)
-        self.counter = int(m.group(1)) if m else self.counter + 1
-        self.limits(self.counter, cells)
-        return self.counter
-
-    def row(self, buffer: bytes, start: re.Match[bytes], end: int) -> Row | None:
-        skim = self.skim
-        if skim is not None and skim.keep is not None:
-            m = _ROW_NUMBER.search(start.group(1))
-            if not skim.keep(int(m.group(1)) if m else self.counter + 1):
-                done, got = self.skimmed(buffer, start, end, skim)
-                if done:
-                    return got
+    def row(self, buffer: bytes, start: int, body: int, end: int, number: int) -> Row | None:
+        """Row ``number``, at ``buffer[start:end + 6]`` (its body from ``body``), whose
+        attributes are plain (its start matched _ROW_START's first way)."""
         try:
-            body = buffer[start.end():end].decode()
+            text = buffer[body:end].decode()
         except UnicodeDecodeError:
-            body = None
-        if body is not None and _PLAIN_ROW.fullmatch(start.group(1)) \
-                and not _ODD.search(body) and not _CELL.sub("", body):
-            values, percent = self.fast(body)
-            number = self.advance(start.group(1), len(values))
-            return Row(number, values, frozenset(percent)) if values else None
-        return self.slow(buffer[start.start():end + len(_ROW_END)])
+            text = "&"  # not UTF-8: the slow path says what is wrong
+        if "&" not in text and "\r" not in text:
+            parts = _CELL.split(text)
+            if not any(parts[::_STRIDE]):  # nothing but regular cells
+                values, percent = self.fast(parts)
+                self.counter = number
+                self.limits(number, len(values))
+                return Row(number, values, percent) if values else None
+        return self.slow(buffer[start:end + len(_ROW_END)])
 
-    def skimmed(self, buffer: bytes, start: re.Match[bytes], end: int,
-                skim: Skim) -> tuple[bool, Row | None]:
-        """Whether the row is skimmed (not: an irregular row or cell, read whole), and
-        the one cell :class:`Skim` asks for (None: the row has no such cell)."""
-        try:
-            body = buffer[start.end():end].decode()
-        except UnicodeDecodeError:
-            return False, None
-        attrs = start.group(1)
-        # every cell must say its column (openpyxl counts those that do not), and only
-        # one be in the column asked for
-        if not _PLAIN_ROW.fullmatch(attrs) or _ODD.search(body) \
-                or body.count("<c") != body.count('<c r="'):
-            return False, None
-        assert skim.cell is not None
-        cell = skim.cell.search(body)
-        values: list[Any] = []
-        if cell is not None:
-            if not _CELL.fullmatch(cell.group(0)) or skim.cell.search(body, cell.end()):
-                return False, None
-            values = self.fast(cell.group(0))[0]
-        last = _LAST_CELL.search(body, body.rfind('<c r="'))  # the row's width, for limits
-        width = _column(last.group(1)) if last else 0
-        number = self.advance(attrs, width)
-        return True, Row(number, values) if values else None
+    def skimmed(self, buffer: bytes, start: int, end: int, number: int,
+                skim: Skim) -> Row | None:
+        """The one cell :class:`Skim` asks for of the row whose body is
+        ``buffer[start:end]`` (None: the row has no such cell), or _WHOLE when the row
+        or the cell is not of the regular shapes (read it whole). Only that cell's text is
+        decoded: the rest is ASCII tags (each byte of a character beyond ASCII is above
+        127, so none is taken for one) around text that says nothing of the cell."""
+        # every cell must say its column first (openpyxl counts those that do not), and
+        # only one be in the column asked for: scan finds the first that does not, or
+        # the first in the column
+        find = buffer.find
+        if find(b"&", start, end) >= 0 or find(b"\r", start, end) >= 0:
+            return _WHOLE
+        scan = skim.scan
+        hit = scan(buffer, start, end)
+        row = None
+        if hit is not None:
+            if hit.group(1) is None:
+                return _WHOLE
+            cell = _CELL_BYTES.match(buffer, hit.start(), end)
+            if cell is None or scan(buffer, cell.end(), end) is not None:
+                return _WHOLE
+            _, attrs, formula, value, itext = cell.groups()
+            how = self.skim_kinds.get(attrs) or self.skim_kind(attrs)
+            got: Any
+            try:
+                if formula is not None:
+                    got = self.one(cell)
+                elif how == INLINE:
+                    got = None if itext is None else itext.decode()
+                elif how == NUMBER:
+                    got = self.numbers[None if value is None else value.decode()]
+                elif how == SHARED:
+                    try:
+                        got = self.shared[int(value)]
+                    except (ValueError, TypeError, IndexError):
+                        got = self.one(cell)  # as the general way says
+                else:
+                    got = self.one(cell)
+            except UnicodeDecodeError:
+                return _WHOLE
+            row = Row(number, [None] * skim.column + [got] if skim.column else [got])
+        last = buffer.rfind(b'<c r="', start, end)  # the row's width, for limits
+        width = 0
+        if last >= 0:
+            letters = buffer[last + 6:last + 9]  # and a digit or two, or the quote
+            width = self.widths.get(letters) or self.width(buffer, last, end, letters)
+        self.counter = number
+        self.limits(number, width)
+        return row
 
-    def fast(self, body: str) -> tuple[list[Any], list[int]]:
+    def width(self, buffer: bytes, last: int, end: int, key: bytes) -> int:
+        """The column of the cell at ``last`` (0: none), remembered by ``key``, the
+        reference's first three characters (when they are the letters and a digit)."""
+        m = _LAST_CELL.match(buffer, last, end)
+        if m is None:
+            return 0
+        letters = m.group(1).decode()
+        got = _COLUMNS.get(letters) or _column(letters)
+        if len(letters) < 3 and len(self.widths) < ATTRIBUTES:
+            self.widths[key] = got
+        return got
+
+    def skim_kind(self, attrs: bytes) -> int:
+        """:meth:`classify`'s first, for attributes as bytes."""
+        how = self.classify(attrs.decode())[0]
+        if len(self.skim_kinds) < ATTRIBUTES:
+            self.skim_kinds[attrs] = how
+        return how
+
+    def one(self, cell: re.Match[bytes]) -> Any:
+        """The value of a skimmed row's one cell (matched by _CELL_BYTES), the general
+        way (raises UnicodeDecodeError for text that is not UTF-8)."""
+        parts = [None if g is None else g.decode() for g in cell.groups()]
+        return self.general(["", *parts])[0][-1]
+
+    def classify(self, attrs: str) -> tuple[int, int, str]:
+        """What a cell's attributes make of it: NUMBER (a number, neither a date nor a
+        percent), SHARED or INLINE (a string), or OTHER; its style and type."""
+        m = _ATTRS.fullmatch(attrs)
+        assert m is not None  # they matched the same pattern in _CELL
+        s1, kind, s2 = m.groups("")
+        style = int(s1 or s2) if s1 or s2 else 0
+        styles = self.styles
+        how = OTHER
+        if not kind or kind == "n":
+            if style not in styles.dates and not (style and style in styles.scaling):
+                how = NUMBER
+        elif kind == "s":
+            how = SHARED
+        elif kind == "inlineStr":
+            how = INLINE
+        if len(self.kinds) >= ATTRIBUTES:
+            return OTHER, style, kind  # not remembered: read by the general way
+        self.kinds[attrs] = how, style, kind
+        if how == NUMBER:
+            self.numeric.add(attrs)
+        elif how == INLINE:
+            self.inline.add(attrs)
+        return how, style, kind
+
+    def fast(self, parts: list[Any]) -> tuple[list[Any], frozenset[int]]:
         """The values (by column) and percent-formatted columns of a row body that is
-        regular cells only. The common cells (numbers, shared strings) are read here;
-        the others by :meth:`value`."""
+        regular cells only, split by _CELL. A row of numbers (no dates, no percents),
+        shared and inline strings is read here; any other by :meth:`general`."""
+        attrs = parts[2::_STRIDE]
+        kinds = self.kinds
+        how = 0
+        for a in set(attrs):
+            how |= (kinds.get(a) or self.classify(a))[0]
+        if how & OTHER or any(parts[3::_STRIDE]):  # or a formula
+            return self.general(parts)
+        numbers = self.numbers
+        values: list[Any]
+        if how == NUMBER:
+            values = [numbers[v] for v in parts[4::_STRIDE]]
+        else:
+            numeric, inline, shared = self.numeric, self.inline, self.shared
+            try:
+                values = [numbers[v] if a in numeric else t if a in inline else shared[int(v)]
+                          for a, v, t in zip(attrs, parts[4::_STRIDE], parts[5::_STRIDE],
+                                             strict=True)]
+            except (ValueError, TypeError, IndexError):  # a shared string that is not
+                return self.general(parts)
+        letters = parts[1::_STRIDE]
+        if letters == _LETTERS[:len(letters)]:
+            return values, _NO_PERCENT
+        columns = _COLUMNS
+        at = [columns.get(c) or _column(c) for c in letters]
+        placed: list[Any] = [None] * max(at)
+        for column, value in zip(at, values, strict=True):
+            placed[column - 1] = value
+        return placed, _NO_PERCENT
+
+    def general(self, parts: list[Any]) -> tuple[list[Any], frozenset[int]]:
+        """:meth:`fast` for any row of regular cells: cell by cell."""
         values: list[Any] = []
         percent: list[int] = []
         columns = _COLUMNS
+        kinds = self.kinds
         numbers = self.numbers
         shared = self.shared
         styles = self.styles
         dates = styles.dates
-        for letters, s1, kind, s2, formula, ftext, value, inline, itext in _CELL.findall(body):
+        for k in range(1, len(parts), _STRIDE):
+            letters, attrs, formula, value, itext = parts[k:k + 5]
             column = columns.get(letters) or _column(letters)
-            style = int(s1 or s2) if s1 or s2 else 0
+            _, style, kind = kinds.get(attrs) or self.classify(attrs)
             got: Any
             if value and (not kind or kind == "n") and style not in dates:
-                got = numbers.get(value)
-                if got is None:
-                    try:
-                        got = number(value)
-                    except (ValueError, OverflowError) as exc:
-                        got = unreadable("n", value, exc)
-                    else:
-                        if len(numbers) < NUMBERS:
-                            numbers[value] = got
+                got = numbers[value]
             elif value and kind == "s":
                 try:
                     got = shared[int(value)]
                 except (ValueError, IndexError) as exc:
                     got = unreadable("s", value, exc)
             else:
-                got = self.value(style, kind, formula, ftext, value, inline, itext)
+                got = self.value(style, kind, formula, value, itext)
             if column > len(values):
                 if column > len(values) + 1:
                     values.extend([None] * (column - len(values) - 1))
@@ -275,15 +443,15 @@ class FastRows:
             if style and style in styles.scaling and isinstance(got, (Decimal, float)) \
                     and styles.scaled(style, got):
                 percent.append(column - 1)
-        return values, percent
+        return values, frozenset(percent) if percent else _NO_PERCENT
 
-    def value(self, style: int, kind: str, formula: str, ftext: str, value: str,
-              inline: str, itext: str) -> Any:
+    def value(self, style: int, kind: str, formula: str | None, value: str | None,
+              itext: str | None) -> Any:
         """A cell's value as openpyxl's parse_cell (with kpiscore's formula rule) gives it."""
         data_type = kind or "n"
         got: Any = None
         if data_type == "inlineStr":
-            got = itext if inline else None
+            got = itext  # None without <is>
         elif value:
             try:
                 got = self.convert(value, data_type)
@@ -292,7 +460,7 @@ class FastRows:
             if data_type == "n" and style in self.styles.dates:
                 got = self.date(value, style)
         if got is None and formula:
-            got = FormulaWithoutValue(ftext)
+            got = FormulaWithoutValue(formula[3:-4] if formula.startswith("<f>") else "")
         return got
 
     def convert(self, text: str, data_type: str) -> Any:
