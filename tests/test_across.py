@@ -64,6 +64,37 @@ def test_competition_ranks_1224() -> None:
     assert across.competition_ranks([Decimal(x) for x in (7, 9, 7, 9, 1)]) == [3, 1, 3, 1, 5]
 
 
+def _ranks_by_counting(keys: list[tuple[Decimal | None, str | None]]
+                       ) -> list[tuple[int, int, int | None, int | None] | None]:
+    """Ranks as DOMAIN.md §15 defines them, the slow way: 1 + how many scored people
+    (of the department) have a strictly higher total."""
+    scored = [(t, d) for t, d in keys if t is not None]
+    out: list[tuple[int, int, int | None, int | None] | None] = []
+    for total, dept in keys:
+        if total is None:
+            out.append(None)
+            continue
+        mates = [t for t, d in scored if d == dept] if dept is not None else []
+        out.append((1 + sum(t > total for t, _ in scored), len(scored),
+                    1 + sum(t > total for t in mates) if dept is not None else None,
+                    len(mates) if dept is not None else None))
+    return out
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(
+    [Decimal("90"), Decimal("90.0"), Decimal("85.5"), Decimal("0"), Decimal("100"),
+     Decimal("-3"), Decimal("85.50")])), st.sampled_from([None, "A", "B", "销售部"])),
+    max_size=40))
+def test_ranks_are_one_plus_how_many_are_strictly_higher(
+        keys: list[tuple[Decimal | None, str | None]]) -> None:
+    got = [None if r is None else (r.overall, r.of, r.department, r.department_of)
+           for r in across.ranks(keys)]
+    assert got == _ranks_by_counting(keys)
+    totals = [t for t, _ in keys if t is not None]
+    assert across.competition_ranks(totals) == [1 + sum(u > t for u in totals)
+                                                for t in totals]
+
+
 # -- the forced distribution example ---------------------------------------------------------
 
 GRADES = ["S", "A", "B", "C", "D"]

@@ -34,7 +34,6 @@ best grade of the quotas, the next the second, and so on:
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,31 +58,52 @@ from kpiscore.score.scorer import Scorer, row_label
 
 def competition_ranks(totals: Sequence[Decimal]) -> list[int]:
     """Rank of each total, best (highest) first, "1224" style."""
-    ordered = sorted(totals)
-    n = len(ordered)
-    # 1 + how many totals are strictly higher
-    return [1 + n - bisect.bisect_right(ordered, t) for t in totals]
+    places = [0] * len(totals)
+    place, previous = 0, None
+    for position, i in enumerate(_best_first(totals), 1):
+        if totals[i] != previous:  # 1 + how many totals are strictly higher
+            place, previous = position, totals[i]
+        places[i] = place
+    return places
+
+
+def _best_first(totals: Sequence[Decimal]) -> list[int]:
+    """The indexes of ``totals``, highest total first."""
+    return sorted(range(len(totals)), key=totals.__getitem__, reverse=True)
 
 
 def ranks(keys: Sequence[tuple[Decimal | None, str | None]]) -> list[Rank | None]:
     """The rank of each person given their ``(total, department)`` (total None: not
-    scored, no rank): within everyone scored and within their department."""
+    scored, no rank): within everyone scored and within their department. One sort:
+    a department's ranks come from walking everyone's order (sorting each department
+    again cost as much as the first sort, at 100 000 people)."""
     scored = [i for i, (total, _) in enumerate(keys) if total is not None]
-    places = competition_ranks([keys[i][0] for i in scored])  # type: ignore[misc]
+    totals: list[Decimal] = [keys[i][0] for i in scored]  # type: ignore[misc]
     out: list[Rank | None] = [None] * len(keys)
-    for i, place in zip(scored, places, strict=True):
-        out[i] = Rank(place, len(scored))
-    by_dept: dict[str, list[int]] = {}
-    for i in scored:
-        dept = keys[i][1]
+    of = len(scored)
+    #: per department: people so far, the last total, its place
+    walk: dict[str, list[Any]] = {}
+    members: dict[str, list[Rank]] = {}
+    place, previous = 0, None
+    for position, k in enumerate(_best_first(totals), 1):
+        total = totals[k]
+        if total != previous:
+            place, previous = position, total
+        rank = out[scored[k]] = Rank(place, of)
+        dept = keys[scored[k]][1]
         if dept is not None:
-            by_dept.setdefault(dept, []).append(i)
-    for members in by_dept.values():
-        for i, place in zip(members, competition_ranks([keys[j][0] for j in members]),  # type: ignore[misc]
-                            strict=True):
-            rank = out[i]
-            assert rank is not None
-            rank.department, rank.department_of = place, len(members)
+            state = walk.get(dept)
+            if state is None:
+                state = walk[dept] = [0, None, 0]
+                members[dept] = []
+            state[0] += 1
+            if total != state[1]:
+                state[1], state[2] = total, state[0]
+            rank.department = state[2]
+            members[dept].append(rank)
+    for ranked in members.values():
+        for rank in ranked:
+            rank.department_of = len(ranked)
     return out
 
 
