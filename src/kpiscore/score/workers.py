@@ -33,7 +33,7 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
-from kpiscore.base.collector import settle
+from kpiscore.base.collector import paused, settle
 from kpiscore.base.errors import InputUnreadable
 from kpiscore.base.i18n import Phrase
 from kpiscore.score.evaluate import binding_for, score_person
@@ -190,7 +190,8 @@ class _Channel:
                 raise EOFError("the worker's spool ends early")
             parts.append(part)
             got += len(part)
-        batch: list[PersonResult] = pickle.loads(b"".join(parts))
+        with paused():  # a chunk is hundreds of objects, none of them garbage
+            batch: list[PersonResult] = pickle.loads(b"".join(parts))
         return c, batch
 
     def close(self) -> None:
