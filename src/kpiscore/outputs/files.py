@@ -271,9 +271,10 @@ class _Guarded:
         self.flush()
 
         def write(data: bytes) -> None:
+            view = memoryview(data)  # pieces without copies
             try:
                 for start in range(0, len(data), _PIECE):
-                    buffer.write(data[start:start + _PIECE])
+                    buffer.write(view[start:start + _PIECE])
             except BrokenPipeError:
                 raise
             except OSError as exc:
