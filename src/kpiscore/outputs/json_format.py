@@ -114,7 +114,6 @@ class _People:
         self.head = head
         self.indent = indent
         self.first = first
-        self.cache: dict[IndicatorResult, bytes] = {}
         #: per group id: its title, section and weight, and its text per contribution
         self.groups: dict[str, tuple[Any, Any, Any, dict[Decimal | None, str]]] = {}
         #: an indicator's constant fields and its text with holes (:meth:`_template`)
@@ -145,11 +144,13 @@ class _People:
         self.template = "{{" + pad + ("," + pad).join(keys)
 
     def indicator(self, i: IndicatorResult) -> bytes:
-        text = self.cache.get(i) if i.shared else None
-        if text is None:
-            text = self._indicator(i).encode()
-            if i.shared and len(self.cache) < 100_000:
-                self.cache[i] = text
+        """An indicator's text, remembered on a shared result (for this encoder)."""
+        memo = i.memo
+        if memo is not None and memo[0] is self:
+            return memo[1]  # type: ignore[no-any-return]
+        text = self._indicator(i).encode()
+        if i.shared:
+            object.__setattr__(i, "memo", (self, text))  # a cache, not the result's value
         return text
 
     def _indicator(self, i: IndicatorResult) -> str:
@@ -204,8 +205,7 @@ class _People:
             body = text[:-len(self.end)]  # without the closing brace
         if not r.indicators:
             return (body + self.open + "]" + self.end).encode()
-        cache = self.cache
-        texts = [(cache.get(i) if i.shared else None) or self.indicator(i)
+        texts = [m[1] if (m := i.memo) is not None and m[0] is self else self.indicator(i)
                  for i in r.indicators]
         return body.encode() + self.open_b + self.item_b + self.joint.join(texts) \
             + self.close_b

@@ -11,6 +11,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import round_half_up
@@ -126,6 +127,11 @@ class IndicatorResult:
     step: Text | None = None
     #: the same object stands for every person with this actual (no survey of their own)
     shared: bool = False
+    #: an output's text of a shared result, as ``(the output's encoder, text)``: kept on
+    #: the result itself, which scoring has just touched, not in a table of the output's
+    #: (looking each of a person's 20 results up in a table of 50 000 was a fifth of
+    #: encoding them). Not part of the result: not compared, not copied by ``replace``.
+    memo: Any = field(default=None, init=False, compare=False, repr=False)
 
 
 @dataclass
