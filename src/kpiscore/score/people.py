@@ -60,17 +60,26 @@ def person_key(ident: str) -> str:
 
 
 def each_person(tables: Sequence[Table], id_columns: Sequence[int | None], *,
-                grouped: bool = False) -> Iterator[Person]:
+                grouped: bool = False,
+                only: Callable[[int], bool] | None = None) -> Iterator[Person]:
     """Persons in the order they first appear. ``id_columns`` gives each table's id
     column. Ungrouped, each row is a person (streamed; a repeated id is an error);
     grouped, a person's rows across every table come together (a row without an id
-    is a person of its own, and an error)."""
+    is a person of its own, and an error). ``only`` (ungrouped): the persons of the
+    rows whose number it refuses are not given, their ids only remembered, so that a
+    repeat of one is found as ever (another process scores them)."""
     seen: dict[str, tuple[int, str]] = {}
     people: dict[str, Person] = {}
     order: list[Person] = []
     for t, table in enumerate(tables):
         col = id_columns[t]
         for row, where in table.people():
+            if only is not None and not only(row.number):
+                ident = cell_text(row.values[col]) if col is not None \
+                    and col < len(row.values) else None
+                if ident is not None:
+                    seen.setdefault(person_key(ident), (row.number, ident))
+                continue
             source = Source(t, row, where)
             # the row's shape (a CSV record wider than the header, a quote across lines)
             broken = [RowError(where(c), problem) for c, problem in table.row_problems(row)]

@@ -203,13 +203,13 @@ def _merged(scorer: Scorer, table: Table, binding: Binding, others: _Others,
             children: list[BaseProcess], deal: _Deal) -> Iterator[PersonResult]:
     try:
         given = 0  # the first chunk whose results are not yet given out
-        for person in each_person([table], [binding.id_col]):
+        # this process's people; of the others' rows only the ids (for duplicates)
+        for person in each_person([table], [binding.id_col], only=deal.owns_row(0)):
             c = deal.of_row(person.sources[0].row.number)
             while given < c:
                 yield from others.chunk(given)
                 given += 1
-            if deal.owner(c) == 0:
-                yield score_person(scorer, binding, person)
+            yield score_person(scorer, binding, person)
         while not others.done(given):
             yield from others.chunk(given)
             given += 1
@@ -344,15 +344,13 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, deal
             batch: list[PersonResult] = []
             current = sent = -1  # the chunk being read; the last one sent (or passed)
             whole = True  # the first result goes whole
-            for person in each_person([table], [binding.id_col]):
+            for person in each_person([table], [binding.id_col], only=deal.owns_row(k)):
                 c = deal.of_row(person.sources[0].row.number)
                 if c != current:
                     sent = _send_up_to(channel, k, deal, sent, c, current, batch)
                     batch = []
                     current = c
                     settle()  # what it remembers, out of the collector's full passes
-                if deal.owner(c) != k:
-                    continue
                 r = score_person(scorer, binding, person)
                 if whole:
                     r.encoded, whole = encode(r), False
