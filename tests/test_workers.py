@@ -262,3 +262,21 @@ def test_each_workers_first_result_comes_whole(tmp_path: Path) -> None:
     assert got[0].encoded is not None and [i.id for i in got[0].indicators] == ["a", "b"]
     # rows 6 and 7 are this process's, 8 and 9 the worker's again: light
     assert [bool(r.indicators) for r in got[:5]] == [True, True, True, False, False]
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=ROWS, keep=st.sets(st.integers(2, 45)))
+def test_the_loop_over_people_leaves_out_rows_but_not_their_ids(
+        tmp_path: Path, rows: list[tuple[str, str, str]], keep: set[int]) -> None:
+    """each_person(only=...) gives the persons of the rows it keeps, with the errors the
+    whole loop gives them: a repeat of an id first seen on a row left out is found."""
+    from kpiscore.score.people import each_person
+
+    _, actuals = _write(tmp_path, rows)
+    with open_table(str(actuals)) as table:
+        whole = [(p.id, p.sources[0].row.number, p.errors) for p in each_person([table], [0])
+                 if p.sources[0].row.number in keep]
+    with open_table(str(actuals)) as table:
+        some = [(p.id, p.sources[0].row.number, p.errors)
+                for p in each_person([table], [0], only=keep.__contains__)]
+    assert some == whole
