@@ -280,3 +280,33 @@ def test_the_loop_over_people_leaves_out_rows_but_not_their_ids(
         some = [(p.id, p.sources[0].row.number, p.errors)
                 for p in each_person([table], [0], only=keep.__contains__)]
     assert some == whole
+
+
+@pytest.mark.parametrize("fails_at", [300, 700, 1100, 1300])
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_row_errors_before_a_read_that_fails_are_told_the_same_with_workers(
+        tmp_path: Path, fails_at: int, kind: str) -> None:
+    """A table that cannot be read past a row: the row errors above it are told, in
+    order, as one process tells them, whichever process's chunk the row is in."""
+    rows = [[f"E{k}", f"员工{k}", "9O" if k % 97 == 5 else "90", "9"] for k in range(1400)]
+    rows[fails_at - 1] = [f"E{fails_at}x", *["1"] * 50]  # over the limit below
+    scheme = write(tmp_path / "w.yaml", SCHEME)
+    if kind == "csv":
+        actuals = write_csv(tmp_path / "a.csv", [["id", "name", "a", "b"], *rows])
+    else:
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        for row in [["id", "name", "a", "b"], *rows]:
+            wb.active.append(row)
+        actuals = tmp_path / "a.xlsx"
+        wb.save(actuals)
+    env = {"KPISCORE_MAX_COLUMNS": "20"}
+    one = run("evaluate", scheme, actuals, "--format", "jsonl",
+              env={**env, "KPISCORE_WORKERS": "1"})
+    two = run("evaluate", scheme, actuals, "--format", "jsonl",
+              env={**env, "KPISCORE_WORKERS": "2"})
+    assert (one.code, one.out) == (2, "")
+    assert one.err.count("is not a number") == len([k for k in range(fails_at - 1)
+                                                    if k % 97 == 5])
+    assert two == one

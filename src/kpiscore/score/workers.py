@@ -148,8 +148,10 @@ def iter_results_in_workers(compiled: CompiledScheme, table: Table, reopen: Reop
                                                              channels), children, deal)
 
 
-#: what a worker sends for a chunk: its number and results; None: it has sent them all
-Message = tuple[int, list[PersonResult]] | None
+#: what a worker sends for a chunk: its number, its results, and whether they stop short
+#: (the worker failed in it: the rest of the chunk is scored here); None: it has sent
+#: every chunk
+Message = tuple[int, list[PersonResult], bool] | None
 
 
 class _Channel:
@@ -163,14 +165,14 @@ class _Channel:
         self.receive, self.send = context.Pipe(duplex=False)
         self.offset = 0
 
-    def put(self, c: int, batch: list[PersonResult]) -> None:
-        """(In the worker.) Chunk ``c``'s results."""
+    def put(self, c: int, batch: list[PersonResult], short: bool = False) -> None:
+        """(In the worker.) Chunk ``c``'s results (``short``: only its first rows')."""
         data = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
         view, at = memoryview(data), self.offset
         while view:
             written = os.pwrite(self.spool.fileno(), view, at)
             view, at = view[written:], at + written
-        self.send.send((c, self.offset, len(data)))
+        self.send.send((c, self.offset, len(data), short))
         self.offset += len(data)
 
     def end(self) -> None:
@@ -182,7 +184,7 @@ class _Channel:
         told = self.receive.recv()
         if told is None:
             return None
-        c, offset, length = told
+        c, offset, length, short = told
         parts, got = [], 0
         while got < length:
             part = os.pread(self.spool.fileno(), length - got, offset + got)
@@ -192,7 +194,7 @@ class _Channel:
             got += len(part)
         with paused():  # a chunk is hundreds of objects, none of them garbage
             batch: list[PersonResult] = pickle.loads(b"".join(parts))
-        return c, batch
+        return c, batch, short
 
     def close(self) -> None:
         self.receive.close()
@@ -222,10 +224,39 @@ def _merged(scorer: Scorer, table: Table, binding: Binding, others: _Others,
                 return
             given += 1
 
+    def sent(last: int) -> Iterator[PersonResult]:
+        """After this process's reading failed below row ``last``: give out, in order,
+        what is scored of the rows up to it (its own, what the workers sent), up to the
+        first chunk no one has whole."""
+        nonlocal given
+        while given <= deal.of_row(last):
+            if deal.owner(given) == 0:
+                yield from mine.pop(given, [])
+            else:
+                results, whole = others.sent(given)
+                yield from (r for r in results if r.row <= last)
+                if not whole:
+                    return
+            given += 1
+
+    owns, read = deal.owns_row(0), [table.header_row]
+
+    def own(number: int) -> bool:
+        read[0] = number  # the last row read, for a read that fails after it
+        return owns(number)
+
     try:
         current = -1
-        # this process's people; of the others' rows only the ids (for duplicates)
-        for person in each_person([table], [binding.id_col], only=deal.owns_row(0)):
+        people = each_person([table], [binding.id_col], only=own)
+        while True:
+            # this process's people; of the others' rows only the ids (for duplicates)
+            try:
+                person = next(people, None)
+            except InputUnreadable:  # the rows above are told first, as one process does
+                yield from sent(read[0])
+                raise
+            if person is None:
+                break
             c = deal.of_row(person.sources[0].row.number)
             if c != current:
                 yield from give(c, wait=False)
@@ -257,6 +288,7 @@ class _Others:
         self.channels = channels  # the live workers'
         self.next: dict[int, Message] = {}  # each live worker's message not yet taken
         self.rescue: _Rescue | None = None
+        self.dead = False  # a worker died: its chunks are scored here
 
     def ready(self, c: int) -> bool:
         """Whether chunk ``c`` can be had without waiting for its worker."""
@@ -264,37 +296,44 @@ class _Others:
         channel = self.channels.get(k)
         return k == 0 or channel is None or k in self.next or channel.receive.poll()
 
-    def chunk(self, c: int) -> list[PersonResult]:
-        """Chunk ``c``'s results (none: this process's own, or empty)."""
+    def chunk(self, c: int) -> Iterator[PersonResult]:
+        """Chunk ``c``'s results (none: this process's own, or empty), scored here from
+        the table opened again where its worker is dead or stopped short in it."""
         k = self.deal.owner(c)
         if k == 0:
-            return []
+            return
+        results, whole = self.sent(c)
+        yield from results
+        if not whole:
+            if self.rescue is None:
+                self.rescue = _Rescue(self.compiled, self.reopen, self.deal)
+            yield from self.rescue.chunk(c, after=results[-1].row if results else 0)
+
+    def sent(self, c: int) -> tuple[list[PersonResult], bool]:
+        """Chunk ``c`` as its worker sent it, and whether whole (not: the worker is dead,
+        or stopped short in it); waits for the worker."""
+        k = self.deal.owner(c)
         channel = self.channels.get(k)
-        if channel is not None:
-            try:
-                message = self.next.pop(k) if k in self.next else channel.get()
-            except (EOFError, OSError, pickle.UnpicklingError):
-                self._dead(k)
-            else:
-                if message is None or message[0] > c:  # nothing in chunk c
-                    self.next[k] = message
-                    return []
-                if message[0] == c:
-                    return message[1]
-                self._dead(k)  # a chunk out of order: not to be trusted
-        assert self.rescue is not None
-        return self.rescue.chunk(c)
+        if channel is None:
+            return [], False
+        try:
+            message = self.next.pop(k) if k in self.next else channel.get()
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self._dead(k)
+            return [], False
+        if message is None or message[0] > c:  # nothing in chunk c
+            self.next[k] = message
+            return [], True
+        if message[0] < c:  # a chunk out of order: not to be trusted
+            self._dead(k)
+            return [], False
+        if message[2]:  # it stopped short: dead from now on
+            self._dead(k)
+            return message[1], False
+        return message[1], True
 
-    def _dead(self, k: int) -> None:
-        """From now on worker ``k``'s chunks are read again and scored here."""
-        self.channels.pop(k).close()
-        self.next.pop(k, None)
-        if self.rescue is None:
-            self.rescue = _Rescue(self.compiled, self.reopen, self.deal)
-
-    def done(self, given: int) -> bool:
-        """Whether every worker has sent its last chunk, and a dead worker's from chunk
-        ``given`` on (the first not given out) are scored."""
+    def more(self) -> bool:
+        """Whether a live worker has a chunk still to send (waits to know)."""
         for k in list(self.channels):
             if k not in self.next:
                 try:
@@ -303,8 +342,25 @@ class _Others:
                     self._dead(k)
                     continue
             if self.next[k] is not None:
-                return False
-        return self.rescue is None or self.rescue.done(given, set(self.channels))
+                return True
+        return False
+
+    def _dead(self, k: int) -> None:
+        """From now on worker ``k``'s chunks are read again and scored here."""
+        self.channels.pop(k).close()
+        self.next.pop(k, None)
+        self.dead = True
+
+    def done(self, given: int) -> bool:
+        """Whether every worker has sent its last chunk, and a dead worker's from chunk
+        ``given`` on (the first not given out) are scored."""
+        if self.more():
+            return False
+        if not self.dead:
+            return True
+        if self.rescue is None:
+            self.rescue = _Rescue(self.compiled, self.reopen, self.deal)
+        return self.rescue.done(given, set(self.channels))
 
     def close(self) -> None:
         for channel in self.channels.values():
@@ -326,20 +382,21 @@ class _Rescue:
         self.people = each_person([table], [self.binding.id_col])
         self.ahead: Person | None = None  # read, and in a chunk not yet asked for
 
-    def chunk(self, c: int) -> list[PersonResult]:
-        """Chunk ``c``, scored here."""
-        results: list[PersonResult] = []
+    def chunk(self, c: int, after: int = 0) -> Iterator[PersonResult]:
+        """Chunk ``c``'s people below row ``after``, scored here one by one (a read that
+        fails part way has given those above it)."""
         while True:
             person = self.ahead if self.ahead is not None else next(self.people, None)
             self.ahead = None
             if person is None:
-                return results
-            at = self.deal.of_row(person.sources[0].row.number)
+                return
+            number = person.sources[0].row.number
+            at = self.deal.of_row(number)
             if at > c:
                 self.ahead = person
-                return results
-            if at == c:
-                results.append(score_person(self.scorer, self.binding, person))
+                return
+            if at == c and number > after:
+                yield score_person(self.scorer, self.binding, person)
 
     def done(self, given: int, live: set[int]) -> bool:
         """Whether no row is left to score here from chunk ``given`` on (once every
@@ -374,19 +431,32 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, deal
             batch: list[PersonResult] = []
             current = sent = -1  # the chunk being read; the last one sent (or passed)
             whole = True  # the first result goes whole
-            for person in each_person([table], [binding.id_col], only=deal.owns_row(k)):
-                c = deal.of_row(person.sources[0].row.number)
-                if c != current:
-                    sent = _send_up_to(channel, k, deal, sent, c, current, batch)
-                    batch = []
-                    current = c
-                    settle()  # what it remembers, out of the collector's full passes
-                r = score_person(scorer, binding, person)
-                if whole:
-                    r.encoded, whole = encode(r), False
-                    batch.append(r)
-                else:
-                    batch.append(_lightened(r, encode(r)))
+            owns, read = deal.owns_row(k), [table.header_row]
+
+            def own(number: int) -> bool:
+                read[0] = number  # the last row read, for a read that fails after it
+                return owns(number)
+
+            try:
+                for person in each_person([table], [binding.id_col], only=own):
+                    c = deal.of_row(person.sources[0].row.number)
+                    if c != current:
+                        sent = _send_up_to(channel, k, deal, sent, c, current, batch)
+                        batch = []
+                        current = c
+                        settle()  # what it remembers, out of the collector's full passes
+                    r = score_person(scorer, binding, person)
+                    if whole:
+                        r.encoded, whole = encode(r), False
+                        batch.append(r)
+                    else:
+                        batch.append(_lightened(r, encode(r)))
+            except Exception:  # a read that fails part way: what is scored above it
+                last = deal.of_row(read[0])  # the chunks before the last row's are whole
+                _send_up_to(channel, k, deal, sent, last, current, batch)
+                if deal.owner(last) == k:
+                    channel.put(last, batch if current == last else [], short=True)
+                raise
             _send_up_to(channel, k, deal, sent, current + 1, current, batch)
             channel.end()
     except BaseException:  # the parent scores what a dead worker did not send
