@@ -3,8 +3,9 @@
 Every process reads the whole table, so each sees every id and finds every duplicate
 with its first row exactly as one process would; people are dealt out in chunks of
 rows (:func:`dealing`, by row number), and each process scores and encodes only its
-own. Of the other chunks' rows each process reads only the ids where the opener can
-(:meth:`~kpiscore.io.table.Table.skim`: xlsx). Process 0 is this one: it scores its
+own. Of the other chunks' rows each process reads only the ids (where the opener can:
+:meth:`~kpiscore.io.table.Table.skim`, xlsx) and makes no person of them
+(``each_person(only=...)``). Process 0 is this one: it scores its
 chunks and hands on each other chunk as its worker sent it, so results come out in the
 order of the rows. A worker sends each chunk by its number (an empty one too, and a
 last message when it is done), each result lightened (no indicator, dimension or
@@ -14,7 +15,10 @@ first result comes whole: an output may take the scheme's shape from the run's f
 result (the report's sheets).
 
 A worker that dies (a signal, a bug) costs nothing but time: this process opens the
-table again and scores that worker's chunks from it, from the first it did not send.
+table again and scores that worker's chunks from it, from the first it did not send
+(a worker that fails part way through a chunk sends what it scored, marked short, and
+the rest of that chunk is scored here). A read that fails part way (a row over a
+limit) gives out, as one process does, every result above the row that failed.
 Workers are forked, so this needs the ``fork`` start method (Linux, macOS); elsewhere,
 and for small files, one process does it all.
 """
