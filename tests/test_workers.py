@@ -143,6 +143,36 @@ def test_workers_are_asked_for_by_the_environment(monkeypatch: pytest.MonkeyPatc
     assert workers_for(str(small)) == 1  # too small to gain
 
 
+def _workbook(tmp: Path, rows: list[list[Any]]) -> tuple[Path, Path]:
+    """The scheme and a workbook of ``rows`` below the header id, name, a, b."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in [["id", "name", "a", "b"], *rows]:
+        wb.active.append(row)
+    wb.save(tmp / "a.xlsx")
+    return write(tmp / "w.yaml", SCHEME), tmp / "a.xlsx"
+
+
+def _one_process_and_workers(scheme: Path, actuals: Path, workers: int, chunk: int,
+                             worker_encoder: Any = None) -> tuple[list[Any], list[Any]]:
+    """Each result (row, id, total, errors, JSONL text) as one process gives them, and as
+    ``workers`` processes give them (the workers encoding with ``worker_encoder(encode)``
+    if given)."""
+    loaded = load_scheme(str(scheme))
+    encode = FORMATS["jsonl"].encoder(head(loaded.compiled, [actuals.name]))
+    with open_table(str(actuals)) as table:
+        expected = [(r.row, r.id, r.total, r.errors, encode(r))
+                    for r in iter_results(loaded.compiled, table)]
+    with open_table(str(actuals)) as table:
+        got = [(r.row, r.id, r.total, r.errors, r.encoded or encode(r))
+               for r in iter_results_in_workers(
+                   loaded.compiled, table, lambda: open_table(str(actuals)),
+                   worker_encoder(encode) if worker_encoder else encode, workers,
+                   chunk=chunk)]
+    return expected, got
+
+
 #: ids as a workbook holds them: text, numbers (7 and 7.0 are one id), blank, white space
 XLSX_IDS = st.sampled_from(["E1", "E2", "E 1", "", None, 7, 7.0, "7", "Ｅ2", "E3"])
 
@@ -155,27 +185,9 @@ def test_a_worker_reading_only_the_ids_of_others_rows_finds_what_one_process_doe
         tmp_path: Path, rows: list[tuple[Any, Any, Any]], chunk: int) -> None:
     """On a workbook, a worker skims the rows it does not score (only their ids, for
     duplicates): the results are still one process's, duplicates across chunks too."""
-    import openpyxl
-
-    scheme = tmp_path / "w.yaml"
-    scheme.write_text(SCHEME, encoding="utf-8")
-    actuals = tmp_path / "a.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["id", "name", "a", "b"])
-    for k, (ident, a, b) in enumerate(rows):
-        ws.append([ident, f"员工{k}", a, b])
-    wb.save(actuals)
-    loaded = load_scheme(str(scheme))
-    encode = FORMATS["jsonl"].encoder(head(loaded.compiled, ["a.xlsx"]))
-    with open_table(str(actuals)) as table:
-        expected = [(r.row, r.id, r.total, r.errors, encode(r))
-                    for r in iter_results(loaded.compiled, table)]
-    with open_table(str(actuals)) as table:
-        got = [(r.row, r.id, r.total, r.errors, r.encoded or encode(r))
-               for r in iter_results_in_workers(loaded.compiled, table,
-                                                lambda: open_table(str(actuals)), encode,
-                                                2, chunk=chunk)]
+    scheme, actuals = _workbook(tmp_path, [[ident, f"员工{k}", a, b]
+                                           for k, (ident, a, b) in enumerate(rows)])
+    expected, got = _one_process_and_workers(scheme, actuals, 2, chunk)
     assert got == expected
 
 
@@ -221,28 +233,12 @@ def test_a_worker_that_dies_part_way_leaves_its_chunks_to_this_process(
     """This process reads only the ids of the rows it leaves to the workers; when one
     dies after some of its chunks, it reads its other chunks again from the file and
     scores them itself: the results are still one process's, in the same order."""
-    import openpyxl
-
-    scheme = tmp_path / "w.yaml"
-    scheme.write_text(SCHEME, encoding="utf-8")
-    actuals = tmp_path / "a.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["id", "name", "a", "b"])
-    for k, (ident, a, b) in enumerate(rows):
-        ws.append([ident, None if (ident, a, b) == (None, None, None) else f"员工{k}", a, b])
-    wb.save(actuals)
-    loaded = load_scheme(str(scheme))
-    encode = FORMATS["jsonl"].encoder(head(loaded.compiled, ["a.xlsx"]))
-    with open_table(str(actuals)) as table:
-        expected = [(r.row, r.id, r.total, r.errors, encode(r))
-                    for r in iter_results(loaded.compiled, table)]
-    with open_table(str(actuals)) as table:
-        got = [(r.row, r.id, r.total, r.errors, r.encoded or encode(r))
-               for r in iter_results_in_workers(loaded.compiled, table,
-                                                lambda: open_table(str(actuals)),
-                                                _DiesAfter(encode, calls, raising),
-                                                workers, chunk=chunk)]
+    blank = (None, None, None)
+    scheme, actuals = _workbook(tmp_path, [[ident, None if (ident, a, b) == blank
+                                            else f"员工{k}", a, b]
+                                           for k, (ident, a, b) in enumerate(rows)])
+    expected, got = _one_process_and_workers(
+        scheme, actuals, workers, chunk, lambda encode: _DiesAfter(encode, calls, raising))
     assert got == expected
 
 
@@ -290,17 +286,11 @@ def test_row_errors_before_a_read_that_fails_are_told_the_same_with_workers(
     order, as one process tells them, whichever process's chunk the row is in."""
     rows = [[f"E{k}", f"员工{k}", "9O" if k % 97 == 5 else "90", "9"] for k in range(1400)]
     rows[fails_at - 1] = [f"E{fails_at}x", *["1"] * 50]  # over the limit below
-    scheme = write(tmp_path / "w.yaml", SCHEME)
     if kind == "csv":
+        scheme = write(tmp_path / "w.yaml", SCHEME)
         actuals = write_csv(tmp_path / "a.csv", [["id", "name", "a", "b"], *rows])
     else:
-        import openpyxl
-
-        wb = openpyxl.Workbook()
-        for row in [["id", "name", "a", "b"], *rows]:
-            wb.active.append(row)
-        actuals = tmp_path / "a.xlsx"
-        wb.save(actuals)
+        scheme, actuals = _workbook(tmp_path, rows)
     env = {"KPISCORE_MAX_COLUMNS": "20"}
     one = run("evaluate", scheme, actuals, "--format", "jsonl",
               env={**env, "KPISCORE_WORKERS": "1"})

@@ -171,7 +171,7 @@ class PayLineResult:
     precision: int = 2
 
 
-@dataclass
+@dataclass(slots=True)
 class Rank:
     """Competition ranking ("1224"): equal totals share a rank, the next rank skips."""
 
