@@ -96,6 +96,19 @@ class _Deal:
         return lambda n: cycle[(n - first) // chunk % size] == k
 
 
+class _Owned:
+    """Whether a row is process ``k``'s (``each_person``'s ``only``), remembering the
+    last row asked about: a read that fails part way has failed below it."""
+
+    def __init__(self, deal: _Deal, k: int, header_row: int) -> None:
+        self.owns = deal.owns_row(k)
+        self.last = header_row
+
+    def __call__(self, number: int) -> bool:
+        self.last = number
+        return self.owns(number)
+
+
 def workers_for(path: str) -> int:
     """How many processes to score ``path`` with: ``KPISCORE_WORKERS`` if set (1 turns
     workers off; anything but a positive whole number is refused, InputUnreadable),
@@ -243,12 +256,7 @@ def _merged(scorer: Scorer, table: Table, binding: Binding, others: _Others,
                     return
             given += 1
 
-    owns, read = deal.owns_row(0), [table.header_row]
-
-    def own(number: int) -> bool:
-        read[0] = number  # the last row read, for a read that fails after it
-        return owns(number)
-
+    own = _Owned(deal, 0, table.header_row)
     try:
         current = -1
         people = each_person([table], [binding.id_col], only=own)
@@ -257,7 +265,7 @@ def _merged(scorer: Scorer, table: Table, binding: Binding, others: _Others,
             try:
                 person = next(people, None)
             except InputUnreadable:  # the rows above are told first, as one process does
-                yield from sent(read[0])
+                yield from sent(own.last)
                 raise
             if person is None:
                 break
@@ -435,12 +443,7 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, deal
             batch: list[PersonResult] = []
             current = sent = -1  # the chunk being read; the last one sent (or passed)
             whole = True  # the first result goes whole
-            owns, read = deal.owns_row(k), [table.header_row]
-
-            def own(number: int) -> bool:
-                read[0] = number  # the last row read, for a read that fails after it
-                return owns(number)
-
+            own = _Owned(deal, k, table.header_row)
             try:
                 for person in each_person([table], [binding.id_col], only=own):
                     c = deal.of_row(person.sources[0].row.number)
@@ -456,7 +459,7 @@ def _work(compiled: CompiledScheme, reopen: Reopen, encode: Encode, k: int, deal
                     else:
                         batch.append(_lightened(r, encode(r)))
             except Exception:  # a read that fails part way: what is scored above it
-                last = deal.of_row(read[0])  # the chunks before the last row's are whole
+                last = deal.of_row(own.last)  # the chunks before the last row's are whole
                 _send_up_to(channel, k, deal, sent, last, current, batch)
                 if deal.owner(last) == k:
                     channel.put(last, batch if current == last else [], short=True)
