@@ -53,6 +53,15 @@ def test_percent_sign_is_refused_as_ambiguous() -> None:
     assert info.value.offset == 13
 
 
+@pytest.mark.parametrize("text", ["1e9999990%", "1e-9999990%", "9e999999999999999999%"])
+def test_a_percent_too_large_to_divide_is_refused_the_same_way(text: str) -> None:
+    """The message's fraction is the number over 100 where dividing it would overflow
+    (it raised decimal.Overflow: a traceback from validate; found by the token fuzz)."""
+    with pytest.raises(expr.FormulaError) as info:
+        expr.parse(text)
+    assert f"{text} is ambiguous" in str(info.value) and info.value.offset == 0
+
+
 def test_exact_decimal() -> None:
     assert ev("0.1 + 0.2") == Decimal("0.3")
 

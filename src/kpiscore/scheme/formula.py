@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, InvalidOperation
 from functools import cached_property
 
 from kpiscore.base.fields import number_problem
@@ -336,8 +336,11 @@ class _Parser:
         if tok.percent:
             # cards write "解决数/问题总数 × 100%" meaning percent points (90), while
             # arithmetic reads 100% as 1 (0.9): refuse the ambiguity
-            raise FormulaError(PERCENT(value=tok.value, fraction=Decimal(tok.value) / HUNDRED),
-                               tok.offset)
+            try:
+                fraction: object = Decimal(tok.value) / HUNDRED
+            except DecimalException:  # an exponent past what a Decimal holds (1e9999999%)
+                fraction = f"{tok.value}/100"
+            raise FormulaError(PERCENT(value=tok.value, fraction=fraction), tok.offset)
         try:
             value = Decimal(tok.value)
         except InvalidOperation:  # an exponent beyond what a Decimal can hold
