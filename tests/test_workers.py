@@ -256,6 +256,8 @@ def test_each_workers_first_result_comes_whole(tmp_path: Path) -> None:
                                            chunk=2))
     assert [r.row for r in got] == list(range(5, 17))
     assert got[0].encoded is not None and [i.id for i in got[0].indicators] == ["a", "b"]
+    # its shared results come without the worker's encoder (IndicatorResult.memo)
+    assert [i.memo for i in got[0].indicators] == [None, None]
     # rows 6 and 7 are this process's, 8 and 9 the worker's again: light
     assert [bool(r.indicators) for r in got[:5]] == [True, True, True, False, False]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -132,6 +132,11 @@ class IndicatorResult:
     #: (looking each of a person's 20 results up in a table of 50 000 was a fifth of
     #: encoding them). Not part of the result: not compared, not copied by ``replace``.
     memo: Any = field(default=None, init=False, compare=False, repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled without its memo (a worker sends its first result whole): the memo
+        names an encoder of the process that made it."""
+        return (IndicatorResult, tuple(getattr(self, f.name) for f in fields(self) if f.init))
 
 
 @dataclass
