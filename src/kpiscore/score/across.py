@@ -35,6 +35,7 @@ best grade of the quotas, the next the second, and so on:
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -56,14 +57,29 @@ from kpiscore.score.results import (
 from kpiscore.score.scorer import Scorer, row_label
 
 
+class _Places:
+    """Competition places ("1224") of totals met best first: the position of the first
+    of equal totals."""
+
+    __slots__ = ("last", "met", "place")
+
+    def __init__(self) -> None:
+        self.met, self.place = 0, 0
+        self.last: Decimal | None = None
+
+    def __call__(self, total: Decimal) -> int:
+        self.met += 1
+        if total != self.last:  # 1 + how many totals are strictly higher
+            self.last, self.place = total, self.met
+        return self.place
+
+
 def competition_ranks(totals: Sequence[Decimal]) -> list[int]:
     """Rank of each total, best (highest) first, "1224" style."""
     places = [0] * len(totals)
-    place, previous = 0, None
-    for position, i in enumerate(_best_first(totals), 1):
-        if totals[i] != previous:  # 1 + how many totals are strictly higher
-            place, previous = position, totals[i]
-        places[i] = place
+    place = _Places()
+    for i in _best_first(totals):
+        places[i] = place(totals[i])
     return places
 
 
@@ -79,31 +95,20 @@ def ranks(keys: Sequence[tuple[Decimal | None, str | None]]) -> list[Rank | None
     again cost as much as the first sort, at 100 000 people)."""
     scored = [i for i, (total, _) in enumerate(keys) if total is not None]
     totals: list[Decimal] = [keys[i][0] for i in scored]  # type: ignore[misc]
+    sizes = Counter(keys[i][1] for i in scored)
     out: list[Rank | None] = [None] * len(keys)
-    of = len(scored)
-    #: per department: people so far, the last total, its place
-    walk: dict[str, list[Any]] = {}
-    members: dict[str, list[Rank]] = {}
-    place, previous = 0, None
-    for position, k in enumerate(_best_first(totals), 1):
-        total = totals[k]
-        if total != previous:
-            place, previous = position, total
-        rank = out[scored[k]] = Rank(place, of)
-        dept = keys[scored[k]][1]
+    everyone = _Places()
+    departments: dict[str, _Places] = {}
+    for k in _best_first(totals):
+        i = scored[k]
+        total, dept = keys[i]
+        assert total is not None
+        rank = out[i] = Rank(everyone(total), len(scored))
         if dept is not None:
-            state = walk.get(dept)
-            if state is None:
-                state = walk[dept] = [0, None, 0]
-                members[dept] = []
-            state[0] += 1
-            if total != state[1]:
-                state[1], state[2] = total, state[0]
-            rank.department = state[2]
-            members[dept].append(rank)
-    for ranked in members.values():
-        for rank in ranked:
-            rank.department_of = len(ranked)
+            place = departments.get(dept)
+            if place is None:
+                place = departments[dept] = _Places()
+            rank.department, rank.department_of = place(total), sizes[dept]
     return out
 
 
