@@ -317,9 +317,7 @@ class _Others:
         results, whole = self.sent(c)
         yield from results
         if not whole:
-            if self.rescue is None:
-                self.rescue = _Rescue(self.compiled, self.reopen, self.deal)
-            yield from self.rescue.chunk(c, after=results[-1].row if results else 0)
+            yield from self._rescue().chunk(c, after=results[-1].row if results else 0)
 
     def sent(self, c: int) -> tuple[list[PersonResult], bool]:
         """Chunk ``c`` as its worker sent it, and whether whole (not: the worker is dead,
@@ -368,11 +366,13 @@ class _Others:
         ``given`` on (the first not given out) are scored."""
         if self.more():
             return False
-        if not self.dead:
-            return True
+        return not self.dead or self._rescue().done(given, set(self.channels))
+
+    def _rescue(self) -> _Rescue:
+        """The table opened again, for the chunks no worker sends (made when needed)."""
         if self.rescue is None:
             self.rescue = _Rescue(self.compiled, self.reopen, self.deal)
-        return self.rescue.done(given, set(self.channels))
+        return self.rescue
 
     def close(self) -> None:
         for channel in self.channels.values():
@@ -398,8 +398,7 @@ class _Rescue:
         """Chunk ``c``'s people below row ``after``, scored here one by one (a read that
         fails part way has given those above it)."""
         while True:
-            person = self.ahead if self.ahead is not None else next(self.people, None)
-            self.ahead = None
+            person = self._next()
             if person is None:
                 return
             number = person.sources[0].row.number
@@ -414,15 +413,19 @@ class _Rescue:
         """Whether no row is left to score here from chunk ``given`` on (once every
         process but the dead has sent or scored all its chunks)."""
         while True:
-            person = self.ahead if self.ahead is not None else next(self.people, None)
+            person = self._next()
             if person is None:
                 return True
-            self.ahead = person
             c = self.deal.of_row(person.sources[0].row.number)
             owner = self.deal.owner(c)
             if c >= given and owner != 0 and owner not in live:
+                self.ahead = person  # to be scored when its chunk is asked for
                 return False
-            self.ahead = None
+
+    def _next(self) -> Person | None:
+        """The person read ahead, or else the next one (None at the end)."""
+        person, self.ahead = self.ahead, None
+        return person if person is not None else next(self.people, None)
 
     def close(self) -> None:
         self.stack.close()
