@@ -65,9 +65,9 @@ def each_person(tables: Sequence[Table], id_columns: Sequence[int | None], *,
     """Persons in the order they first appear. ``id_columns`` gives each table's id
     column. Ungrouped, each row is a person (streamed; a repeated id is an error);
     grouped, a person's rows across every table come together (a row without an id
-    is a person of its own, and an error). ``only`` (ungrouped): the persons of the
-    rows whose number it refuses are not given, their ids only remembered, so that a
-    repeat of one is found as ever (another process scores them)."""
+    is a person of its own, and an error). ``only``: the rows whose number it refuses
+    give no person (another process scores them); ungrouped, their ids are remembered,
+    so that a repeat of one is found as ever. Workers use it, on ungrouped tables."""
     seen: dict[str, tuple[int, str]] = {}
     people: dict[str, Person] = {}
     order: list[Person] = []
