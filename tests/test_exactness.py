@@ -242,6 +242,16 @@ def test_readable_counts_decimals_as_as_tuple_does(value: Decimal, precision: in
     assert readable(value, precision) == _readable_reference(value, precision)
 
 
+@given(st.integers(-10**32, 10**32), st.integers(3, 12), st.integers(0, 6))
+def test_readable_rounds_long_decimals_as_round_half_up_does(
+        coefficient: int, places: int, precision: int) -> None:
+    """The rounding branch's own fast path (a rounded text that is plain already),
+    against the way it stands for: halves, negatives, results ending in 0 or -0, and
+    numbers too long for a 28-digit quantize."""
+    value = Decimal(coefficient).scaleb(-places)
+    assert readable(value, precision) == _readable_reference(value, precision)
+
+
 def _round_reference(value: Decimal, precision: int) -> Decimal:
     """round_half_up() as it was first written."""
     from decimal import ROUND_HALF_UP, Context

@@ -571,6 +571,10 @@ class Text:
                 shown[k] = plain(number) if precision is None else readable(number, precision)
             elif kind is str:
                 shown[k] = cast(str, v)
+            elif v is None:
+                shown[k] = ""
+            elif kind is Phrase:
+                shown[k] = cast(Phrase, v).zh if lang == "zh" else cast(Phrase, v).en
             else:
                 shown[k] = _show(v, lang, precision)
         return template.format_map(shown)

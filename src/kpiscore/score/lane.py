@@ -18,7 +18,7 @@ plain (returns None) and the scorer's own path scores it, so the two always agre
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, DecimalException, localcontext
+from decimal import Decimal, DecimalException, getcontext, setcontext
 from typing import Any
 
 from kpiscore.base.numbers import SCORING, ZERO
@@ -50,6 +50,9 @@ class Lane:
         self.denominator = compiled.denominator
         self.mark = compiled.scheme.pass_mark
         self.grade_for = compiled.grade_for
+        #: the context rules score in (SCORING's traps and limits); its own, so that the
+        #: flags a rule sets (which nothing reads) do not touch SCORING
+        self.context = SCORING.copy()
         self.id_col, self.name_col, self.dept_col = (binding.id_col, binding.name_col,
                                                      binding.dept_col)
         # the values pay formulas and tie-breaks read (PersonResult.env), in field order
@@ -163,10 +166,13 @@ class Lane:
         veto = ci.ind.veto
         if veto is not None and isinstance(actual, Decimal) and veto.when.holds(actual):
             return None
+        before = getcontext()
+        setcontext(self.context)  # localcontext(SCORING) without a copy a new actual
         try:
-            with localcontext(SCORING):
-                points, step = ci.rule.score(actual, ci.spec)
+            points, step = ci.rule.score(actual, ci.spec)
         except (UnknownLevel, DecimalException):
             return None
+        finally:
+            setcontext(before)
         scored = Scored(actual, points, step, text=step.render(scorer.lang), memo=keep)
         return (*scorer.finish(k, ci, scored, keep), raw)
