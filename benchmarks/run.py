@@ -155,6 +155,18 @@ def soffice_convert(card: Path, fmt: str, folder: Path, repeat: int) -> tuple[fl
     return measure(cmd, repeat)
 
 
+def _bytecode() -> bool:
+    """Compile kpiscore's modules to bytecode before anything is timed, as installing a
+    package does (pip compiles on install): a checkout run where Python may not write
+    bytecode (PYTHONDONTWRITEBYTECODE=1) would compile every module again at each start,
+    0.09 s of every command timed (60 ms of validate's processor time)."""
+    import compileall
+
+    import kpiscore
+
+    return bool(compileall.compile_dir(Path(kpiscore.__file__).parent, quiet=2))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
@@ -163,6 +175,7 @@ def main() -> None:
                     help="skip c (the xlsx report takes minutes at 100 000 people)")
     args = ap.parse_args()
     kp = [sys.executable, "-m", "kpiscore"]
+    compiled = _bytecode()
     has_lo = shutil.which("soffice") is not None
     print(f"# {platform.node()}: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores; Python {platform.python_version()}")
@@ -170,7 +183,8 @@ def main() -> None:
 
     print(f"# openpyxl {openpyxl.__version__}; median of {args.repeat} runs; "
           f"LibreOffice: {'yes' if has_lo else 'not installed'}; load average "
-          f"{os.getloadavg()[0]:.1f}; b, bh, b', bj on two processes, b1 on one")
+          f"{os.getloadavg()[0]:.1f}; b, bh, b', bj on two processes, b1 on one; "
+          f"kpiscore's bytecode {'compiled' if compiled else 'NOT compiled'}")
     head = ("N", "a read", "b jsonl", "b1 1 proc", "bh distinct", "b' csv in", "bj json",
             "c xlsx", "d LO csv", "d' LO xlsx", "b/d", "b1/d", "bh/d", "b'/d", "c/d'",
             "peak b", "peak bh", "peak bj", "peak c", "peak d")
@@ -214,15 +228,7 @@ def main() -> None:
         print(f"# peak b from N={small} to N={large}: {peaks[large] / peaks[small]:.2f}x; "
               f"peak b / peak d at N={large}: "
               + (f"{peaks[large] / d[1]:.3f}" if d else "-"))
-    # start-up: what a person waits for at the prompt, and a pre-commit hook per file;
-    # with kpiscore's modules compiled, as an installed package has them (pip compiles
-    # on install): a checkout run with PYTHONDONTWRITEBYTECODE=1 would compile every
-    # module the command imports on every run (about 60 ms of validate's processor time)
-    import compileall
-
-    import kpiscore
-
-    compileall.compile_dir(os.path.dirname(kpiscore.__file__), quiet=1)
+    # start-up: what a person waits for at the prompt, and a pre-commit hook per file
     repeat = max(5, args.repeat)
     help_time = measure([*kp, "--help"], repeat)[0]
     validate_time = measure([*kp, "validate", str(SCHEME)], repeat)[0]
