@@ -107,3 +107,36 @@ def test_a_rank_is_written_as_the_generic_encoder_writes_it(
         overall: int, of: int, department: int | None, department_of: int | None) -> None:
     rank = Rank(overall, of, department, department_of)
     assert _rank_line(rank) == '"rank":' + dumps(rank_dict(rank), indent=None)
+
+
+@st.composite
+def people_sharing_groups(draw: Any) -> list[PersonResult]:
+    """People whose groups share their id, title, section and weight objects (as every
+    scored person's do), each with a contribution of their own: after the first, a
+    group's text is its remembered text with the numbers filled in."""
+    sections = draw(st.booleans())
+    shapes = draw(st.lists(groups(sections), min_size=1, max_size=3))
+    out = []
+    for _ in range(draw(st.integers(1, 5))):
+        r = PersonResult(draw(st.integers(1, 10**7)), None, None, None)
+        r.total = draw(numbers)
+        groups_of = [GroupResult(g.id, g.title, g.weight, draw(numbers), g.section)
+                     for g in shapes]
+        if sections:
+            r.sections = groups_of
+        else:
+            r.dimensions = groups_of
+        out.append(r)
+    return out
+
+
+@given(people_sharing_groups(), st.integers(0, 4), st.sampled_from([None, 2]))
+def test_groups_met_again_are_written_as_the_generic_encoder_writes_them(
+        rs: list[PersonResult], precision: int, indent: int | None) -> None:
+    sections = bool(rs[0].sections)
+    head = report(precision, 0, sections)
+    people = _People(head, indent)
+    end = "}" if indent is None else "\n}"
+    for r in rs:
+        fields = person_dict(r, precision, 0, sections, indicators=False)
+        assert people.plain_fields(r) == dumps(fields, indent)[:-len(end)]

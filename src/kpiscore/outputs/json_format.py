@@ -114,8 +114,10 @@ class _People:
         self.head = head
         self.indent = indent
         self.first = first
-        #: per group id: its title, section and weight, and its text per contribution
-        self.groups: dict[str, tuple[Any, Any, Any, dict[Decimal | None, str]]] = {}
+        #: per group id: its title, section and weight, its text per contribution and its
+        #: text around its two numbers (score, contribution)
+        self.groups: dict[str, tuple[Any, Any, Any, dict[Decimal | None, str],
+                                     tuple[str, str, str] | None]] = {}
         #: an indicator's constant fields and its text with holes (:meth:`_template`)
         self.templates: dict[str, tuple[Any, ...]] = {}
         if indent is None:
@@ -233,6 +235,7 @@ class _People:
         if not groups:
             return "[]"
         known = self.groups
+        precision = self.head.precision
         texts = []
         for g in groups:
             # a group's texts by its contribution, while its id, title, section and
@@ -242,20 +245,41 @@ class _People:
                     or entry[2] is not g.weight:
                 text = self._group(g)
                 if entry is None and len(known) < 10_000:
-                    known[g.id] = (g.title, g.section, g.weight, {g.contribution: text})
+                    known[g.id] = (g.title, g.section, g.weight, {g.contribution: text},
+                                   self._group_around(g))
                 texts.append(text)
                 continue
             by = entry[3]
-            got = by.get(g.contribution)
+            contribution = g.contribution
+            got = by.get(contribution)
             if got is None:
-                got = self._group(g)
+                around = entry[4]
+                if around is None or contribution is None:
+                    got = self._group(g)
+                else:  # what _group writes, its numbers filled in (a sixth of the groups)
+                    score = g.score()
+                    got = (around[0] + ("null" if score is None else
+                                        format(round_half_up(score, precision), "f"))
+                           + around[1] + format(round_half_up(contribution, precision), "f")
+                           + around[2])
                 if len(by) < 10_000:
-                    by[g.contribution] = got
+                    by[contribution] = got
             texts.append(got)
         if self.indent is None:
             return "[" + ",".join(texts) + "]"
         item, outer = (" " * (self.indent * level) for level in (2, 1))
         return "[\n" + item + (",\n" + item).join(texts) + "\n" + outer + "]"
+
+    def _group_around(self, g: GroupResult) -> tuple[str, str, str] | None:
+        """``_group``'s text of ``g``'s group before its score, between its score and
+        contribution, and after them (None if the marks cannot be found)."""
+        colon = ":" if self.indent is None else ": "
+        text = self._group(replace(g, contribution=None))  # both numbers null
+        before, score, rest = text.partition(f'"score"{colon}null')
+        middle, contribution, after = rest.partition(f'"contribution"{colon}null')
+        if not score or not contribution or "null" in after:
+            return None
+        return before + f'"score"{colon}', middle + f'"contribution"{colon}', after
 
     def _group(self, g: GroupResult) -> str:
         precision = self.head.precision
