@@ -5,7 +5,9 @@ but time."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,16 @@ from kpiscore.base.errors import InputUnreadable
 from kpiscore.outputs import FORMATS
 from kpiscore.scheme.load import load_scheme
 from kpiscore.score.evaluate import head, iter_results
-from kpiscore.score.workers import dealing, iter_results_in_workers, workers_for
+from kpiscore.score.results import PersonResult
+from kpiscore.score.workers import (
+    LEFT_OUT,
+    SENT_FIELDS,
+    _lightened,
+    _taken,
+    dealing,
+    iter_results_in_workers,
+    workers_for,
+)
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="workers are forked: POSIX only")
 
@@ -44,6 +55,33 @@ def _write(tmp: Path, rows: list[tuple[str, str, str]]) -> tuple[Path, Path]:
     return write(tmp / "w.yaml", SCHEME), write_csv(tmp / "a.csv", [
         ["id", "name", "a", "b"],
         *([ident, f"员工{k}", a, b] for k, (ident, a, b) in enumerate(rows))])
+
+
+def test_a_lightened_result_sends_every_field_but_the_parts() -> None:
+    """Each field of a result is sent or left out, knowingly: a field added to
+    PersonResult must be put in one of the two."""
+    names = [f.name for f in dataclasses.fields(PersonResult)]
+    assert sorted([*SENT_FIELDS, *LEFT_OUT, "encoded"]) == sorted(names)
+
+
+def test_a_lightened_result_is_taken_as_the_result_without_its_parts(tmp_path: Path) -> None:
+    """What the main process makes of what a worker sent: every field as the worker had
+    it, the parts empty, the text encoded (error rows, blank and repeated ids too)."""
+    scheme, actuals = _write(tmp_path, [("E1", "95", "9"), ("E1", "7O", "10"),
+                                        ("", "100", ""), ("E 2", "120", "3.5")])
+    loaded = load_scheme(str(scheme))
+    with open_table(str(actuals)) as table:
+        results = list(iter_results(loaded.compiled, table))
+    assert any(r.errors for r in results) and any(r.scored for r in results)
+    for r in results:
+        taken = _taken(pickle.loads(pickle.dumps(_lightened(r, b"{}"))))
+        for name in SENT_FIELDS:
+            assert getattr(taken, name) == getattr(r, name), name
+        for name in LEFT_OUT:
+            assert getattr(taken, name) in ([], {}, None), name
+        assert taken.encoded == b"{}"
+    whole = results[0]
+    assert _taken(whole) is whole  # a worker's first result comes whole
 
 
 def test_the_dealing_gives_every_process_a_chunk_in_turn_this_one_first() -> None:
