@@ -98,17 +98,20 @@ def ranks(keys: Sequence[tuple[Decimal | None, str | None]]) -> list[Rank | None
     sizes = Counter(keys[i][1] for i in scored)
     out: list[Rank | None] = [None] * len(keys)
     everyone = _Places()
-    departments: dict[str, _Places] = {}
+    of = len(scored)
+    # per department: its places and its size, found in one lookup (this loop is the
+    # serial end of a run at 100 000 people)
+    departments: dict[str, tuple[_Places, int]] = {}
     for k in _best_first(totals):
         i = scored[k]
-        total, dept = keys[i]
-        assert total is not None
-        rank = out[i] = Rank(everyone(total), len(scored))
-        if dept is not None:
-            place = departments.get(dept)
-            if place is None:
-                place = departments[dept] = _Places()
-            rank.department, rank.department_of = place(total), sizes[dept]
+        total, dept = totals[k], keys[i][1]
+        if dept is None:
+            out[i] = Rank(everyone(total), of)
+            continue
+        known = departments.get(dept)
+        if known is None:
+            known = departments[dept] = (_Places(), sizes[dept])
+        out[i] = Rank(everyone(total), of, known[0](total), known[1])
     return out
 
 
