@@ -317,3 +317,32 @@ def test_the_output_is_never_an_input(tmp_path: Path, which: str) -> None:
     assert "is an input of this run" in result.stderr
     assert "kpiscore never writes over an input" in result.stderr
     assert {p: p.read_bytes() for p in (actuals, scheme)} == before
+
+
+def test_the_progress_display_counts_every_person_then_every_64th(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count a terminal's progress display shows: every person at first, then every
+    64th (each update costs the display's lock and bookkeeping; the count moves faster
+    than anyone reads it)."""
+    from collections.abc import Callable, Iterator
+    from contextlib import contextmanager
+
+    import kpiscore.cli.evaluate as evaluate_cli
+    from helpers import run_cli, write, write_csv
+
+    shown: list[tuple[int, int]] = []
+
+    @contextmanager
+    def recording(description: str) -> Iterator[Callable[[int, int], None]]:
+        yield lambda done, total: shown.append((done, total))
+
+    monkeypatch.setattr(evaluate_cli, "working", recording)
+    scheme = write(tmp_path / "s.yaml", "id: s\ntitle: S\nindicators:\n"
+                   "  - {id: a, title: A, weight: 100, column: a, target: 10,"
+                   " rule: {kind: ratio}}\n")
+    actuals = write_csv(tmp_path / "a.csv", [["id", "a"], *([f"E{k}", "9"] for k in range(200))])
+    result = run_cli("evaluate", scheme, actuals, "--format", "jsonl")
+    assert (result.code, result.err) == (0, "kpiscore: 200 rows read: 200 scored, "
+                                                "0 could not be scored\n")
+    assert len(result.out.splitlines()) == 200
+    assert shown == [(n, n) for n in [*range(1, 65), 128, 192]]

@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 
 #: how many people between freezes of what the run keeps (base/collector.py: settle)
 SETTLE_EVERY = 4096
+#: the progress display counts every person up to this many, then every this many
+#: (an update costs 1.4 µs: 0.14 s of a run at 100 000 people, for a count that moves
+#: faster than anyone reads it)
+SHOW_EVERY = 64
 
 ROW = Phrase("row {n}", "第 {n} 行")
 ONE_ROW = Phrase("row", "行")
@@ -236,7 +240,8 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
             open_table(actuals, **reading) as table:
         def counted(results: Iterable[PersonResult]) -> Iterator[PersonResult]:
             for r in results:
-                update(account.people, account.people)  # the total is not known ahead
+                if account.people <= SHOW_EVERY or account.people % SHOW_EVERY == 0:
+                    update(account.people, account.people)  # the total is not known ahead
                 if account.people % SETTLE_EVERY == 0:
                     settle()
                 yield r
