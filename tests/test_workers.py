@@ -64,6 +64,17 @@ def test_a_lightened_result_sends_every_field_but_the_parts() -> None:
     assert sorted([*SENT_FIELDS, *LEFT_OUT, "encoded"]) == sorted(names)
 
 
+def test_each_sent_field_is_taken_into_its_own_place() -> None:
+    """A value of its own in every sent field comes back in that field (the values
+    travel by position)."""
+    r = PersonResult(0, None, None, None)
+    for name in SENT_FIELDS:
+        setattr(r, name, object())
+    taken = _taken(_lightened(r, b"x"))
+    assert [getattr(taken, name) for name in SENT_FIELDS] == \
+        [getattr(r, name) for name in SENT_FIELDS]
+
+
 def test_a_lightened_result_is_taken_as_the_result_without_its_parts(tmp_path: Path) -> None:
     """What the main process makes of what a worker sent: every field as the worker had
     it, the parts empty, the text encoded (error rows, blank and repeated ids too)."""

@@ -8,8 +8,9 @@ own. Of the other chunks' rows each process reads only the ids (where the opener
 (``each_person(only=...)``). Process 0 is this one: it scores its
 chunks and hands on each other chunk as its worker sent it, so results come out in the
 order of the rows. A worker sends each chunk by its number (an empty one too, and a
-last message when it is done), each result lightened (no indicator, dimension or
-section parts) with its text already encoded (``PersonResult.encoded``): the rest of
+last message when it is done), each result lightened (its values without the
+indicator, dimension or section parts: :data:`SENT_FIELDS`) with its text already
+encoded (``PersonResult.encoded``): the rest of
 the run — the accounting, the summary, the ranks — needs only totals and errors. Its
 first result comes whole: an output may take the scheme's shape from the run's first
 result (the report's sheets).
