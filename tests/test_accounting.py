@@ -323,7 +323,7 @@ def test_the_progress_display_counts_every_person_then_every_64th(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The count a terminal's progress display shows: every person at first, then every
     64th (each update costs the display's lock and bookkeeping; the count moves faster
-    than anyone reads it)."""
+    than anyone reads it), and the whole count once every row is scored."""
     from collections.abc import Callable, Iterator
     from contextlib import contextmanager
 
@@ -345,4 +345,4 @@ def test_the_progress_display_counts_every_person_then_every_64th(
     assert (result.code, result.err) == (0, "kpiscore: 200 rows read: 200 scored, "
                                                 "0 could not be scored\n")
     assert len(result.out.splitlines()) == 200
-    assert shown == [(n, n) for n in [*range(1, 65), 128, 192]]
+    assert shown == [(n, n) for n in [*range(1, 65), 128, 192, 200]]

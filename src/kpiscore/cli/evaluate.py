@@ -245,6 +245,7 @@ def _stream(loaded: LoadedScheme, actuals: str, fmt: str, output: str | None,
                 if account.people % SETTLE_EVERY == 0:
                     settle()
                 yield r
+            update(account.people, account.people)  # the whole count, while it writes
 
         start = head(loaded.compiled, [table.source])
         workers = workers_for(actuals) if FORMATS[fmt].encodes else 1
