@@ -351,3 +351,45 @@ def test_row_errors_before_a_read_that_fails_are_told_the_same_with_workers(
     assert one.err.count("is not a number") == len([k for k in range(fails_at - 1)
                                                     if k % 97 == 5])
     assert two == one
+
+
+def _until_unreadable(results: Any, encode: Any) -> tuple[list[Any], str | None]:
+    """Each result (row, errors, JSONL text) given out before the read failed, and the
+    failure's message (None: no failure)."""
+    out: list[Any] = []
+    try:
+        for r in results:
+            out.append((r.row, r.errors, r.encoded or encode(r)))
+    except InputUnreadable as exc:
+        return out, str(exc)
+    return out, None
+
+
+@pytest.mark.parametrize("calls", [0, 40, 150])
+@pytest.mark.parametrize("raising", [False, True])
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_dead_workers_rows_before_a_read_that_fails_are_given_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, calls: int, raising: bool,
+        kind: str) -> None:
+    """A worker that dies (a signal, or a bug part way through a chunk) and a table that
+    cannot be read past a later row: every row above that row is still given out, in
+    order, as one process gives them, the dead worker's too (read again and scored
+    here), then the failure."""
+    monkeypatch.setenv("KPISCORE_MAX_COLUMNS", "20")
+    rows = [[f"E{k}", f"员工{k}", "9O" if k % 37 == 5 else "90", "9"] for k in range(400)]
+    rows[330] = ["E330x", *["1"] * 50]  # over the limit
+    if kind == "csv":
+        scheme = write(tmp_path / "w.yaml", SCHEME)
+        actuals = write_csv(tmp_path / "a.csv", [["id", "name", "a", "b"], *rows])
+    else:
+        scheme, actuals = _workbook(tmp_path, rows)
+    loaded = load_scheme(str(scheme))
+    encode = FORMATS["jsonl"].encoder(head(loaded.compiled, [actuals.name]))
+    with open_table(str(actuals)) as table:
+        expected = _until_unreadable(iter_results(loaded.compiled, table), encode)
+    with open_table(str(actuals)) as table:
+        got = _until_unreadable(iter_results_in_workers(
+            loaded.compiled, table, lambda: open_table(str(actuals)),
+            _DiesAfter(encode, calls, raising), 2, chunk=32), encode)
+    assert expected[1] is not None and len(expected[0]) == 330
+    assert got == expected

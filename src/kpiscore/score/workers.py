@@ -250,8 +250,8 @@ def _merged(scorer: Scorer, table: Table, binding: Binding, others: _Others,
 
     def sent(last: int) -> Iterator[PersonResult]:
         """After this process's reading failed below row ``last``: give out, in order,
-        what is scored of the rows up to it (its own, what the workers sent), up to the
-        first chunk no one has whole."""
+        every row up to it, as one process would (its own, what the workers sent, and
+        what a dead worker did not send, read again and scored here)."""
         nonlocal given
         while given <= deal.of_row(last):
             if deal.owner(given) == 0:
@@ -260,7 +260,10 @@ def _merged(scorer: Scorer, table: Table, binding: Binding, others: _Others,
                 results, whole = others.sent(given)
                 yield from (r for r in results if r.row <= last)
                 if not whole:
-                    return
+                    try:
+                        yield from (r for r in others.rest(given, results) if r.row <= last)
+                    except InputUnreadable:  # read again, the table fails where it failed
+                        return
             given += 1
 
     own = _Owned(deal, 0, table.header_row)
@@ -324,7 +327,12 @@ class _Others:
         results, whole = self.sent(c)
         yield from results
         if not whole:
-            yield from self._rescue().chunk(c, after=results[-1].row if results else 0)
+            yield from self.rest(c, results)
+
+    def rest(self, c: int, results: list[PersonResult]) -> Iterator[PersonResult]:
+        """The rows of chunk ``c`` that its worker did not send (it sent ``results``):
+        read again from the table and scored here."""
+        return self._rescue().chunk(c, after=results[-1].row if results else 0)
 
     def sent(self, c: int) -> tuple[list[PersonResult], bool]:
         """Chunk ``c`` as its worker sent it, and whether whole (not: the worker is dead,
