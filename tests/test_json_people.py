@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpiscore.outputs.json_format import _People, _plain, _rank_line, dumps
+from kpiscore.outputs.json_format import _BREAK, _People, _plain, _rank_block, _rank_line, dumps
 from kpiscore.outputs.records import indicator_dict, person_dict, rank_dict
 from kpiscore.score.results import (
     GroupResult,
@@ -107,6 +107,7 @@ def test_a_rank_is_written_as_the_generic_encoder_writes_it(
         overall: int, of: int, department: int | None, department_of: int | None) -> None:
     rank = Rank(overall, of, department, department_of)
     assert _rank_line(rank) == '"rank":' + dumps(rank_dict(rank), indent=None)
+    assert _rank_block(rank) == '"rank": ' + dumps(rank_dict(rank)).replace("\n", _BREAK + "  ")
 
 
 @st.composite

@@ -19,7 +19,6 @@ from kpiscore.outputs.records import (
     _short,
     indicator_dict,
     person_dict,
-    rank_dict,
     report_dict,
 )
 from kpiscore.score.across import ranks
@@ -384,13 +383,21 @@ def stream_json(head: Report, results: Iterable[PersonResult], out: IO[str],
         before, after = doc.split('"results": []', 1)
         out.write(before + '"results": [')
         write = _bytes_to(out)
-        first = True
-        for line in _ranked(spool, keys, (b'"rank": null', lambda rank: '"rank": ' + dumps(
-                rank_dict(rank)).replace("\n", _BREAK + "  "))):
-            text = line.rstrip(b"\n").replace(_BREAK.encode(), b"\n    ")
-            write((b"\n    " if first else b",\n    ") + text)
-            first = False
-        out.write(("\n  ]" if not first else "]") + after + "\n")
+        brk, item = _BREAK.encode(), b"\n    "
+        block: list[bytes] = []
+        held = 0
+        people = 0
+        for line in _ranked(spool, keys, (b'"rank": null', _rank_block)):
+            block.append(line[:-1].replace(brk, item))  # without its line break
+            held += len(line)
+            people += 1
+            if held >= BLOCK:  # a write a person had cost a tenth of writing them out
+                write((b"," if people > len(block) else b"") + item
+                      + (b"," + item).join(block))
+                block, held = [], 0
+        if block:
+            write((b"," if people > len(block) else b"") + item + (b"," + item).join(block))
+        out.write(("\n  ]" if people else "]") + after + "\n")
 
 
 def write_json(report: Report, out: IO[str], options: Options) -> None:
@@ -418,6 +425,16 @@ def stream_jsonl(head: Report, results: Iterable[PersonResult], out: IO[str],
                 write(b"".join(block))
                 block, held = [], 0
         write(b"".join(block))
+
+
+def _rank_block(rank: Rank) -> str:
+    """``"rank": `` and what ``dumps(rank_dict(rank))`` writes (indented, whole numbers
+    and nulls only), its line breaks as a spooled person of the JSON document holds
+    them (``_BREAK``, two spaces deeper), without the encoder: it is once a person."""
+    department, of = rank.department, rank.department_of
+    return (f'"rank": {{{_BREAK}    "overall": {rank.overall},{_BREAK}    "of": {rank.of},'
+            f'{_BREAK}    "department": {"null" if department is None else department},'
+            f'{_BREAK}    "department_of": {"null" if of is None else of}{_BREAK}  }}')
 
 
 def _rank_line(rank: Rank) -> str:
