@@ -574,7 +574,7 @@ class Text:
             elif v is None:
                 shown[k] = ""
             elif kind is Phrase:
-                shown[k] = cast(Phrase, v).zh if lang == "zh" else cast(Phrase, v).en
+                shown[k] = cast(Phrase, v).pick(lang)
             else:
                 shown[k] = _show(v, lang, precision)
         return template.format_map(shown)

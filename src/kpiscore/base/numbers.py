@@ -153,13 +153,6 @@ def readable(value: Decimal, precision: int) -> str:
             return plain(value, text)  # short already (the common case: no arithmetic)
         if not text[point + precision + 3:].strip("0"):  # 1.562500000 is exactly 1.5625
             return plain(value, text)
-        if point <= 27 - precision and 0 <= precision < len(_QUANTA):
-            # round_half_up's positional case (at most 28 digits), then plain's when the
-            # rounded text is plain already: no calls (every new six-decimal actual's
-            # explanation rounds four numbers)
-            shown = str(value.quantize(_QUANTA[precision], ROUND_HALF_UP))
-            if shown[-1] != "0" and "E" not in shown:
-                return shown
         return plain(round_half_up(value, precision))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -(precision + 2):
