@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from json.encoder import py_encode_basestring
@@ -384,19 +384,12 @@ def stream_json(head: Report, results: Iterable[PersonResult], out: IO[str],
         out.write(before + '"results": [')
         write = _bytes_to(out)
         brk, item = _BREAK.encode(), b"\n    "
-        block: list[bytes] = []
-        held = 0
         people = 0
-        for line in _ranked(spool, keys, (b'"rank": null', _rank_block)):
-            block.append(line[:-1].replace(brk, item))  # without its line break
-            held += len(line)
-            people += 1
-            if held >= BLOCK:  # a write a person had cost a tenth of writing them out
-                write((b"," if people > len(block) else b"") + item
-                      + (b"," + item).join(block))
-                block, held = [], 0
-        if block:
-            write((b"," if people > len(block) else b"") + item + (b"," + item).join(block))
+        for block in _in_blocks(line[:-1].replace(brk, item)  # without its line break
+                                for line in _ranked(spool, keys, (b'"rank": null', _rank_block))):
+            if block:
+                write((b"," if people else b"") + item + (b"," + item).join(block))
+                people += len(block)
         out.write(("\n  ]" if people else "]") + after + "\n")
 
 
@@ -416,36 +409,48 @@ def stream_jsonl(head: Report, results: Iterable[PersonResult], out: IO[str],
             keys.append((r.total if r.scored else None, r.department))
             spool.write(_spooled(r, encode))
         write = _bytes_to(out)
-        block: list[bytes] = []
-        held = 0
-        for line in _ranked(spool, keys, (b'"rank":null', _rank_line)):
-            block.append(line)
-            held += len(line)
-            if held >= BLOCK:  # a write a line cost a tenth of the ranks' pass
-                write(b"".join(block))
-                block, held = [], 0
-        write(b"".join(block))
+        for block in _in_blocks(_ranked(spool, keys, (b'"rank":null', _rank_line))):
+            write(b"".join(block))
 
 
-def _rank_block(rank: Rank) -> str:
-    """``"rank": `` and what ``dumps(rank_dict(rank))`` writes (indented, whole numbers
-    and nulls only), its line breaks as a spooled person of the JSON document holds
-    them (``_BREAK``, two spaces deeper), without the encoder: it is once a person."""
+def _rank_text(rank: Rank, layout: tuple[str, str, str, str]) -> str:
+    """``"rank"`` and what the JSON encoder writes of ``rank_dict(rank)`` (whole numbers
+    and nulls only) in ``layout`` (after the key, before the first field, between the
+    fields, after the last), without the encoder: it is once a person."""
+    colon, first, between, last = layout
     department, of = rank.department, rank.department_of
-    return (f'"rank": {{{_BREAK}    "overall": {rank.overall},{_BREAK}    "of": {rank.of},'
-            f'{_BREAK}    "department": {"null" if department is None else department},'
-            f'{_BREAK}    "department_of": {"null" if of is None else of}{_BREAK}  }}')
+    return (f'"rank"{colon}{{{first}"overall"{colon}{rank.overall}{between}"of"{colon}{rank.of}'
+            f'{between}"department"{colon}{"null" if department is None else department}'
+            f'{between}"department_of"{colon}{"null" if of is None else of}{last}}}')
+
+
+#: a JSONL line's rank: ``dumps(rank_dict(rank), indent=None)``
+_LINE = (":", "", ",", "")
+#: a spooled person's rank in the JSON document: indented, its line breaks as _BREAK and
+#: two spaces deeper
+_BLOCK = (": ", _BREAK + "    ", "," + _BREAK + "    ", _BREAK + "  ")
 
 
 def _rank_line(rank: Rank) -> str:
-    """``"rank":`` and what ``dumps(rank_dict(rank), indent=None)`` writes (whole
-    numbers and nulls only), without the encoder: it is once a person."""
-    def number(n: int | None) -> str:
-        return "null" if n is None else str(n)
+    return _rank_text(rank, _LINE)
 
-    return (f'"rank":{{"overall":{rank.overall},"of":{rank.of},'
-            f'"department":{number(rank.department)},'
-            f'"department_of":{number(rank.department_of)}}}')
+
+def _rank_block(rank: Rank) -> str:
+    return _rank_text(rank, _BLOCK)
+
+
+def _in_blocks(texts: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """``texts`` in lists of about :data:`BLOCK` bytes (the last may be empty): a write
+    a person had cost a tenth of writing them out."""
+    block: list[bytes] = []
+    held = 0
+    for text in texts:
+        block.append(text)
+        held += len(text)
+        if held >= BLOCK:
+            yield block
+            block, held = [], 0
+    yield block
 
 
 def write_jsonl(report: Report, out: IO[str], options: Options) -> None:
