@@ -279,6 +279,19 @@ def test_duplicate_person_id_second_row_is_an_error(scheme: LoadedScheme,
                and e.where == "数据!A4" for e in dup.errors)
 
 
+
+def test_a_duplicate_tells_the_first_rows_spelling_where_it_differs_in_white_space(
+        scheme: LoadedScheme, tmp_path: Path) -> None:
+    # the first row's spelling is kept only where it is not the key itself: both orders
+    path = workbook(tmp_path / "d.xlsx", [["工号", "数值"], ["E1", 1], ["E 2", 2], ["E 1", 3],
+                                          ["E2", 4], ["E 2", 5]])
+    messages = [[e.message for e in r.errors] for r in results(scheme, path)]
+    assert messages[:2] == [[], []]
+    assert messages[2:] == [
+        ["duplicate id 'E 1' (also on row 2, written 'E1': they differ only in white space)"],
+        ["duplicate id 'E2' (also on row 3, written 'E 2': they differ only in white space)"],
+        ["duplicate id 'E 2' (also on row 3)"]]
+
 def test_person_without_id_is_an_error_row(scheme: LoadedScheme, tmp_path: Path) -> None:
     path = workbook(tmp_path / "n.xlsx", [["工号", "数值"], ["E1", 1], [None, 2]])
     ok, anonymous = results(scheme, path)

@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 from kpiscore.base import i18n
 from kpiscore.base.i18n import Phrase, t
 from kpiscore.outputs.records import _fixed, person_dict
-from kpiscore.score.across import ranks
+from kpiscore.score.across import Standings
 from kpiscore.score.results import Heading, PersonResult, Rank, Report
 
 if TYPE_CHECKING:
@@ -165,10 +165,10 @@ def stream_csv(head: Report, results: Iterable[PersonResult], out: IO[str],
     cols = columns(head)
     at = next(k for k, c in enumerate(cols) if c.id == _RANKS[0])
     encode = encoder_csv(head)
-    keys: list[tuple[Decimal | None, str | None]] = []
+    standings = Standings()
     with _spool() as spool:
         for r in results:
-            keys.append((r.total if r.scored else None, r.department))
+            standings.add(r)
             spool.write((encode(r) if r.encoded is None else r.encoded).decode() + "\n")
         spool.seek(0)
         if options.bom:
@@ -176,7 +176,7 @@ def stream_csv(head: Report, results: Iterable[PersonResult], out: IO[str],
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([cell_text(c.id if options.csv_headers == "ids" else c.label)
                          for c in cols])
-        for row, rank in zip(csv.reader(spool), ranks(keys), strict=True):
+        for row, rank in zip(csv.reader(spool), standings.ranks(), strict=True):
             row[at:at + len(_RANKS)] = _rank_cells(rank)
             writer.writerow(row)
 

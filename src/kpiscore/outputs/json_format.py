@@ -21,7 +21,7 @@ from kpiscore.outputs.records import (
     person_dict,
     report_dict,
 )
-from kpiscore.score.across import ranks
+from kpiscore.score.across import Standings
 from kpiscore.score.results import (
     GroupResult,
     IndicatorResult,
@@ -324,13 +324,13 @@ def _value(value: Any) -> str:
 _BREAK = "\x1e"
 
 
-def _ranked(spool: IO[bytes], keys: list[tuple[Decimal | None, str | None]],
+def _ranked(spool: IO[bytes], standings: Standings,
             rank_text: tuple[bytes, Callable[[Rank], str]]) -> Iterable[bytes]:
     """The spooled people with their ranks filled in (a quote inside a JSON string is
     escaped, so the placeholder cannot be matched inside a value)."""
     spool.seek(0)
     placeholder, text = rank_text
-    for line, rank in zip(spool, ranks(keys), strict=True):
+    for line, rank in zip(spool, standings.ranks(), strict=True):
         yield line if rank is None else line.replace(placeholder, text(rank).encode(), 1)
 
 
@@ -372,11 +372,11 @@ def stream_json(head: Report, results: Iterable[PersonResult], out: IO[str],
     total is known for the ranks and the summary."""
     encode = encoder_json(head)
     tally = Tally()
-    keys: list[tuple[Decimal | None, str | None]] = []
+    standings = Standings()
     with _spool() as spool:
         for r in results:
             tally.add(r)
-            keys.append((r.total if r.scored else None, r.department))
+            standings.add(r)
             spool.write(_spooled(r, encode))
         summary = head.summary if head.results else _summary(head, tally)
         doc = dumps(report_dict(replace(head, results=[], summary=summary)))
@@ -385,8 +385,9 @@ def stream_json(head: Report, results: Iterable[PersonResult], out: IO[str],
         write = _bytes_to(out)
         brk, item = _BREAK.encode(), b"\n    "
         people = 0
+        ranked = _ranked(spool, standings, (b'"rank": null', _rank_block))
         for block in _in_blocks(line[:-1].replace(brk, item)  # without its line break
-                                for line in _ranked(spool, keys, (b'"rank": null', _rank_block))):
+                                for line in ranked):
             if block:
                 write((b"," if people else b"") + item + (b"," + item).join(block))
                 people += len(block)
@@ -403,13 +404,13 @@ def stream_jsonl(head: Report, results: Iterable[PersonResult], out: IO[str],
     """One JSON line per person, written as people are scored: lines wait in a spool
     file until every total is known, then go out with their ranks."""
     encode = encoder_jsonl(head)
-    keys: list[tuple[Decimal | None, str | None]] = []
+    standings = Standings()
     with _spool() as spool:
         for r in results:
-            keys.append((r.total if r.scored else None, r.department))
+            standings.add(r)
             spool.write(_spooled(r, encode))
         write = _bytes_to(out)
-        for block in _in_blocks(_ranked(spool, keys, (b'"rank":null', _rank_line))):
+        for block in _in_blocks(_ranked(spool, standings, (b'"rank":null', _rank_line))):
             write(b"".join(block))
 
 

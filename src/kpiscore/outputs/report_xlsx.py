@@ -37,7 +37,6 @@ from kpiscore.outputs.report.card import CardStyles, card_title, write_card
 from kpiscore.outputs.report.context import Context, context
 from kpiscore.outputs.report.sheets import bucket_counts
 from kpiscore.outputs.report.text import file_name, sheet_name, text_width
-from kpiscore.score import across
 from kpiscore.score.results import PersonResult, Report, Tally
 
 if TYPE_CHECKING:
@@ -191,7 +190,7 @@ class _Writer:
                 self.progress(people, total or people)
         if self.errors is None:
             self.errors = sheets.ErrorsSheet(book, ctx, self.errors_name, st)
-        ranks = across.ranks(self.summary.keys)
+        ranks = list(self.summary.standings.ranks())
         self.summary.close(ranks, self.progress)
         self.distribution.close(self.tally.summary(ctx.grades, ctx.report.summary.passed
                                                    is not None))

@@ -35,12 +35,12 @@ best grade of the quotas, the next the second, and so on:
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from kpiscore.base.i18n import Phrase, Text
 from kpiscore.base.numbers import round_half_up
@@ -88,37 +88,87 @@ def _best_first(totals: Sequence[Decimal]) -> list[int]:
     return sorted(range(len(totals)), key=totals.__getitem__, reverse=True)
 
 
+class Standings:
+    """What the ranks need of each person, gathered as people stream past: their exact
+    total (None: not scored, no rank) and their department, kept compactly until
+    everyone is known. A department is kept once, as its number among the departments
+    met (a tuple of total and department a person, each row holding its own copy of
+    the department's text, cost 13 MiB more at 100 000 people), and the ranks are
+    worked out into two arrays and made one by one in row order, not held as a list of
+    :class:`~kpiscore.score.results.Rank` (12 MiB more at the end of a run, where its
+    memory peaks)."""
+
+    __slots__ = ("departments", "names", "numbers", "totals")
+
+    def __init__(self) -> None:
+        self.totals: list[Decimal | None] = []
+        self.departments = array("l")  # each person's department, as its number
+        self.names: list[str | None] = []  # the departments by number
+        self.numbers: dict[str | None, int] = {}
+
+    def add(self, r: PersonResult) -> None:
+        """The next person's standing (in the order of the rows)."""
+        self.append(r.total if r.scored else None, r.department)
+
+    def append(self, total: Decimal | None, department: str | None) -> None:
+        number = self.numbers.get(department)
+        if number is None:
+            number = self.numbers[department] = len(self.names)
+            self.names.append(department)
+        self.totals.append(total)
+        self.departments.append(number)
+
+    def __len__(self) -> int:
+        return len(self.totals)
+
+    def ranks(self) -> Iterator[Rank | None]:
+        """Each person's rank, in the order they were added: within everyone scored and
+        within their department. One sort: a department's ranks come from walking
+        everyone's order (sorting each department again cost as much as the first sort,
+        at 100 000 people)."""
+        totals, departments, names = self.totals, self.departments, self.names
+        exact = cast("list[Decimal]", totals)  # of the scored, whom ``order`` holds
+        order = sorted([i for i, total in enumerate(totals) if total is not None],
+                       key=exact.__getitem__, reverse=True)
+        of = len(order)
+        sizes = [0] * len(names)
+        for i in order:
+            sizes[departments[i]] += 1
+        overall = array("l", [0]) * len(totals)
+        within = array("l", overall)
+        everyone = _Places()
+        places = [_Places() for _ in names]
+        for i in order:  # the serial end of a run: one walk, two array writes a person
+            total = exact[i]
+            overall[i] = everyone(total)
+            within[i] = places[departments[i]](total)
+        for i, standing in enumerate(totals):
+            if standing is None:
+                yield None
+                continue
+            d = departments[i]
+            if names[d] is None:
+                yield Rank(overall[i], of)
+            else:
+                yield Rank(overall[i], of, within[i], sizes[d])
+
+
 def ranks(keys: Sequence[tuple[Decimal | None, str | None]]) -> list[Rank | None]:
     """The rank of each person given their ``(total, department)`` (total None: not
-    scored, no rank): within everyone scored and within their department. One sort:
-    a department's ranks come from walking everyone's order (sorting each department
-    again cost as much as the first sort, at 100 000 people)."""
-    scored = [i for i, (total, _) in enumerate(keys) if total is not None]
-    totals: list[Decimal] = [keys[i][0] for i in scored]  # type: ignore[misc]
-    sizes = Counter(keys[i][1] for i in scored)
-    out: list[Rank | None] = [None] * len(keys)
-    everyone = _Places()
-    of = len(scored)
-    # per department: its places and its size, found in one lookup (this loop is the
-    # serial end of a run at 100 000 people)
-    departments: dict[str, tuple[_Places, int]] = {}
-    for k in _best_first(totals):
-        i = scored[k]
-        total, dept = totals[k], keys[i][1]
-        if dept is None:
-            out[i] = Rank(everyone(total), of)
-            continue
-        known = departments.get(dept)
-        if known is None:
-            known = departments[dept] = (_Places(), sizes[dept])
-        out[i] = Rank(everyone(total), of, known[0](total), known[1])
-    return out
+    scored, no rank): within everyone scored and within their department
+    (:class:`Standings`)."""
+    standings = Standings()
+    for total, department in keys:
+        standings.append(total, department)
+    return list(standings.ranks())
 
 
 def rank(results: Sequence[PersonResult]) -> None:
     """Set ``rank`` on every scored result (within the file and the department)."""
-    for r, place in zip(results, ranks([(r.total if r.scored else None, r.department)
-                                        for r in results]), strict=True):
+    standings = Standings()
+    for r in results:
+        standings.add(r)
+    for r, place in zip(results, standings.ranks(), strict=True):
         r.rank = place
 
 

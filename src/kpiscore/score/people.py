@@ -68,7 +68,9 @@ def each_person(tables: Sequence[Table], id_columns: Sequence[int | None], *,
     is a person of its own, and an error). ``only``: the rows whose number it refuses
     give no person (another process scores them); ungrouped, their ids are remembered,
     so that a repeat of one is found as ever. Workers use it, on ungrouped tables."""
-    seen: dict[str, tuple[int, str]] = {}
+    # each id's first row, and its spelling where it is not the key itself (white space
+    # in it): a tuple a person cost 5 MiB at 100 000 people, for a spelling rarely needed
+    seen: dict[str, int | tuple[int, str]] = {}
     people: dict[str, Person] = {}
     order: list[Person] = []
     for t, table in enumerate(tables):
@@ -78,7 +80,8 @@ def each_person(tables: Sequence[Table], id_columns: Sequence[int | None], *,
                 ident = cell_text(row.values[col]) if col is not None \
                     and col < len(row.values) else None
                 if ident is not None:
-                    seen.setdefault(person_key(ident), (row.number, ident))
+                    key = person_key(ident)
+                    seen.setdefault(key, row.number if key == ident else (row.number, ident))
                 continue
             source = Source(t, row, where)
             # the row's shape (a CSV record wider than the header, a quote across lines)
@@ -101,10 +104,11 @@ def each_person(tables: Sequence[Table], id_columns: Sequence[int | None], *,
                 continue
             first = seen.get(key)
             if first is None:
-                seen[key] = (row.number, ident)
+                seen[key] = row.number if key == ident else (row.number, ident)
                 yield Person(ident, [source], broken)
             else:
-                how = "" if first[1] == ident else SPELT(spelt=first[1])
+                number, spelt = (first, key) if isinstance(first, int) else first
+                how = "" if spelt == ident else SPELT(spelt=spelt)
                 yield Person(ident, [source], [*broken, RowError(where(col or 0), DUPLICATE(
-                    id=ident, first=first[0], how=how))])
+                    id=ident, first=number, how=how))])
     yield from order

@@ -17,6 +17,7 @@ from kpiscore.outputs.report import labels as L
 from kpiscore.outputs.report.book import Book, Cell, Style, Tails, Value, column
 from kpiscore.outputs.report.context import Context, fixed, number_format
 from kpiscore.outputs.report.text import sheet_name, text_width
+from kpiscore.score.across import Standings
 from kpiscore.score.results import PersonResult, Rank, Summary
 
 HEAD_FILL = "#D9E1F2"
@@ -256,7 +257,7 @@ class SummarySheet:
         self.book, self.ctx, self.st = book, ctx, st
         self.ws = book.sheet(name, [])
         self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
-        self.keys: list[tuple[Decimal | None, str | None]] = []  # for the ranks
+        self.standings = Standings()  # for the ranks
         self.groups: dict[str, str] = {}  # score columns: section (or dimension) id → title
         self.pays: dict[str, tuple[str, int]] = {}  # pay line id → title, precision
         self.has = {"grade": ctx.report.has_grades, "quota": False, "passed": False,
@@ -290,7 +291,7 @@ class SummarySheet:
             if amount:
                 self._largest(key, Decimal(amount))
         self.spool.write(parts[0] + "\n")  # cells hold no newline: text_tail
-        self.keys.append((r.total if r.scored else None, r.department))
+        self.standings.add(r)
 
     def _largest(self, key: str, value: Decimal | None) -> None:
         if value is not None and (key not in self.largest or abs(value) > self.largest[key]):
@@ -300,7 +301,7 @@ class SummarySheet:
         ctx, st, say, book = self.ctx, self.st, self.ctx.say, self.book
         p = ctx.precision
         keep = [k for k, name in enumerate(_FIXED) if self.has.get(name, True)]
-        heads = {"row": (say(L.ROW), number_width(Decimal(len(self.keys) + 1), 0)),
+        heads = {"row": (say(L.ROW), number_width(Decimal(len(self.standings) + 1), 0)),
                  "id": (say(L.ID), self.widths["id"].width),
                  "name": (say(L.NAME), self.widths["name"].width),
                  "department": (say(L.DEPARTMENT), self.widths["department"].width),
@@ -319,7 +320,7 @@ class SummarySheet:
         ws = self.ws
         ws.widths([w for _, w in head])
         ws.freeze(2, 3)
-        what = say(L.PEOPLE_COUNT, what=say(L.SUMMARY), count=len(self.keys))
+        what = say(L.PEOPLE_COUNT, what=say(L.SUMMARY), count=len(self.standings))
         ws.row([_t(ctx.heading(what), st.title)], height=24)
         ws.row([_t(h, st.head) for h, _ in head],
                height=15 * max([1, *(_lines(h, w) for h, w in head)]) + 6)
@@ -345,7 +346,7 @@ class SummarySheet:
                 ws.run("".join(rows), len(rows), len(head))
                 rows.clear()
             if i % 10000 == 9999:
-                progress(i + 1, len(self.keys))
+                progress(i + 1, len(self.standings))
         ws.run("".join(rows), len(rows), len(head))
         self.spool.close()
         ws.finish(autofilter_row=1, print_area=True, repeat=(1, 1))
