@@ -154,3 +154,28 @@ def test_a_scheme_with_formulas_or_pay_has_no_lane(tmp_path: Path) -> None:
     with open_table(str(actuals)) as table:
         [r] = list(iter_results(loaded.compiled, table))
     assert r.total is not None and not r.errors
+
+
+def test_an_indicator_whose_cells_never_repeat_forgets_them(
+        bound: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past lane.TRIAL cells with hardly a hit, an indicator remembers none (every actual
+    distinct would keep thousands of pieces, never met again); one whose cells repeat
+    goes on remembering. Each row's result is the scorer's either way."""
+    compiled, binding = bound
+    monkeypatch.setattr(lane_module, "TRIAL", 8)
+    monkeypatch.setattr(lane_module, "FEW", 4)
+    lane = Lane(Scorer(compiled), binding)
+    for k in range(40):
+        # csat: every one new; calls: 4 values in turn; score: each twice, a hit every
+        # other row (enough to go on remembering); focus: one level
+        cells = ["E1", "张三", "一部", Decimal(60) + Decimal(k) / 100, Decimal(90 + k % 4),
+                 Decimal(50 + k // 2), "2"]
+        got = lane.score(k + 2, cells, frozenset(), "E1")
+        assert got is not None
+        expected = Scorer(compiled).score_row(binding, k + 2, cells, _where)
+        assert _texts(compiled, got) == _texts(compiled, expected)
+        if k == 7:  # the eighth new csat: it stops remembering
+            assert lane.keeping == [False, True, True, True]
+    assert lane.keeping == [False, True, True, True]
+    assert [len(pieces) for _, _, pieces in lane.slots] == [0, 4, 20, 1]
+    assert not got.indicators[0].shared and got.indicators[1].shared
