@@ -158,12 +158,12 @@ def test_a_scheme_with_formulas_or_pay_has_no_lane(tmp_path: Path) -> None:
 
 def test_an_indicator_whose_cells_never_repeat_forgets_them(
         bound: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past lane.TRIAL cells with hardly a hit, an indicator remembers none (every actual
+    """Past scorer.TRIAL cells with hardly a hit, an indicator remembers none (every actual
     distinct would keep thousands of pieces, never met again); one whose cells repeat
     goes on remembering. Each row's result is the scorer's either way."""
     compiled, binding = bound
-    monkeypatch.setattr(lane_module, "TRIAL", 8)
-    monkeypatch.setattr(lane_module, "FEW", 4)
+    monkeypatch.setattr(scorer_module, "TRIAL", 8)
+    monkeypatch.setattr(scorer_module, "FEW", 4)
     lane = Lane(Scorer(compiled), binding)
     for k in range(40):
         # csat: every one new; calls: 4 values in turn; score: each twice, a hit every
@@ -178,4 +178,26 @@ def test_an_indicator_whose_cells_never_repeat_forgets_them(
             assert lane.keeping == [False, True, True, True]
     assert lane.keeping == [False, True, True, True]
     assert [len(pieces) for _, _, pieces in lane.slots] == [0, 4, 20, 1]
+    assert not got.indicators[0].shared and got.indicators[1].shared
+
+
+def test_the_scorers_own_memories_forget_cells_that_do_not_repeat(
+        bound: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scorer's path (rows a lane leaves to it, schemes with no lane) forgets as a
+    lane does: an indicator's actuals and a field's readings, each on its own."""
+    compiled, binding = bound
+    monkeypatch.setattr(scorer_module, "TRIAL", 8)
+    monkeypatch.setattr(scorer_module, "FEW", 4)
+    scorer = Scorer(compiled)
+    for k in range(40):
+        cells = ["E1", "张三", "一部", Decimal(60) + Decimal(k) / 100, Decimal(90 + k % 4),
+                 Decimal(50 + k // 2), "2"]
+        got = scorer.score_row(binding, k + 2, cells, _where)
+        expected = Scorer(compiled).score_row(binding, k + 2, cells, _where)
+        assert _texts(compiled, got) == _texts(compiled, expected)
+    numeric = [f.numeric for f in compiled.fields]
+    assert scorer._keeping == [False, True, True, True]
+    assert [keeping for keeping, n in zip(scorer._keeping_readings, numeric, strict=True)
+            if n] == [False, True, True]
+    assert [len(memo) for memo in scorer._memo] == [0, 4, 20, 1]
     assert not got.indicators[0].shared and got.indicators[1].shared

@@ -26,21 +26,11 @@ from kpiscore.io.cells import BadValue, is_blank, read_text
 from kpiscore.rules.levels import UnknownLevel
 from kpiscore.score.binding import Binding
 from kpiscore.score.results import GroupResult, IndicatorResult, PersonResult, Scored
-from kpiscore.score.scorer import MEMO_SIZE, Scorer, cell_text, reading_key
+from kpiscore.score.scorer import MEMO_SIZE, Scorer, cell_text, forgets, reading_key
 
 #: an indicator's piece: its finished result, its share of the total's numerator and the
 #: cell it was made for
 Piece = tuple[IndicatorResult, Decimal, Any]
-
-#: When an indicator has remembered this many cells, the lane looks at how many of its
-#: rows were hits: fewer than 1 in :data:`FEW` and its cells do not repeat (every actual
-#: distinct: amounts of money, six decimals), so it forgets them and remembers no more.
-#: Typical data is far above it (an indicator of 4 000 values two decimals long has
-#: about 1 hit in 8 rows by then, and 96% of its cells are hits at 100 000 people);
-#: every actual distinct had kept 4 096 finished pieces an indicator, never met again,
-#: in each process (about 1.5 KiB each: 120 MiB for 20 indicators).
-TRIAL = 1024
-FEW = 32
 
 
 class Lane:
@@ -55,7 +45,7 @@ class Lane:
         #: per indicator: its index, its column and its pieces per cell
         self.slots: list[tuple[int, int, dict[object, Piece | None]]] = [
             (k, col, {}) for k, col in enumerate(self.columns)]
-        #: per indicator: whether it still remembers new cells (see TRIAL)
+        #: per indicator: whether it still remembers new cells (see scorer.TRIAL)
         self.keeping = [True] * len(self.columns)
         self.rows = 0  # rows scored here, plain or not: each looked every indicator up
         self.dimensions = compiled.dimensions
@@ -128,8 +118,8 @@ class Lane:
                 piece = self._piece(k, raw, pct, keep)
                 if keep:
                     pieces[key] = piece
-                    if len(pieces) == TRIAL and self.rows - TRIAL < self.rows // FEW:
-                        pieces.clear()  # its cells do not repeat: see TRIAL
+                    if forgets(len(pieces), self.rows):
+                        pieces.clear()  # its cells do not repeat: see scorer.TRIAL
                         self.keeping[k] = False
                 if piece is None:
                     return None
