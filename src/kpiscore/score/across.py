@@ -111,6 +111,7 @@ class Standings:
         self.append(r.total if r.scored else None, r.department)
 
     def append(self, total: Decimal | None, department: str | None) -> None:
+        """The next person's standing, given their total and department."""
         number = self.numbers.get(department)
         if number is None:
             number = self.numbers[department] = len(self.names)
