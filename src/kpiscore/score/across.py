@@ -154,16 +154,6 @@ class Standings:
                 yield Rank(overall[i], of, within[i], sizes[d])
 
 
-def ranks(keys: Sequence[tuple[Decimal | None, str | None]]) -> list[Rank | None]:
-    """The rank of each person given their ``(total, department)`` (total None: not
-    scored, no rank): within everyone scored and within their department
-    (:class:`Standings`)."""
-    standings = Standings()
-    for total, department in keys:
-        standings.append(total, department)
-    return list(standings.ranks())
-
-
 def rank(results: Sequence[PersonResult]) -> None:
     """Set ``rank`` on every scored result (within the file and the department)."""
     standings = Standings()

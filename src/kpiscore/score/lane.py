@@ -47,7 +47,7 @@ class Lane:
             (k, col, {}) for k, col in enumerate(self.columns)]
         #: per indicator: whether it still remembers new cells (see scorer.TRIAL)
         self.keeping = [True] * len(self.columns)
-        self.rows = 0  # rows scored here, plain or not: each looked every indicator up
+        self.rows = 0  # rows scored here: each looks an indicator up at most once
         self.dimensions = compiled.dimensions
         self.sections = compiled.sections
         self.denominator = compiled.denominator
